@@ -1,0 +1,130 @@
+"""OCPP-J frames: ``[2, id, action, payload]``, ``[3, id, payload]``, ``[4, id, code, text, details]``.
+
+The envelope is decoded once; the payload stays ``msgspec.Raw`` until the caller knows which
+struct it is (from the action of a CALL, or from the pending call's action for a CALLRESULT).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from fleet.ocpp._errors import ErrorCode, RemoteProtocolError
+
+MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J: "maximum of 36 characters"
+
+
+class Call(msgspec.Struct, tag=2, array_like=True, forbid_unknown_fields=True, gc=False):
+    unique_id: str
+    action: str
+    payload: msgspec.Raw
+
+
+class CallResult(msgspec.Struct, tag=3, array_like=True, forbid_unknown_fields=True, gc=False):
+    unique_id: str
+    payload: msgspec.Raw
+
+
+class CallError(msgspec.Struct, tag=4, array_like=True, forbid_unknown_fields=True, gc=False):
+    unique_id: str
+    error_code: str
+    error_description: str
+    error_details: msgspec.Raw
+
+
+Frame = Call | CallResult | CallError
+
+_frame_decoder = msgspec.json.Decoder(Frame)
+_loose_decoder = msgspec.json.Decoder(list[Any])
+_encoder = msgspec.json.Encoder()
+_EMPTY_OBJECT = msgspec.Raw(b"{}")
+
+T = TypeVar("T")
+
+
+def decode_frame(data: bytes | str) -> Frame:
+    """Decode an OCPP-J envelope; raise RemoteProtocolError for anything that is not one."""
+    try:
+        frame: Frame = _frame_decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        raise _envelope_error(data, exc) from None
+    if len(frame.unique_id) > MAX_UNIQUE_ID_LENGTH or not frame.unique_id:
+        raise RemoteProtocolError(
+            f"message id must be 1..{MAX_UNIQUE_ID_LENGTH} characters, got {len(frame.unique_id)}",
+            error_code=ErrorCode.RPC_FRAMEWORK_ERROR,
+        )
+    return frame
+
+
+def _envelope_error(data: bytes | str, exc: msgspec.DecodeError) -> RemoteProtocolError:
+    unique_id: str | None = None
+    code = ErrorCode.RPC_FRAMEWORK_ERROR
+    try:
+        loose = _loose_decoder.decode(data)
+    except msgspec.DecodeError:
+        return RemoteProtocolError(f"not a JSON array: {exc}", error_code=code)
+    if len(loose) >= 2 and isinstance(loose[1], str) and 0 < len(loose[1]) <= MAX_UNIQUE_ID_LENGTH:
+        unique_id = loose[1]
+    if loose and isinstance(loose[0], int) and loose[0] not in (2, 3, 4):
+        code = ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED
+    elif loose and loose[0] == 2 and unique_id is not None:
+        # a CALL whose id we can read but whose shape is wrong
+        code = ErrorCode.FORMAT_VIOLATION
+    return RemoteProtocolError(f"malformed OCPP-J frame: {exc}", error_code=code, unique_id=unique_id)
+
+
+def decode_payload(raw: msgspec.Raw | bytes, type_: type[T], *, unique_id: str, action: str) -> T:
+    """Decode a payload into its message struct, mapping failures to OCPP error codes."""
+    try:
+        return msgspec.json.decode(raw, type=type_)
+    except msgspec.ValidationError as exc:
+        raise RemoteProtocolError(
+            f"{action}: {exc}", error_code=_validation_code(str(exc)), unique_id=unique_id, action=action
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise RemoteProtocolError(
+            f"{action}: {exc}", error_code=ErrorCode.FORMAT_VIOLATION, unique_id=unique_id, action=action
+        ) from None
+
+
+_VALUE_CONSTRAINT_PREFIXES = (
+    "Invalid enum value",
+    "Expected `int` >=",
+    "Expected `int` <=",
+    "Expected `float` >=",
+    "Expected `float` <=",
+)
+
+
+def _validation_code(text: str) -> ErrorCode:
+    if text.startswith("Object missing required field"):
+        return ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION
+    if text.startswith("Object contains unknown field"):
+        return ErrorCode.FORMAT_VIOLATION
+    if text.startswith(_VALUE_CONSTRAINT_PREFIXES) or " of length " in text:
+        return ErrorCode.PROPERTY_CONSTRAINT_VIOLATION
+    if text.startswith("Expected ") or text.startswith("Invalid RFC3339"):
+        return ErrorCode.TYPE_CONSTRAINT_VIOLATION
+    return ErrorCode.FORMAT_VIOLATION
+
+
+def encode_call(unique_id: str, action: str, payload: msgspec.Struct) -> str:
+    return _encoder.encode((2, unique_id, action, payload)).decode()
+
+
+def encode_call_result(unique_id: str, payload: msgspec.Struct) -> str:
+    return _encoder.encode((3, unique_id, payload)).decode()
+
+
+def encode_call_error(
+    unique_id: str, error_code: ErrorCode | str, description: str = "", details: dict[str, Any] | None = None
+) -> str:
+    # OCPP-J: the description is at most 255 characters, details an object ({} when none)
+    return _encoder.encode(
+        (4, unique_id, str(error_code), description[:255], details if details is not None else _EMPTY_OBJECT)
+    ).decode()
+
+
+def encode_payload(payload: msgspec.Struct) -> bytes:
+    return _encoder.encode(payload)
