@@ -39,6 +39,9 @@ _frame_decoder = msgspec.json.Decoder(Frame)
 _loose_decoder = msgspec.json.Decoder(list[Any])
 _encoder = msgspec.json.Encoder()
 _EMPTY_OBJECT = msgspec.Raw(b"{}")
+# msgspec raises these, not DecodeError, for a str holding lone surrogates and for JSON nested
+# deeper than its recursion limit: both are garbage from the peer, not bugs of ours
+_UNDECODABLE = (UnicodeEncodeError, RecursionError)
 
 T = TypeVar("T")
 
@@ -49,6 +52,10 @@ def decode_frame(data: bytes | str) -> Frame:
         frame: Frame = _frame_decoder.decode(data)
     except msgspec.DecodeError as exc:
         raise _envelope_error(data, exc) from None
+    except _UNDECODABLE as exc:
+        raise RemoteProtocolError(
+            f"not a decodable JSON text: {type(exc).__name__}", error_code=ErrorCode.RPC_FRAMEWORK_ERROR
+        ) from None
     if len(frame.unique_id) > MAX_UNIQUE_ID_LENGTH or not frame.unique_id:
         raise RemoteProtocolError(
             f"message id must be 1..{MAX_UNIQUE_ID_LENGTH} characters, got {len(frame.unique_id)}",
@@ -62,13 +69,15 @@ def _envelope_error(data: bytes | str, exc: msgspec.DecodeError) -> RemoteProtoc
     code = ErrorCode.RPC_FRAMEWORK_ERROR
     try:
         loose = _loose_decoder.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, *_UNDECODABLE):
         return RemoteProtocolError(f"not a JSON array: {exc}", error_code=code)
     if len(loose) >= 2 and isinstance(loose[1], str) and 0 < len(loose[1]) <= MAX_UNIQUE_ID_LENGTH:
         unique_id = loose[1]
-    if loose and isinstance(loose[0], int) and loose[0] not in (2, 3, 4):
+    # `type is int`: JSON true and 2.0 decode to values equal to ints but are no message type id
+    message_type = loose[0] if loose and type(loose[0]) is int else None
+    if message_type is not None and message_type not in (2, 3, 4):
         code = ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED
-    elif loose and loose[0] == 2 and unique_id is not None:
+    elif message_type == 2 and unique_id is not None:
         # a CALL whose id we can read but whose shape is wrong
         code = ErrorCode.FORMAT_VIOLATION
     return RemoteProtocolError(f"malformed OCPP-J frame: {exc}", error_code=code, unique_id=unique_id)
@@ -85,6 +94,13 @@ def decode_payload(raw: msgspec.Raw | bytes, type_: type[T], *, unique_id: str, 
     except msgspec.DecodeError as exc:
         raise RemoteProtocolError(
             f"{action}: {exc}", error_code=ErrorCode.FORMAT_VIOLATION, unique_id=unique_id, action=action
+        ) from None
+    except _UNDECODABLE as exc:
+        raise RemoteProtocolError(
+            f"{action}: payload not decodable ({type(exc).__name__})",
+            error_code=ErrorCode.FORMAT_VIOLATION,
+            unique_id=unique_id,
+            action=action,
         ) from None
 
 

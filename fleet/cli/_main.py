@@ -1,0 +1,173 @@
+"""The `fleet` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import trio
+
+from fleet.behaviour import DriverSettings
+from fleet.cli import _arguments as arg
+from fleet.csms import CsmsConfig, run_csms
+from fleet.engine import FleetConfig, RunJob, print_progress_line, run_job
+from fleet.metrics import format_summary, write_json
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fleet",
+        description="Simulate a fleet of OCPP 2.0.1 charging stations against a CSMS and measure it.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run a fleet against a CSMS (the embedded one unless --csms is given)",
+        description="Ramp up a fleet of simulated stations, run it for a while, print a latency summary.",
+    )
+    run.add_argument(
+        "--csms",
+        type=arg.csms_url,
+        default="",
+        metavar="URL",
+        help="CSMS base URL; station N connects to URL/<station id> "
+        "(default: start the embedded CSMS on a free loopback port)",
+    )
+    run.add_argument("--stations", type=arg.positive_int, default=50, metavar="N", help="stations (default 50)")
+    run.add_argument(
+        "--duration", type=arg.positive_float, default=30.0, metavar="SECONDS", help="run time (default 30)"
+    )
+    run.add_argument(
+        "--ramp",
+        type=arg.positive_float,
+        default=25.0,
+        metavar="STATIONS_PER_SECOND",
+        help="ramp-up rate: new stations connected per second (default 25)",
+    )
+    run.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    run.add_argument("--out", metavar="FILE", help="write the results as JSON to FILE")
+    run.add_argument(
+        "--capture", metavar="FILE", help="write every frame sent and received as JSON lines to FILE"
+    )
+    run.add_argument(
+        "--evses", type=arg.positive_int, default=2, metavar="N", help="EVSEs per station (default 2)"
+    )
+    run.add_argument(
+        "--id-prefix", default="SIM-", metavar="TEXT", help="station id prefix (default SIM-: SIM-00000, ...)"
+    )
+    run.add_argument(
+        "--connect-timeout",
+        type=arg.positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="WebSocket connect + handshake timeout (default 10)",
+    )
+    _add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
+
+    csms = commands.add_parser(
+        "csms",
+        help="run the embedded CSMS as a server",
+        description="Serve OCPP 2.0.1 at ws://HOST:PORT/<station id> until Ctrl-C; print what it received.",
+    )
+    csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    csms.add_argument("--port", type=arg.port, default=9000, help="listen port (default 9000; 0 = any free)")
+    _add_csms_behaviour_options(csms, prefix="", title="behaviour")
+    return parser
+
+
+def _add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, title: str) -> None:
+    group = parser.add_argument_group(title)
+    group.add_argument(
+        f"--{prefix}boot-status",
+        choices=("Accepted", "Pending", "Rejected"),
+        default="Accepted",
+        help="BootNotification answer (default Accepted)",
+    )
+    group.add_argument(
+        f"--{prefix}heartbeat-interval",
+        type=arg.positive_int,
+        default=300,
+        metavar="SECONDS",
+        help="heartbeat interval given to stations (default 300)",
+    )
+    group.add_argument(
+        f"--{prefix}auth-reject-ratio",
+        type=arg.ratio,
+        default=0.0,
+        metavar="RATIO",
+        help="share of idTokens answered Invalid, 0..1 (default 0)",
+    )
+    group.add_argument(
+        f"--{prefix}response-delay",
+        type=arg.non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay before every response (default 0)",
+    )
+
+
+def _csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
+    def get(name: str) -> object:
+        return getattr(ns, (prefix + name).replace("-", "_"))
+
+    return CsmsConfig(
+        boot_status=get("boot-status"),  # type: ignore[arg-type]
+        heartbeat_interval=int(get("heartbeat-interval")),  # type: ignore[call-overload]
+        auth_reject_ratio=float(get("auth-reject-ratio")),  # type: ignore[arg-type]
+        response_delay_s=float(get("response-delay")),  # type: ignore[arg-type]
+        seed=seed,
+    )
+
+
+def _run(ns: argparse.Namespace) -> int:
+    job = RunJob(
+        fleet=FleetConfig(
+            csms_url=ns.csms,
+            stations=ns.stations,
+            duration_s=ns.duration,
+            ramp_per_s=ns.ramp,
+            seed=ns.seed,
+            id_prefix=ns.id_prefix,
+            connect_timeout_s=ns.connect_timeout,
+        ),
+        csms=_csms_config(ns, "csms_", ns.seed),
+        evses_per_station=ns.evses,
+        driver=DriverSettings(),
+        capture_path=ns.capture,
+    )
+    target = ns.csms or "the embedded CSMS"
+    print(
+        f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
+        file=sys.stderr,
+    )
+    result = trio.run(run_job, job, print_progress_line)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if result.summary is None:
+        print(f"fleet: error: {result.failure}", file=sys.stderr)
+        return result.exit_code
+    print(format_summary(result.summary))
+    if ns.out:
+        write_json(result.summary, ns.out)
+        print(f"results written to {ns.out}", file=sys.stderr)
+    return result.exit_code
+
+
+def _csms(ns: argparse.Namespace) -> int:
+    try:
+        trio.run(run_csms, _csms_config(ns, "", 0), ns.host, ns.port)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"fleet csms: cannot listen on {ns.host}:{ns.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    if ns.command == "run":
+        return _run(ns)
+    return _csms(ns)

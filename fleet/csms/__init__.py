@@ -1,0 +1,27 @@
+"""The embedded CSMS: the default target of ``fleet run`` and the fake the tests use.
+
+Imports only ``fleet.ocpp``. ``CsmsSession`` is the sans-IO per-connection core, ``Ledger``
+what the CSMS received, ``serve_csms`` / ``run_csms`` the trio server around them.
+"""
+
+from fleet.csms._answers import CSMS_INITIATED, STATION_INITIATED, token_is_rejected
+from fleet.csms._config import BootVerdict, CsmsConfig
+from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
+from fleet.csms._ledger import Ledger, TransactionRecord
+from fleet.csms._session import CsmsSession
+
+__all__ = [
+    "CSMS_INITIATED",
+    "STATION_INITIATED",
+    "BootVerdict",
+    "CsmsCallError",
+    "CsmsCallResult",
+    "CsmsConfig",
+    "CsmsEvent",
+    "CsmsSession",
+    "InternalFault",
+    "Ledger",
+    "ProtocolViolation",
+    "TransactionRecord",
+    "token_is_rejected",
+]

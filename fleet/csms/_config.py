@@ -1,0 +1,49 @@
+"""How the embedded CSMS answers: boot verdict, intervals, authorisation, delays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+BootVerdict = Literal["Accepted", "Pending", "Rejected"]
+_BOOT_VERDICTS = ("Accepted", "Pending", "Rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class CsmsConfig:
+    """Behaviour of the embedded CSMS. Every field has a default that makes a well-behaved CSMS.
+
+    ``auth_reject_ratio`` is the share of idTokens answered ``Invalid``; the verdict is a pure
+    function of (seed, token), so a token keeps its verdict across stations, sessions and runs.
+    ``response_delay_s`` is applied by the server before each batch of responses (a slow CSMS).
+    ``reject_transaction_events`` answers every TransactionEvent with CALLERROR InternalError,
+    to exercise a station's retry and offline-queue policy.
+    """
+
+    boot_status: BootVerdict = "Accepted"
+    heartbeat_interval: int = 300
+    boot_retry_interval: int = 30
+    auth_reject_ratio: float = 0.0
+    response_delay_s: float = 0.0
+    seed: int = 0
+    reject_transaction_events: bool = False
+
+    def __post_init__(self) -> None:
+        if self.boot_status not in _BOOT_VERDICTS:
+            raise ValueError(
+                f"CsmsConfig.boot_status: {self.boot_status!r} is not one of {', '.join(_BOOT_VERDICTS)}"
+            )
+        for name in ("heartbeat_interval", "boot_retry_interval"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"CsmsConfig.{name}: expected a whole number of seconds >= 0, got {value!r}")
+        if not 0.0 <= self.auth_reject_ratio <= 1.0:
+            raise ValueError(
+                f"CsmsConfig.auth_reject_ratio: expected a share between 0.0 and 1.0, "
+                f"got {self.auth_reject_ratio!r}"
+            )
+        if not (math.isfinite(self.response_delay_s) and self.response_delay_s >= 0.0):
+            raise ValueError(
+                f"CsmsConfig.response_delay_s: expected seconds >= 0, got {self.response_delay_s!r}"
+            )

@@ -1,0 +1,145 @@
+"""What the CSMS received: the ground truth a load run is checked against.
+
+One ledger is shared by every session of a server (trio runs them on one thread, so no locks).
+It keeps counters and one small record per transaction; nothing per message beyond that.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from fleet.ocpp import v201
+
+# OCPP 2.0.1 SampledValue: a missing measurand means Energy.Active.Import.Register.
+_ENERGY_REGISTER = "Energy.Active.Import.Register"
+_WH_PER_UNIT = {"Wh": 1.0, "kWh": 1000.0}
+
+
+@dataclass(slots=True)
+class TransactionRecord:
+    """One transaction as seen through its TransactionEvent messages.
+
+    seqNo starts at 0 for the first event of a transaction and grows by one per event, so
+    once the transaction has ended every number in 0..max_seq_no should have arrived exactly once.
+    """
+
+    transaction_id: str
+    station_id: str
+    evse_id: int | None = None
+    seq_nos: set[int] = field(default_factory=set)
+    max_seq_no: int = -1
+    duplicates: int = 0
+    started: bool = False
+    ended: bool = False
+    offline_messages: int = 0
+    energy_wh: float | None = None
+    energy_at: datetime | None = None
+
+    @property
+    def missing_seq_nos(self) -> int:
+        """seqNos in 0..max_seq_no that never arrived (meaningful once ``ended``)."""
+        if self.max_seq_no < 0:
+            return 0
+        received = sum(1 for seq_no in self.seq_nos if seq_no >= 0)
+        return self.max_seq_no + 1 - received
+
+
+class Ledger:
+    """Counts per action, boots, protocol errors, and a record per transaction id."""
+
+    def __init__(self) -> None:
+        self.messages_by_action: dict[str, int] = {}
+        self.protocol_errors: dict[str, int] = {}
+        self.stations_booted: set[str] = set()
+        self.transactions: dict[str, TransactionRecord] = {}
+
+    def count_message(self, action: str) -> None:
+        self.messages_by_action[action] = self.messages_by_action.get(action, 0) + 1
+
+    def count_protocol_error(self, code: str) -> None:
+        code = str(code)  # an ErrorCode member becomes its plain value, so the summary is plain JSON
+        self.protocol_errors[code] = self.protocol_errors.get(code, 0) + 1
+
+    def station_booted(self, station_id: str) -> None:
+        self.stations_booted.add(station_id)
+
+    def transaction_event(self, station_id: str, event: v201.TransactionEventRequest) -> None:
+        transaction_id = event.transaction_info.transaction_id
+        record = self.transactions.get(transaction_id)
+        if record is None:
+            record = self.transactions[transaction_id] = TransactionRecord(transaction_id, station_id)
+        seq_no = event.seq_no
+        if seq_no in record.seq_nos:
+            record.duplicates += 1
+        else:
+            record.seq_nos.add(seq_no)
+            if seq_no > record.max_seq_no:
+                record.max_seq_no = seq_no
+        if event.evse is not msgspec.UNSET:
+            record.evse_id = event.evse.id
+        if event.event_type == "Started":
+            record.started = True
+        elif event.event_type == "Ended":
+            record.ended = True
+        if event.offline is True:
+            record.offline_messages += 1
+        if event.meter_value is not msgspec.UNSET:
+            _take_energy(record, event.meter_value)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready digest. Gaps are counted on ended transactions only: an open one may
+        still be delivering its queued events."""
+        records = self.transactions.values()
+        return {
+            "stations_booted": len(self.stations_booted),
+            "messages_total": sum(self.messages_by_action.values()),
+            "messages_by_action": dict(sorted(self.messages_by_action.items())),
+            "transactions_seen": len(self.transactions),
+            "transactions_started": sum(1 for r in records if r.started),
+            "transactions_ended": sum(1 for r in records if r.ended),
+            "seq_no_gaps": sum(r.missing_seq_nos for r in records if r.ended),
+            "seq_no_duplicates": sum(r.duplicates for r in records),
+            "offline_messages": sum(r.offline_messages for r in records),
+            "energy_wh": sum((r.energy_wh for r in records if r.energy_wh is not None), 0.0),
+            "protocol_errors": dict(sorted(self.protocol_errors.items())),
+        }
+
+
+def _take_energy(record: TransactionRecord, meter_values: list[v201.MeterValue]) -> None:
+    # Offline replays can arrive out of order: keep the reading with the latest timestamp,
+    # not the one that arrived last.
+    for meter_value in meter_values:
+        taken_at = meter_value.timestamp
+        if taken_at.tzinfo is None:  # the schema wants an offset; read a bare time as UTC, never crash
+            taken_at = taken_at.replace(tzinfo=UTC)
+        if record.energy_at is not None and taken_at < record.energy_at:
+            continue
+        for sample in meter_value.sampled_value:
+            wh = _energy_register_wh(sample)
+            if wh is not None:
+                record.energy_wh = wh
+                record.energy_at = taken_at
+
+
+def _energy_register_wh(sample: v201.SampledValue) -> float | None:
+    measurand = sample.measurand if sample.measurand is not msgspec.UNSET else _ENERGY_REGISTER
+    # a per-phase reading is a part of the total, not the register itself
+    if measurand != _ENERGY_REGISTER or sample.phase is not msgspec.UNSET:
+        return None
+    unit, multiplier = "Wh", 0
+    if sample.unit_of_measure is not msgspec.UNSET:
+        if sample.unit_of_measure.unit is not msgspec.UNSET:
+            unit = sample.unit_of_measure.unit
+        if sample.unit_of_measure.multiplier is not msgspec.UNSET:
+            multiplier = sample.unit_of_measure.multiplier
+    scale = _WH_PER_UNIT.get(unit)
+    if scale is None or not -9 <= multiplier <= 9:
+        return None
+    wh = sample.value * scale * 10.0**multiplier
+    # an absurd reading must not turn the JSON summary into Infinity
+    return wh if math.isfinite(wh) else None

@@ -1,0 +1,41 @@
+"""How a fleet run is set up (what `fleet run` turns its arguments into)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Reconnect delays: exponential from ``initial_s`` by ``factor`` up to ``max_s``, with jitter
+    (each delay drawn uniformly from its upper half) so a CSMS restart is not met by a synchronized
+    reconnect storm."""
+
+    initial_s: float = 1.0
+    factor: float = 2.0
+    max_s: float = 60.0
+
+    def delay(self, attempt: int, draw: float) -> float:
+        """Delay before reconnect ``attempt`` (1-based); ``draw`` is uniform in [0, 1)."""
+        ceiling = min(self.max_s, self.initial_s * self.factor ** (attempt - 1))
+        return ceiling / 2 + draw * ceiling / 2
+
+
+@dataclass(frozen=True, slots=True)
+class FleetConfig:
+    csms_url: str  # base URL; each station connects to <csms_url>/<station id>
+    stations: int = 50
+    duration_s: float = 30.0
+    ramp_per_s: float = 25.0
+    seed: int = 1
+    id_prefix: str = "SIM-"
+    connect_timeout_s: float = 10.0
+    close_timeout_s: float = 2.0
+    backoff: Backoff = Backoff()
+    reboot_delay_s: float = 1.0  # how long a station takes to come back after a Reset
+
+    def station_id(self, index: int) -> str:
+        return f"{self.id_prefix}{index:05d}"
+
+    def station_url(self, station_id: str) -> str:
+        return f"{self.csms_url.rstrip('/')}/{station_id}"

@@ -1,0 +1,115 @@
+"""Run a whole fleet: ramp stations up on a schedule, keep them running, stop cleanly."""
+
+from __future__ import annotations
+
+import random
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import trio
+
+from fleet.engine._capture import FrameCapture
+from fleet.engine._config import FleetConfig
+from fleet.engine._protocol import ShellStation
+from fleet.engine._runner import FirstAttempt, Recorder, StationRunner
+
+StationFactory = Callable[[str, random.Random], ShellStation]
+ProgressCallback = Callable[[float], None]  # called with elapsed seconds, about once a second
+
+
+class CsmsUnreachable(Exception):
+    """The first connection attempt failed: the run is aborted before ramping up."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOutcome:
+    duration_s: float
+    interrupted: bool  # stopped early by SIGINT/SIGTERM
+    stations_started: int
+
+
+async def run_fleet(
+    config: FleetConfig,
+    make_station: StationFactory,
+    recorder: Recorder,
+    *,
+    capture: FrameCapture | None = None,
+    on_progress: ProgressCallback | None = None,
+    handle_signals: bool = False,
+    probe_timeout_s: float | None = None,
+) -> FleetOutcome:
+    """Ramp ``config.stations`` stations up at ``config.ramp_per_s`` and run them until
+    ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``).
+
+    The first station is a probe: if its first connection attempt fails, CsmsUnreachable is
+    raised instead of ramping a fleet against an endpoint that is not there.
+    """
+    master = random.Random(config.seed)
+    started = trio.current_time()
+    stop_at = started + config.duration_s
+    spawned = 0
+    unreachable: tuple[str, str] | None = None
+    stop = _StopFlag()
+
+    with trio.move_on_at(stop_at) as run_scope:
+        async with trio.open_nursery() as nursery:
+            if handle_signals:
+                nursery.start_soon(_stop_on_signal, run_scope, stop)
+            if on_progress is not None:
+                nursery.start_soon(_progress_loop, on_progress, started)
+            probe = FirstAttempt()
+            for index in range(config.stations):
+                await trio.sleep_until(started + index / config.ramp_per_s)
+                station_id = config.station_id(index)
+                rng = random.Random(master.getrandbits(64))
+                runner = StationRunner(
+                    station_id,
+                    make_station(station_id, rng),
+                    config,
+                    recorder,
+                    random.Random(master.getrandbits(64)),
+                    capture,
+                    probe if index == 0 else None,
+                )
+                nursery.start_soon(runner.run, name=f"station {station_id}")
+                spawned += 1
+                if index == 0:
+                    timeout = probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
+                    with trio.move_on_after(timeout):
+                        await probe.done.wait()
+                    if probe.error is not None:
+                        unreachable = probe.error
+                        nursery.cancel_scope.cancel()
+                        break
+            await trio.sleep_forever()
+    if unreachable is not None:
+        raise CsmsUnreachable(*unreachable)
+    return FleetOutcome(
+        duration_s=trio.current_time() - started, interrupted=stop.signalled, stations_started=spawned
+    )
+
+
+class _StopFlag:
+    signalled = False
+
+
+async def _stop_on_signal(scope: trio.CancelScope, stop: _StopFlag) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            stop.signalled = True
+            scope.cancel()
+            return
+
+
+async def _progress_loop(on_progress: ProgressCallback, started: float) -> None:
+    tick = 1
+    while True:
+        await trio.sleep_until(started + tick)
+        on_progress(trio.current_time() - started)
+        tick += 1

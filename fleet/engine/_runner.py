@@ -1,0 +1,233 @@
+"""One station's life in the trio shell: connect, pump frames and timers, reconnect with backoff.
+
+One task per station. trio-websocket runs its own reader task per connection; this task waits on
+``get_message`` with the station's next deadline as a cancel deadline, so a station costs one task
+of ours and no extra channel or lock.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import ssl
+from typing import Protocol
+
+import trio
+import trio_websocket
+
+from fleet.engine._capture import FrameCapture
+from fleet.engine._config import FleetConfig
+from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
+from fleet.engine._protocol import ShellStation
+from fleet.ocpp import RemoteProtocolError, v201
+from fleet.station import (
+    BootStatusChanged,
+    CallFailed,
+    CallSucceeded,
+    MessageDropped,
+    RebootRequested,
+    RequestAnswered,
+    TransactionEnded,
+    TransactionStarted,
+)
+
+_CONNECT_ERRORS = (
+    trio_websocket.HandshakeError,
+    trio_websocket.ConnectionClosed,
+    SubprotocolRefused,
+    OSError,
+    ssl.SSLError,
+    trio.TooSlowError,
+)
+
+
+class Recorder(Protocol):
+    """The part of fleet.metrics.RunRecorder a station runner reports to."""
+
+    def call_succeeded(self, action: str, latency_s: float) -> None: ...
+    def call_failed(self, action: str, error_code: str, latency_s: float) -> None: ...
+    def request_answered(self, action: str, error_code: str | None) -> None: ...
+    def error(self, kind: str, message: str) -> None: ...
+    def station_connected(self) -> None: ...
+    def station_disconnected(self) -> None: ...
+    def station_booted(self) -> None: ...
+    def reconnect(self) -> None: ...
+    def transaction_started(self) -> None: ...
+    def transaction_ended(self, energy_wh: float) -> None: ...
+    def message_dropped(self, action: str, reason: str) -> None: ...
+
+
+class FirstAttempt:
+    """Outcome of the very first connection attempt of the fleet (the reachability probe)."""
+
+    def __init__(self) -> None:
+        self.done = trio.Event()
+        self.error: tuple[str, str] | None = None
+
+    def report(self, error: tuple[str, str] | None) -> None:
+        if not self.done.is_set():
+            self.error = error
+            self.done.set()
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """trio-websocket may wrap a connect failure in an exception group: find the real cause."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+class StationRunner:
+    def __init__(
+        self,
+        station_id: str,
+        station: ShellStation,
+        config: FleetConfig,
+        recorder: Recorder,
+        rng: random.Random,
+        capture: FrameCapture | None = None,
+        first_attempt: FirstAttempt | None = None,
+    ) -> None:
+        self.station_id = station_id
+        self.station = station
+        self._config = config
+        self._recorder = recorder
+        self._rng = rng
+        self._capture = capture
+        self._first_attempt = first_attempt
+        self._url = config.station_url(station_id)
+        self._connected = False
+        self._booted_once = False
+
+    async def run(self) -> None:
+        """Run until cancelled: the station keeps simulating while offline."""
+        attempt = 0
+        while True:
+            rebooting = False
+            try:
+                rebooting = await self._connect_and_pump()
+                attempt = 0
+            except _CONNECT_ERRORS as exc:
+                self._connection_failed(exc)
+            except BaseExceptionGroup as group:
+                leaf = _leaf(group)
+                if not isinstance(leaf, _CONNECT_ERRORS):
+                    raise
+                self._connection_failed(leaf)
+            now = trio.current_time()
+            if self._connected:
+                self._connected = False
+                self.station.disconnected(now)
+                self._recorder.station_disconnected()
+                self._drain_events(now)
+            attempt += 1
+            self._recorder.reconnect()
+            if rebooting:
+                delay = self._config.reboot_delay_s
+            else:
+                delay = self._config.backoff.delay(attempt, self._rng.random())
+            await self._run_offline_until(now + delay)
+
+    def _connection_failed(self, exc: BaseException) -> None:
+        kind, message = classify_connect_error(exc, self._url)
+        if self._connected:
+            kind, message = "connection_lost", f"{self.station_id}: connection lost ({message})"
+        self._recorder.error(kind, message)
+        if self._first_attempt is not None:
+            self._first_attempt.report((kind, message))
+
+    async def _connect_and_pump(self) -> bool:
+        """Connect, then pump until the connection ends. True when the station asked to reboot."""
+        async with trio_websocket.open_websocket_url(
+            self._url,
+            subprotocols=[v201.SUBPROTOCOL],
+            connect_timeout=self._config.connect_timeout_s,
+            disconnect_timeout=self._config.close_timeout_s,
+        ) as ws:
+            if ws.subprotocol != v201.SUBPROTOCOL:
+                raise SubprotocolRefused(
+                    f"the CSMS did not accept subprotocol {v201.SUBPROTOCOL!r} "
+                    f"(it selected {ws.subprotocol!r}); is this an OCPP 2.0.1 endpoint?"
+                )
+            if self._first_attempt is not None:
+                self._first_attempt.report(None)
+            try:
+                return await self._pump(ws)
+            finally:
+                # a clean close frame even when the run is being cancelled, bounded in time
+                with trio.CancelScope(shield=True), trio.move_on_after(self._config.close_timeout_s):
+                    await ws.aclose()
+
+    async def _pump(self, ws: trio_websocket.WebSocketConnection) -> bool:
+        station = self.station
+        now = trio.current_time()
+        self._connected = True
+        self._recorder.station_connected()
+        station.connected(now)
+        await self._flush(ws, now)
+        while True:
+            deadline = station.next_deadline()
+            message: str | bytes | None = None
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                message = await ws.get_message()
+            now = trio.current_time()
+            if message is not None:
+                if self._capture is not None:
+                    self._capture.received(now, self.station_id, message)
+                try:
+                    station.receive(message, now)
+                except RemoteProtocolError as exc:
+                    self._recorder.error(
+                        "protocol_error", f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}"
+                    )
+            deadline = station.next_deadline()
+            if deadline is not None and now >= deadline:
+                station.handle_timer(now)
+            rebooting = self._drain_events(now)
+            await self._flush(ws, now)
+            if rebooting:
+                return True
+
+    async def _flush(self, ws: trio_websocket.WebSocketConnection, now: float) -> None:
+        for frame in self.station.data_to_send():
+            if self._capture is not None:
+                self._capture.sent(now, self.station_id, frame)
+            await ws.send_message(frame)
+
+    async def _run_offline_until(self, until: float) -> None:
+        """Keep the station's clock running while it is disconnected (drivers still charge)."""
+        station = self.station
+        while True:
+            deadline = station.next_deadline()
+            wake = until if deadline is None else min(until, deadline)
+            await trio.sleep_until(wake)
+            now = trio.current_time()
+            if deadline is not None and now >= deadline:
+                station.handle_timer(now)
+                self._drain_events(now)
+            if now >= until:
+                return
+
+    def _drain_events(self, now: float) -> bool:
+        rebooting = False
+        recorder = self._recorder
+        for event in self.station.events():
+            if isinstance(event, CallSucceeded):
+                recorder.call_succeeded(event.action, event.completed_at - event.intended_at)
+            elif isinstance(event, CallFailed):
+                recorder.call_failed(event.action, event.error_code, event.completed_at - event.intended_at)
+            elif isinstance(event, RequestAnswered):
+                recorder.request_answered(event.action, event.error_code)
+            elif isinstance(event, TransactionStarted):
+                recorder.transaction_started()
+            elif isinstance(event, TransactionEnded):
+                recorder.transaction_ended(event.energy_wh)
+            elif isinstance(event, MessageDropped):
+                recorder.message_dropped(event.action, event.reason)
+            elif isinstance(event, BootStatusChanged):
+                if event.status == "Accepted" and not self._booted_once:
+                    self._booted_once = True
+                    recorder.station_booted()
+            elif isinstance(event, RebootRequested):
+                rebooting = True
+        return rebooting

@@ -1,0 +1,305 @@
+"""What one run measured: per-action call outcomes and latencies, stations, transactions, errors.
+
+Plain strings and numbers in, plain dicts out, no clock inside: the shell passes ``now`` where
+time matters, so the same recorder serves real, virtual and test time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import msgspec
+
+from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._tally import BoundedTally
+
+ERROR_LIMIT = 100  # distinct (kind, message) pairs kept; the rest are counted under "other"
+DROPPED_LIMIT = 100  # distinct (action, reason) pairs kept for dropped messages
+_PERCENTILES = (50.0, 90.0, 99.0)
+
+
+class Snapshot(msgspec.Struct, frozen=True):
+    """The running totals a progress line shows. ``errors`` = error events + failed calls."""
+
+    connected: int
+    connected_peak: int
+    booted: int
+    messages_sent: int
+    errors: int
+    transactions_active: int
+    reconnects: int
+
+
+class _ActionStats:
+    """Calls of one action the stations sent to the CSMS."""
+
+    __slots__ = ("error_latency", "errors", "errors_by_code", "ok", "ok_latency", "sent")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.ok = 0
+        self.errors = 0
+        self.errors_by_code: dict[str, int] = {}
+        self.ok_latency = LatencyHistogram()
+        self.error_latency = LatencyHistogram()
+
+    def merge(self, other: _ActionStats) -> None:
+        self.sent += other.sent
+        self.ok += other.ok
+        self.errors += other.errors
+        _add_counts(self.errors_by_code, other.errors_by_code)
+        self.ok_latency.merge(other.ok_latency)
+        self.error_latency.merge(other.error_latency)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "ok": self.ok,
+            "errors": self.errors,
+            "in_flight": self.sent - self.ok - self.errors,
+            "latency_ms": _latency_ms(self.ok_latency),
+            "error_latency_ms": _latency_ms(self.error_latency),
+            "errors_by_code": dict(sorted(self.errors_by_code.items())),
+        }
+
+
+class _RequestStats:
+    """Requests of one action the CSMS sent and the stations answered."""
+
+    __slots__ = ("answered", "errors", "errors_by_code")
+
+    def __init__(self) -> None:
+        self.answered = 0
+        self.errors = 0
+        self.errors_by_code: dict[str, int] = {}
+
+    def merge(self, other: _RequestStats) -> None:
+        self.answered += other.answered
+        self.errors += other.errors
+        _add_counts(self.errors_by_code, other.errors_by_code)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "errors": self.errors,
+            "errors_by_code": dict(sorted(self.errors_by_code.items())),
+        }
+
+
+class RunRecorder:
+    """Collects one run's measurements; ``merge`` adds another recorder's (e.g. a shard's).
+
+    Calls: ``call_sent`` when a CALL goes out (optional), then ``call_succeeded`` or
+    ``call_failed``. ``sent`` counts both; an outcome without a ``call_sent`` counts as sent
+    too, so ``sent == ok + errors + in_flight`` always holds.
+    """
+
+    def __init__(self) -> None:
+        self._actions: dict[str, _ActionStats] = {}
+        self._requests: dict[str, _RequestStats] = {}
+        self._errors = BoundedTally(ERROR_LIMIT)
+        self._dropped = BoundedTally(DROPPED_LIMIT)
+        self._messages_sent = 0
+        self._error_events = 0
+        self._calls_failed = 0
+        self._connected = 0
+        self._connected_peak = 0
+        self._booted = 0
+        self._reconnects = 0
+        self._tx_started = 0
+        self._tx_ended = 0
+        self._energy_wh = 0.0
+        self._rate_mark: tuple[float, int] | None = None
+        self._last_rate = 0.0
+
+    # -- calls the stations sent ------------------------------------------------------------
+
+    def _action(self, action: str) -> _ActionStats:
+        stats = self._actions.get(action)
+        if stats is None:
+            stats = self._actions[action] = _ActionStats()
+        return stats
+
+    def call_sent(self, action: str) -> None:
+        self._action(action).sent += 1
+        self._messages_sent += 1
+
+    def call_succeeded(self, action: str, latency_s: float) -> None:
+        stats = self._action(action)
+        stats.ok_latency.record(latency_s)
+        stats.ok += 1
+        self._count_unannounced(stats)
+
+    def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
+        stats = self._action(action)
+        stats.error_latency.record(latency_s)
+        stats.errors += 1
+        stats.errors_by_code[error_code] = stats.errors_by_code.get(error_code, 0) + 1
+        self._calls_failed += 1
+        self._count_unannounced(stats)
+
+    def _count_unannounced(self, stats: _ActionStats) -> None:
+        # A shell that never calls call_sent still gets consistent sent/in_flight numbers.
+        if stats.ok + stats.errors > stats.sent:
+            stats.sent += 1
+            self._messages_sent += 1
+
+    # -- requests the CSMS sent -------------------------------------------------------------
+
+    def request_answered(self, action: str, error_code: str | None) -> None:
+        stats = self._requests.get(action)
+        if stats is None:
+            stats = self._requests[action] = _RequestStats()
+        stats.answered += 1
+        if error_code is not None:
+            stats.errors += 1
+            stats.errors_by_code[error_code] = stats.errors_by_code.get(error_code, 0) + 1
+        self._messages_sent += 1  # the answer is a frame the station sent
+
+    # -- everything else --------------------------------------------------------------------
+
+    def error(self, kind: str, message: str) -> None:
+        self._errors.add(kind, message)
+        self._error_events += 1
+
+    def message_dropped(self, action: str, reason: str) -> None:
+        self._dropped.add(action, reason)
+
+    def station_connected(self) -> None:
+        self._connected += 1
+        if self._connected > self._connected_peak:
+            self._connected_peak = self._connected
+
+    def station_disconnected(self) -> None:
+        if self._connected == 0:
+            raise ValueError("station_disconnected() called while no station is connected")
+        self._connected -= 1
+
+    def station_booted(self) -> None:
+        self._booted += 1
+
+    def reconnect(self) -> None:
+        self._reconnects += 1
+
+    def transaction_started(self) -> None:
+        self._tx_started += 1
+
+    def transaction_ended(self, energy_wh: float) -> None:
+        if not (energy_wh >= 0.0 and math.isfinite(energy_wh)):
+            raise ValueError(f"transaction energy must be a finite number of Wh >= 0, got {energy_wh!r}")
+        self._tx_ended += 1
+        self._energy_wh += energy_wh
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            connected=self._connected,
+            connected_peak=self._connected_peak,
+            booted=self._booted,
+            messages_sent=self._messages_sent,
+            errors=self._error_events + self._calls_failed,
+            # a station may end a transaction begun before this recorder existed
+            transactions_active=max(0, self._tx_started - self._tx_ended),
+            reconnects=self._reconnects,
+        )
+
+    def rate(self, now: float) -> float:
+        """Messages sent per second since the previous ``rate`` call (0.0 on the first call,
+        which only sets the starting mark; the previous rate again if ``now`` has not moved)."""
+        if self._rate_mark is None:
+            self._rate_mark = (now, self._messages_sent)
+            return 0.0
+        then, sent_then = self._rate_mark
+        if now <= then:
+            return self._last_rate
+        self._last_rate = (self._messages_sent - sent_then) / (now - then)
+        self._rate_mark = (now, self._messages_sent)
+        return self._last_rate
+
+    def summary(
+        self,
+        *,
+        ocpp_version: str,
+        duration_s: float,
+        stations_configured: int,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The run's result as plain JSON-ready data (the keys later checks rely on are stable)."""
+        result: dict[str, Any] = {
+            "ocpp_version": ocpp_version,
+            "duration_s": duration_s,
+            "stations": {
+                "configured": stations_configured,
+                "connected_peak": self._connected_peak,
+                "connected_at_end": self._connected,
+                "booted": self._booted,
+                "reconnects": self._reconnects,
+            },
+            "messages_sent": self._messages_sent,
+            "actions": {name: self._actions[name].summary() for name in sorted(self._actions)},
+            "csms_requests": {name: self._requests[name].summary() for name in sorted(self._requests)},
+            "transactions": {
+                "started": self._tx_started,
+                "ended": self._tx_ended,
+                "energy_kwh": round(self._energy_wh / 1000.0, 3),
+            },
+            "errors": [
+                {"kind": kind, "message": message, "count": n}
+                for kind, message, n in self._errors.most_common()
+            ],
+            "messages_dropped": [
+                {"action": action, "reason": reason, "count": n}
+                for action, reason, n in self._dropped.most_common()
+            ],
+        }
+        if extra:
+            clashes = sorted(result.keys() & extra.keys())
+            if clashes:
+                raise ValueError(
+                    f"summary extra keys {clashes} would overwrite measured results; rename them"
+                )
+            result.update(extra)
+        return result
+
+    def merge(self, other: RunRecorder) -> None:
+        """Add ``other``'s measurements (``other`` is unchanged).
+
+        Exact for every count and histogram. ``connected_peak`` becomes the sum of both peaks:
+        an upper bound, since the two peaks need not have happened at the same moment. Past the
+        error cap, which distinct errors are kept depends on merge order.
+        """
+        for name, stats in other._actions.items():
+            self._action(name).merge(stats)
+        for name, request in other._requests.items():
+            self._requests.setdefault(name, _RequestStats()).merge(request)
+        self._errors.merge(other._errors)
+        self._dropped.merge(other._dropped)
+        self._messages_sent += other._messages_sent
+        self._error_events += other._error_events
+        self._calls_failed += other._calls_failed
+        self._connected += other._connected
+        self._connected_peak += other._connected_peak
+        self._booted += other._booted
+        self._reconnects += other._reconnects
+        self._tx_started += other._tx_started
+        self._tx_ended += other._tx_ended
+        self._energy_wh += other._energy_wh
+
+
+def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
+    for key, n in other.items():
+        into[key] = into.get(key, 0) + n
+
+
+def _latency_ms(histogram: LatencyHistogram) -> dict[str, float]:
+    p50, p90, p99 = histogram.percentiles(_PERCENTILES)
+    return {
+        "count": histogram.count,
+        "p50": round(p50 * 1000.0, 2),
+        "p90": round(p90 * 1000.0, 2),
+        "p99": round(p99 * 1000.0, 2),
+        "max": round(histogram.max * 1000.0, 2),
+        "mean": round(histogram.mean * 1000.0, 2),
+    }

@@ -1,0 +1,110 @@
+"""Human-readable text: the end-of-run table and the one-line progress report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fleet.metrics._recorder import Snapshot
+
+TOP_ERRORS = 10
+_COLUMNS = ("action", "sent", "ok", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms")
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """Render ``RunRecorder.summary()`` output (or the same dict read back from JSON)."""
+    lines = _action_table(summary.get("actions", {}))
+    stations = summary.get("stations", {})
+    lines.append(
+        f"stations: {stations.get('configured', 0)} configured, {stations.get('connected_peak', 0)} "
+        f"peak connected, {stations.get('booted', 0)} booted, {stations.get('reconnects', 0)} reconnects"
+    )
+    tx = summary.get("transactions", {})
+    lines.append(
+        f"transactions: {tx.get('started', 0)} started, {tx.get('ended', 0)} ended, "
+        f"{tx.get('energy_kwh', 0.0):.3f} kWh"
+    )
+    requests = summary.get("csms_requests", {})
+    if requests:
+        answered = ", ".join(
+            f"{name} {stats['answered']}" + (f" ({stats['errors']} with error)" if stats["errors"] else "")
+            for name, stats in sorted(requests.items())
+        )
+        lines.append(f"CSMS requests answered: {answered}")
+    else:
+        lines.append("CSMS requests answered: none")
+    lines.extend(_dropped_lines(summary.get("messages_dropped", [])))
+    lines.extend(_error_lines(summary.get("errors", [])))
+    return "\n".join(lines)
+
+
+def _action_table(actions: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    if not actions:
+        return ["no calls were sent"]
+    rows = [list(_COLUMNS)]
+    in_flight = 0
+    for name, stats in sorted(actions.items()):
+        latency = stats["latency_ms"]
+        rows.append(
+            [
+                name,
+                str(stats["sent"]),
+                str(stats["ok"]),
+                str(stats["errors"]),
+                *(f"{latency[key]:.2f}" for key in ("p50", "p90", "p99", "max")),
+            ]
+        )
+        in_flight += stats.get("in_flight", 0)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
+    lines = ["  ".join(_aligned(row, widths)) for row in rows]
+    if in_flight:
+        lines.append(f"({in_flight} calls still unanswered at the end: in sent, not in ok or errors)")
+    return lines
+
+
+def _aligned(row: list[str], widths: list[int]) -> list[str]:
+    # the action name reads best left-aligned; the numbers line up on their last digit
+    numbers = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+    return [row[0].ljust(widths[0]), *numbers]
+
+
+def _dropped_lines(dropped: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not dropped:
+        return []
+    total = sum(entry["count"] for entry in dropped)
+    return [f"messages dropped: {total}"] + [
+        f"  {entry['count']:>8}  {entry['action']}: {entry['reason']}" for entry in dropped[:TOP_ERRORS]
+    ]
+
+
+def _error_lines(errors: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not errors:
+        return ["errors: none"]
+    ranked = sorted(errors, key=lambda entry: (-entry["count"], entry["kind"], entry["message"]))
+    total = sum(entry["count"] for entry in errors)
+    shown = ranked[:TOP_ERRORS]
+    header = f"errors: {total} in {len(errors)} kinds"
+    header += f", top {len(shown)}:" if len(errors) > len(shown) else ":"
+    return [header] + [f"  {entry['count']:>8}  {entry['kind']}: {entry['message']}" for entry in shown]
+
+
+def format_progress(
+    snapshot: Snapshot,
+    rate_per_s: float,
+    elapsed_s: float,
+    duration_s: float | None,
+    *,
+    stations_configured: int | None = None,
+) -> str:
+    """One line, e.g. ``[  12.0s/60s] stations 180/200 connected (peak 200), 1234 msg/s, ...``.
+
+    ``duration_s`` None means an open-ended run; ``stations_configured`` adds the "/200".
+    """
+    clock = f"{elapsed_s:6.1f}s" + (f"/{duration_s:g}s" if duration_s is not None else "")
+    connected = str(snapshot.connected)
+    if stations_configured is not None:
+        connected += f"/{stations_configured}"
+    return (
+        f"[{clock}] stations {connected} connected (peak {snapshot.connected_peak}), "
+        f"{rate_per_s:.0f} msg/s, {snapshot.errors} errors, {snapshot.transactions_active} tx active"
+    )
