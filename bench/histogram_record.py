@@ -1,6 +1,6 @@
 """How long LatencyHistogram.record takes, in ns per call. A measurement, never a test.
 
-    python bench/histogram_record.py [values]
+python bench/histogram_record.py [values]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main(argv: list[str]) -> None:
         best = min(best, time.perf_counter_ns() - start)
     # the bare loop's cost is part of every caller's cost too, but show it so it can be taken off
     start = time.perf_counter_ns()
-    for value in values:
+    for _value in values:
         pass
     loop = time.perf_counter_ns() - start
     print(f"record: {best / n:.0f} ns/record (best of 5 x {n}; empty loop {loop / n:.0f} ns)")

@@ -6,8 +6,11 @@ what the CSMS received, ``serve_csms`` / ``run_csms`` the trio server around the
 
 from fleet.csms._answers import CSMS_INITIATED, STATION_INITIATED, token_is_rejected
 from fleet.csms._config import BootVerdict, CsmsConfig
+from fleet.csms._errors import StationCallFailed, StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger, TransactionRecord
+from fleet.csms._run import run_csms
+from fleet.csms._server import CsmsServer, serve_csms
 from fleet.csms._session import CsmsSession
 
 __all__ = [
@@ -18,10 +21,17 @@ __all__ = [
     "CsmsCallResult",
     "CsmsConfig",
     "CsmsEvent",
+    "CsmsServer",
     "CsmsSession",
     "InternalFault",
     "Ledger",
     "ProtocolViolation",
+    "StationCallFailed",
+    "StationCallRefused",
+    "StationCallTimeout",
+    "StationNotConnected",
     "TransactionRecord",
+    "run_csms",
+    "serve_csms",
     "token_is_rejected",
 ]

@@ -47,7 +47,9 @@ _TX_ACCEPTED = v201.TransactionEventResponse(id_token_info=_ACCEPTED)
 _TX_INVALID = v201.TransactionEventResponse(id_token_info=_INVALID)
 _NOT_SUPPORTED = v201.StatusInfo(reason_code="NotSupported")
 _DATA_TRANSFER = v201.DataTransferResponse(status="UnknownVendorId")
-_EV_CERTIFICATE = v201.Get15118EVCertificateResponse(status="Failed", exi_response="", status_info=_NOT_SUPPORTED)
+_EV_CERTIFICATE = v201.Get15118EVCertificateResponse(
+    status="Failed", exi_response="", status_info=_NOT_SUPPORTED
+)
 _CERTIFICATE_STATUS = v201.GetCertificateStatusResponse(status="Failed", status_info=_NOT_SUPPORTED)
 _SIGN_CERTIFICATE = v201.SignCertificateResponse(status="Rejected", status_info=_NOT_SUPPORTED)
 # the embedded CSMS does no smart charging, so it cannot promise a schedule for the EV's needs
@@ -73,7 +75,11 @@ class Answers:
         if id_token.type == "NoAuthorization":
             return _ACCEPTED
         config = self._config
-        return _INVALID if token_is_rejected(id_token.id_token, config.seed, config.auth_reject_ratio) else _ACCEPTED
+        return (
+            _INVALID
+            if token_is_rejected(id_token.id_token, config.seed, config.auth_reject_ratio)
+            else _ACCEPTED
+        )
 
     def authorize(self, request: v201.AuthorizeRequest, now: float) -> v201.AuthorizeResponse:
         info = self._token_info(request.id_token)
@@ -88,7 +94,9 @@ class Answers:
             interval = self._config.heartbeat_interval
         else:
             interval = self._config.boot_retry_interval
-        return v201.BootNotificationResponse(current_time=self._wall_time(now), interval=interval, status=status)
+        return v201.BootNotificationResponse(
+            current_time=self._wall_time(now), interval=interval, status=status
+        )
 
     def heartbeat(self, request: v201.HeartbeatRequest, now: float) -> v201.HeartbeatResponse:
         return v201.HeartbeatResponse(current_time=self._wall_time(now))
@@ -98,7 +106,9 @@ class Answers:
     ) -> v201.TransactionEventResponse:
         if self._config.reject_transaction_events:
             # not recorded: the station is expected to send it again
-            raise Refusal(ErrorCode.INTERNAL_ERROR, "TransactionEvent refused (reject_transaction_events is set)")
+            raise Refusal(
+                ErrorCode.INTERNAL_ERROR, "TransactionEvent refused (reject_transaction_events is set)"
+            )
         self._ledger.transaction_event(self._station_id, request)
         if request.id_token is msgspec.UNSET:
             return _TX_PLAIN

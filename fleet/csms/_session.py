@@ -87,7 +87,8 @@ class CsmsSession:
         except UnicodeError:
             # invalid UTF-8 inside a bytes frame escapes msgspec as UnicodeDecodeError
             self._refuse_frame(
-                RemoteProtocolError("frame is not valid UTF-8", error_code=ErrorCode.RPC_FRAMEWORK_ERROR), data
+                RemoteProtocolError("frame is not valid UTF-8", error_code=ErrorCode.RPC_FRAMEWORK_ERROR),
+                data,
             )
             return
         try:
@@ -97,22 +98,26 @@ class CsmsSession:
                 self._on_call_result(frame)
             elif type(frame) is CallError:
                 self._on_call_error(frame)
-        except Exception as exc:  # a bug of ours: report it, keep serving
-            self._events.append(InternalFault(f"{type(exc).__name__}: {exc}", frame.unique_id))
-            self._ledger.count_protocol_error(ErrorCode.INTERNAL_ERROR)
+        except Exception as exc:  # a bug of ours: report it, answer if we can, keep serving
+            self._internal_fault(exc, frame)
 
     def _on_call(self, frame: Call, now: float) -> None:
         unique_id, action = frame.unique_id, frame.action
         answer = ANSWERS.get(action)
         if answer is None:
             if action in v201.ACTIONS:
-                code, text = ErrorCode.NOT_SUPPORTED, f"{action} is sent by the CSMS, not by a charging station"
+                code, text = (
+                    ErrorCode.NOT_SUPPORTED,
+                    f"{action} is sent by the CSMS, not by a charging station",
+                )
             else:
                 code, text = ErrorCode.NOT_IMPLEMENTED, f"unknown OCPP 2.0.1 action {action[:64]!r}"
             self._refuse_call(unique_id, code, text)
             return
         try:
-            request = decode_payload(frame.payload, v201.ACTIONS[action][0], unique_id=unique_id, action=action)
+            request = decode_payload(
+                frame.payload, v201.ACTIONS[action][0], unique_id=unique_id, action=action
+            )
         except RemoteProtocolError as exc:
             self._refuse_call(unique_id, exc.error_code, exc.message)
             return
@@ -122,13 +127,10 @@ class CsmsSession:
         self._ledger.count_message(action)
         try:
             response = answer(self._answers, request, now)
-            self._outbox.append(encode_call_result(unique_id, response))
         except Refusal as refusal:
             self._outbox.append(encode_call_error(unique_id, refusal.code, refusal.description))
-        except Exception as exc:  # a bug of ours; the station still gets an answer
-            self._events.append(InternalFault(f"{action}: {type(exc).__name__}: {exc}", unique_id))
-            self._ledger.count_protocol_error(ErrorCode.INTERNAL_ERROR)
-            self._outbox.append(encode_call_error(unique_id, ErrorCode.INTERNAL_ERROR, f"{action} failed in the CSMS"))
+            return
+        self._outbox.append(encode_call_result(unique_id, response))
 
     def _on_call_result(self, frame: CallResult) -> None:
         unique_id = frame.unique_id
@@ -136,7 +138,9 @@ class CsmsSession:
         if action is None:
             return
         try:
-            payload = decode_payload(frame.payload, v201.ACTIONS[action][1], unique_id=unique_id, action=action)
+            payload = decode_payload(
+                frame.payload, v201.ACTIONS[action][1], unique_id=unique_id, action=action
+            )
         except RemoteProtocolError as exc:
             self._ledger.count_protocol_error(exc.error_code)
             self._events.append(CsmsCallError(unique_id, action, exc.error_code.value, exc.message))
@@ -144,7 +148,9 @@ class CsmsSession:
         except UnicodeError:
             self._ledger.count_protocol_error(ErrorCode.FORMAT_VIOLATION)
             self._events.append(
-                CsmsCallError(unique_id, action, ErrorCode.FORMAT_VIOLATION.value, "payload is not valid UTF-8")
+                CsmsCallError(
+                    unique_id, action, ErrorCode.FORMAT_VIOLATION.value, "payload is not valid UTF-8"
+                )
             )
             return
         self._events.append(CsmsCallResult(unique_id, action, payload))
@@ -152,7 +158,9 @@ class CsmsSession:
     def _on_call_error(self, frame: CallError) -> None:
         action = self._take_pending(frame.unique_id)
         if action is not None:
-            self._events.append(CsmsCallError(frame.unique_id, action, frame.error_code, frame.error_description))
+            self._events.append(
+                CsmsCallError(frame.unique_id, action, frame.error_code, frame.error_description)
+            )
 
     def _take_pending(self, unique_id: str) -> str | None:
         action = self._pending.pop(unique_id, None)
@@ -161,8 +169,20 @@ class CsmsSession:
         if unique_id in self._abandoned:
             del self._abandoned[unique_id]  # the answer to a call we gave up on: late, not illegal
         else:
-            self._violation(ErrorCode.PROTOCOL_ERROR, f"answer to unknown message id {unique_id!r}", unique_id)
+            self._violation(
+                ErrorCode.PROTOCOL_ERROR, f"answer to unknown message id {unique_id!r}", unique_id
+            )
         return None
+
+    def _internal_fault(self, exc: Exception, frame: Call | CallResult | CallError) -> None:
+        self._events.append(InternalFault(f"{type(exc).__name__}: {exc}", frame.unique_id))
+        self._ledger.count_protocol_error(ErrorCode.INTERNAL_ERROR)
+        if type(frame) is Call:
+            self._outbox.append(
+                encode_call_error(
+                    frame.unique_id, ErrorCode.INTERNAL_ERROR, f"{frame.action[:64]} failed in the CSMS"
+                )
+            )
 
     # -- refusing garbage ----------------------------------------------------------------------
 

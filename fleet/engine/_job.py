@@ -60,7 +60,13 @@ async def run_job(job: RunJob, *, progress: Callable[[str, float], None] | None 
         def on_progress(elapsed: float) -> None:
             if progress is not None:
                 now = trio.current_time()
-                line = format_progress(recorder.snapshot(), recorder.rate(now), elapsed, fleet.duration_s)
+                line = format_progress(
+                    recorder.snapshot(),
+                    recorder.rate(now),
+                    elapsed,
+                    fleet.duration_s,
+                    stations_configured=fleet.stations,
+                )
                 progress(line, elapsed)
 
         try:

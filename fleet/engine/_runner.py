@@ -213,9 +213,11 @@ class StationRunner:
         recorder = self._recorder
         for event in self.station.events():
             if isinstance(event, CallSucceeded):
-                recorder.call_succeeded(event.action, event.completed_at - event.intended_at)
+                recorder.call_succeeded(event.action, max(0.0, event.completed_at - event.intended_at))
             elif isinstance(event, CallFailed):
-                recorder.call_failed(event.action, event.error_code, event.completed_at - event.intended_at)
+                recorder.call_failed(
+                    event.action, event.error_code, max(0.0, event.completed_at - event.intended_at)
+                )
             elif isinstance(event, RequestAnswered):
                 recorder.request_answered(event.action, event.error_code)
             elif isinstance(event, TransactionStarted):

@@ -31,6 +31,40 @@ class Snapshot(msgspec.Struct, frozen=True):
     reconnects: int
 
 
+class _ActionData(msgspec.Struct, forbid_unknown_fields=True):
+    sent: int
+    ok: int
+    errors: int
+    errors_by_code: dict[str, int]
+    ok_latency: dict[str, Any]
+    error_latency: dict[str, Any]
+
+
+class _RequestData(msgspec.Struct, forbid_unknown_fields=True):
+    answered: int
+    errors: int
+    errors_by_code: dict[str, int]
+
+
+class _RecorderData(msgspec.Struct, forbid_unknown_fields=True):
+    """A recorder's full state as plain data: what a shard process ships to its parent."""
+
+    actions: dict[str, _ActionData]
+    requests: dict[str, _RequestData]
+    errors: list[tuple[str, str, int]]
+    dropped: list[tuple[str, str, int]]
+    messages_sent: int
+    error_events: int
+    calls_failed: int
+    connected: int
+    connected_peak: int
+    booted: int
+    reconnects: int
+    transactions_started: int
+    transactions_ended: int
+    energy_wh: float
+
+
 class _ActionStats:
     """Calls of one action the stations sent to the CSMS."""
 
@@ -92,7 +126,8 @@ class RunRecorder:
 
     Calls: ``call_sent`` when a CALL goes out (optional), then ``call_succeeded`` or
     ``call_failed``. ``sent`` counts both; an outcome without a ``call_sent`` counts as sent
-    too, so ``sent == ok + errors + in_flight`` always holds.
+    too, so ``sent == ok + errors + in_flight`` always holds. Per action, use ``call_sent``
+    for every call or for none: mixed, a call still in flight can hide an unannounced one.
     """
 
     def __init__(self) -> None:
@@ -286,6 +321,77 @@ class RunRecorder:
         self._tx_started += other._tx_started
         self._tx_ended += other._tx_ended
         self._energy_wh += other._energy_wh
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything measured so far as JSON-ready data (not the ``rate`` mark), for shipping
+        a shard's recorder to the parent, which rebuilds it with ``from_dict`` and merges it."""
+        data = _RecorderData(
+            actions={
+                name: _ActionData(
+                    sent=stats.sent,
+                    ok=stats.ok,
+                    errors=stats.errors,
+                    errors_by_code=dict(stats.errors_by_code),
+                    ok_latency=stats.ok_latency.to_dict(),
+                    error_latency=stats.error_latency.to_dict(),
+                )
+                for name, stats in self._actions.items()
+            },
+            requests={
+                name: _RequestData(
+                    answered=stats.answered, errors=stats.errors, errors_by_code=dict(stats.errors_by_code)
+                )
+                for name, stats in self._requests.items()
+            },
+            errors=self._errors.most_common(),
+            dropped=self._dropped.most_common(),
+            messages_sent=self._messages_sent,
+            error_events=self._error_events,
+            calls_failed=self._calls_failed,
+            connected=self._connected,
+            connected_peak=self._connected_peak,
+            booted=self._booted,
+            reconnects=self._reconnects,
+            transactions_started=self._tx_started,
+            transactions_ended=self._tx_ended,
+            energy_wh=self._energy_wh,
+        )
+        result: dict[str, Any] = msgspec.to_builtins(data)
+        return result
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RunRecorder:
+        """Rebuild a recorder from ``to_dict`` output; ValueError says which field is wrong."""
+        try:
+            parsed = msgspec.convert(data, _RecorderData)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"recorder data is malformed: {exc}") from None
+        recorder = cls()
+        for name, action in parsed.actions.items():
+            stats = recorder._action(name)
+            stats.sent, stats.ok, stats.errors = action.sent, action.ok, action.errors
+            stats.errors_by_code = dict(action.errors_by_code)
+            stats.ok_latency = LatencyHistogram.from_dict(action.ok_latency)
+            stats.error_latency = LatencyHistogram.from_dict(action.error_latency)
+        for name, request in parsed.requests.items():
+            restored = recorder._requests[name] = _RequestStats()
+            restored.answered, restored.errors = request.answered, request.errors
+            restored.errors_by_code = dict(request.errors_by_code)
+        for kind, message, n in parsed.errors:
+            recorder._errors.add(kind, message, n)
+        for action_name, reason, n in parsed.dropped:
+            recorder._dropped.add(action_name, reason, n)
+        recorder._messages_sent = parsed.messages_sent
+        recorder._error_events = parsed.error_events
+        recorder._calls_failed = parsed.calls_failed
+        recorder._connected = parsed.connected
+        recorder._connected_peak = parsed.connected_peak
+        recorder._booted = parsed.booted
+        recorder._reconnects = parsed.reconnects
+        recorder._tx_started = parsed.transactions_started
+        recorder._tx_ended = parsed.transactions_ended
+        recorder._energy_wh = parsed.energy_wh
+        return recorder
 
 
 def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:

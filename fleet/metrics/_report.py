@@ -83,7 +83,7 @@ def _error_lines(errors: Sequence[Mapping[str, Any]]) -> list[str]:
     ranked = sorted(errors, key=lambda entry: (-entry["count"], entry["kind"], entry["message"]))
     total = sum(entry["count"] for entry in errors)
     shown = ranked[:TOP_ERRORS]
-    header = f"errors: {total} in {len(errors)} kinds"
+    header = f"errors: {total} in {len(errors)} distinct messages"
     header += f", top {len(shown)}:" if len(errors) > len(shown) else ":"
     return [header] + [f"  {entry['count']:>8}  {entry['kind']}: {entry['message']}" for entry in shown]
 

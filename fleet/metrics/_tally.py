@@ -23,9 +23,11 @@ class BoundedTally:
         counts = self._counts
         if key in counts:
             counts[key] += n
-        elif len(counts) < self._limit:
+        elif key != self._overflow_key and len(counts) - (self._overflow_key in counts) < self._limit:
             counts[key] = n
         else:
+            # the overflow entry never takes one of the limit's places, whatever order a
+            # restored or merged tally arrives in
             counts[self._overflow_key] = counts.get(self._overflow_key, 0) + n
 
     def merge(self, other: BoundedTally) -> None:

@@ -56,6 +56,13 @@ def type_name(definition_name: str) -> str:
     return definition_name[:-4] if definition_name.endswith("Type") else definition_name
 
 
+def bound(kind: str, value: float) -> str:
+    """A range limit as Python source; msgspec rejects a float bound on an ``int`` type."""
+    if kind == "integer" and float(value).is_integer():
+        return str(int(value))  # the OCA schemas write "minimum": 0.0 on integer fields
+    return repr(value)
+
+
 def semantic(d: dict[str, Any]) -> str:
     """Definition content that matters for the wire (descriptions and javaType ignored)."""
 
@@ -133,9 +140,9 @@ class Generator:
             raise ValueError(f"{stem}: unsupported property schema {prop!r}")
         if kind in ("integer", "number"):
             if "minimum" in prop:
-                meta.append(f"ge={prop['minimum']}")
+                meta.append(f"ge={bound(kind, prop['minimum'])}")
             if "maximum" in prop:
-                meta.append(f"le={prop['maximum']}")
+                meta.append(f"le={bound(kind, prop['maximum'])}")
         if meta:
             return f"Annotated[{base}, msgspec.Meta({', '.join(meta)})]"
         return base

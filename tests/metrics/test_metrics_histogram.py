@@ -205,7 +205,9 @@ def test_from_dict_names_the_malformed_field(mutate: object, message: str) -> No
 
 
 latency_lists = st.lists(
-    st.floats(min_value=0.0, max_value=3600.0, allow_nan=False, allow_infinity=False), min_size=1, max_size=200
+    st.floats(min_value=0.0, max_value=3600.0, allow_nan=False, allow_infinity=False),
+    min_size=1,
+    max_size=200,
 )
 
 

@@ -127,7 +127,8 @@ class OcppSchemaValidator:
         if validator is None:
             return [f"unknown action {action!r} (no {kind} schema for OCPP {self.version})"]
         errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))
-        return [f"{e.json_path}: {e.message}" for e in errors]
+        # `cause` carries the reason of a failed format check (e.g. the missing UTC offset)
+        return [f"{e.json_path}: {e.message}" + (f" ({e.cause})" if e.cause else "") for e in errors]
 
     def validate_stream(
         self,

@@ -670,7 +670,7 @@ class ConsumptionCost(msgspec.Struct, kw_only=True, rename="camel", gc=False, fo
 class SalesTariffEntry(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     relative_time_interval: RelativeTimeInterval
     custom_data: CustomData | UnsetType = UNSET
-    e_price_level: Annotated[int, msgspec.Meta(ge=0.0)] | UnsetType = UNSET
+    e_price_level: Annotated[int, msgspec.Meta(ge=0)] | UnsetType = UNSET
     consumption_cost: Annotated[list[ConsumptionCost], msgspec.Meta(min_length=1, max_length=3)] | UnsetType = UNSET
 
 
@@ -755,10 +755,10 @@ class DCChargingParameters(msgspec.Struct, kw_only=True, rename="camel", gc=Fals
     custom_data: CustomData | UnsetType = UNSET
     energy_amount: int | UnsetType = UNSET
     ev_max_power: int | UnsetType = UNSET
-    state_of_charge: Annotated[int, msgspec.Meta(ge=0.0, le=100.0)] | UnsetType = UNSET
+    state_of_charge: Annotated[int, msgspec.Meta(ge=0, le=100)] | UnsetType = UNSET
     ev_energy_capacity: int | UnsetType = UNSET
-    full_so_c: Annotated[int, msgspec.Meta(ge=0.0, le=100.0)] | UnsetType = UNSET
-    bulk_so_c: Annotated[int, msgspec.Meta(ge=0.0, le=100.0)] | UnsetType = UNSET
+    full_so_c: Annotated[int, msgspec.Meta(ge=0, le=100)] | UnsetType = UNSET
+    bulk_so_c: Annotated[int, msgspec.Meta(ge=0, le=100)] | UnsetType = UNSET
 
 
 class ChargingNeeds(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):

@@ -1,0 +1,237 @@
+"""The trio shell around ``CsmsSession``: a websocket server with one task per station connection.
+
+Hot path per message: get_message -> receive -> data_to_send -> send. Nothing is logged or
+allocated per message beyond what the codec needs, so a single process can hold thousands of
+stations.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import unquote
+
+import msgspec
+import trio
+from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketRequest, serve_websocket
+
+from fleet.csms._config import CsmsConfig
+from fleet.csms._errors import StationCallRefused, StationCallTimeout, StationNotConnected
+from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault
+from fleet.csms._ledger import Ledger
+from fleet.csms._session import CsmsSession
+from fleet.ocpp import v201
+
+# internal faults kept for inspection; there should be none, so a small cap is plenty
+_MAX_FAULTS_KEPT = 100
+
+
+class _Waiter:
+    __slots__ = ("done", "outcome")
+
+    def __init__(self) -> None:
+        self.done = trio.Event()
+        self.outcome: CsmsCallResult | CsmsCallError | None = None
+
+
+@dataclass(eq=False, slots=True)
+class _Connection:
+    station_id: str
+    websocket: WebSocketConnection
+    session: CsmsSession
+    cancel_scope: trio.CancelScope = field(default_factory=trio.CancelScope)
+    call_lock: trio.Lock = field(default_factory=trio.Lock)
+    waiters: dict[str, _Waiter] = field(default_factory=dict)
+    closed: bool = False
+
+    def close(self) -> None:
+        """Wake every caller still waiting: their outcome stays None, meaning 'disconnected'."""
+        self.closed = True
+        for waiter in self.waiters.values():
+            waiter.done.set()
+
+
+class CsmsServer:
+    """A running embedded CSMS. Obtain one with ``await nursery.start(serve_csms, config)``."""
+
+    def __init__(self, config: CsmsConfig, host: str, port: int) -> None:
+        self.config = config
+        self.host = host
+        self.port = port
+        self.ledger = Ledger()
+        self.internal_faults: list[InternalFault] = []
+        self._connections: dict[str, _Connection] = {}
+        self._rng = random.Random(config.seed)
+        # currentTime must be wall-clock time while the shell's clock is trio's
+        self._epoch_offset = time.time() - trio.current_time()
+        self._stations_changed = trio.Event()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}"
+
+    def connected_stations(self) -> list[str]:
+        return list(self._connections)
+
+    async def wait_for_stations(self, count: int) -> None:
+        """Return once at least ``count`` stations are connected (wrap it in ``trio.fail_after``)."""
+        while len(self._connections) < count:
+            await self._stations_changed.wait()
+
+    def _notify_stations_changed(self) -> None:
+        self._stations_changed.set()
+        self._stations_changed = trio.Event()
+
+    # a per-request timeout is part of the request (as in OCPP's own message timeout), so it is a
+    # parameter rather than the caller's cancel scope
+    async def call(
+        self,
+        station_id: str,
+        action: str,
+        payload: msgspec.Struct,
+        timeout: float = 30.0,  # noqa: ASYNC109
+    ) -> msgspec.Struct:
+        """Send a CSMS-initiated request to a connected station and return its typed response.
+
+        Raises ``StationNotConnected``, ``StationCallTimeout`` or ``StationCallRefused`` (a
+        CALLERROR, whose code and text it carries); ``LocalProtocolError`` when ``payload`` is not
+        the request struct of ``action``.
+        """
+        connection = self._connections.get(station_id)
+        if connection is None:
+            raise StationNotConnected(
+                f"{action} to station {station_id!r}: not connected "
+                f"({len(self._connections)} stations are; see connected_stations())",
+                station_id=station_id,
+                action=action,
+            )
+        # OCPP-J allows one outstanding CALL per direction: queue behind any earlier call
+        async with connection.call_lock:
+            if connection.closed:
+                raise StationNotConnected(
+                    f"{action} to station {station_id!r}: the connection closed",
+                    station_id=station_id,
+                    action=action,
+                )
+            unique_id = connection.session.call(action, payload, trio.current_time())
+            waiter = connection.waiters[unique_id] = _Waiter()
+            try:
+                with trio.move_on_after(timeout) as scope:
+                    for frame in connection.session.data_to_send():
+                        await connection.websocket.send_message(frame)
+                    await waiter.done.wait()
+            except ConnectionClosed:
+                waiter.outcome = None
+            finally:
+                del connection.waiters[unique_id]
+            if scope.cancelled_caught:
+                connection.session.abandon_call(unique_id)
+                raise StationCallTimeout(
+                    f"{action} to station {station_id!r}: no answer within {timeout} s",
+                    station_id=station_id,
+                    action=action,
+                )
+        outcome = waiter.outcome
+        if outcome is None:
+            raise StationNotConnected(
+                f"{action} to station {station_id!r}: the connection closed before the answer",
+                station_id=station_id,
+                action=action,
+            )
+        if isinstance(outcome, CsmsCallError):
+            raise StationCallRefused(
+                f"{action} to station {station_id!r} refused: {outcome.code}: {outcome.description}",
+                station_id=station_id,
+                action=action,
+                error_code=outcome.code,
+                description=outcome.description,
+            )
+        return outcome.payload
+
+    # -- the connection handler --------------------------------------------------------------
+
+    async def handle(self, request: WebSocketRequest) -> None:
+        station_id = unquote(request.path.split("?", 1)[0].rsplit("/", 1)[-1])
+        if not station_id:
+            await request.reject(
+                404, body=b"no station id: connect to ws://host:port/<station-id> (last path segment)\n"
+            )
+            return
+        if v201.SUBPROTOCOL not in request.proposed_subprotocols:
+            offered = ", ".join(request.proposed_subprotocols) or "none"
+            await request.reject(
+                400,
+                body=f"this CSMS speaks only the {v201.SUBPROTOCOL} subprotocol; "
+                f"the client offered: {offered}\n".encode(),
+            )
+            return
+        websocket = await request.accept(subprotocol=v201.SUBPROTOCOL)
+        previous = self._connections.get(station_id)
+        if previous is not None:
+            # a station that reconnects has lost the old socket, even if we have not noticed yet
+            previous.cancel_scope.cancel()
+            previous.close()
+        session = CsmsSession(
+            station_id, self.config, self.ledger, self._rng, epoch_offset=self._epoch_offset
+        )
+        connection = _Connection(station_id, websocket, session)
+        self._connections[station_id] = connection
+        self._notify_stations_changed()
+        try:
+            with connection.cancel_scope:
+                await self._serve(connection)
+        finally:
+            connection.close()
+            if self._connections.get(station_id) is connection:
+                del self._connections[station_id]
+                self._notify_stations_changed()
+
+    async def _serve(self, connection: _Connection) -> None:
+        websocket, session = connection.websocket, connection.session
+        delay = self.config.response_delay_s
+        try:
+            while True:
+                message = await websocket.get_message()
+                session.receive(message, trio.current_time())
+                out = session.data_to_send()
+                events = session.events()
+                if events:
+                    self._dispatch(connection, events)
+                if out:
+                    if delay > 0.0:
+                        await trio.sleep(delay)
+                    for frame in out:
+                        await websocket.send_message(frame)
+        except ConnectionClosed:
+            return
+
+    def _dispatch(self, connection: _Connection, events: list[CsmsEvent]) -> None:
+        for event in events:
+            if isinstance(event, CsmsCallResult | CsmsCallError):
+                waiter = connection.waiters.get(event.unique_id)
+                if waiter is not None:
+                    waiter.outcome = event
+                    waiter.done.set()
+            elif isinstance(event, InternalFault) and len(self.internal_faults) < _MAX_FAULTS_KEPT:
+                self.internal_faults.append(event)
+
+
+async def serve_csms(
+    config: CsmsConfig,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    task_status: trio.TaskStatus[CsmsServer] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve the embedded CSMS until cancelled. With ``nursery.start`` it hands back the
+    ``CsmsServer`` once listening (``.port`` is the real port when 0 was asked for)."""
+    server = CsmsServer(config, host, port)
+    async with trio.open_nursery() as nursery:
+        websocket_server = await nursery.start(
+            partial(serve_websocket, server.handle, host, port, ssl_context=None)
+        )
+        server.port = websocket_server.listeners[0].port
+        task_status.started(server)

@@ -1,0 +1,35 @@
+"""What the parts of one station share: configuration, clock, timers, the event list, the line."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from fleet.station._clock import WallClock
+from fleet.station._config import StationConfig
+from fleet.station._connection import CallChannel
+from fleet.station._device_model import DeviceModel
+from fleet.station._events import Event
+from fleet.station._settings import Settings
+from fleet.station._timers import Timers
+
+
+@dataclass(slots=True, eq=False)
+class StationContext:
+    config: StationConfig
+    rng: random.Random
+    model: DeviceModel
+    settings: Settings
+    clock: WallClock
+    timers: Timers
+    events: list[Event]
+    channel: CallChannel
+
+    @classmethod
+    def create(cls, config: StationConfig, rng: random.Random) -> StationContext:
+        model = DeviceModel(evse_count=config.evse_count, station_id=config.station_id)
+        settings = Settings(model)
+        timers = Timers()
+        events: list[Event] = []
+        channel = CallChannel(events, timers, settings, config.offline_queue_limit)
+        return cls(config, rng, model, settings, WallClock(config.wall_clock_epoch), timers, events, channel)
