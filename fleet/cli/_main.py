@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSMS base URL; station N connects to URL/<station id> "
         "(default: start the embedded CSMS on a free loopback port)",
     )
-    run.add_argument("--stations", type=arg.positive_int, default=50, metavar="N", help="stations (default 50)")
+    run.add_argument(
+        "--stations", type=arg.positive_int, default=50, metavar="N", help="stations (default 50)"
+    )
     run.add_argument(
         "--duration", type=arg.positive_float, default=30.0, metavar="SECONDS", help="run time (default 30)"
     )
@@ -121,8 +123,9 @@ def _csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
     )
 
 
-def _run(ns: argparse.Namespace) -> int:
-    job = RunJob(
+def job_from_arguments(ns: argparse.Namespace) -> RunJob:
+    """The RunJob that `fleet run` ARGS describes."""
+    return RunJob(
         fleet=FleetConfig(
             csms_url=ns.csms,
             stations=ns.stations,
@@ -137,6 +140,10 @@ def _run(ns: argparse.Namespace) -> int:
         driver=DriverSettings(),
         capture_path=ns.capture,
     )
+
+
+def _run(ns: argparse.Namespace) -> int:
+    job = job_from_arguments(ns)
     target = ns.csms or "the embedded CSMS"
     print(
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",

@@ -98,7 +98,8 @@ class CsmsServer:
 
         Raises ``StationNotConnected``, ``StationCallTimeout`` or ``StationCallRefused`` (a
         CALLERROR, whose code and text it carries); ``LocalProtocolError`` when ``payload`` is not
-        the request struct of ``action``.
+        the request struct of ``action``. Calls to one station are serialised (OCPP-J allows one
+        outstanding CALL); ``timeout`` counts from this call's turn, not from the queueing.
         """
         connection = self._connections.get(station_id)
         if connection is None:
@@ -153,7 +154,7 @@ class CsmsServer:
 
     # -- the connection handler --------------------------------------------------------------
 
-    async def handle(self, request: WebSocketRequest) -> None:
+    async def _handle(self, request: WebSocketRequest) -> None:
         station_id = unquote(request.path.split("?", 1)[0].rsplit("/", 1)[-1])
         if not station_id:
             await request.reject(
@@ -231,7 +232,7 @@ async def serve_csms(
     server = CsmsServer(config, host, port)
     async with trio.open_nursery() as nursery:
         websocket_server = await nursery.start(
-            partial(serve_websocket, server.handle, host, port, ssl_context=None)
+            partial(serve_websocket, server._handle, host, port, ssl_context=None)
         )
         server.port = websocket_server.listeners[0].port
         task_status.started(server)

@@ -27,7 +27,10 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
     if isinstance(exc, trio_websocket.ConnectionRejected):
         body = (exc.body or b"").decode("utf-8", "replace").strip().replace("\n", " ")[:200]
         detail = f": {body}" if body else ""
-        return HTTP_STATUS, f"{url}: the CSMS refused the WebSocket upgrade with HTTP {exc.status_code}{detail}"
+        return (
+            HTTP_STATUS,
+            f"{url}: the CSMS refused the WebSocket upgrade with HTTP {exc.status_code}{detail}",
+        )
     if isinstance(exc, SubprotocolRefused):
         return SUBPROTOCOL, f"{url}: {exc}"
     if isinstance(exc, (trio_websocket.ConnectionTimeout, trio.TooSlowError, TimeoutError)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import trio
@@ -26,9 +26,9 @@ EXIT_UNREACHABLE = 1
 @dataclass(frozen=True, slots=True)
 class RunJob:
     fleet: FleetConfig  # csms_url "" means: start the embedded CSMS on a free loopback port
-    csms: CsmsConfig = CsmsConfig()
+    csms: CsmsConfig = field(default_factory=CsmsConfig)
     evses_per_station: int = 1
-    driver: DriverSettings = DriverSettings()
+    driver: DriverSettings = field(default_factory=DriverSettings)
     capture_path: str | None = None
 
 

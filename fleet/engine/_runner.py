@@ -178,7 +178,8 @@ class StationRunner:
                     station.receive(message, now)
                 except RemoteProtocolError as exc:
                     self._recorder.error(
-                        "protocol_error", f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}"
+                        "protocol_error",
+                        f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
                     )
             deadline = station.next_deadline()
             if deadline is not None and now >= deadline:

@@ -39,9 +39,9 @@ _frame_decoder = msgspec.json.Decoder(Frame)
 _loose_decoder = msgspec.json.Decoder(list[Any])
 _encoder = msgspec.json.Encoder()
 _EMPTY_OBJECT = msgspec.Raw(b"{}")
-# msgspec raises these, not DecodeError, for a str holding lone surrogates and for JSON nested
-# deeper than its recursion limit: both are garbage from the peer, not bugs of ours
-_UNDECODABLE = (UnicodeEncodeError, RecursionError)
+# msgspec raises these, not DecodeError, for invalid UTF-8 inside a JSON string, for a str holding
+# lone surrogates and for JSON nested deeper than its recursion limit: all garbage from the peer
+_UNDECODABLE = (UnicodeError, RecursionError)
 
 T = TypeVar("T")
 

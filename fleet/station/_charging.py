@@ -19,8 +19,6 @@ from fleet.station._monitoring import Monitor
 from fleet.station._outgoing import OutgoingCall
 from fleet.station._transactions import TransactionReporter
 
-IdleHook = Callable[[float], None]
-
 # an updated event is sent for these triggers even when the charging state did not change
 _ALWAYS_REPORTED = frozenset({"StopAuthorized", "RemoteStop", "Deauthorized", "RemoteStart", "Authorized"})
 
@@ -30,12 +28,13 @@ def _connect_timer(evse_id: int) -> tuple[str, int]:
 
 
 class ChargingController:
-    def __init__(self, ctx: StationContext, on_idle: IdleHook) -> None:
+    def __init__(self, ctx: StationContext) -> None:
         self._ctx = ctx
-        self._on_idle = on_idle
         config = ctx.config
         self.evses: dict[int, Evse] = {
-            evse_id: Evse(evse_id, config.max_power_w, Meter(voltage_v=config.voltage_v, phases=config.phases))
+            evse_id: Evse(
+                evse_id, config.max_power_w, Meter(voltage_v=config.voltage_v, phases=config.phases)
+            )
             for evse_id in range(1, config.evse_count + 1)
         }
         self.monitor = Monitor(ctx)
@@ -158,7 +157,9 @@ class ChargingController:
             evse.tx.deauth_reason = "DeAuthorized"
             self._reconcile(evse, "Deauthorized", now)
 
-    def _deauthorize(self, evse: Evse, reason: v201.ReasonEnum, trigger: v201.TriggerReasonEnum, now: float) -> None:
+    def _deauthorize(
+        self, evse: Evse, reason: v201.ReasonEnum, trigger: v201.TriggerReasonEnum, now: float
+    ) -> None:
         evse.token = None
         self._ctx.timers.cancel(_connect_timer(evse.evse_id))
         if evse.tx is not None:
@@ -240,7 +241,11 @@ class ChargingController:
             else:
                 evse.meter.set_power(evse.power_w(), now)
                 token_news = evse.token is not None and not tx.token_reported
-                if token_news or trigger in _ALWAYS_REPORTED or evse.charging_state() != tx.reported_charging_state:
+                if (
+                    token_news
+                    or trigger in _ALWAYS_REPORTED
+                    or evse.charging_state() != tx.reported_charging_state
+                ):
                     self.reporter.updated(evse, tx, trigger, now)
         self.sync_status(evse, now)
 
@@ -257,7 +262,6 @@ class ChargingController:
         if evse.scheduled_operative is not None:
             evse.operative, evse.scheduled_operative = evse.scheduled_operative, None
         self.sync_status(evse, now)
-        self._on_idle(now)
 
     # --- status --------------------------------------------------------------------------------
 
@@ -267,6 +271,11 @@ class ChargingController:
             return
         evse.reported_status = status
         self._ctx.events.append(ConnectorStatusChanged(evse.evse_id, CONNECTOR_ID, status))
+        model = self._ctx.model
+        model.set_actual(
+            "Connector", "AvailabilityState", status, evse_id=evse.evse_id, connector_id=CONNECTOR_ID
+        )
+        model.set_actual("EVSE", "AvailabilityState", status, evse_id=evse.evse_id)
         # offline changes are not queued: the snapshot sent after the next boot supersedes them
         if self._ctx.channel.is_online:
             self.send_status(evse, now)
@@ -279,7 +288,9 @@ class ChargingController:
             evse_id=evse.evse_id,
             connector_id=CONNECTOR_ID,
         )
-        self._ctx.channel.send(OutgoingCall("StatusNotification", request, now, csms_requested=csms_requested), now)
+        self._ctx.channel.send(
+            OutgoingCall("StatusNotification", request, now, csms_requested=csms_requested), now
+        )
 
     def send_status_snapshot(self, now: float) -> None:
         for evse in self.evses.values():
@@ -291,4 +302,6 @@ class ChargingController:
         sample = evse.meter.sample(self._ctx.settings.aligned_measurands, "Trigger", self._ctx.clock.at(now))
         if sample is not None:
             request = v201.MeterValuesRequest(evse_id=evse.evse_id, meter_value=[sample])
-            self._ctx.channel.send(OutgoingCall("MeterValues", request, now, csms_requested=csms_requested), now)
+            self._ctx.channel.send(
+                OutgoingCall("MeterValues", request, now, csms_requested=csms_requested), now
+            )

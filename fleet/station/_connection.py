@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections import deque
 
-from fleet.ocpp import CallError, CallResult, ErrorCode, RemoteProtocolError, decode_payload, encode_call, v201
+from fleet.ocpp import (
+    CallError,
+    CallResult,
+    ErrorCode,
+    RemoteProtocolError,
+    decode_payload,
+    encode_call,
+    v201,
+)
 from fleet.station._events import BootStatus, CallFailed, CallSucceeded, Event, MessageDropped
 from fleet.station._offline_queue import OfflineQueue
 from fleet.station._outgoing import OutgoingCall
@@ -185,7 +193,9 @@ class CallChannel:
                 call.attempts -= 1  # unanswered for want of a line: not an attempt the CSMS refused
             else:
                 self._events.append(
-                    CallFailed(call.action, unique_id, call.intended_at, now, "ConnectionLost", "connection closed")
+                    CallFailed(
+                        call.action, unique_id, call.intended_at, now, "ConnectionLost", "connection closed"
+                    )
                 )
                 if call.on_failure is not None:
                     call.on_failure("ConnectionLost", now)

@@ -74,10 +74,13 @@ class Evse:
             return tx.forced_reason
         if not self.plugged and tx.ev_was_connected and stop_on_ev_disconnect:
             return tx.deauth_reason or "EVDisconnected"
-        if self.token is None and tx.deauth_reason is not None:
-            # with only EVConnected as stop point the session lasts until the cable comes out
-            if not self.plugged or not _AUTHORIZATION_STOP_POINTS.isdisjoint(stop_points):
-                return tx.deauth_reason
+        # with only EVConnected as stop point a deauthorized session lasts until the cable comes out
+        if (
+            self.token is None
+            and tx.deauth_reason is not None
+            and (not self.plugged or not _AUTHORIZATION_STOP_POINTS.isdisjoint(stop_points))
+        ):
+            return tx.deauth_reason
         return None
 
 

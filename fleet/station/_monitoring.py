@@ -26,7 +26,9 @@ class Monitor:
 
     def lock_problem(self, evse_id: int, problem: bool, now: float) -> None:
         self._notify(
-            v201.Component(name="ConnectorPlugRetentionLock", evse=v201.EVSE(id=evse_id, connector_id=CONNECTOR_ID)),
+            v201.Component(
+                name="ConnectorPlugRetentionLock", evse=v201.EVSE(id=evse_id, connector_id=CONNECTOR_ID)
+            ),
             v201.Variable(name="Problem"),
             "true" if problem else "false",
             "Alerting",

@@ -24,7 +24,9 @@ class Settings:
     def message_timeout(self) -> int:
         return max(
             1,
-            self.model.get_int("OCPPCommCtrlr", "MessageTimeout", DEFAULT_MESSAGE_TIMEOUT_S, instance="Default"),
+            self.model.get_int(
+                "OCPPCommCtrlr", "MessageTimeout", DEFAULT_MESSAGE_TIMEOUT_S, instance="Default"
+            ),
         )
 
     @property
@@ -47,7 +49,9 @@ class Settings:
 
     @property
     def tx_updated_measurands(self) -> list[str]:
-        return self.model.get_list("SampledDataCtrlr", "TxUpdatedMeasurands", ["Energy.Active.Import.Register"])
+        return self.model.get_list(
+            "SampledDataCtrlr", "TxUpdatedMeasurands", ["Energy.Active.Import.Register"]
+        )
 
     @property
     def tx_ended_measurands(self) -> list[str]:

@@ -52,7 +52,9 @@ class TransactionReporter:
             self._ctx.timers.set(_periodic_timer(evse.evse_id), now + interval, self._periodic(evse.evse_id))
         aligned = settings.aligned_interval
         if aligned > 0 and not self._ctx.timers.is_set(_CLOCK_TIMER):
-            self._ctx.timers.set(_CLOCK_TIMER, self._ctx.clock.next_aligned(now, aligned), self._clock_aligned)
+            self._ctx.timers.set(
+                _CLOCK_TIMER, self._ctx.clock.next_aligned(now, aligned), self._clock_aligned
+            )
 
     def updated(
         self,
@@ -66,7 +68,12 @@ class TransactionReporter:
         self._send(evse, tx, "Updated", trigger, now, context, measurands or [])
 
     def ended(
-        self, evse: Evse, tx: ActiveTransaction, trigger: v201.TriggerReasonEnum, reason: v201.ReasonEnum, now: float
+        self,
+        evse: Evse,
+        tx: ActiveTransaction,
+        trigger: v201.TriggerReasonEnum,
+        reason: v201.ReasonEnum,
+        now: float,
     ) -> None:
         measurands = self._ctx.settings.tx_ended_measurands
         self._send(evse, tx, "Ended", trigger, now, "Transaction.End", measurands, stopped_reason=reason)
@@ -93,7 +100,9 @@ class TransactionReporter:
         id_token: v201.IdToken | msgspec.UnsetType = msgspec.UNSET
         if evse.token is not None and not tx.token_reported:
             id_token, tx.token_reported = evse.token, True
-        announce_remote = tx.remote_start_id is not None and (event_type == "Started" or trigger == "RemoteStart")
+        announce_remote = tx.remote_start_id is not None and (
+            event_type == "Started" or trigger == "RemoteStart"
+        )
         sample = evse.meter.sample(measurands, context, timestamp) if context is not None else None
         request = v201.TransactionEventRequest(
             event_type=event_type,
@@ -104,11 +113,15 @@ class TransactionReporter:
                 transaction_id=tx.transaction_id,
                 charging_state=charging_state,
                 stopped_reason=stopped_reason if stopped_reason is not None else msgspec.UNSET,
-                remote_start_id=tx.remote_start_id if announce_remote and tx.remote_start_id is not None else msgspec.UNSET,
+                remote_start_id=tx.remote_start_id
+                if announce_remote and tx.remote_start_id is not None
+                else msgspec.UNSET,
             ),
             meter_value=[sample] if sample is not None else msgspec.UNSET,
             offline=True if not ctx.channel.is_online else msgspec.UNSET,
-            evse=v201.EVSE(id=evse.evse_id, connector_id=CONNECTOR_ID) if event_type == "Started" else msgspec.UNSET,
+            evse=v201.EVSE(id=evse.evse_id, connector_id=CONNECTOR_ID)
+            if event_type == "Started"
+            else msgspec.UNSET,
             id_token=id_token,
         )
         transaction_id = tx.transaction_id

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from _csms_frames import STATION_TO_CSMS, call_frame, example_request, parse
-from support import OcppSchemaValidator
 
 from fleet.csms import (
     CSMS_INITIATED,
@@ -20,6 +19,7 @@ from fleet.csms import (
     token_is_rejected,
 )
 from fleet.ocpp import v201
+from support import OcppSchemaValidator
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC).timestamp()
 SCHEMAS = OcppSchemaValidator()
@@ -41,8 +41,8 @@ def exchange(session: CsmsSession, action: str, payload: Any, unique_id: str = "
 
 def test_the_session_knows_exactly_the_station_initiated_actions() -> None:
     assert set(STATION_TO_CSMS) == STATION_INITIATED
-    assert STATION_INITIATED | CSMS_INITIATED == set(v201.ACTIONS)
-    assert STATION_INITIATED & CSMS_INITIATED == {"DataTransfer"}
+    assert set(v201.ACTIONS) == STATION_INITIATED | CSMS_INITIATED
+    assert {"DataTransfer"} == STATION_INITIATED & CSMS_INITIATED
 
 
 @pytest.mark.parametrize("with_optional", [False, True], ids=["required-only", "every-field"])

@@ -9,11 +9,11 @@ from typing import Any
 import msgspec
 import pytest
 from msgspec import inspect
-from support import OcppSchemaValidator, schema_dir
-from support.instances import build_instance
 
 from fleet.ocpp import decode_payload, v201
 from fleet.ocpp._generate import Generator
+from support import OcppSchemaValidator, schema_dir
+from support.instances import build_instance
 
 SCHEMAS = schema_dir("2.0.1")
 VALIDATOR = OcppSchemaValidator("2.0.1")

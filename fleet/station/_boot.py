@@ -1,0 +1,83 @@
+"""Registration with the CSMS (BootNotification, retries while Pending/Rejected) and heartbeats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+
+from fleet.ocpp import v201
+from fleet.station._context import StationContext
+from fleet.station._events import BootStatusChanged
+from fleet.station._outgoing import OutgoingCall
+from fleet.station._timers import next_period
+
+# when the CSMS gives no usable interval (0) or does not answer the boot at all
+DEFAULT_BOOT_RETRY_S = 60
+_BOOT_RETRY_TIMER = "boot-retry"
+_HEARTBEAT_TIMER = "heartbeat"
+
+
+class BootSequence:
+    def __init__(self, ctx: StationContext, on_accepted: Callable[[float], None]) -> None:
+        self._ctx = ctx
+        self._on_accepted = on_accepted
+        self.reason: v201.BootReasonEnum = "PowerUp"
+
+    def power_cycle(self, reason: v201.BootReasonEnum) -> None:
+        """The station restarts: it must register again, telling the CSMS why."""
+        self.reason = reason
+        self._ctx.channel.registration = None
+        self._ctx.timers.cancel(_BOOT_RETRY_TIMER)
+        self._ctx.timers.cancel(_HEARTBEAT_TIMER)
+
+    def send_boot(self, now: float, reason: v201.BootReasonEnum | None = None) -> None:
+        config = self._ctx.config
+        request = v201.BootNotificationRequest(
+            charging_station=v201.ChargingStation(
+                model=config.model,
+                vendor_name=config.vendor_name,
+                serial_number=config.serial_number if config.serial_number is not None else msgspec.UNSET,
+                firmware_version=config.firmware_version,
+            ),
+            reason=reason or self.reason,
+        )
+        call = OutgoingCall("BootNotification", request, now, self._on_response, self._on_failure)
+        self._ctx.channel.send(call, now)
+
+    def _on_response(self, response: v201.BootNotificationResponse, now: float) -> None:
+        ctx = self._ctx
+        ctx.channel.registration = response.status
+        ctx.events.append(BootStatusChanged(response.status, response.interval))
+        if response.status == "Accepted":
+            if response.interval > 0:
+                ctx.settings.set_heartbeat_interval(response.interval)
+            self._on_accepted(now)
+        else:
+            retry_in = response.interval if response.interval > 0 else DEFAULT_BOOT_RETRY_S
+            ctx.timers.set(_BOOT_RETRY_TIMER, now + retry_in, self._retry)
+
+    def _on_failure(self, code: str, now: float) -> None:
+        if self._ctx.channel.connected:
+            self._ctx.timers.set(_BOOT_RETRY_TIMER, now + DEFAULT_BOOT_RETRY_S, self._retry)
+
+    def _retry(self, deadline: float, now: float) -> None:
+        if self._ctx.channel.connected and self._ctx.channel.registration != "Accepted":
+            self.send_boot(deadline)
+
+    def start_heartbeat(self, now: float) -> None:
+        self._ctx.timers.set(_HEARTBEAT_TIMER, now + self._ctx.settings.heartbeat_interval, self._beat)
+
+    def stop_heartbeat(self) -> None:
+        self._ctx.timers.cancel(_HEARTBEAT_TIMER)
+
+    def _beat(self, deadline: float, now: float) -> None:
+        if not self._ctx.channel.is_online:
+            return
+        self.send_heartbeat(deadline)
+        interval = self._ctx.settings.heartbeat_interval
+        self._ctx.timers.set(_HEARTBEAT_TIMER, next_period(deadline, interval, now), self._beat)
+
+    def send_heartbeat(self, now: float, *, csms_requested: bool = False) -> None:
+        call = OutgoingCall("Heartbeat", v201.HeartbeatRequest(), now, csms_requested=csms_requested)
+        self._ctx.channel.send(call, now)

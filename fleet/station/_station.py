@@ -1,0 +1,230 @@
+"""The station facade: the sans-IO API a shell drives (bytes and ``now`` in; events, frames and
+deadlines out) and the physical inputs behaviour models use."""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+
+from fleet.ocpp import (
+    Call,
+    CallResult,
+    ErrorCode,
+    LocalProtocolError,
+    RemoteProtocolError,
+    decode_frame,
+    decode_payload,
+    encode_call_error,
+    encode_call_result,
+    v201,
+)
+from fleet.station._boot import BootSequence
+from fleet.station._charging import ChargingController
+from fleet.station._config import EvseState, StationConfig
+from fleet.station._context import StationContext
+from fleet.station._device_model import DeviceModel
+from fleet.station._events import BootStatus, Event, RebootRequested, RequestAnswered
+from fleet.station._evse import Evse
+from fleet.station._handlers import DataTransferHandler, RequestHandlers
+from fleet.station._outgoing import OutgoingCall
+from fleet.station._reset import ResetScheduler
+
+# envelope errors worth a CALLERROR: the frame was meant as a CALL (or an unknown message type);
+# a broken CALLRESULT/CALLERROR must not be answered, that would start an error ping-pong
+_ANSWERABLE = frozenset({ErrorCode.FORMAT_VIOLATION, ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED})
+# a bounded number of timer rounds per handle_timer call: timers re-armed in the past fire again
+_MAX_TIMER_ROUNDS = 64
+
+
+class Station:
+    """One OCPP 2.0.1 charging station, sans-IO.
+
+    The shell calls ``connected``/``disconnected``/``receive``/``handle_timer`` with the current
+    time, then drains ``events()`` and ``data_to_send()`` (send the frames in order) and sleeps
+    until ``next_deadline()``. On ``RebootRequested`` the shell sends what is queued, closes the
+    connection and calls ``connected`` again after reconnecting.
+    """
+
+    def __init__(self, config: StationConfig, rng: random.Random) -> None:
+        self.config = config
+        self._ctx = ctx = StationContext.create(config, rng)
+        self._charging = ChargingController(ctx)
+        self._boot = BootSequence(ctx, on_accepted=self._on_accepted)
+        self._reset = ResetScheduler(ctx, self._charging, reboot=self._reboot)
+        self._handlers = RequestHandlers(ctx, self._charging, self._boot, self._reset)
+
+    # --- read-only state -----------------------------------------------------------------------
+
+    @property
+    def station_id(self) -> str:
+        return self.config.station_id
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ctx.channel.connected
+
+    @property
+    def boot_status(self) -> BootStatus | None:
+        return self._ctx.channel.registration
+
+    @property
+    def device_model(self) -> DeviceModel:
+        return self._ctx.model
+
+    @property
+    def queued_transaction_messages(self) -> int:
+        return len(self._ctx.channel.transactions)
+
+    def evse_state(self, evse_id: int) -> EvseState:
+        self._evse(evse_id)
+        return self._charging.state(evse_id)
+
+    # --- the shell's side ----------------------------------------------------------------------
+
+    def connected(self, now: float) -> None:
+        channel = self._ctx.channel
+        if channel.connected:
+            raise LocalProtocolError(f"station {self.station_id!r}: connected() twice without disconnected()")
+        channel.connection_up()
+        if channel.registration == "Accepted":
+            self._on_accepted(now)  # same power cycle: no new boot needed (OCPP 2.0.1 B04)
+        else:
+            self._boot.send_boot(now)
+
+    def disconnected(self, now: float) -> None:
+        self._ctx.channel.connection_down(now)
+        self._boot.stop_heartbeat()
+        self._reset.maybe_reboot(now)
+
+    def receive(self, data: str | bytes, now: float) -> None:
+        try:
+            self._receive(data, now)
+        finally:
+            self._reset.maybe_reboot(now)
+
+    def events(self) -> list[Event]:
+        events = self._ctx.events[:]
+        self._ctx.events.clear()
+        return events
+
+    def data_to_send(self) -> list[str]:
+        frames = self._ctx.channel.outbox[:]
+        self._ctx.channel.outbox.clear()
+        return frames
+
+    def next_deadline(self) -> float | None:
+        return self._ctx.timers.next_deadline()
+
+    def handle_timer(self, now: float) -> None:
+        for _ in range(_MAX_TIMER_ROUNDS):
+            due = self._ctx.timers.pop_due(now)
+            if not due:
+                break
+            for deadline, callback in due:
+                callback(deadline, now)
+        self._reset.maybe_reboot(now)
+
+    def register_data_transfer_handler(self, vendor_id: str, handler: DataTransferHandler) -> None:
+        """Answer CSMS DataTransfer requests of ``vendor_id`` (others get UnknownVendorId)."""
+        self._handlers.data_transfer_handlers[vendor_id] = handler
+
+    # --- the physical world --------------------------------------------------------------------
+
+    def plug_in(self, evse_id: int, now: float) -> None:
+        self._charging.plug_in(self._evse(evse_id), now)
+        self._reset.maybe_reboot(now)
+
+    def unplug(self, evse_id: int, now: float) -> None:
+        self._charging.unplug(self._evse(evse_id), now)
+        self._reset.maybe_reboot(now)
+
+    def present_id_token(self, evse_id: int, id_token: str, token_type: str, now: float) -> None:
+        if token_type not in _TOKEN_TYPES or len(id_token) > 36:
+            raise LocalProtocolError(
+                f"id token {id_token!r} of type {token_type!r}: type must be one of {sorted(_TOKEN_TYPES)} "
+                "and the token at most 36 characters"
+            )
+        self._charging.present_id_token(self._evse(evse_id), id_token, token_type, now)
+        self._reset.maybe_reboot(now)
+
+    def set_ev_demand(self, evse_id: int, power_w: float, soc_percent: float | None, now: float) -> None:
+        self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now)
+
+    def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
+        request = v201.DataTransferRequest(
+            vendor_id=vendor_id,
+            message_id=message_id if message_id is not None else msgspec.UNSET,
+            data=data if data is not None else msgspec.UNSET,
+        )
+        self._ctx.channel.send(OutgoingCall("DataTransfer", request, now), now)
+
+    def fail_next_lock(self, evse_id: int) -> None:
+        self._charging.fail_next_lock(self._evse(evse_id))
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _evse(self, evse_id: int) -> Evse:
+        evse = self._charging.evses.get(evse_id)
+        if evse is None:
+            raise LocalProtocolError(
+                f"station {self.station_id!r} has EVSEs 1..{self.config.evse_count}, not {evse_id!r}"
+            )
+        return evse
+
+    def _receive(self, data: str | bytes, now: float) -> None:
+        try:
+            frame = decode_frame(data)
+        except RemoteProtocolError as exc:
+            if exc.unique_id is not None and exc.error_code in _ANSWERABLE:
+                self._ctx.channel.outbox.append(encode_call_error(exc.unique_id, exc.error_code, exc.message))
+            raise
+        if isinstance(frame, Call):
+            self._on_call(frame, now)
+        elif isinstance(frame, CallResult):
+            self._ctx.channel.on_call_result(frame, now)
+        else:
+            self._ctx.channel.on_call_error(frame, now)
+
+    def _on_call(self, frame: Call, now: float) -> None:
+        action, unique_id = frame.action, frame.unique_id
+        if self._ctx.channel.registration == "Rejected":
+            # OCPP 2.0.1 B03.FR.?: a rejected station answers nothing but SecurityError
+            self._answer_error(unique_id, action, ErrorCode.SECURITY_ERROR, "registration was rejected")
+            return
+        handler = self._handlers.table.get(action)
+        if handler is None:
+            code = ErrorCode.NOT_SUPPORTED if action in v201.ACTIONS else ErrorCode.NOT_IMPLEMENTED
+            self._answer_error(unique_id, action, code, f"{action} is not supported by this station")
+            return
+        try:
+            request = decode_payload(
+                frame.payload, v201.ACTIONS[action][0], unique_id=unique_id, action=action
+            )
+        except RemoteProtocolError as exc:
+            self._answer_error(unique_id, action, exc.error_code, exc.message)
+            raise
+        response, after = handler(request, now)
+        self._ctx.channel.outbox.append(encode_call_result(unique_id, response))
+        self._ctx.events.append(RequestAnswered(action))
+        if after is not None:
+            after()
+
+    def _answer_error(self, unique_id: str, action: str, code: ErrorCode, description: str) -> None:
+        self._ctx.channel.outbox.append(encode_call_error(unique_id, code, description))
+        self._ctx.events.append(RequestAnswered(action, str(code)))
+
+    def _on_accepted(self, now: float) -> None:
+        self._charging.send_status_snapshot(now)
+        self._boot.start_heartbeat(now)
+        self._ctx.channel.release(now)
+
+    def _reboot(self, now: float) -> None:
+        self._ctx.events.append(RebootRequested("RemoteReset"))
+        self._ctx.channel.connection_down(now)
+        self._boot.power_cycle("RemoteReset")
+
+
+_TOKEN_TYPES = frozenset(
+    {"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"}
+)

@@ -1,0 +1,81 @@
+"""The trio shell against the embedded CSMS over loopback, in MockClock time (level 2 of the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import trio
+import trio.testing
+
+from fleet.cli import build_parser
+from fleet.cli._main import job_from_arguments
+from fleet.engine import FleetConfig, RunJob, run_job
+from support import OcppSchemaValidator
+
+
+def _errors(summary: dict[str, Any]) -> list[Any]:
+    return [
+        (name, stats["errors"], stats.get("errors_by_code"))
+        for name, stats in summary["actions"].items()
+        if stats["errors"]
+    ] + summary["errors"]
+
+
+async def test_fleet_charges_against_the_embedded_csms(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    capture = tmp_path / "frames.jsonl"
+    job = RunJob(
+        fleet=FleetConfig(csms_url="", stations=20, duration_s=600, ramp_per_s=10, seed=3),
+        capture_path=str(capture),
+    )
+    with trio.fail_after(700):
+        result = await run_job(job)
+    summary = result.summary
+    assert result.exit_code == 0 and summary is not None
+    assert _errors(summary) == []
+    assert summary["stations"]["connected_peak"] == 20
+    assert summary["actions"]["BootNotification"]["ok"] == 20
+    assert summary["transactions"]["started"] > 0
+    assert summary["transactions"]["ended"] > 0
+    ledger = summary["csms"]
+    assert ledger["seq_no_gaps"] == 0 and ledger["seq_no_duplicates"] == 0
+    assert ledger["transactions_ended"] == summary["transactions"]["ended"]
+    assert OcppSchemaValidator("2.0.1").validate_capture(capture) == []
+
+
+async def test_readme_contract_200_stations_30_seconds(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    """`fleet run --stations 200 --duration 30` as the CLI builds it: charging, zero errors, every
+    frame sent valid against the official OCPP 2.0.1 schemas."""
+    capture = tmp_path / "frames.jsonl"
+    arguments = build_parser().parse_args(
+        ["run", "--stations", "200", "--duration", "30", "--capture", str(capture)]
+    )
+    with trio.fail_after(100):
+        result = await run_job(job_from_arguments(arguments))
+    summary = result.summary
+    assert result.exit_code == 0 and summary is not None
+    assert _errors(summary) == []
+    assert summary["stations"]["configured"] == 200
+    assert summary["stations"]["connected_peak"] == 200
+    assert summary["transactions"]["started"] > 0
+    assert summary["transactions"]["ended"] > 0
+    for key in ("sent", "ok", "errors", "latency_ms"):
+        assert key in summary["actions"]["TransactionEvent"]
+    assert set(summary["actions"]["TransactionEvent"]["latency_ms"]) >= {"p50", "p90", "p99", "max"}
+    assert OcppSchemaValidator("2.0.1").validate_capture(capture) == []
+
+
+async def test_unreachable_csms_fails_fast_with_one_line(
+    autojump_clock: trio.testing.MockClock, unused_port: int
+) -> None:
+    job = RunJob(fleet=FleetConfig(csms_url=f"ws://127.0.0.1:{unused_port}/ocpp", stations=5))
+    with trio.fail_after(60):
+        result = await run_job(job)
+    assert result.exit_code == 1
+    assert result.summary is None
+    assert result.failure is not None and "connection refused" in result.failure
+    assert "\n" not in result.failure
