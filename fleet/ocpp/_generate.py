@@ -9,7 +9,7 @@ Conventions of the generated code:
   ``additionalProperties: false`` (all but CustomData);
 - optional fields default to ``msgspec.UNSET`` so they are omitted on the wire, never null;
 - enums become ``Literal`` aliases, length and range limits become ``msgspec.Meta``;
-- ``date-time`` strings become ``datetime``;
+- ``date-time`` strings become timezone-aware ``datetime`` (naive ones are refused);
 - a definition name used with different content in two schemas (the OCA files disagree on
   e.g. AttributeEnumType) gets the message name as a prefix for the variants that differ.
 """
@@ -115,7 +115,9 @@ class Generator:
         meta: list[str] = []
         if kind == "string":
             if prop.get("format") == "date-time":
+                # RFC 3339 requires an offset: a naive time from the peer is a type violation
                 base = "datetime"
+                meta.append("tz=True")
             else:
                 base = "str"
                 if "maxLength" in prop:

@@ -46,6 +46,9 @@ class CallChannel:
         self._in_flight: tuple[str, OutgoingCall] | None = None
         self._retry_pending = False
         self._ids_issued = 0
+        # the latest real time seen: timer work runs at its (earlier) intended time, but a CALL's
+        # timeout must count from when the frame really left
+        self._latest_now = float("-inf")
         # a CSMS that answers after our timeout is slow, not wrong: its late answer is ignored
         self._expired_ids: deque[str] = deque(maxlen=_EXPIRED_IDS_KEPT)
 
@@ -57,6 +60,9 @@ class CallChannel:
     def transactions_idle(self) -> bool:
         """No transaction message queued or in flight."""
         return len(self.transactions) == 0
+
+    def observe(self, now: float) -> None:
+        self._latest_now = max(self._latest_now, now)
 
     def send(self, call: OutgoingCall, now: float) -> None:
         if call.transactional:
@@ -84,7 +90,8 @@ class CallChannel:
         call.attempts += 1
         self.outbox.append(encode_call(unique_id, call.action, call.payload))
         self._in_flight = (unique_id, call)
-        self._timers.set(_TIMEOUT_TIMER, now + self._settings.message_timeout, self._on_timeout)
+        sent_at = max(now, self._latest_now)
+        self._timers.set(_TIMEOUT_TIMER, sent_at + self._settings.message_timeout, self._on_timeout)
 
     def _pick(self) -> OutgoingCall | None:
         if self._boot is not None:

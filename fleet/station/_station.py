@@ -83,6 +83,7 @@ class Station:
     # --- the shell's side ----------------------------------------------------------------------
 
     def connected(self, now: float) -> None:
+        self._ctx.channel.observe(now)
         channel = self._ctx.channel
         if channel.connected:
             raise LocalProtocolError(f"station {self.station_id!r}: connected() twice without disconnected()")
@@ -93,11 +94,13 @@ class Station:
             self._boot.send_boot(now)
 
     def disconnected(self, now: float) -> None:
+        self._ctx.channel.observe(now)
         self._ctx.channel.connection_down(now)
         self._boot.stop_heartbeat()
         self._reset.maybe_reboot(now)
 
     def receive(self, data: str | bytes, now: float) -> None:
+        self._ctx.channel.observe(now)
         try:
             self._receive(data, now)
         finally:
@@ -117,6 +120,7 @@ class Station:
         return self._ctx.timers.next_deadline()
 
     def handle_timer(self, now: float) -> None:
+        self._ctx.channel.observe(now)
         for _ in range(_MAX_TIMER_ROUNDS):
             due = self._ctx.timers.pop_due(now)
             if not due:
@@ -132,14 +136,17 @@ class Station:
     # --- the physical world --------------------------------------------------------------------
 
     def plug_in(self, evse_id: int, now: float) -> None:
+        self._ctx.channel.observe(now)
         self._charging.plug_in(self._evse(evse_id), now)
         self._reset.maybe_reboot(now)
 
     def unplug(self, evse_id: int, now: float) -> None:
+        self._ctx.channel.observe(now)
         self._charging.unplug(self._evse(evse_id), now)
         self._reset.maybe_reboot(now)
 
     def present_id_token(self, evse_id: int, id_token: str, token_type: str, now: float) -> None:
+        self._ctx.channel.observe(now)
         if token_type not in _TOKEN_TYPES or len(id_token) > 36:
             raise LocalProtocolError(
                 f"id token {id_token!r} of type {token_type!r}: type must be one of {sorted(_TOKEN_TYPES)} "
@@ -149,9 +156,11 @@ class Station:
         self._reset.maybe_reboot(now)
 
     def set_ev_demand(self, evse_id: int, power_w: float, soc_percent: float | None, now: float) -> None:
+        self._ctx.channel.observe(now)
         self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now)
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
+        self._ctx.channel.observe(now)
         request = v201.DataTransferRequest(
             vendor_id=vendor_id,
             message_id=message_id if message_id is not None else msgspec.UNSET,

@@ -13,7 +13,7 @@ import trio
 from trio_websocket import ConnectionRejected, WebSocketConnection, open_websocket_url
 
 from fleet.ocpp import CallError, CallResult, Frame, decode_frame, decode_payload, encode_call, v201
-from support import OcppSchemaValidator, start_ocpp_lib_csms
+from support import CsmsProcessError, OcppSchemaValidator, start_ocpp_lib_csms
 from support.instances import build_instance
 from support.ocpp_lib_csms import RESPONSES
 
@@ -151,3 +151,15 @@ def test_summary_is_written_when_the_time_limit_passes(tmp_path: Path) -> None:
         summary = csms.summary()
     assert summary["stopped_by"] == "max-seconds"
     assert summary["messages"] == {}
+
+
+def test_a_csms_that_cannot_start_says_why(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with (
+            pytest.raises(CsmsProcessError, match="exited during startup") as caught,
+            start_ocpp_lib_csms(taken.getsockname()[1], tmp_path),
+        ):
+            pytest.fail("the CSMS cannot listen on a port in use")
+    assert "address already in use" in str(caught.value).lower()

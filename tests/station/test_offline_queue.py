@@ -29,8 +29,10 @@ def test_overflow_drops_oldest_meter_updates_keeps_started_and_ended_and_reports
     seq_nos = [event["seqNo"] for event in replayed]
     assert seq_nos == sorted(seq_nos) and len(seq_nos) == limit
     assert replayed[0]["eventType"] == "Started" and replayed[-1]["eventType"] == "Ended"
-    # the survivors are the newest updates: the oldest went first
-    assert seq_nos[1:-1] == list(range(11 - (limit - 2), 11))
+    # Started (0), the state change to Charging (1) and Ended (11) are not meter-only updates:
+    # they survive; the meter updates 2..10 fill what is left, newest kept
+    kept_meter_updates = limit - 3
+    assert seq_nos == [0, 1, *range(11 - kept_meter_updates, 11), 11]
     csms.assert_schema_valid()
 
 

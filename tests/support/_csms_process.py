@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import subprocess
@@ -13,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 SCRIPT = Path(__file__).with_name("ocpp_lib_csms.py")
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
-_MAX_STARTUP_LINES = 100  # the script prints one line; anything more is noise to skip, boundedly
+_MAX_STARTUP_READS = 1000  # the script prints one line; bounds the loop should it chatter
 
 
 class CsmsProcessError(RuntimeError):
@@ -31,7 +32,7 @@ class OcppLibCsms:
 
     port: int
     path_prefix: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     workdir: Path
     _summary: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -97,7 +98,7 @@ def start_ocpp_lib_csms(
         *("--summary", str(workdir / "summary.json"), "--max-seconds", str(max_seconds)),
     ]
     with (workdir / "csms.log").open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log)
         try:
             csms = OcppLibCsms(0, path_prefix, process, workdir)
             csms.port = _wait_until_ready(csms, ready_file, startup_timeout)
@@ -112,18 +113,23 @@ def start_ocpp_lib_csms(
 
 def _wait_until_ready(csms: OcppLibCsms, ready_file: Path, timeout: float) -> int:
     # wait on the "READY <port>" line rather than polling the file in a sleep loop: no wall-clock
-    # sleeps, and a crash at startup (EOF on stdout) is seen at once, not after the timeout
-    stdout: IO[str] | None = csms.process.stdout
+    # sleeps, and a crash at startup (EOF on stdout) is seen at once, not after the timeout.
+    # Raw os.read on the pipe: a buffered reader could hold the line while select() waits on the fd.
+    stdout = csms.process.stdout
     assert stdout is not None
+    fd = stdout.fileno()
+    seen = b""
     deadline = time.monotonic() + timeout
-    for _ in range(_MAX_STARTUP_LINES):
+    for _ in range(_MAX_STARTUP_READS):
         remaining = deadline - time.monotonic()
-        readable, _, _ = select.select([stdout], [], [], max(remaining, 0.0))
+        readable, _, _ = select.select([fd], [], [], max(remaining, 0.0))
         if not readable:
             break
-        line = stdout.readline()
-        if not line:
-            raise csms.failure(f"CSMS exited during startup (code {csms.process.wait(timeout=STOP_TIMEOUT)})")
-        if line.startswith("READY ") and ready_file.exists():
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            code = csms.process.wait(timeout=STOP_TIMEOUT)
+            raise csms.failure(f"CSMS exited during startup (code {code}, printed {seen[-500:]!r})")
+        seen += chunk
+        if b"READY " in seen and ready_file.exists():
             return int(ready_file.read_text(encoding="utf-8").strip())
     raise csms.failure(f"CSMS not listening within {timeout} s")

@@ -118,6 +118,8 @@ class OcppSchemaValidator:
 
     def validator(self, action: str, kind: str) -> Draft6Validator | None:
         """The compiled schema of ``action`` ("request" or "response"), None if no such action."""
+        if kind not in ("request", "response"):
+            raise ValueError(f"kind must be 'request' or 'response', got {kind!r}")
         suffix = self._request_suffix if kind == "request" else "Response"
         return _load_validator(self.version, f"{action}{suffix}")
 
@@ -126,7 +128,7 @@ class OcppSchemaValidator:
         validator = self.validator(action, kind)
         if validator is None:
             return [f"unknown action {action!r} (no {kind} schema for OCPP {self.version})"]
-        errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))
+        errors = sorted(validator.iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path])
         # `cause` carries the reason of a failed format check (e.g. the missing UTC offset)
         return [f"{e.json_path}: {e.message}" + (f" ({e.cause})" if e.cause else "") for e in errors]
 

@@ -61,7 +61,7 @@ class MessageContent(msgspec.Struct, kw_only=True, rename="camel", gc=False, for
 class IdTokenInfo(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     status: AuthorizationStatusEnum
     custom_data: CustomData | UnsetType = UNSET
-    cache_expiry_date_time: datetime | UnsetType = UNSET
+    cache_expiry_date_time: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
     charging_priority: int | UnsetType = UNSET
     language1: Annotated[str, msgspec.Meta(max_length=8)] | UnsetType = UNSET
     evse_id: Annotated[list[int], msgspec.Meta(min_length=1)] | UnsetType = UNSET
@@ -106,7 +106,7 @@ class StatusInfo(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_
 
 
 class BootNotificationResponse(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
-    current_time: datetime
+    current_time: Annotated[datetime, msgspec.Meta(tz=True)]
     interval: int
     status: RegistrationStatusEnum
     custom_data: CustomData | UnsetType = UNSET
@@ -391,7 +391,7 @@ class CompositeSchedule(msgspec.Struct, kw_only=True, rename="camel", gc=False, 
     charging_schedule_period: Annotated[list[ChargingSchedulePeriod], msgspec.Meta(min_length=1)]
     evse_id: int
     duration: int
-    schedule_start: datetime
+    schedule_start: Annotated[datetime, msgspec.Meta(tz=True)]
     charging_rate_unit: ChargingRateUnitEnum
     custom_data: CustomData | UnsetType = UNSET
 
@@ -454,8 +454,8 @@ LogEnum = Literal["DiagnosticsLog", "SecurityLog"]
 class LogParameters(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     remote_location: Annotated[str, msgspec.Meta(max_length=512)]
     custom_data: CustomData | UnsetType = UNSET
-    oldest_timestamp: datetime | UnsetType = UNSET
-    latest_timestamp: datetime | UnsetType = UNSET
+    oldest_timestamp: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
+    latest_timestamp: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
 
 
 class GetLogRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
@@ -567,7 +567,7 @@ class HeartbeatRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, f
 
 
 class HeartbeatResponse(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
-    current_time: datetime
+    current_time: Annotated[datetime, msgspec.Meta(tz=True)]
     custom_data: CustomData | UnsetType = UNSET
 InstallCertificateUseEnum = Literal["V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate", "ManufacturerRootCertificate"]
 
@@ -627,7 +627,7 @@ class SampledValue(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbi
 
 class MeterValue(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     sampled_value: Annotated[list[SampledValue], msgspec.Meta(min_length=1)]
-    timestamp: datetime
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
     custom_data: CustomData | UnsetType = UNSET
 
 
@@ -687,7 +687,7 @@ class ChargingSchedule(msgspec.Struct, kw_only=True, rename="camel", gc=False, f
     charging_rate_unit: ChargingRateUnitEnum
     charging_schedule_period: Annotated[list[ChargingSchedulePeriod], msgspec.Meta(min_length=1, max_length=1024)]
     custom_data: CustomData | UnsetType = UNSET
-    start_schedule: datetime | UnsetType = UNSET
+    start_schedule: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
     duration: int | UnsetType = UNSET
     min_charging_rate: float | UnsetType = UNSET
     sales_tariff: SalesTariff | UnsetType = UNSET
@@ -707,7 +707,7 @@ class NotifyChargingLimitResponse(msgspec.Struct, kw_only=True, rename="camel", 
 class NotifyCustomerInformationRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     data: Annotated[str, msgspec.Meta(max_length=512)]
     seq_no: int
-    generated_at: datetime
+    generated_at: Annotated[datetime, msgspec.Meta(tz=True)]
     request_id: int
     custom_data: CustomData | UnsetType = UNSET
     tbc: bool | UnsetType = UNSET
@@ -724,8 +724,8 @@ class MessageInfo(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid
     custom_data: CustomData | UnsetType = UNSET
     display: Component | UnsetType = UNSET
     state: MessageStateEnum | UnsetType = UNSET
-    start_date_time: datetime | UnsetType = UNSET
-    end_date_time: datetime | UnsetType = UNSET
+    start_date_time: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
+    end_date_time: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
     transaction_id: Annotated[str, msgspec.Meta(max_length=36)] | UnsetType = UNSET
 
 
@@ -766,7 +766,7 @@ class ChargingNeeds(msgspec.Struct, kw_only=True, rename="camel", gc=False, forb
     custom_data: CustomData | UnsetType = UNSET
     ac_charging_parameters: ACChargingParameters | UnsetType = UNSET
     dc_charging_parameters: DCChargingParameters | UnsetType = UNSET
-    departure_time: datetime | UnsetType = UNSET
+    departure_time: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
 
 
 class NotifyEVChargingNeedsRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
@@ -784,7 +784,7 @@ class NotifyEVChargingNeedsResponse(msgspec.Struct, kw_only=True, rename="camel"
 
 
 class NotifyEVChargingScheduleRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
-    time_base: datetime
+    time_base: Annotated[datetime, msgspec.Meta(tz=True)]
     charging_schedule: ChargingSchedule
     evse_id: int
     custom_data: CustomData | UnsetType = UNSET
@@ -800,7 +800,7 @@ EventTriggerEnum = Literal["Alerting", "Delta", "Periodic"]
 
 class EventData(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     event_id: int
-    timestamp: datetime
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
     trigger: EventTriggerEnum
     actual_value: Annotated[str, msgspec.Meta(max_length=2500)]
     component: Component
@@ -816,7 +816,7 @@ class EventData(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_u
 
 
 class NotifyEventRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
-    generated_at: datetime
+    generated_at: Annotated[datetime, msgspec.Meta(tz=True)]
     seq_no: int
     event_data: Annotated[list[EventData], msgspec.Meta(min_length=1)]
     custom_data: CustomData | UnsetType = UNSET
@@ -847,7 +847,7 @@ class MonitoringData(msgspec.Struct, kw_only=True, rename="camel", gc=False, for
 class NotifyMonitoringReportRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     request_id: int
     seq_no: int
-    generated_at: datetime
+    generated_at: Annotated[datetime, msgspec.Meta(tz=True)]
     custom_data: CustomData | UnsetType = UNSET
     monitor: Annotated[list[MonitoringData], msgspec.Meta(min_length=1)] | UnsetType = UNSET
     tbc: bool | UnsetType = UNSET
@@ -888,7 +888,7 @@ class ReportData(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_
 
 class NotifyReportRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     request_id: int
-    generated_at: datetime
+    generated_at: Annotated[datetime, msgspec.Meta(tz=True)]
     seq_no: int
     custom_data: CustomData | UnsetType = UNSET
     report_data: Annotated[list[ReportData], msgspec.Meta(min_length=1)] | UnsetType = UNSET
@@ -936,8 +936,8 @@ class ChargingProfile(msgspec.Struct, kw_only=True, rename="camel", gc=False, fo
     charging_schedule: Annotated[list[ChargingSchedule], msgspec.Meta(min_length=1, max_length=3)]
     custom_data: CustomData | UnsetType = UNSET
     recurrency_kind: RecurrencyKindEnum | UnsetType = UNSET
-    valid_from: datetime | UnsetType = UNSET
-    valid_to: datetime | UnsetType = UNSET
+    valid_from: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
+    valid_to: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
     transaction_id: Annotated[str, msgspec.Meta(max_length=36)] | UnsetType = UNSET
 
 
@@ -996,7 +996,7 @@ ConnectorEnum = Literal["cCCS1", "cCCS2", "cG105", "cTesla", "cType1", "cType2",
 
 class ReserveNowRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     id: int
-    expiry_date_time: datetime
+    expiry_date_time: Annotated[datetime, msgspec.Meta(tz=True)]
     id_token: IdToken
     custom_data: CustomData | UnsetType = UNSET
     connector_type: ConnectorEnum | UnsetType = UNSET
@@ -1027,7 +1027,7 @@ class ResetResponse(msgspec.Struct, kw_only=True, rename="camel", gc=False, forb
 
 class SecurityEventNotificationRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     type: Annotated[str, msgspec.Meta(max_length=50)]
-    timestamp: datetime
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
     custom_data: CustomData | UnsetType = UNSET
     tech_info: Annotated[str, msgspec.Meta(max_length=255)] | UnsetType = UNSET
 
@@ -1231,7 +1231,7 @@ ConnectorStatusEnum = Literal["Available", "Occupied", "Reserved", "Unavailable"
 
 
 class StatusNotificationRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
-    timestamp: datetime
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
     connector_status: ConnectorStatusEnum
     evse_id: int
     connector_id: int
@@ -1257,7 +1257,7 @@ class Transaction(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid
 
 class TransactionEventRequest(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     event_type: TransactionEventEnum
-    timestamp: datetime
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
     trigger_reason: TriggerReasonEnum
     seq_no: int
     transaction_info: Transaction
@@ -1319,9 +1319,9 @@ class UnpublishFirmwareResponse(msgspec.Struct, kw_only=True, rename="camel", gc
 
 class Firmware(msgspec.Struct, kw_only=True, rename="camel", gc=False, forbid_unknown_fields=True):
     location: Annotated[str, msgspec.Meta(max_length=512)]
-    retrieve_date_time: datetime
+    retrieve_date_time: Annotated[datetime, msgspec.Meta(tz=True)]
     custom_data: CustomData | UnsetType = UNSET
-    install_date_time: datetime | UnsetType = UNSET
+    install_date_time: Annotated[datetime, msgspec.Meta(tz=True)] | UnsetType = UNSET
     signing_certificate: Annotated[str, msgspec.Meta(max_length=5500)] | UnsetType = UNSET
     signature: Annotated[str, msgspec.Meta(max_length=800)] | UnsetType = UNSET
 
