@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 
 import trio
 
@@ -30,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--csms",
         type=arg.csms_url,
-        default="",
+        default=None,
         metavar="URL",
         help="CSMS base URL; station N connects to URL/<station id> "
         "(default: start the embedded CSMS on a free loopback port)",
@@ -58,6 +59,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--id-prefix", default="SIM-", metavar="TEXT", help="station id prefix (default SIM-: SIM-00000, ...)"
+    )
+    drivers = run.add_argument_group(
+        "drivers",
+        "the built-in driver: arrive, plug in, badge (RFID 70 %, PIN 20 %, start button 10 %), "
+        "charge, badge out, leave. Defaults are compressed so a short run shows whole sessions.",
+    )
+    drivers.add_argument(
+        "--idle-mean",
+        type=arg.positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="mean time an EVSE stays free between drivers (exponential; default 10)",
+    )
+    drivers.add_argument(
+        "--charge-mean",
+        type=arg.positive_float,
+        default=15.0,
+        metavar="SECONDS",
+        help="mean charging time (exponential; default 15)",
+    )
+    drivers.add_argument(
+        "--power",
+        type=arg.positive_float,
+        default=11_000.0,
+        metavar="WATTS",
+        help="power the EV draws, capped by the EVSE (default 11000)",
     )
     run.add_argument(
         "--connect-timeout",
@@ -127,7 +154,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
     """The RunJob that `fleet run` ARGS describes."""
     return RunJob(
         fleet=FleetConfig(
-            csms_url=ns.csms,
+            csms_url=ns.csms or "",
             stations=ns.stations,
             duration_s=ns.duration,
             ramp_per_s=ns.ramp,
@@ -137,7 +164,9 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
         ),
         csms=_csms_config(ns, "csms_", ns.seed),
         evses_per_station=ns.evses,
-        driver=DriverSettings(),
+        driver=DriverSettings(
+            mean_idle_s=ns.idle_mean, mean_charge_s=ns.charge_mean, power_w=ns.power, step_s=1.0
+        ),
         capture_path=ns.capture,
     )
 
@@ -149,7 +178,7 @@ def _run(ns: argparse.Namespace) -> int:
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
         file=sys.stderr,
     )
-    result = trio.run(run_job, job, print_progress_line)
+    result = trio.run(partial(run_job, job, progress=print_progress_line))
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     if result.summary is None:

@@ -35,6 +35,9 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
         return SUBPROTOCOL, f"{url}: {exc}"
     if isinstance(exc, (trio_websocket.ConnectionTimeout, trio.TooSlowError, TimeoutError)):
         return TIMEOUT, f"{url}: no WebSocket handshake within the connect timeout"
+    if type(exc) is trio_websocket.HandshakeError and exc.__cause__ is not None:
+        # trio-websocket wraps the socket-level failure; its cause says what happened
+        return classify_connect_error(exc.__cause__, url)
     if isinstance(exc, trio_websocket.HandshakeError):
         return OTHER, f"{url}: WebSocket handshake failed: {exc!r}"
     if isinstance(exc, ConnectionRefusedError):
@@ -42,13 +45,16 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
     if isinstance(exc, socket.gaierror):
         return DNS, f"{url}: host name could not be resolved ({exc.strerror})"
     if isinstance(exc, ssl.SSLError):
-        return TLS, f"{url}: TLS handshake failed ({exc.reason or exc})"
+        return TLS, f"{url}: TLS handshake failed ({getattr(exc, 'reason', None) or exc})"
     if isinstance(exc, trio_websocket.ConnectionClosed):
         return CLOSED, f"{url}: the CSMS closed the connection ({exc.reason})"
     if isinstance(exc, OSError):
-        # trio wraps per-address failures; a refused connect to every address arrives as OSError
-        text = str(exc)
-        if "refused" in text.lower() or "Connect call failed" in text:
-            return REFUSED, f"{url}: connection refused (is the CSMS running and listening on that port?)"
-        return OTHER, f"{url}: {exc.strerror or text}"
+        # trio's connect tries every address and reports the failures as the cause of one OSError
+        attempts = exc.__cause__
+        if isinstance(attempts, BaseExceptionGroup) and attempts.exceptions:
+            leaves = attempts.exceptions
+            if all(isinstance(leaf, ConnectionRefusedError) for leaf in leaves):
+                return classify_connect_error(leaves[0], url)
+            return OTHER, f"{url}: {leaves[0]}"
+        return OTHER, f"{url}: {exc.strerror or exc}"
     return OTHER, f"{url}: {type(exc).__name__}: {exc}"

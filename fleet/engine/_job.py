@@ -55,7 +55,7 @@ async def run_job(job: RunJob, *, progress: Callable[[str, float], None] | None 
             config = StationConfig(
                 station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch
             )
-            return SimulatedStation(config, rng, job.driver)
+            return SimulatedStation(config, rng, job.driver, start_at=trio.current_time())
 
         def on_progress(elapsed: float) -> None:
             if progress is not None:

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 from _behaviour_csms import run
-from support import OcppSchemaValidator
 
 from fleet.behaviour import DriverSettings, SimpleDriver, SimulatedStation
 from fleet.station import Station, StationConfig, TransactionEnded, TransactionStarted
+from support import OcppSchemaValidator
 
 FAST = DriverSettings(mean_idle_s=600.0, mean_charge_s=900.0, power_w=7_400.0)
 
@@ -74,7 +74,11 @@ def test_drivers_keep_charging_while_the_station_is_offline() -> None:
 def test_driver_walks_through_its_phases_in_order() -> None:
     config = StationConfig(station_id="ONE", evse_count=1)
     station = Station(config, random.Random(1))
-    driver = SimpleDriver(1, random.Random(2), DriverSettings(mean_idle_s=10.0, mean_charge_s=10.0, unplug_first_probability=0.0))
+    driver = SimpleDriver(
+        1,
+        random.Random(2),
+        DriverSettings(mean_idle_s=10.0, mean_charge_s=10.0, unplug_first_probability=0.0),
+    )
     phases = []
     for _ in range(8):
         deadline = driver.next_deadline()

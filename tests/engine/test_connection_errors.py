@@ -29,7 +29,7 @@ def test_tls() -> None:
 
 
 def test_http_status_of_refused_upgrade_is_named() -> None:
-    exc = trio_websocket.ConnectionRejected(404, [], b"no such station")
+    exc = trio_websocket.ConnectionRejected(404, (), b"no such station")
     kind, message = classify_connect_error(exc, URL)
     assert kind == "http_status"
     assert "HTTP 404" in message and "no such station" in message

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from support import OcppSchemaValidator
 
 from fleet.ocpp import encode_call, encode_call_error, encode_call_result, v201
 from fleet.station import Event, Station, StationConfig
+from support import OcppSchemaValidator
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the station's wall clock is EPOCH + now
 MAX_ROUNDS = 200  # bounds every "answer until quiet" loop
@@ -38,7 +38,9 @@ def make_station(evse_count: int = 1, seed: int = 7, **overrides: Any) -> Statio
     return Station(config, random.Random(seed))
 
 
-def set_variable(station: Station, component: str, variable: str, value: str, instance: str | None = None) -> None:
+def set_variable(
+    station: Station, component: str, variable: str, value: str, instance: str | None = None
+) -> None:
     """Configure through the same path a CSMS uses; fails loudly if the model refuses."""
     request = v201.SetVariablesRequest(
         set_variable_data=[

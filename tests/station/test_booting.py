@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _station_harness import boot, events_of, make_station, wall, FakeCsms
+from _station_harness import FakeCsms, boot, events_of, make_station, wall
 
 from fleet.ocpp import v201
 from fleet.station import BootStatusChanged, CallFailed
@@ -15,7 +15,11 @@ def test_cold_boot_accepted_then_status_per_connector_and_heartbeats_at_the_give
     boot_call = csms.take("BootNotification")
     assert boot_call.payload["reason"] == "PowerUp"
     assert boot_call.payload["chargingStation"]["model"] == station.config.model
-    csms.answer(boot_call, v201.BootNotificationResponse(current_time=wall(0), interval=120, status="Accepted"), now=1.0)
+    csms.answer(
+        boot_call,
+        v201.BootNotificationResponse(current_time=wall(0), interval=120, status="Accepted"),
+        now=1.0,
+    )
 
     statuses = [call.payload for call in csms.answer_all(1.0)]
     assert [(s["evseId"], s["connectorId"], s["connectorStatus"]) for s in statuses] == [
@@ -43,18 +47,25 @@ def test_pending_boot_retries_after_interval_and_answers_csms_requests_meanwhile
 
     get = v201.GetVariablesRequest(
         get_variable_data=[
-            v201.GetVariableData(component=v201.Component(name="OCPPCommCtrlr"), variable=v201.Variable(name="HeartbeatInterval"))
+            v201.GetVariableData(
+                component=v201.Component(name="OCPPCommCtrlr"),
+                variable=v201.Variable(name="HeartbeatInterval"),
+            )
         ]
     )
     reply = csms.call("GetVariables", get, now=5.0)
     assert reply[0] == 3 and reply[2]["getVariableResult"][0]["attributeStatus"] == "Accepted"
 
-    report = csms.call("GetBaseReport", v201.GetBaseReportRequest(request_id=4, report_base="SummaryInventory"), now=6.0)
+    report = csms.call(
+        "GetBaseReport", v201.GetBaseReportRequest(request_id=4, report_base="SummaryInventory"), now=6.0
+    )
     assert reply[0] == 3 and report[2]["status"] == "Accepted"
     assert csms.pending_actions() == ["NotifyReport"]  # what the CSMS asked for may go out
     csms.answer_all(6.0)
 
-    trigger = csms.call("TriggerMessage", v201.TriggerMessageRequest(requested_message="BootNotification"), now=7.0)
+    trigger = csms.call(
+        "TriggerMessage", v201.TriggerMessageRequest(requested_message="BootNotification"), now=7.0
+    )
     assert trigger[2]["status"] == "Accepted"
     triggered = csms.take("BootNotification")
     assert triggered.payload["reason"] == "Triggered"
@@ -64,7 +75,9 @@ def test_pending_boot_retries_after_interval_and_answers_csms_requests_meanwhile
     assert csms.pending_actions() == []
     csms.advance(36.9, 37.0, answer=False)
     retry = csms.take("BootNotification")
-    csms.answer(retry, v201.BootNotificationResponse(current_time=wall(37), interval=300, status="Accepted"), now=37.0)
+    csms.answer(
+        retry, v201.BootNotificationResponse(current_time=wall(37), interval=300, status="Accepted"), now=37.0
+    )
     assert csms.pending_actions() == ["StatusNotification"]
     csms.assert_schema_valid()
 
@@ -93,7 +106,10 @@ def test_idle_station_reconnects_without_a_new_boot_and_resends_all_statuses() -
     assert not station.is_connected
     station.connected(20.0)
     resent = csms.answer_all(20.0)
-    assert [(c.action, c.payload["evseId"]) for c in resent] == [("StatusNotification", 1), ("StatusNotification", 2)]
+    assert [(c.action, c.payload["evseId"]) for c in resent] == [
+        ("StatusNotification", 1),
+        ("StatusNotification", 2),
+    ]
     assert station.boot_status == "Accepted"
     assert len(csms.sent_of("BootNotification")) == 1
     csms.assert_schema_valid()
@@ -106,6 +122,8 @@ def test_boot_lost_with_the_connection_fails_and_the_next_connection_boots_again
     first = csms.take("BootNotification")
     station.disconnected(1.0)
     failed = events_of(csms.drain_events(), CallFailed)
-    assert [(f.action, f.unique_id, f.error_code) for f in failed] == [("BootNotification", first.unique_id, "ConnectionLost")]
+    assert [(f.action, f.unique_id, f.error_code) for f in failed] == [
+        ("BootNotification", first.unique_id, "ConnectionLost")
+    ]
     station.connected(2.0)
     assert csms.take("BootNotification").payload["reason"] == "PowerUp"

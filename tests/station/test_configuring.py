@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from _station_harness import boot, make_station
+from _station_harness import boot, events_of, make_station
 
 from fleet.ocpp import v201
+from fleet.station import CallSucceeded
 
 
 def _get(component: str, variable: str, instance: str | None = None) -> v201.GetVariableData:
     return v201.GetVariableData(
         component=v201.Component(name=component),
-        variable=v201.Variable(name=variable, instance=instance) if instance else v201.Variable(name=variable),
+        variable=v201.Variable(name=variable, instance=instance)
+        if instance
+        else v201.Variable(name=variable),
     )
 
 
@@ -24,10 +27,14 @@ def _set(component: str, variable: str, value: str) -> v201.SetVariableData:
 def test_set_variables_heartbeat_interval_takes_effect_for_the_next_heartbeat() -> None:
     station = make_station()
     csms = boot(station)  # interval 300: first heartbeat due at 300
-    reply = csms.call("SetVariables", v201.SetVariablesRequest(set_variable_data=[_set("OCPPCommCtrlr", "HeartbeatInterval", "50")]), now=10.0)
+    reply = csms.call(
+        "SetVariables",
+        v201.SetVariablesRequest(set_variable_data=[_set("OCPPCommCtrlr", "HeartbeatInterval", "50")]),
+        now=10.0,
+    )
     assert reply[2]["setVariableResult"][0]["attributeStatus"] == "Accepted"
     csms.advance(10.0, 400.0)
-    times = [event.intended_at for event in csms.drain_events() if getattr(event, "action", None) == "Heartbeat"]
+    times = [e.intended_at for e in events_of(csms.drain_events(), CallSucceeded) if e.action == "Heartbeat"]
     assert times == [300.0, 350.0, 400.0]
     csms.assert_schema_valid()
 
@@ -44,7 +51,9 @@ def test_get_variables_known_unknown_component_and_unknown_variable() -> None:
     )
     results = csms.call("GetVariables", request, now=1.0)[2]["getVariableResult"]
     assert [r["attributeStatus"] for r in results] == ["Accepted", "UnknownComponent", "UnknownVariable"]
-    assert results[0]["attributeValue"] == station.device_model.get("OCPPCommCtrlr", "MessageTimeout", instance="Default")
+    assert results[0]["attributeValue"] == station.device_model.get(
+        "OCPPCommCtrlr", "MessageTimeout", instance="Default"
+    )
     csms.assert_schema_valid()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from _station_harness import boot, events_of, make_station, set_variable, wall
 
@@ -78,15 +79,17 @@ def test_remote_stop_known_and_unknown_transaction() -> None:
         ("StatusNotification", v201.EVSE(id=7), "Rejected", []),
     ],
 )
-def test_trigger_message(message: str, evse: v201.EVSE | None, status: str, sent: list[str]) -> None:
+def test_trigger_message(
+    message: v201.MessageTriggerEnum, evse: v201.EVSE | None, status: str, sent: list[str]
+) -> None:
     station = make_station(evse_count=2)
     csms = boot(station)
     station.plug_in(1, 1.0)
     station.present_id_token(1, "", "NoAuthorization", 1.0)
     csms.answer_all(1.0)
-    request = v201.TriggerMessageRequest(requested_message=message) if evse is None else v201.TriggerMessageRequest(requested_message=message, evse=evse)  # type: ignore[arg-type]
+    request = v201.TriggerMessageRequest(requested_message=message, evse=evse if evse else msgspec.UNSET)
     assert csms.call("TriggerMessage", request, now=10.0)[2]["status"] == status
-    triggered = [c for c in csms.answer_all(10.0)]
+    triggered = csms.answer_all(10.0)
     assert [c.action for c in triggered] == sent
     if message == "TransactionEvent" and sent:
         assert triggered[0].payload["triggerReason"] == "Trigger"
@@ -96,8 +99,18 @@ def test_trigger_message(message: str, evse: v201.EVSE | None, status: str, sent
 def test_unlock_connector() -> None:
     station = make_station()
     csms = boot(station)
-    assert csms.call("UnlockConnector", v201.UnlockConnectorRequest(evse_id=3, connector_id=1), now=1.0)[2]["status"] == "UnknownConnector"
-    assert csms.call("UnlockConnector", v201.UnlockConnectorRequest(evse_id=1, connector_id=1), now=1.0)[2]["status"] == "Unlocked"
+    assert (
+        csms.call("UnlockConnector", v201.UnlockConnectorRequest(evse_id=3, connector_id=1), now=1.0)[2][
+            "status"
+        ]
+        == "UnknownConnector"
+    )
+    assert (
+        csms.call("UnlockConnector", v201.UnlockConnectorRequest(evse_id=1, connector_id=1), now=1.0)[2][
+            "status"
+        ]
+        == "Unlocked"
+    )
     station.plug_in(1, 2.0)
     station.present_id_token(1, "", "NoAuthorization", 2.0)
     csms.answer_all(2.0)
@@ -112,7 +125,10 @@ def test_unsupported_and_unknown_actions_get_call_errors() -> None:
     csms._deliver('[2,"x1","FlyToTheMoon",{}]', 1.0)
     assert csms.replies.pop("x1")[2] == "NotImplemented"
     answered = events_of(csms.drain_events(), RequestAnswered)
-    assert answered == [RequestAnswered("ClearCache", "NotSupported"), RequestAnswered("FlyToTheMoon", "NotImplemented")]
+    assert answered == [
+        RequestAnswered("ClearCache", "NotSupported"),
+        RequestAnswered("FlyToTheMoon", "NotImplemented"),
+    ]
     csms.assert_schema_valid()
 
 
@@ -133,7 +149,9 @@ def test_call_result_for_an_unknown_id_raises_protocol_error_without_events() ->
     boot(station)
     station.events()
     with pytest.raises(RemoteProtocolError) as caught:
-        station.receive(encode_call_result("nobody-asked", v201.HeartbeatResponse(current_time=wall(1.0))), 1.0)
+        station.receive(
+            encode_call_result("nobody-asked", v201.HeartbeatResponse(current_time=wall(1.0))), 1.0
+        )
     assert caught.value.error_code == ErrorCode.PROTOCOL_ERROR
     assert station.events() == [] and station.data_to_send() == []
 

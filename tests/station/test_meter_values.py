@@ -60,7 +60,9 @@ def test_clock_aligned_meter_values_fall_on_wall_clock_multiples_of_the_interval
     station.set_ev_demand(1, 3_600.0, None, 130.0)
     csms.answer_all(130.0)
     csms.advance(130.0, 3_000.0)
-    clock = [c.payload for c in csms.sent_of("TransactionEvent") if c.payload["triggerReason"] == "MeterValueClock"]
+    clock = [
+        c.payload for c in csms.sent_of("TransactionEvent") if c.payload["triggerReason"] == "MeterValueClock"
+    ]
     assert len(clock) == 3  # 900, 1800, 2700 s after midnight
     for event in clock:
         stamp = datetime.fromisoformat(event["timestamp"]).timestamp()

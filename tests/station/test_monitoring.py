@@ -13,12 +13,24 @@ def test_availability_state_changes_are_notified_with_increasing_event_ids() -> 
     csms.answer_all(20.0)
     data = [c.payload["eventData"][0] for c in csms.sent_of("NotifyEvent")]
     assert [(d["component"], d["variable"], d["actualValue"]) for d in data] == [
-        ({"name": "Connector", "evse": {"id": 1, "connectorId": 1}}, {"name": "AvailabilityState"}, "Occupied"),
-        ({"name": "Connector", "evse": {"id": 1, "connectorId": 1}}, {"name": "AvailabilityState"}, "Available"),
+        (
+            {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+            {"name": "AvailabilityState"},
+            "Occupied",
+        ),
+        (
+            {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+            {"name": "AvailabilityState"},
+            "Available",
+        ),
     ]
-    assert all(d["trigger"] == "Delta" and d["eventNotificationType"] == "HardWiredNotification" for d in data)
+    assert all(
+        d["trigger"] == "Delta" and d["eventNotificationType"] == "HardWiredNotification" for d in data
+    )
     assert data[0]["eventId"] < data[1]["eventId"]
-    assert station.device_model.get("Connector", "AvailabilityState", evse_id=1, connector_id=1) == "Available"
+    assert (
+        station.device_model.get("Connector", "AvailabilityState", evse_id=1, connector_id=1) == "Available"
+    )
     csms.assert_schema_valid()
 
 

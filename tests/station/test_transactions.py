@@ -18,7 +18,9 @@ def _tx_events(csms: FakeCsms) -> list[dict[str, Any]]:
 
 
 def _summary(events: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    return [(e["eventType"], e["triggerReason"], e["transactionInfo"].get("chargingState", "")) for e in events]
+    return [
+        (e["eventType"], e["triggerReason"], e["transactionInfo"].get("chargingState", "")) for e in events
+    ]
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,9 @@ def test_invalid_id_in_transaction_event_response_stops_with_deauthorized() -> N
     csms.answer_all(10.0)
     station.present_id_token(1, "", "NoAuthorization", 11.0)  # no Authorize: the CSMS judges later
     started = csms.take("TransactionEvent")
-    csms.answer(started, v201.TransactionEventResponse(id_token_info=v201.IdTokenInfo(status="Invalid")), now=11.5)
+    csms.answer(
+        started, v201.TransactionEventResponse(id_token_info=v201.IdTokenInfo(status="Invalid")), now=11.5
+    )
     csms.answer_all(11.5)
     ended = _tx_events(csms)[-1]
     assert (ended["eventType"], ended["triggerReason"], ended["transactionInfo"]["stoppedReason"]) == (
@@ -209,7 +213,9 @@ def test_transactions_wholly_offline_are_sent_in_order_after_reconnect() -> None
     csms.answer_all(500.0)
     events = _tx_events(csms)
     assert all(e["offline"] is True for e in events)
-    order = [(e["transactionInfo"]["transactionId"], e["eventType"]) for e in events if e["eventType"] != "Updated"]
+    order = [
+        (e["transactionInfo"]["transactionId"], e["eventType"]) for e in events if e["eventType"] != "Updated"
+    ]
     assert order == [
         (started_ids[0], "Started"),
         (started_ids[0], "Ended"),

@@ -1,1 +1,0 @@
-"""Station core tests: pure function calls with fixed ``now`` values, no network, no clock."""
