@@ -12,8 +12,10 @@ from fleet.cli import main
     [
         (["run", "--stations", "0"], "--stations: must be at least 1"),
         (["run", "--stations", "many"], "--stations: expected a whole number"),
-        (["run", "--duration", "-5"], "--duration: must be greater than 0"),
-        (["run", "--ramp", "0"], "--ramp: must be greater than 0"),
+        (["run", "--duration", "-5"], "--duration: must be a finite number greater than 0"),
+        (["run", "--duration", "inf"], "--duration: must be a finite number greater than 0"),
+        (["run", "--csms-response-delay", "-1"], "not negative"),
+        (["run", "--ramp", "0"], "--ramp: must be a finite number greater than 0"),
         (["run", "--csms", "http://127.0.0.1:9000"], "must start with ws:// or wss://"),
         (["run", "--csms", "ws://:9000/ocpp"], "the CSMS URL has no host"),
         (["run", "--csms", "ws://127.0.0.1:99999/ocpp"], "--csms"),
