@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import trio
 import trio.testing
+import trio_websocket
 
 from fleet.behaviour import DriverSettings
 from fleet.cli import build_parser
@@ -83,3 +85,40 @@ async def test_unreachable_csms_fails_fast_with_one_line(
     assert result.summary is None
     assert result.failure is not None and "connection refused" in result.failure
     assert "\n" not in result.failure
+
+
+async def _serve(handler: Any, nursery: trio.Nursery) -> int:
+    server = await nursery.start(trio_websocket.serve_websocket, handler, "127.0.0.1", 0, None)
+    port: int = server.port
+    return port
+
+
+async def test_csms_without_the_ocpp_subprotocol_is_unreachable(
+    autojump_clock: trio.testing.MockClock, nursery: trio.Nursery
+) -> None:
+    async def accept_without_subprotocol(request: trio_websocket.WebSocketRequest) -> None:
+        connection = await request.accept()
+        with trio.move_on_after(5), contextlib.suppress(trio_websocket.ConnectionClosed):
+            await connection.get_message()  # until the fleet hangs up
+
+    port = await _serve(accept_without_subprotocol, nursery)
+    job = RunJob(fleet=FleetConfig(csms_url=f"ws://127.0.0.1:{port}", stations=3))
+    with trio.fail_after(60):
+        result = await run_job(job)
+    assert result.exit_code == 1
+    assert result.failure is not None and "ocpp2.0.1" in result.failure and "subprotocol" in result.failure
+
+
+async def test_refused_upgrade_names_the_http_status(
+    autojump_clock: trio.testing.MockClock, nursery: trio.Nursery
+) -> None:
+    async def not_found(request: trio_websocket.WebSocketRequest) -> None:
+        await request.reject(404, body=b"unknown charging station")
+
+    port = await _serve(not_found, nursery)
+    job = RunJob(fleet=FleetConfig(csms_url=f"ws://127.0.0.1:{port}/ocpp", stations=3))
+    with trio.fail_after(60):
+        result = await run_job(job)
+    assert result.exit_code == 1
+    assert result.failure is not None
+    assert "HTTP 404" in result.failure and "unknown charging station" in result.failure
