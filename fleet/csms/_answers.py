@@ -77,7 +77,8 @@ class Answers:
         config = self._config
         return (
             _INVALID
-            if token_is_rejected(id_token.id_token, config.seed, config.auth_reject_ratio)
+            if (config.blocked_token_prefix and id_token.id_token.startswith(config.blocked_token_prefix))
+            or token_is_rejected(id_token.id_token, config.seed, config.auth_reject_ratio)
             else _ACCEPTED
         )
 

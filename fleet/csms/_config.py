@@ -17,6 +17,8 @@ class CsmsConfig:
     ``auth_reject_ratio`` is the share of idTokens answered ``Invalid``; the verdict is a pure
     function of (seed, token), so a token keeps its verdict across stations, sessions and runs.
     ``response_delay_s`` is applied by the server before each batch of responses (a slow CSMS).
+    ``blocked_token_prefix``: idTokens starting with it are always ``Invalid`` — the simulated
+    drivers who should be refused carry such tokens, so refusals follow the behaviour profile.
     ``reject_transaction_events`` answers every TransactionEvent with CALLERROR InternalError,
     to exercise a station's retry and offline-queue policy.
     """
@@ -28,6 +30,7 @@ class CsmsConfig:
     response_delay_s: float = 0.0
     seed: int = 0
     reject_transaction_events: bool = False
+    blocked_token_prefix: str = "BLOCKED-"
 
     def __post_init__(self) -> None:
         if self.boot_status not in _BOOT_VERDICTS:

@@ -130,6 +130,14 @@ def test_auth_reject_ratio_zero_accepts_and_no_token_means_no_token_info() -> No
     assert "idTokenInfo" not in started[2]
 
 
+def test_blocked_token_prefix_is_always_invalid() -> None:
+    session = new_session(CsmsConfig(auth_reject_ratio=0.0))
+    blocked = exchange(session, "Authorize", {"idToken": id_token("BLOCKED-0042")}, "b")
+    fine = exchange(session, "Authorize", {"idToken": id_token("0042")}, "f")
+    assert blocked[2]["idTokenInfo"]["status"] == "Invalid"
+    assert fine[2]["idTokenInfo"]["status"] == "Accepted"
+
+
 def test_a_token_keeps_its_verdict_and_the_ratio_is_honoured() -> None:
     ratio, seed = 0.3, 11
     rng = random.Random(5)
