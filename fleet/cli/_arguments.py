@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -70,3 +71,16 @@ def csms_url(text: str) -> str:
             f"{text!r}: no query or fragment please; each station appends /<station id> to the path"
         )
     return text
+
+
+def utc_time(text: str) -> float:
+    """An ISO 8601 date-time as UTC seconds; without an offset it is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 date and time such as 2026-12-01T06:00:00Z, got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -9,7 +9,7 @@ from functools import partial
 
 import trio
 
-from fleet.behaviour import DriverSettings
+from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
 from fleet.csms import CsmsConfig, run_csms
 from fleet.engine import FleetConfig, RunJob, print_progress_line, run_job
@@ -59,6 +59,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--id-prefix", default="SIM-", metavar="TEXT", help="station id prefix (default SIM-: SIM-00000, ...)"
+    )
+    behaviour = run.add_argument_group("behaviour profile")
+    behaviour.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="drive the stations from a behaviour profile (a TOML file, or the name of a bundled one: "
+        "see `fleet profiles list`); without it, the built-in simple driver below",
+    )
+    behaviour.add_argument(
+        "--speed",
+        type=arg.positive_float,
+        default=1.0,
+        metavar="X",
+        help="simulated seconds per real second: 60 = one simulated minute per second; arrivals, "
+        "dwell times, heartbeats and meter intervals all scale (default 1)",
+    )
+    behaviour.add_argument(
+        "--start",
+        type=arg.utc_time,
+        default=None,
+        metavar="ISO8601",
+        help="simulated date and time the run starts at, e.g. 2026-12-01T06:00:00Z (default: now)",
     )
     drivers = run.add_argument_group(
         "drivers",
@@ -151,7 +173,8 @@ def _csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
 
 
 def job_from_arguments(ns: argparse.Namespace) -> RunJob:
-    """The RunJob that `fleet run` ARGS describes."""
+    """The RunJob that `fleet run` ARGS describes. Raises ProfileError for a bad profile."""
+    profile = load_profile(resolve_profile(ns.profile)) if ns.profile else None
     return RunJob(
         fleet=FleetConfig(
             csms_url=ns.csms or "",
@@ -161,7 +184,10 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
             seed=ns.seed,
             id_prefix=ns.id_prefix,
             connect_timeout_s=ns.connect_timeout,
+            speed=ns.speed,
         ),
+        profile=profile,
+        sim_start_epoch=ns.start,
         csms=_csms_config(ns, "csms_", ns.seed),
         evses_per_station=ns.evses,
         driver=DriverSettings(
@@ -172,7 +198,11 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
 
 
 def _run(ns: argparse.Namespace) -> int:
-    job = job_from_arguments(ns)
+    try:
+        job = job_from_arguments(ns)
+    except ProfileError as exc:
+        print(f"fleet run: error: {exc}", file=sys.stderr)
+        return 2
     target = ns.csms or "the embedded CSMS"
     print(
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",

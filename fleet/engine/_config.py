@@ -33,6 +33,7 @@ class FleetConfig:
     close_timeout_s: float = 2.0
     backoff: Backoff = Backoff()
     reboot_delay_s: float = 1.0  # how long a station takes to come back after a Reset
+    speed: float = 1.0  # simulated seconds per real second (stations, drivers, meter intervals)
 
     def station_id(self, index: int) -> str:
         return f"{self.id_prefix}{index:05d}"

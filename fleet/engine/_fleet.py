@@ -10,11 +10,13 @@ from dataclasses import dataclass
 import trio
 
 from fleet.engine._capture import FrameCapture
+from fleet.engine._clock import SimClock
 from fleet.engine._config import FleetConfig
 from fleet.engine._protocol import ShellStation
-from fleet.engine._runner import FirstAttempt, Recorder, StationRunner
+from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
 
-StationFactory = Callable[[str, random.Random], ShellStation]
+# (index in the fleet, station id, seeded rng, simulated now) -> a station
+StationFactory = Callable[[int, str, random.Random, float], ShellStation]
 ProgressCallback = Callable[[float], None]  # called with elapsed seconds, about once a second
 
 
@@ -43,6 +45,7 @@ async def run_fleet(
     on_progress: ProgressCallback | None = None,
     handle_signals: bool = False,
     probe_timeout_s: float | None = None,
+    on_behaviour_event: BehaviourEventHandler | None = None,
 ) -> FleetOutcome:
     """Ramp ``config.stations`` stations up at ``config.ramp_per_s`` and run them until
     ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``).
@@ -53,6 +56,7 @@ async def run_fleet(
     master = random.Random(config.seed)
     started = trio.current_time()
     stop_at = started + config.duration_s
+    clock = SimClock(speed=config.speed, origin=started)
     spawned = 0
     unreachable: tuple[str, str] | None = None
     stop = _StopFlag()
@@ -70,12 +74,14 @@ async def run_fleet(
                 rng = random.Random(master.getrandbits(64))
                 runner = StationRunner(
                     station_id,
-                    make_station(station_id, rng),
+                    make_station(index, station_id, rng, clock.now()),
                     config,
                     recorder,
                     random.Random(master.getrandbits(64)),
                     capture,
                     probe if index == 0 else None,
+                    clock,
+                    on_behaviour_event,
                 )
                 nursery.start_soon(runner.run, name=f"station {station_id}")
                 spawned += 1

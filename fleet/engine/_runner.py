@@ -7,15 +7,17 @@ of ours and no extra channel or lock.
 
 from __future__ import annotations
 
-import math
+import enum
 import random
 import ssl
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import trio
 import trio_websocket
 
 from fleet.engine._capture import FrameCapture
+from fleet.engine._clock import SimClock
 from fleet.engine._config import FleetConfig
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
 from fleet.engine._protocol import ShellStation
@@ -57,6 +59,17 @@ class Recorder(Protocol):
     def message_dropped(self, action: str, reason: str) -> None: ...
 
 
+BehaviourEventHandler = Callable[[str, Any], None]  # (station id, what the behaviour wants)
+
+
+class _Ended(enum.Enum):
+    """Why a connection ended."""
+
+    FAILED = "failed"  # could not connect, or the connection broke
+    REBOOT = "reboot"  # the station reset itself
+    OUTAGE = "outage"  # the behaviour simulates a connectivity outage
+
+
 class FirstAttempt:
     """Outcome of the very first connection attempt of the fleet (the reachability probe)."""
 
@@ -87,6 +100,8 @@ class StationRunner:
         rng: random.Random,
         capture: FrameCapture | None = None,
         first_attempt: FirstAttempt | None = None,
+        clock: SimClock | None = None,
+        on_behaviour_event: BehaviourEventHandler | None = None,
     ) -> None:
         self.station_id = station_id
         self.station = station
@@ -98,14 +113,19 @@ class StationRunner:
         self._url = config.station_url(station_id)
         self._connected = False
         self._booted_once = False
+        self._clock = clock if clock is not None else SimClock()
+        self._on_behaviour_event = on_behaviour_event
+        # optional parts of the shell API (ProfileStation has them, a bare Station not)
+        self._offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
+        self._behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
 
     async def run(self) -> None:
         """Run until cancelled: the station keeps simulating while offline."""
         attempt = 0
         while True:
-            rebooting = False
+            ended = _Ended.FAILED
             try:
-                rebooting = await self._connect_and_pump()
+                ended = await self._connect_and_pump()
                 attempt = 0
             except _CONNECT_ERRORS as exc:
                 self._connection_failed(exc)
@@ -114,7 +134,8 @@ class StationRunner:
                 if not isinstance(leaf, _CONNECT_ERRORS):
                     raise
                 self._connection_failed(leaf)
-            now = trio.current_time()
+            real_now = trio.current_time()
+            now = self._clock.to_sim(real_now)
             if self._connected:
                 self._connected = False
                 self.station.disconnected(now)
@@ -122,11 +143,13 @@ class StationRunner:
                 self._drain_events(now)
             attempt += 1
             self._recorder.reconnect()
-            if rebooting:
-                delay = self._config.reboot_delay_s
+            if ended is _Ended.REBOOT:
+                resume_at = real_now + self._config.reboot_delay_s
+            elif ended is _Ended.OUTAGE:
+                resume_at = self._clock.to_real(self._outage_end(now))
             else:
-                delay = self._config.backoff.delay(attempt, self._rng.random())
-            await self._run_offline_until(now + delay)
+                resume_at = real_now + self._config.backoff.delay(attempt, self._rng.random())
+            await self._run_offline_until(resume_at)
 
     def _connection_failed(self, exc: BaseException) -> None:
         kind, message = classify_connect_error(exc, self._url)
@@ -136,8 +159,13 @@ class StationRunner:
         if self._first_attempt is not None:
             self._first_attempt.report((kind, message))
 
-    async def _connect_and_pump(self) -> bool:
-        """Connect, then pump until the connection ends. True when the station asked to reboot."""
+    def _outage_end(self, now: float) -> float:
+        """Simulated time a connectivity outage the behaviour asked for ends (now if none)."""
+        until = self._offline_until(now) if self._offline_until is not None else None
+        return now if until is None else max(now, until)
+
+    async def _connect_and_pump(self) -> _Ended:
+        """Connect, then pump until the connection ends; say why it ended."""
         async with trio_websocket.open_websocket_url(
             self._url,
             subprotocols=[v201.SUBPROTOCOL],
@@ -158,9 +186,10 @@ class StationRunner:
                 with trio.CancelScope(shield=True), trio.move_on_after(self._config.close_timeout_s):
                     await ws.aclose()
 
-    async def _pump(self, ws: trio_websocket.WebSocketConnection) -> bool:
+    async def _pump(self, ws: trio_websocket.WebSocketConnection) -> _Ended:
         station = self.station
-        now = trio.current_time()
+        clock = self._clock
+        now = clock.now()
         self._connected = True
         self._recorder.station_connected()
         station.connected(now)
@@ -168,9 +197,9 @@ class StationRunner:
         while True:
             deadline = station.next_deadline()
             message: str | bytes | None = None
-            with trio.move_on_at(math.inf if deadline is None else deadline):
+            with trio.move_on_at(clock.to_real(deadline)):
                 message = await ws.get_message()
-            now = trio.current_time()
+            now = clock.now()
             if message is not None:
                 if self._capture is not None:
                     self._capture.received(now, self.station_id, message)
@@ -187,7 +216,9 @@ class StationRunner:
             rebooting = self._drain_events(now)
             await self._flush(ws, now)
             if rebooting:
-                return True
+                return _Ended.REBOOT
+            if self._offline_until is not None and self._offline_until(now) is not None:
+                return _Ended.OUTAGE
 
     async def _flush(self, ws: trio_websocket.WebSocketConnection, now: float) -> None:
         for frame in self.station.data_to_send():
@@ -196,28 +227,37 @@ class StationRunner:
             await ws.send_message(frame)
 
     async def _run_offline_until(self, until: float) -> None:
-        """Keep the station's clock running while it is disconnected (drivers still charge)."""
+        """Keep the station's clock running while it is disconnected (drivers still charge).
+        ``until`` is real time."""
         station = self.station
+        clock = self._clock
         while True:
             deadline = station.next_deadline()
-            wake = until if deadline is None else min(until, deadline)
-            await trio.sleep_until(wake)
-            now = trio.current_time()
+            await trio.sleep_until(min(until, clock.to_real(deadline)))
+            real_now = trio.current_time()
+            now = clock.to_sim(real_now)
             if deadline is not None and now >= deadline:
                 station.handle_timer(now)
                 self._drain_events(now)
-            if now >= until:
+            if real_now >= until:
                 return
 
     def _drain_events(self, now: float) -> bool:
         rebooting = False
         recorder = self._recorder
+        speed = self._clock.speed
+        if self._behaviour_events is not None:
+            for wish in self._behaviour_events():
+                if self._on_behaviour_event is not None:
+                    self._on_behaviour_event(self.station_id, wish)
         for event in self.station.events():
             if isinstance(event, CallSucceeded):
-                recorder.call_succeeded(event.action, max(0.0, event.completed_at - event.intended_at))
+                recorder.call_succeeded(
+                    event.action, max(0.0, event.completed_at - event.intended_at) / speed
+                )
             elif isinstance(event, CallFailed):
                 recorder.call_failed(
-                    event.action, event.error_code, max(0.0, event.completed_at - event.intended_at)
+                    event.action, event.error_code, max(0.0, event.completed_at - event.intended_at) / speed
                 )
             elif isinstance(event, RequestAnswered):
                 recorder.request_answered(event.action, event.error_code)

@@ -17,7 +17,7 @@ from fleet.station import StationConfig
 STATIONS = 8
 
 
-def _make_station(station_id: str, rng: random.Random) -> ShellStation:
+def _make_station(index: int, station_id: str, rng: random.Random, now: float) -> ShellStation:
     config = StationConfig(station_id=station_id, evse_count=1)
     return SimulatedStation(config, rng, DriverSettings(mean_idle_s=30, mean_charge_s=120), start_at=0.0)
 
