@@ -84,6 +84,8 @@ class Arrivals(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=
     weekday: _DayCurve
     saturday: _DayCurve
     sunday: _DayCurve
+    # Friday differs from Monday-Thursday where leisure travel starts (highway hubs); None: weekday
+    friday: _DayCurve | None = None
 
 
 class ScheduledReturn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):

@@ -11,6 +11,7 @@ import trio
 
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
+from fleet.cli._profiles import add_profiles_command, run_profiles
 from fleet.csms import CsmsConfig, run_csms
 from fleet.engine import FleetConfig, RunJob, print_progress_line, run_job
 from fleet.metrics import format_summary, write_json
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     csms.add_argument("--port", type=arg.port, default=9000, help="listen port (default 9000; 0 = any free)")
     _add_csms_behaviour_options(csms, prefix="", title="behaviour")
+    add_profiles_command(commands)
     return parser
 
 
@@ -236,4 +238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = build_parser().parse_args(argv)
     if ns.command == "run":
         return _run(ns)
+    if ns.command == "profiles":
+        return run_profiles(ns)
     return _csms(ns)

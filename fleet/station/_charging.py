@@ -86,10 +86,13 @@ class ChargingController:
             evse.token = None  # the driver walked away before a session started
         self._reconcile(evse, "EVCommunicationLost", now)
 
-    def set_ev_demand(self, evse: Evse, power_w: float, soc_percent: float | None, now: float) -> None:
+    def set_ev_demand(
+        self, evse: Evse, power_w: float, soc_percent: float | None, now: float, phases: int | None = None
+    ) -> None:
         evse.meter.advance(now)
         evse.ev_demand_w = max(0.0, power_w)
         evse.meter.soc_percent = soc_percent
+        evse.meter.phases_in_use = phases
         self._reconcile(evse, "ChargingStateChanged", now)
 
     def present_id_token(self, evse: Evse, id_token: str, token_type: str, now: float) -> None:
@@ -103,7 +106,7 @@ class ChargingController:
                 evse.token = None  # changed their mind before a session started
                 self._ctx.timers.cancel(_connect_timer(evse.evse_id))
             return
-        if evse.authorizing or not evse.operative or evse.lock_faulted or evse.needs_unplug:
+        if evse.authorizing or not evse.operative or evse.lock_faulted or evse.faulted or evse.needs_unplug:
             return
         self._authorize(evse, token, None, now)
 
@@ -195,6 +198,14 @@ class ChargingController:
 
     def fail_next_lock(self, evse: Evse) -> None:
         evse.lock_fails_next = True
+
+    def set_faulted(self, evse: Evse, faulted: bool, now: float) -> None:
+        """A connector fault: status Faulted (NotifyEvent via the availability monitor), a running
+        session is suspended (SuspendedEVSE) until it clears; cleared, the status is derived again."""
+        if evse.faulted == faulted:
+            return
+        evse.faulted = faulted
+        self._reconcile(evse, "AbnormalCondition" if faulted else "ChargingStateChanged", now)
 
     # --- CSMS requests -------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ class Evse:
     scheduled_operative: bool | None = None  # ChangeAvailability answered Scheduled: applied at tx end
     lock_fails_next: bool = False
     lock_faulted: bool = False
+    faulted: bool = False  # a connector fault (set_connector_faulted): no new sessions, no energy
     needs_unplug: bool = False  # a session ended with the cable in: the next starts after a re-plug
     ev_demand_w: float = 0.0
     tx: ActiveTransaction | None = None
@@ -61,7 +62,7 @@ class Evse:
         return min(self.ev_demand_w, self.max_power_w)
 
     def may_start(self, start_points: list[str]) -> bool:
-        if self.tx is not None or not self.operative or self.needs_unplug:
+        if self.tx is not None or not self.operative or self.needs_unplug or self.faulted:
             return False
         return any(START_POINT_RULES.get(point, _never)(self) for point in start_points)
 
@@ -89,12 +90,12 @@ def _never(evse: Evse) -> bool:
 
 
 def _energy_can_flow(evse: Evse) -> bool:
-    return evse.plugged and evse.token is not None and not evse.lock_faulted
+    return evse.plugged and evse.token is not None and not evse.lock_faulted and not evse.faulted
 
 
 # first matching rule wins
 CONNECTOR_STATUS_RULES: tuple[tuple[Callable[[Evse], bool], v201.ConnectorStatusEnum], ...] = (
-    (lambda e: e.lock_faulted, "Faulted"),
+    (lambda e: e.lock_faulted or e.faulted, "Faulted"),
     (lambda e: not e.operative and e.tx is None, "Unavailable"),
     (lambda e: e.plugged or e.tx is not None, "Occupied"),
     (lambda e: True, "Available"),
@@ -104,7 +105,7 @@ CHARGING_STATE_RULES: tuple[tuple[Callable[[Evse], bool], v201.ChargingStateEnum
     (lambda e: not e.plugged and e.tx is not None and e.tx.ev_was_connected, "SuspendedEV"),
     (lambda e: not e.plugged, "Idle"),
     (lambda e: e.token is None, "EVConnected"),
-    (lambda e: e.lock_faulted or (e.tx is not None and e.tx.id_rejected), "SuspendedEVSE"),
+    (lambda e: e.lock_faulted or e.faulted or (e.tx is not None and e.tx.id_rejected), "SuspendedEVSE"),
     (lambda e: e.ev_demand_w <= 0, "SuspendedEV"),
     (lambda e: True, "Charging"),
 )

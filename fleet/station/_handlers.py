@@ -152,7 +152,12 @@ class RequestHandlers:
 
     def _pick_evse_for_remote_start(self, evse_id: int | msgspec.UnsetType) -> Evse | None:
         def free(evse: Evse) -> bool:
-            return evse.operative and evse.token is None and not evse.authorizing and not evse.lock_faulted
+            return (
+                evse.operative
+                and evse.token is None
+                and not evse.authorizing
+                and not (evse.lock_faulted or evse.faulted)
+            )
 
         if not isinstance(evse_id, msgspec.UnsetType):
             evse = self._evse_or_none(evse_id)

@@ -12,6 +12,8 @@ class Meter:
     def __init__(self, *, voltage_v: float, phases: int) -> None:
         self.voltage_v = voltage_v
         self.phases = phases
+        # phases the EV actually draws on (a 1-phase car on a 3-phase EVSE); None: all of them
+        self.phases_in_use: int | None = None
         self.energy_wh = 0.0
         self.power_w = 0.0
         self.soc_percent: float | None = None
@@ -30,7 +32,9 @@ class Meter:
 
     @property
     def current_a(self) -> float:
-        return self.power_w / (self.voltage_v * self.phases)
+        """Per phase: power = voltage x current x phases in use."""
+        phases = self.phases if self.phases_in_use is None else self.phases_in_use
+        return self.power_w / (self.voltage_v * phases)
 
     def sample(
         self, measurands: list[str], context: v201.ReadingContextEnum, timestamp: datetime

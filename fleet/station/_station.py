@@ -155,9 +155,18 @@ class Station:
         self._charging.present_id_token(self._evse(evse_id), id_token, token_type, now)
         self._reset.maybe_reboot(now)
 
-    def set_ev_demand(self, evse_id: int, power_w: float, soc_percent: float | None, now: float) -> None:
+    def set_ev_demand(
+        self, evse_id: int, power_w: float, soc_percent: float | None, now: float, phases: int | None = None
+    ) -> None:
+        """What the EV draws; ``phases``: how many of the EVSE's phases it draws on (default all),
+        so the reported current per phase is power / (voltage x phases)."""
         self._ctx.channel.observe(now)
-        self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now)
+        if phases is not None and not 1 <= phases <= self.config.phases:
+            raise LocalProtocolError(
+                f"station {self.station_id!r}: set_ev_demand(phases={phases}) but its EVSEs have "
+                f"{self.config.phases} phase(s); pass 1..{self.config.phases} or None for all"
+            )
+        self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now, phases)
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
         self._ctx.channel.observe(now)
@@ -170,6 +179,12 @@ class Station:
 
     def fail_next_lock(self, evse_id: int) -> None:
         self._charging.fail_next_lock(self._evse(evse_id))
+
+    def set_connector_faulted(self, evse_id: int, faulted: bool, now: float) -> None:
+        """A connector fault appears (or clears): Faulted status, no new sessions, no energy."""
+        self._ctx.channel.observe(now)
+        self._charging.set_faulted(self._evse(evse_id), faulted, now)
+        self._reset.maybe_reboot(now)
 
     # --- internals -----------------------------------------------------------------------------
 

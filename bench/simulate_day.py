@@ -1,0 +1,94 @@
+"""How fast `fleet simulate` runs: stations x hours of virtual time, wall seconds, µs per message.
+
+A measurement, never a test. Each size runs in a fresh process so its peak RSS is its own.
+
+    python bench/simulate_day.py [--profile workplace] [--hours 24] [--seed 1] [COUNT ...]
+
+COUNT defaults to 1000 10000. With the station core at ~100+ µs per message round trip, the
+10,000-station day takes tens of minutes on one core: start it in the background. Results are
+printed and written to bench/results/simulate_day-<profile>-<count>x<hours>h.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def measure(profile: str, count: int, hours: float, seed: int) -> dict[str, Any]:
+    from fleet.simulation import SimulationConfig, load_profile_fleet, run_simulation, simple_fleet
+
+    built = time.perf_counter()
+    if profile == "simple":
+        config = SimulationConfig(hours=hours, seed=seed)
+        stations: Any = simple_fleet(count, seed=seed, epoch=config.epoch)
+    else:
+        loaded, epoch, stations = load_profile_fleet(profile, count, seed=seed)
+        config = SimulationConfig(hours=hours, seed=seed, epoch=epoch, profile_name=loaded.name)
+    started = time.perf_counter()
+    forecast = run_simulation(config, stations)
+    wall_s = time.perf_counter() - started
+    messages = int(forecast.summary["messages_total"])
+    return {
+        "profile": config.profile_name,
+        "stations": count,
+        "hours": hours,
+        "seed": seed,
+        "messages": messages,
+        "build_s": round(started - built, 3),
+        "wall_s": round(wall_s, 3),
+        "us_per_message": round(wall_s / messages * 1e6, 2) if messages else None,
+        "simulated_s_per_wall_s": round(hours * 3600.0 / wall_s, 1),
+        "peak_msg_per_s": forecast.summary["messages_per_second"]["peak"],
+        # Linux reports ru_maxrss in KiB
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("counts", nargs="*", type=int, default=[1_000, 10_000], metavar="COUNT")
+    parser.add_argument("--profile", default="workplace", help="bundled name, file, or 'simple'")
+    parser.add_argument("--hours", type=float, default=24.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one size
+    ns = parser.parse_args(argv)
+    if ns.one:
+        print(json.dumps(measure(ns.profile, ns.counts[0], ns.hours, ns.seed)))
+        return 0
+    RESULTS.mkdir(exist_ok=True)
+    for count in ns.counts:
+        child = [sys.executable, __file__, "--one", "--profile", ns.profile, "--hours", str(ns.hours)]
+        child += ["--seed", str(ns.seed), str(count)]
+        done = subprocess.run(child, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"{count} stations: failed\n{done.stderr}", file=sys.stderr)
+            return 1
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        name = f"simulate_day-{Path(ns.profile).stem}-{count}x{ns.hours:g}h.json"
+        (RESULTS / name).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+        print(
+            f"{result['profile']}: {count} stations x {ns.hours:g} h: {result['messages']} messages in "
+            f"{result['wall_s']} s = {result['us_per_message']} µs/message "
+            f"({result['simulated_s_per_wall_s']} simulated s per wall s), "
+            f"peak RSS {result['peak_rss_mb']} MB"
+        )
+        print(f"  -> {RESULTS / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,176 @@
+"""A station of a profile's mix with a ProfileDriver per EVSE and its random faults, behind the
+sans-IO shell API of SimulatedStation.
+
+Extra duties for the shell: ``offline_until(now)`` (a connectivity outage: drop the connection
+and stay away until then; the station keeps simulating offline) and ``behaviour_events()``
+(app starts the shell turns into RequestStartTransaction from the CSMS).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from fleet.behaviour._behaviour_events import RemoteStartWanted
+from fleet.behaviour._faults import FaultProcess
+from fleet.behaviour._profile_driver import ProfileDriver
+from fleet.behaviour._profile_schema import Profile, StationType
+from fleet.behaviour._station_mix import station_config, station_types_for
+from fleet.station import BootStatus, Event, Station
+
+# driver steps and fault changes handled in one handle_timer call at most (a late shell catches
+# up; a pathological profile cannot hang it)
+_MAX_STEPS_PER_CALL = 10_000
+_FAULT, _DRIVER = 0, 1  # the order of simultaneous steps
+
+
+class ProfileStation:
+    def __init__(
+        self,
+        station_id: str,
+        profile: Profile,
+        station_type: StationType,
+        rng: random.Random,
+        *,
+        start_at: float,
+        epoch: float,
+        app_start: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.station_type = station_type
+        config = station_config(station_id, station_type, epoch)
+        # one independent stream per component, drawn in a fixed order: new components go last
+        self.station = Station(config, random.Random(rng.getrandbits(64)))
+        evse_ids = range(1, config.evse_count + 1)
+        self.drivers = [
+            ProfileDriver(
+                evse_id,
+                profile,
+                station_type,
+                random.Random(rng.getrandbits(64)),
+                start_at,
+                epoch,
+                app_start=app_start,
+            )
+            for evse_id in evse_ids
+        ]
+        faults = profile.faults
+        self.outages = FaultProcess(
+            faults.outages_per_station_day,
+            faults.outage_duration_s,
+            random.Random(rng.getrandbits(64)),
+            start_at,
+        )
+        self.connector_faults = {
+            evse_id: FaultProcess(
+                faults.connector_faults_per_evse_day,
+                faults.connector_fault_duration_s,
+                random.Random(rng.getrandbits(64)),
+                start_at,
+            )
+            for evse_id in evse_ids
+        }
+        model = self.station.device_model
+        model.set_actual("SampledDataCtrlr", "TxUpdatedInterval", str(profile.ocpp.tx_updated_interval_s))
+        model.set_actual("AlignedDataCtrlr", "Interval", str(profile.ocpp.aligned_data_interval_s))
+
+    # --- read-only state -----------------------------------------------------------------------
+
+    @property
+    def station_id(self) -> str:
+        return self.station.station_id
+
+    @property
+    def is_connected(self) -> bool:
+        return self.station.is_connected
+
+    @property
+    def boot_status(self) -> BootStatus | None:
+        return self.station.boot_status
+
+    def offline_until(self, now: float) -> float | None:
+        """During a connectivity outage, when it ends: the shell drops the connection now and does
+        not reconnect before then. None: no outage at ``now``."""
+        return self.outages.active_until(now)
+
+    def behaviour_events(self) -> list[RemoteStartWanted]:
+        return [wanted for driver in self.drivers for wanted in driver.behaviour_events()]
+
+    # --- the shell API -------------------------------------------------------------------------
+
+    def connected(self, now: float) -> None:
+        self.station.connected(now)
+
+    def disconnected(self, now: float) -> None:
+        self.station.disconnected(now)
+
+    def receive(self, data: str | bytes, now: float) -> None:
+        self.station.receive(data, now)
+
+    def events(self) -> list[Event]:
+        return self.station.events()
+
+    def data_to_send(self) -> list[str]:
+        return self.station.data_to_send()
+
+    def next_deadline(self) -> float | None:
+        deadlines = [driver.next_deadline() for driver in self.drivers]
+        deadlines += [process.next_change() for process in self.connector_faults.values()]
+        deadlines += [self.outages.next_change(), self.station.next_deadline()]
+        return min((d for d in deadlines if d is not None), default=None)
+
+    def handle_timer(self, now: float) -> None:
+        self.outages.advance(now)  # offline_until reads the outage; the shell acts on it
+        for _ in range(_MAX_STEPS_PER_CALL):
+            due = self._earliest_due(now)
+            if due is None:
+                break
+            at, kind, evse_id = due
+            if kind == _FAULT:
+                for when, faulted in self.connector_faults[evse_id].advance(at):
+                    self.station.set_connector_faulted(evse_id, faulted, when)
+            else:
+                self.drivers[evse_id - 1].handle_timer(at, self.station)
+        self.station.handle_timer(now)
+
+    def _earliest_due(self, now: float) -> tuple[float, int, int] | None:
+        """(time, kind, EVSE) of the earliest driver step or connector-fault change due by ``now``;
+        faults first on a tie, so a driver arriving at that instant finds the connector faulted."""
+        candidates = [
+            (at, _FAULT, evse_id)
+            for evse_id, process in self.connector_faults.items()
+            if (at := process.next_change()) is not None and at <= now
+        ]
+        candidates += [
+            (at, _DRIVER, driver.evse_id)
+            for driver in self.drivers
+            if (at := driver.next_deadline()) is not None and at <= now
+        ]
+        return min(candidates, default=None)
+
+
+def build_profile_fleet(
+    profile: Profile,
+    count: int,
+    id_for: Callable[[int], str],
+    seed: int,
+    start_at: float,
+    epoch: float,
+    app_start: bool = False,
+) -> list[ProfileStation]:
+    """``count`` stations of the profile's mix (exact shares), station ``i`` named ``id_for(i)``;
+    the same seed gives the same fleet."""
+    master = random.Random(seed)
+    types = station_types_for(profile, count, random.Random(master.getrandbits(64)))
+    return [
+        ProfileStation(
+            id_for(index),
+            profile,
+            station_type,
+            random.Random(master.getrandbits(64)),
+            start_at=start_at,
+            epoch=epoch,
+            app_start=app_start,
+        )
+        for index, station_type in enumerate(types)
+    ]

@@ -1,0 +1,37 @@
+"""The virtual-time shell (`fleet simulate`): stations, behaviour and a CSMS model on an event
+heap, no sockets and no clock; a simulated day in seconds, reproducible bit for bit from the seed."""
+
+from fleet.simulation._config import DEFAULT_EPOCH, DEFAULT_LATENCY_S, Latency, SimulationConfig
+from fleet.simulation._fleets import (
+    load_profile_fleet,
+    profile_epoch,
+    profile_fleet,
+    simple_fleet,
+    station_id_for,
+)
+from fleet.simulation._forecast import Forecast, forecast_json, write_forecast_json
+from fleet.simulation._ledger import TimedLedger
+from fleet.simulation._loop import FrameHook, ProgressHook, SimStation, Simulation, run_simulation
+from fleet.simulation._plot import write_forecast_png
+
+__all__ = [
+    "DEFAULT_EPOCH",
+    "DEFAULT_LATENCY_S",
+    "Forecast",
+    "FrameHook",
+    "Latency",
+    "ProgressHook",
+    "SimStation",
+    "Simulation",
+    "SimulationConfig",
+    "TimedLedger",
+    "forecast_json",
+    "load_profile_fleet",
+    "profile_epoch",
+    "profile_fleet",
+    "run_simulation",
+    "simple_fleet",
+    "station_id_for",
+    "write_forecast_json",
+    "write_forecast_png",
+]

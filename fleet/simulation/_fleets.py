@@ -1,0 +1,80 @@
+"""Station sets to simulate: the simple built-in driver, or stations driven by a behaviour profile."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from fleet.behaviour import (
+    DriverSettings,
+    Profile,
+    SimulatedStation,
+    build_profile_fleet,
+    load_profile,
+    resolve_profile,
+)
+from fleet.simulation._config import DEFAULT_EPOCH
+from fleet.simulation._loop import SimStation
+from fleet.station import StationConfig
+
+
+def station_id_for(index: int, prefix: str = "SIM-") -> str:
+    return f"{prefix}{index:05d}"
+
+
+def simple_fleet(
+    count: int,
+    *,
+    seed: int,
+    epoch: float = DEFAULT_EPOCH,
+    evses: int = 2,
+    driver: DriverSettings | None = None,
+    id_prefix: str = "SIM-",
+) -> list[SimulatedStation]:
+    """``count`` SimulatedStations (one SimpleDriver per EVSE), each on its own random stream."""
+    master = random.Random(seed)
+    return [
+        SimulatedStation(
+            StationConfig(
+                station_id=station_id_for(index, id_prefix), evse_count=evses, wall_clock_epoch=epoch
+            ),
+            random.Random(master.getrandbits(64)),
+            driver,
+        )
+        for index in range(count)
+    ]
+
+
+def profile_epoch(profile: Profile, start_utc: float = DEFAULT_EPOCH) -> float:
+    """The UTC time at which the simulated day starts at local midnight of the profile's site."""
+    return start_utc - profile.utc_offset_h * 3600.0
+
+
+def profile_fleet(
+    profile: Profile,
+    count: int,
+    *,
+    seed: int,
+    epoch: float,
+    id_prefix: str = "SIM-",
+    app_start: bool = True,
+) -> Sequence[SimStation]:
+    """``count`` ProfileStations of ``profile`` (station mix, drivers, EVs, faults from the profile).
+
+    The simulation's CSMS model sends RequestStartTransaction for app starts, so ``app_start``
+    defaults to True here.
+    """
+    return build_profile_fleet(
+        profile, count, lambda index: station_id_for(index, id_prefix), seed, 0.0, epoch, app_start
+    )
+
+
+def load_profile_fleet(
+    name_or_path: str, count: int, *, seed: int, id_prefix: str = "SIM-", start_utc: float = DEFAULT_EPOCH
+) -> tuple[Profile, float, Sequence[SimStation]]:
+    """(profile, epoch, stations) for a bundled profile name or a profile file: the simulated
+    day starts at 00:00 site local time on ``start_utc``'s UTC date. Raises fleet.behaviour.ProfileError
+    for a bad or missing profile."""
+    profile = load_profile(resolve_profile(name_or_path))
+    epoch = profile_epoch(profile, start_utc)
+    return profile, epoch, profile_fleet(profile, count, seed=seed, epoch=epoch, id_prefix=id_prefix)
