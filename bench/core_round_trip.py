@@ -42,7 +42,9 @@ def main(argv: list[str]) -> None:
         station.handle_timer(now)
         frames += _exchange(station, csms, now)
     elapsed = time.perf_counter() - start
-    print(f"{frames} heartbeat round trips in {elapsed:.2f} s: {elapsed / frames * 1e6:.1f} us per round trip")
+    print(
+        f"{frames} heartbeat round trips in {elapsed:.2f} s: {elapsed / frames * 1e6:.1f} us per round trip"
+    )
 
 
 if __name__ == "__main__":

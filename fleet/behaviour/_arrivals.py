@@ -44,7 +44,8 @@ class ArrivalProcess:
     """
 
     def __init__(self, arrivals: Arrivals, utc_offset_h: float, epoch: float, rng: random.Random) -> None:
-        days = [arrivals.weekday] * 5 + [arrivals.saturday, arrivals.sunday]
+        friday = arrivals.friday if arrivals.friday is not None else arrivals.weekday
+        days = [arrivals.weekday] * 4 + [friday, arrivals.saturday, arrivals.sunday]
         # arrivals per second for hour-of-week 0 (Monday 00:00 local) ... 167
         self._rate_s = [rate / HOUR_S for day in days for rate in day]
         self._week_integral = sum(self._rate_s) * HOUR_S  # expected arrivals per week
