@@ -12,6 +12,7 @@ import trio
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
 from fleet.cli._profiles import add_profiles_command, run_profiles
+from fleet.cli._simulate import add_simulate_command, run_simulate
 from fleet.csms import CsmsConfig, run_csms
 from fleet.engine import FleetConfig, RunJob, print_progress_line, run_job
 from fleet.metrics import format_summary, write_json
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     csms.add_argument("--port", type=arg.port, default=9000, help="listen port (default 9000; 0 = any free)")
     _add_csms_behaviour_options(csms, prefix="", title="behaviour")
     add_profiles_command(commands)
+    add_simulate_command(commands)
     return parser
 
 
@@ -240,4 +242,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(ns)
     if ns.command == "profiles":
         return run_profiles(ns)
+    if ns.command == "simulate":
+        return run_simulate(ns)
     return _csms(ns)

@@ -37,8 +37,18 @@ class TransactionRecord:
     started: bool = False
     ended: bool = False
     offline_messages: int = 0
-    energy_wh: float | None = None
+    energy_wh: float | None = None  # the latest Energy.Active.Import.Register reading
     energy_at: datetime | None = None
+    first_energy_wh: float | None = None  # the earliest reading (the register at the start)
+    first_energy_at: datetime | None = None
+
+    @property
+    def delivered_wh(self) -> float:
+        """Energy through the EVSE during the transaction: registers count for the EVSE's
+        lifetime, so delivered energy is the latest reading less the earliest."""
+        if self.energy_wh is None or self.first_energy_wh is None:
+            return 0.0
+        return max(0.0, self.energy_wh - self.first_energy_wh)
 
     @property
     def missing_seq_nos(self) -> int:
@@ -105,7 +115,7 @@ class Ledger:
             "seq_no_gaps": sum(r.missing_seq_nos for r in records if r.ended),
             "seq_no_duplicates": sum(r.duplicates for r in records),
             "offline_messages": sum(r.offline_messages for r in records),
-            "energy_wh": sum((r.energy_wh for r in records if r.energy_wh is not None), 0.0),
+            "energy_wh": round(sum(r.delivered_wh for r in records), 3),
             "protocol_errors": dict(sorted(self.protocol_errors.items())),
         }
 
@@ -117,13 +127,16 @@ def _take_energy(record: TransactionRecord, meter_values: list[v201.MeterValue])
         taken_at = meter_value.timestamp
         if taken_at.tzinfo is None:  # the schema wants an offset; read a bare time as UTC, never crash
             taken_at = taken_at.replace(tzinfo=UTC)
-        if record.energy_at is not None and taken_at < record.energy_at:
-            continue
         for sample in meter_value.sampled_value:
             wh = _energy_register_wh(sample)
-            if wh is not None:
+            if wh is None:
+                continue
+            if record.energy_at is None or taken_at >= record.energy_at:
                 record.energy_wh = wh
                 record.energy_at = taken_at
+            if record.first_energy_at is None or taken_at < record.first_energy_at:
+                record.first_energy_wh = wh
+                record.first_energy_at = taken_at
 
 
 def _energy_register_wh(sample: v201.SampledValue) -> float | None:

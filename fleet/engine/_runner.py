@@ -211,7 +211,9 @@ class StationRunner:
                         f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
                     )
             deadline = station.next_deadline()
-            if deadline is not None and now >= deadline:
+            if deadline is not None and trio.current_time() >= clock.to_real(deadline):
+                # due in real time; the sim/real round trip may leave `now` a hair before it
+                now = max(now, deadline)
                 station.handle_timer(now)
             rebooting = self._drain_events(now)
             await self._flush(ws, now)
@@ -236,7 +238,8 @@ class StationRunner:
             await trio.sleep_until(min(until, clock.to_real(deadline)))
             real_now = trio.current_time()
             now = clock.to_sim(real_now)
-            if deadline is not None and now >= deadline:
+            if deadline is not None and real_now >= clock.to_real(deadline):
+                now = max(now, deadline)
                 station.handle_timer(now)
                 self._drain_events(now)
             if real_now >= until:

@@ -53,7 +53,7 @@ def register(value: float, at: str = "2024-05-01T12:00:00Z", **extra: Any) -> di
     return {"timestamp": at, "sampledValue": [{"value": value, **extra}]}
 
 
-def test_a_clean_transaction_has_no_gaps_and_its_last_register_is_the_energy() -> None:
+def test_a_clean_transaction_has_no_gaps_and_delivers_last_minus_first_register() -> None:
     ledger = Ledger()
     station = Station(ledger)
     station.event("tx-1", 0, "Started", evse_id=2, meter=[register(0.0)])
@@ -180,3 +180,17 @@ def test_summary_is_plain_json() -> None:
     assert summary["protocol_errors"] == {"NotImplemented": 1, "RpcFrameworkError": 1}
     assert summary["stations_booted"] == 1
     assert summary["messages_total"] == 2
+
+
+def test_delivered_energy_is_the_register_difference_not_the_lifetime_register() -> None:
+    # the register counts over the EVSE's life: the second session starts where the first ended
+    ledger = Ledger()
+    station = Station(ledger)
+    station.event("tx-a", 0, "Started", meter=[register(100_000.0, "2024-05-01T08:00:00Z")])
+    station.event("tx-a", 1, "Ended", meter=[register(112_000.0, "2024-05-01T10:00:00Z")])
+    station.event("tx-b", 0, "Started", meter=[register(112_000.0, "2024-05-01T11:00:00Z")])
+    station.event("tx-b", 1, "Ended", meter=[register(119_500.0, "2024-05-01T12:00:00Z")])
+
+    assert ledger.transactions["tx-a"].delivered_wh == 12_000.0
+    assert ledger.transactions["tx-b"].delivered_wh == 7_500.0
+    assert ledger.summary()["energy_wh"] == 19_500.0

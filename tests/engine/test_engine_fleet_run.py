@@ -122,3 +122,33 @@ async def test_refused_upgrade_names_the_http_status(
     assert result.exit_code == 1
     assert result.failure is not None
     assert "HTTP 404" in result.failure and "unknown charging station" in result.failure
+
+
+async def test_profile_at_speed_120_charges_and_stays_schema_valid(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    """`fleet run --profile workplace --speed 120`: a working day in 5 minutes, every frame valid."""
+    capture = tmp_path / "frames.jsonl"
+    arguments = build_parser().parse_args(
+        [
+            "run",
+            "--profile", "workplace",
+            "--speed", "120",
+            "--stations", "20",
+            "--duration", "300",
+            "--start", "2026-11-30T05:00:00Z",  # a Monday, 06:00 local time of the profile
+            "--capture", str(capture),
+        ]
+    )  # fmt: skip
+    with trio.fail_after(400):
+        result = await run_job(job_from_arguments(arguments))
+    summary = result.summary
+    assert result.exit_code == 0 and summary is not None
+    assert _errors(summary) == []
+    assert summary["speed"] == 120 and summary["profile"] == "workplace"
+    assert summary["transactions"]["started"] > 15  # the morning peak of a commuter car park
+    assert summary["transactions"]["ended"] > 0
+    assert summary["csms_requests"]["RequestStartTransaction"]["answered"] > 0  # app starts
+    ledger = summary["csms"]
+    assert ledger["seq_no_gaps"] == 0 and ledger["seq_no_duplicates"] == 0
+    assert OcppSchemaValidator("2.0.1").validate_capture(capture) == []
