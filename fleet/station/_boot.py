@@ -72,10 +72,16 @@ class BootSequence:
         self._ctx.timers.cancel(_HEARTBEAT_TIMER)
 
     def _beat(self, deadline: float, now: float) -> None:
-        if not self._ctx.channel.is_online:
+        channel = self._ctx.channel
+        if not channel.is_online:
+            return
+        interval = self._ctx.settings.heartbeat_interval
+        quiet_until = channel.last_exchange_at + interval
+        if quiet_until > deadline:
+            # other messages went both ways meanwhile: wait for a full interval of silence
+            self._ctx.timers.set(_HEARTBEAT_TIMER, quiet_until, self._beat)
             return
         self.send_heartbeat(deadline)
-        interval = self._ctx.settings.heartbeat_interval
         self._ctx.timers.set(_HEARTBEAT_TIMER, next_period(deadline, interval, now), self._beat)
 
     def send_heartbeat(self, now: float, *, csms_requested: bool = False) -> None:

@@ -49,6 +49,9 @@ class CallChannel:
         # the latest real time seen: timer work runs at its (earlier) intended time, but a CALL's
         # timeout must count from when the frame really left
         self._latest_now = float("-inf")
+        # when the last OCPP exchange happened: heartbeats only fill silences (HeartbeatInterval
+        # is an "interval of inactivity", OCPP 2.0.1 part 2 appendix, OCPPCommCtrlr)
+        self.last_exchange_at = float("-inf")
         # a CSMS that answers after our timeout is slow, not wrong: its late answer is ignored
         self._expired_ids: deque[str] = deque(maxlen=_EXPIRED_IDS_KEPT)
 
@@ -91,6 +94,7 @@ class CallChannel:
         self.outbox.append(encode_call(unique_id, call.action, call.payload))
         self._in_flight = (unique_id, call)
         sent_at = max(now, self._latest_now)
+        self.last_exchange_at = max(self.last_exchange_at, sent_at)
         self._timers.set(_TIMEOUT_TIMER, sent_at + self._settings.message_timeout, self._on_timeout)
 
     def _pick(self) -> OutgoingCall | None:

@@ -344,6 +344,10 @@ def _status_info(reason_code: str, info: str) -> v201.StatusInfo:
     )
 
 
+# (component, variable, default, instance, evse id) of a typed read
+_ReadKey = tuple[str, str, object, str | None, int | None]
+
+
 class DeviceModel:
     """The components and variables of one charging station, and the OCPP operations on them.
 
@@ -351,14 +355,25 @@ class DeviceModel:
     ``set_actual``, and answers SetVariables, GetVariables and GetBaseReport with the methods below.
     """
 
-    __slots__ = ("_evse_count", "_values")
+    __slots__ = ("_bool_reads", "_evse_count", "_int_reads", "_list_reads", "_values")
 
     def __init__(self, *, evse_count: int, station_id: str) -> None:
         if evse_count < 0:
             raise LocalProtocolError(f"DeviceModel: evse_count must be 0 or more, got {evse_count}")
         self._evse_count = evse_count
         self._values: dict[tuple[VariableSpec, Location, v201.AttributeEnum], str] = {}
+        # parsed typed reads (get_int & co.), the station core's hottest path: cleared on every
+        # write, so a SetVariables still takes effect at the very next read
+        self._int_reads: dict[_ReadKey, int] = {}
+        self._bool_reads: dict[_ReadKey, bool] = {}
+        self._list_reads: dict[_ReadKey, tuple[str, ...]] = {}
         self.set_actual("SecurityCtrlr", "Identity", station_id)
+
+    def _store(self, key: tuple[VariableSpec, Location, v201.AttributeEnum], value: str) -> None:
+        self._values[key] = value
+        self._int_reads.clear()
+        self._bool_reads.clear()
+        self._list_reads.clear()
 
     # --- reads and internal writes (the station core) -------------------------------------------
 
@@ -388,10 +403,13 @@ class DeviceModel:
         instance: str | None = None,
         evse_id: int | None = None,
     ) -> int:
-        value = self.get(component, variable, evse_id=evse_id, instance=instance)
-        if value is None or not _INTEGER.fullmatch(value):
-            return default
-        return int(value)
+        key = (component, variable, default, instance, evse_id)
+        cached = self._int_reads.get(key)
+        if cached is None:
+            value = self.get(component, variable, evse_id=evse_id, instance=instance)
+            cached = default if value is None or not _INTEGER.fullmatch(value) else int(value)
+            self._int_reads[key] = cached
+        return cached
 
     def get_bool(
         self,
@@ -402,10 +420,14 @@ class DeviceModel:
         instance: str | None = None,
         evse_id: int | None = None,
     ) -> bool:
-        value = self.get(component, variable, evse_id=evse_id, instance=instance)
-        if value is None or value.lower() not in ("true", "false"):
-            return default
-        return value.lower() == "true"
+        key = (component, variable, default, instance, evse_id)
+        cached = self._bool_reads.get(key)
+        if cached is None:
+            value = self.get(component, variable, evse_id=evse_id, instance=instance)
+            text = value.lower() if value is not None else ""
+            cached = text == "true" if text in ("true", "false") else default
+            self._bool_reads[key] = cached
+        return cached
 
     def get_list(
         self,
@@ -417,10 +439,16 @@ class DeviceModel:
         evse_id: int | None = None,
     ) -> list[str]:
         """Members of a comma-separated value; an empty value is an empty list, not the default."""
-        value = self.get(component, variable, evse_id=evse_id, instance=instance)
-        if value is None:
-            return list(default)
-        return [member.strip() for member in value.split(",") if member.strip()]
+        key = (component, variable, tuple(default), instance, evse_id)
+        cached = self._list_reads.get(key)
+        if cached is None:
+            value = self.get(component, variable, evse_id=evse_id, instance=instance)
+            if value is None:
+                cached = tuple(default)
+            else:
+                cached = tuple(member.strip() for member in value.split(",") if member.strip())
+            self._list_reads[key] = cached
+        return list(cached)
 
     def set_actual(
         self,
@@ -444,7 +472,7 @@ class DeviceModel:
         spec, location = found
         if attribute not in spec.attributes:
             raise LocalProtocolError(f"set_actual({where}): has no {attribute} attribute")
-        self._values[(spec, location, attribute)] = value
+        self._store((spec, location, attribute), value)
 
     @property
     def items_per_message(self) -> int:
@@ -563,7 +591,7 @@ class DeviceModel:
         checked = _CHECKS[spec.data_type](spec, data.attribute_value)
         if isinstance(checked, _Refusal):
             return result("Rejected", checked)
-        self._values[(spec, location, attribute)] = checked
+        self._store((spec, location, attribute), checked)
         return result("RebootRequired" if spec.reboot_required else "Accepted")
 
     def _get_one(self, data: v201.GetVariableData) -> v201.GetVariableResult:

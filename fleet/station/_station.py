@@ -100,7 +100,9 @@ class Station:
         self._reset.maybe_reboot(now)
 
     def receive(self, data: str | bytes, now: float) -> None:
-        self._ctx.channel.observe(now)
+        channel = self._ctx.channel
+        channel.observe(now)
+        channel.last_exchange_at = max(channel.last_exchange_at, now)
         try:
             self._receive(data, now)
         finally:

@@ -26,11 +26,11 @@ class Timers:
 
     def pop_due(self, now: float) -> list[tuple[float, TimerCallback]]:
         """Remove and return the timers due at ``now``, earliest first."""
-        due = sorted(
-            ((at, repr(key), key) for key, (at, _) in self._armed.items() if at <= now),
-            key=lambda item: (item[0], item[1]),
-        )
-        return [self._armed.pop(key) for _, _, key in due]
+        due = [(at, key) for key, (at, _) in self._armed.items() if at <= now]
+        if len(due) > 1:
+            # same deadline: a stable order by key, so a run is reproducible from its seed
+            due.sort(key=lambda item: (item[0], repr(item[1])))
+        return [self._armed.pop(key) for _, key in due]
 
 
 def next_period(deadline: float, interval: float, now: float) -> float:

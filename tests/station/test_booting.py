@@ -127,3 +127,31 @@ def test_boot_lost_with_the_connection_fails_and_the_next_connection_boots_again
     ]
     station.connected(2.0)
     assert csms.take("BootNotification").payload["reason"] == "PowerUp"
+
+
+def test_heartbeats_fill_silences_only_not_a_busy_line() -> None:
+    """HeartbeatInterval is an interval of inactivity: meter values every 60 s keep the line busy,
+    so no heartbeat goes out while charging; once quiet, one goes after a full interval."""
+    station = make_station()
+    csms = FakeCsms(station)
+    station.connected(0.0)
+    csms.answer(
+        csms.take("BootNotification"),
+        v201.BootNotificationResponse(current_time=wall(0), interval=300, status="Accepted"),
+        now=0.0,
+    )
+    csms.answer_all(0.0)
+    station.set_ev_demand(1, 7_000.0, None, 10.0)
+    station.plug_in(1, 10.0)
+    station.present_id_token(1, "", "NoAuthorization", 10.0)
+    csms.answer_all(10.0)
+    csms.advance(10.0, 1_800.0)  # half an hour of charging, a meter value every 60 s
+    assert csms.sent_of("Heartbeat") == []
+    station.present_id_token(1, "", "NoAuthorization", 1_800.0)  # stop
+    station.unplug(1, 1_805.0)
+    csms.answer_all(1_805.0)
+    csms.advance(1_805.0, 1_805.0 + 299.0)
+    assert csms.sent_of("Heartbeat") == []
+    csms.advance(1_805.0 + 299.0, 1_805.0 + 300.0)
+    assert len(csms.sent_of("Heartbeat")) == 1
+    csms.assert_schema_valid()
