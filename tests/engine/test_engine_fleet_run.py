@@ -152,3 +152,34 @@ async def test_profile_at_speed_120_charges_and_stays_schema_valid(
     ledger = summary["csms"]
     assert ledger["seq_no_gaps"] == 0 and ledger["seq_no_duplicates"] == 0
     assert OcppSchemaValidator("2.0.1").validate_capture(capture) == []
+
+
+async def test_profile_outages_reconnect_and_replay_without_losing_data(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    """Residential profile (0.3 connectivity outages per station-day) for a simulated day: the
+    engine drops and restores connections as the behaviour asks, queued transaction messages are
+    replayed flagged offline, and the CSMS sees every seqNo exactly once."""
+    capture = tmp_path / "frames.jsonl"
+    arguments = build_parser().parse_args(
+        [
+            "run",
+            "--profile", "residential",
+            "--speed", "600",
+            "--stations", "30",
+            "--duration", "300",  # 50 simulated hours: ~19 outages expected
+            "--start", "2026-11-30T12:00:00Z",
+            "--capture", str(capture),
+        ]
+    )  # fmt: skip
+    with trio.fail_after(400):
+        result = await run_job(job_from_arguments(arguments))
+    summary = result.summary
+    assert result.exit_code == 0 and summary is not None
+    assert _errors(summary) == []
+    assert summary["stations"]["reconnects"] > 5
+    ledger = summary["csms"]
+    assert ledger["offline_messages"] > 0  # transaction messages queued during outages, replayed
+    assert ledger["transactions_ended"] > 0
+    assert ledger["seq_no_gaps"] == 0 and ledger["seq_no_duplicates"] == 0
+    assert OcppSchemaValidator("2.0.1").validate_capture(capture) == []
