@@ -15,8 +15,9 @@ from fleet.behaviour._behaviour_events import RemoteStartWanted
 from fleet.behaviour._faults import FaultProcess
 from fleet.behaviour._profile_driver import ProfileDriver
 from fleet.behaviour._profile_schema import Profile, StationType
+from fleet.behaviour._shell import StationShell
 from fleet.behaviour._station_mix import station_config, station_types_for
-from fleet.station import BootStatus, Event, Station
+from fleet.station import Station
 
 # driver steps and fault changes handled in one handle_timer call at most (a late shell catches
 # up; a pathological profile cannot hang it)
@@ -24,7 +25,7 @@ _MAX_STEPS_PER_CALL = 10_000
 _FAULT, _DRIVER = 0, 1  # the order of simultaneous steps
 
 
-class ProfileStation:
+class ProfileStation(StationShell):
     def __init__(
         self,
         station_id: str,
@@ -74,19 +75,7 @@ class ProfileStation:
         model.set_actual("SampledDataCtrlr", "TxUpdatedInterval", str(profile.ocpp.tx_updated_interval_s))
         model.set_actual("AlignedDataCtrlr", "Interval", str(profile.ocpp.aligned_data_interval_s))
 
-    # --- read-only state -----------------------------------------------------------------------
-
-    @property
-    def station_id(self) -> str:
-        return self.station.station_id
-
-    @property
-    def is_connected(self) -> bool:
-        return self.station.is_connected
-
-    @property
-    def boot_status(self) -> BootStatus | None:
-        return self.station.boot_status
+    # --- what the shell asks the behaviour -------------------------------------------------------
 
     def offline_until(self, now: float) -> float | None:
         """During a connectivity outage, when it ends: the shell drops the connection now and does
@@ -96,22 +85,7 @@ class ProfileStation:
     def behaviour_events(self) -> list[RemoteStartWanted]:
         return [wanted for driver in self.drivers for wanted in driver.behaviour_events()]
 
-    # --- the shell API -------------------------------------------------------------------------
-
-    def connected(self, now: float) -> None:
-        self.station.connected(now)
-
-    def disconnected(self, now: float) -> None:
-        self.station.disconnected(now)
-
-    def receive(self, data: str | bytes, now: float) -> None:
-        self.station.receive(data, now)
-
-    def events(self) -> list[Event]:
-        return self.station.events()
-
-    def data_to_send(self) -> list[str]:
-        return self.station.data_to_send()
+    # --- timers (the rest of the shell API is StationShell's) ----------------------------------
 
     def next_deadline(self) -> float | None:
         deadlines = [driver.next_deadline() for driver in self.drivers]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 from fleet.behaviour._driver import DriverSettings, SimpleDriver
-from fleet.station import BootStatus, Event, Station, StationConfig
+from fleet.behaviour._shell import StationShell
+from fleet.station import Station, StationConfig
 
 
-class SimulatedStation:
+class SimulatedStation(StationShell):
     def __init__(
         self,
         config: StationConfig,
@@ -24,33 +25,6 @@ class SimulatedStation:
             SimpleDriver(evse_id, random.Random(rng.getrandbits(64)), settings, start_at)
             for evse_id in range(1, config.evse_count + 1)
         ]
-
-    @property
-    def station_id(self) -> str:
-        return self.station.station_id
-
-    @property
-    def is_connected(self) -> bool:
-        return self.station.is_connected
-
-    @property
-    def boot_status(self) -> BootStatus | None:
-        return self.station.boot_status
-
-    def connected(self, now: float) -> None:
-        self.station.connected(now)
-
-    def disconnected(self, now: float) -> None:
-        self.station.disconnected(now)
-
-    def receive(self, data: str | bytes, now: float) -> None:
-        self.station.receive(data, now)
-
-    def events(self) -> list[Event]:
-        return self.station.events()
-
-    def data_to_send(self) -> list[str]:
-        return self.station.data_to_send()
 
     def next_deadline(self) -> float | None:
         deadlines = [d for d in (driver.next_deadline() for driver in self.drivers) if d is not None]
