@@ -1,0 +1,62 @@
+"""One recorder that forwards every report to several (the run's totals, Prometheus, time series).
+
+The station runners report to one object; what listens is the job's business. Explicit methods
+rather than ``__getattr__`` so mypy checks each forward against the ``Recorder`` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fleet.engine._runner import Recorder
+
+
+class RecorderFanout:
+    """Forwards each call, in order, to every recorder given."""
+
+    def __init__(self, recorders: Sequence[Recorder]) -> None:
+        self._recorders = tuple(recorders)
+
+    def call_succeeded(self, action: str, latency_s: float) -> None:
+        for recorder in self._recorders:
+            recorder.call_succeeded(action, latency_s)
+
+    def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
+        for recorder in self._recorders:
+            recorder.call_failed(action, error_code, latency_s)
+
+    def request_answered(self, action: str, error_code: str | None) -> None:
+        for recorder in self._recorders:
+            recorder.request_answered(action, error_code)
+
+    def error(self, kind: str, message: str) -> None:
+        for recorder in self._recorders:
+            recorder.error(kind, message)
+
+    def station_connected(self) -> None:
+        for recorder in self._recorders:
+            recorder.station_connected()
+
+    def station_disconnected(self) -> None:
+        for recorder in self._recorders:
+            recorder.station_disconnected()
+
+    def station_booted(self) -> None:
+        for recorder in self._recorders:
+            recorder.station_booted()
+
+    def reconnect(self) -> None:
+        for recorder in self._recorders:
+            recorder.reconnect()
+
+    def transaction_started(self) -> None:
+        for recorder in self._recorders:
+            recorder.transaction_started()
+
+    def transaction_ended(self, energy_wh: float) -> None:
+        for recorder in self._recorders:
+            recorder.transaction_ended(energy_wh)
+
+    def message_dropped(self, action: str, reason: str) -> None:
+        for recorder in self._recorders:
+            recorder.message_dropped(action, reason)
