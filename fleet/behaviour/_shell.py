@@ -23,6 +23,10 @@ class StationShell:
     def boot_status(self) -> BootStatus | None:
         return self.station.boot_status
 
+    @property
+    def calls_waiting(self) -> int:
+        return self.station.calls_waiting
+
     def connected(self, now: float) -> None:
         self.station.connected(now)
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from fleet.metrics import Slo, SloSyntaxError, parse_slo
+
 _Number = TypeVar("_Number", int, float)
 
 
@@ -84,3 +86,17 @@ def utc_time(text: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def percentage(text: str) -> float:
+    """'10%' or '0.1' -> 0.1."""
+    number = text[:-1] if text.endswith("%") else text
+    value = non_negative_float(number)
+    return value / 100 if text.endswith("%") else value
+
+
+def slo(text: str) -> Slo:
+    try:
+        return parse_slo(text)
+    except SloSyntaxError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

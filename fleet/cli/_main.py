@@ -11,8 +11,10 @@ import trio
 
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
+from fleet.cli._compare import add_compare_command, run_compare
 from fleet.cli._profiles import add_profiles_command, run_profiles
 from fleet.cli._simulate import add_simulate_command, run_simulate
+from fleet.cli._slo import add_slo_option, check_slos
 from fleet.csms import CsmsConfig, run_csms
 from fleet.engine import FleetConfig, RunJob, print_progress_line, run_job
 from fleet.metrics import format_summary, write_json
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="WebSocket connect + handshake timeout (default 10)",
     )
     _add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
+    add_slo_option(run)
 
     csms = commands.add_parser(
         "csms",
@@ -129,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_csms_behaviour_options(csms, prefix="", title="behaviour")
     add_profiles_command(commands)
     add_simulate_command(commands)
+    add_compare_command(commands)
     return parser
 
 
@@ -219,10 +223,13 @@ def _run(ns: argparse.Namespace) -> int:
         print(f"fleet: error: {result.failure}", file=sys.stderr)
         return result.exit_code
     print(format_summary(result.summary))
+    exit_code = result.exit_code
+    if ns.slo and result.recorder is not None:
+        exit_code = check_slos(ns.slo, result.recorder, result.summary) or exit_code
     if ns.out:
         write_json(result.summary, ns.out)
         print(f"results written to {ns.out}", file=sys.stderr)
-    return result.exit_code
+    return exit_code
 
 
 def _csms(ns: argparse.Namespace) -> int:
@@ -244,4 +251,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_profiles(ns)
     if ns.command == "simulate":
         return run_simulate(ns)
+    if ns.command == "compare":
+        return run_compare(ns)
     return _csms(ns)

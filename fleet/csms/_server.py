@@ -15,12 +15,19 @@ from urllib.parse import unquote
 
 import msgspec
 import trio
-from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketRequest, serve_websocket
+from trio_websocket import (
+    ConnectionClosed,
+    WebSocketConnection,
+    WebSocketRequest,
+    WebSocketServer,
+    serve_websocket,
+)
 
 from fleet.csms._config import CsmsConfig
 from fleet.csms._errors import StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault
 from fleet.csms._ledger import Ledger
+from fleet.csms._listen import open_shared_listener
 from fleet.csms._session import CsmsSession
 from fleet.ocpp import v201
 
@@ -63,6 +70,7 @@ class CsmsServer:
         self.ledger = Ledger()
         self.internal_faults: list[InternalFault] = []
         self._connections: dict[str, _Connection] = {}
+        self.peer_addresses: dict[str, str] = {}  # station id -> source IP of its latest connection
         self._rng = random.Random(config.seed)
         # currentTime must be wall-clock time while the shell's clock is trio's
         self._epoch_offset = time.time() - trio.current_time()
@@ -170,6 +178,8 @@ class CsmsServer:
             )
             return
         websocket = await request.accept(subprotocol=v201.SUBPROTOCOL)
+        remote = request.remote
+        self.peer_addresses[station_id] = remote if isinstance(remote, str) else str(remote.address)
         previous = self._connections.get(station_id)
         if previous is not None:
             # a station that reconnects has lost the old socket, even if we have not noticed yet
@@ -225,14 +235,20 @@ async def serve_csms(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
+    reuse_port: bool = False,
     task_status: trio.TaskStatus[CsmsServer] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the embedded CSMS until cancelled. With ``nursery.start`` it hands back the
-    ``CsmsServer`` once listening (``.port`` is the real port when 0 was asked for)."""
+    ``CsmsServer`` once listening (``.port`` is the real port when 0 was asked for).
+    ``reuse_port``: share the port with other processes (SO_REUSEPORT; ``fleet csms --workers``)."""
     server = CsmsServer(config, host, port)
     async with trio.open_nursery() as nursery:
-        websocket_server = await nursery.start(
-            partial(serve_websocket, server._handle, host, port, ssl_context=None)
-        )
+        if reuse_port:
+            shared = WebSocketServer(server._handle, [await open_shared_listener(host, port)])
+            websocket_server = await nursery.start(shared.run)
+        else:
+            websocket_server = await nursery.start(
+                partial(serve_websocket, server._handle, host, port, ssl_context=None)
+            )
         server.port = websocket_server.listeners[0].port
         task_status.started(server)

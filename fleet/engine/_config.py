@@ -34,6 +34,13 @@ class FleetConfig:
     backoff: Backoff = Backoff()
     reboot_delay_s: float = 1.0  # how long a station takes to come back after a Reset
     speed: float = 1.0  # simulated seconds per real second (stations, drivers, meter intervals)
+    # source IPs the stations connect from, round robin by station index (empty: the kernel's choice)
+    source_addresses: tuple[str, ...] = ()
+    # the station indices this process runs (one shard of a --workers run); None: all of them
+    indices: range | None = None
+
+    def source_address(self, index: int) -> str | None:
+        return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None
 
     def station_id(self, index: int) -> str:
         return f"{self.id_prefix}{index:05d}"

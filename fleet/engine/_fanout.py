@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fleet.engine._health import HealthRecorder
 from fleet.engine._runner import Recorder
 
 
@@ -16,6 +17,8 @@ class RecorderFanout:
 
     def __init__(self, recorders: Sequence[Recorder]) -> None:
         self._recorders = tuple(recorders)
+        # the monitor's samples go only to the recorders that take them
+        self._health = tuple(recorder for recorder in recorders if isinstance(recorder, HealthRecorder))
 
     def call_succeeded(self, action: str, latency_s: float) -> None:
         for recorder in self._recorders:
@@ -60,3 +63,11 @@ class RecorderFanout:
     def message_dropped(self, action: str, reason: str) -> None:
         for recorder in self._recorders:
             recorder.message_dropped(action, reason)
+
+    def timer_fired(self, lateness_s: float) -> None:
+        for recorder in self._recorders:
+            recorder.timer_fired(lateness_s)
+
+    def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
+        for recorder in self._health:
+            recorder.generator_sampled(busy_fraction, loop_lag_s, calls_waiting)

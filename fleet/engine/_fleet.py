@@ -68,24 +68,31 @@ async def run_fleet(
             if on_progress is not None:
                 nursery.start_soon(_progress_loop, on_progress, started)
             probe = FirstAttempt()
+            mine = config.indices if config.indices is not None else range(config.stations)
             for index in range(config.stations):
+                # every station's draws are taken here or not, so station i has the same seeded
+                # streams (and start time) whichever shard runs it
+                rng = random.Random(master.getrandbits(64))
+                runner_rng = random.Random(master.getrandbits(64))
+                if index not in mine:
+                    continue
                 await trio.sleep_until(started + index / config.ramp_per_s)
                 station_id = config.station_id(index)
-                rng = random.Random(master.getrandbits(64))
                 runner = StationRunner(
                     station_id,
                     make_station(index, station_id, rng, clock.now()),
                     config,
                     recorder,
-                    random.Random(master.getrandbits(64)),
+                    runner_rng,
                     capture,
-                    probe if index == 0 else None,
+                    probe if index == mine[0] else None,
                     clock,
                     on_behaviour_event,
+                    local_address=config.source_address(index),
                 )
                 nursery.start_soon(runner.run, name=f"station {station_id}")
                 spawned += 1
-                if index == 0:
+                if index == mine[0]:
                     timeout = probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
                     with trio.move_on_after(timeout):
                         await probe.done.wait()

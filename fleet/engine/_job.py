@@ -57,6 +57,7 @@ class JobResult:
     exit_code: int
     summary: dict[str, Any] | None
     failure: str | None = None  # one line saying why the run could not happen
+    recorder: RunRecorder | None = None  # the run's measurements, for checks beyond the summary (SLOs)
 
 
 def _station_factory(job: RunJob, epoch: float, app_start: bool) -> StationFactory:
@@ -125,8 +126,13 @@ def _remote_starts(
     return on_behaviour_event
 
 
-async def run_job(job: RunJob, *, progress: Callable[[str, float], None] | None = None) -> JobResult:
-    recorder = RunRecorder()
+async def run_job(
+    job: RunJob,
+    *,
+    progress: Callable[[str, float], None] | None = None,
+    recorder: RunRecorder | None = None,  # pass one to watch the run while it goes (bench/)
+) -> JobResult:
+    recorder = recorder if recorder is not None else RunRecorder()
     async with trio.open_nursery() as nursery:
         server: CsmsServer | None = None
         fleet = job.fleet
@@ -184,7 +190,7 @@ async def run_job(job: RunJob, *, progress: Callable[[str, float], None] | None 
             extra=extra,
         )
         nursery.cancel_scope.cancel()
-    return JobResult(EXIT_OK, summary)
+    return JobResult(EXIT_OK, summary, recorder=recorder)
 
 
 def print_progress_line(line: str, elapsed: float) -> None:

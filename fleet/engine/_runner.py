@@ -19,6 +19,7 @@ import trio_websocket
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import SimClock
 from fleet.engine._config import FleetConfig
+from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
 from fleet.engine._protocol import ShellStation
 from fleet.ocpp import RemoteProtocolError, v201
@@ -57,6 +58,7 @@ class Recorder(Protocol):
     def transaction_started(self) -> None: ...
     def transaction_ended(self, energy_wh: float) -> None: ...
     def message_dropped(self, action: str, reason: str) -> None: ...
+    def timer_fired(self, lateness_s: float) -> None: ...
 
 
 BehaviourEventHandler = Callable[[str, Any], None]  # (station id, what the behaviour wants)
@@ -102,6 +104,8 @@ class StationRunner:
         first_attempt: FirstAttempt | None = None,
         clock: SimClock | None = None,
         on_behaviour_event: BehaviourEventHandler | None = None,
+        *,
+        local_address: str | None = None,  # source IP to connect from (spreads ephemeral ports)
     ) -> None:
         self.station_id = station_id
         self.station = station
@@ -115,6 +119,7 @@ class StationRunner:
         self._booted_once = False
         self._clock = clock if clock is not None else SimClock()
         self._on_behaviour_event = on_behaviour_event
+        self._local_address = local_address
         # optional parts of the shell API (ProfileStation has them, a bare Station not)
         self._offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
         self._behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
@@ -151,6 +156,11 @@ class StationRunner:
                 resume_at = real_now + self._config.backoff.delay(attempt, self._rng.random())
             await self._run_offline_until(resume_at)
 
+    def calls_waiting(self) -> int:
+        """The station's send-queue depth (0 for a shell that does not tell)."""
+        waiting: int = getattr(self.station, "calls_waiting", 0)
+        return waiting
+
     def _connection_failed(self, exc: BaseException) -> None:
         kind, message = classify_connect_error(exc, self._url)
         if self._connected:
@@ -166,9 +176,10 @@ class StationRunner:
 
     async def _connect_and_pump(self) -> _Ended:
         """Connect, then pump until the connection ends; say why it ended."""
-        async with trio_websocket.open_websocket_url(
+        async with open_station_websocket(
             self._url,
-            subprotocols=[v201.SUBPROTOCOL],
+            [v201.SUBPROTOCOL],
+            local_address=self._local_address,
             connect_timeout=self._config.connect_timeout_s,
             disconnect_timeout=self._config.close_timeout_s,
         ) as ws:
@@ -197,6 +208,7 @@ class StationRunner:
         while True:
             deadline = station.next_deadline()
             message: str | bytes | None = None
+            waiting_since = trio.current_time()
             with trio.move_on_at(clock.to_real(deadline)):
                 message = await ws.get_message()
             now = clock.now()
@@ -211,7 +223,11 @@ class StationRunner:
                         f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
                     )
             deadline = station.next_deadline()
-            if deadline is not None and trio.current_time() >= clock.to_real(deadline):
+            real_now = trio.current_time()
+            if deadline is not None and real_now >= (due := clock.to_real(deadline)):
+                # lateness counts from when this task was free to run the timer: the event
+                # loop's lag, not the time spent connecting or blocked in a send
+                self._recorder.timer_fired(real_now - max(due, waiting_since))
                 # due in real time; the sim/real round trip may leave `now` a hair before it
                 now = max(now, deadline)
                 station.handle_timer(now)
@@ -235,10 +251,12 @@ class StationRunner:
         clock = self._clock
         while True:
             deadline = station.next_deadline()
+            waiting_since = trio.current_time()
             await trio.sleep_until(min(until, clock.to_real(deadline)))
             real_now = trio.current_time()
             now = clock.to_sim(real_now)
-            if deadline is not None and real_now >= clock.to_real(deadline):
+            if deadline is not None and real_now >= (due := clock.to_real(deadline)):
+                self._recorder.timer_fired(real_now - max(due, waiting_since))
                 now = max(now, deadline)
                 station.handle_timer(now)
                 self._drain_events(now)

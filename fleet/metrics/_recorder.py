@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._tally import BoundedTally
 
@@ -63,6 +64,7 @@ class _RecorderData(msgspec.Struct, forbid_unknown_fields=True):
     transactions_started: int
     transactions_ended: int
     energy_wh: float
+    generator: dict[str, Any] | None = None  # absent in data from before generator health
 
 
 class _ActionStats:
@@ -145,6 +147,7 @@ class RunRecorder:
         self._tx_started = 0
         self._tx_ended = 0
         self._energy_wh = 0.0
+        self._generator = GeneratorHealth()
         self._rate_mark: tuple[float, int] | None = None
         self._last_rate = 0.0
 
@@ -226,6 +229,16 @@ class RunRecorder:
         self._tx_ended += 1
         self._energy_wh += energy_wh
 
+    # -- the generator's own health -------------------------------------------------------
+
+    def timer_fired(self, lateness_s: float) -> None:
+        """A station timer ran ``lateness_s`` real seconds after the event loop could have run it."""
+        self._generator.timer_fired(lateness_s)
+
+    def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
+        """About once a second: CPU busy fraction, lag of the sampling tick, CALLs queued."""
+        self._generator.sampled(busy_fraction, loop_lag_s, calls_waiting)
+
     # -- reading ----------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
@@ -239,6 +252,26 @@ class RunRecorder:
             transactions_active=max(0, self._tx_started - self._tx_ended),
             reconnects=self._reconnects,
         )
+
+    def latency(self, action: str | None = None) -> LatencyHistogram:
+        """Latencies of the calls of ``action`` (all actions if None), successful and failed
+        together, merged exactly: what a threshold on a percentile is checked against."""
+        merged = LatencyHistogram()
+        for name, stats in self._actions.items():
+            if action is None or name == action:
+                merged.merge(stats.ok_latency)
+                merged.merge(stats.error_latency)
+        return merged
+
+    def call_counts(self, action: str | None = None) -> tuple[int, int, int]:
+        """(sent, ok, failed) calls of ``action``, or of all actions if None."""
+        sent = ok = failed = 0
+        for name, stats in self._actions.items():
+            if action is None or name == action:
+                sent += stats.sent
+                ok += stats.ok
+                failed += stats.errors
+        return sent, ok, failed
 
     def rate(self, now: float) -> float:
         """Messages sent per second since the previous ``rate`` call (0.0 on the first call,
@@ -288,6 +321,7 @@ class RunRecorder:
                 {"action": action, "reason": reason, "count": n}
                 for action, reason, n in self._dropped.most_common()
             ],
+            "generator": self._generator.summary(),
         }
         if extra:
             clashes = sorted(result.keys() & extra.keys())
@@ -321,6 +355,7 @@ class RunRecorder:
         self._tx_started += other._tx_started
         self._tx_ended += other._tx_ended
         self._energy_wh += other._energy_wh
+        self._generator.merge(other._generator)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything measured so far as JSON-ready data (not the ``rate`` mark), for shipping
@@ -355,6 +390,7 @@ class RunRecorder:
             transactions_started=self._tx_started,
             transactions_ended=self._tx_ended,
             energy_wh=self._energy_wh,
+            generator=self._generator.to_dict(),
         )
         result: dict[str, Any] = msgspec.to_builtins(data)
         return result
@@ -391,6 +427,8 @@ class RunRecorder:
         recorder._tx_started = parsed.transactions_started
         recorder._tx_ended = parsed.transactions_ended
         recorder._energy_wh = parsed.energy_wh
+        if parsed.generator is not None:
+            recorder._generator = GeneratorHealth.from_dict(parsed.generator)
         return recorder
 
 

@@ -35,7 +35,27 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         lines.append("CSMS requests answered: none")
     lines.extend(_dropped_lines(summary.get("messages_dropped", [])))
     lines.extend(_error_lines(summary.get("errors", [])))
+    lines.extend(_generator_lines(summary.get("generator")))
     return "\n".join(lines)
+
+
+def _generator_lines(generator: Mapping[str, Any] | None) -> list[str]:
+    if not generator:
+        return []
+    late = generator["timer_lateness_ms"]
+    busy = generator["busy_fraction"]
+    lines = [
+        f"generator: timer lateness p50 {late['p50']:.2f} ms, p99 {late['p99']:.2f} ms, "
+        f"max {late['max']:.2f} ms; busy {busy['mean']:.0%} mean, {busy['max']:.0%} max; "
+        f"{generator['calls_waiting_max']} CALLs queued at most"
+    ]
+    if generator["saturated"]:
+        lines.append(
+            "!!! GENERATOR SATURATED: these latencies measure the load generator, not only the CSMS ("
+            + "; ".join(generator["reasons"])
+            + "). Use fewer stations per process or more shards."
+        )
+    return lines
 
 
 def _action_table(actions: Mapping[str, Mapping[str, Any]]) -> list[str]:

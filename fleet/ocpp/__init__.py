@@ -1,7 +1,14 @@
 """The wire: OCPP-J frames and typed messages. Depends on msgspec only."""
 
-from fleet.ocpp import v201
-from fleet.ocpp._errors import ErrorCode, LocalProtocolError, RemoteProtocolError
+from fleet.ocpp import v16, v201
+from fleet.ocpp._errors import (
+    OCPP16_CODES,
+    OCPP16_ERROR_CODES,
+    ErrorCode,
+    LocalProtocolError,
+    RemoteProtocolError,
+    ocpp16_error_code,
+)
 from fleet.ocpp._frames import (
     Call,
     CallError,
@@ -16,6 +23,8 @@ from fleet.ocpp._frames import (
 )
 
 __all__ = [
+    "OCPP16_CODES",
+    "OCPP16_ERROR_CODES",
     "Call",
     "CallError",
     "CallResult",
@@ -29,5 +38,7 @@ __all__ = [
     "encode_call_error",
     "encode_call_result",
     "encode_payload",
+    "ocpp16_error_code",
+    "v16",
     "v201",
 ]

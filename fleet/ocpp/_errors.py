@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class ErrorCode(StrEnum):
@@ -16,11 +18,46 @@ class ErrorCode(StrEnum):
     NOT_IMPLEMENTED = "NotImplemented"
     NOT_SUPPORTED = "NotSupported"
     OCCURRENCE_CONSTRAINT_VIOLATION = "OccurrenceConstraintViolation"
+    # OCPP-J 1.6 section 4.2.3 spells it with one "r"
+    OCCURENCE_CONSTRAINT_VIOLATION = "OccurenceConstraintViolation"
     PROPERTY_CONSTRAINT_VIOLATION = "PropertyConstraintViolation"
     PROTOCOL_ERROR = "ProtocolError"
     RPC_FRAMEWORK_ERROR = "RpcFrameworkError"
     SECURITY_ERROR = "SecurityError"
     TYPE_CONSTRAINT_VIOLATION = "TypeConstraintViolation"
+
+
+# 2.0.1 code -> the 1.6 code to send instead; 1.6 knows no RpcFrameworkError or
+# MessageTypeNotSupported: a frame that is no OCPP-J RPC does "not conform the PDU structure"
+OCPP16_ERROR_CODES: Mapping[ErrorCode, ErrorCode] = MappingProxyType(
+    {
+        ErrorCode.FORMAT_VIOLATION: ErrorCode.FORMATION_VIOLATION,
+        ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION: ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+        ErrorCode.RPC_FRAMEWORK_ERROR: ErrorCode.FORMATION_VIOLATION,
+        ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED: ErrorCode.FORMATION_VIOLATION,
+    }
+)
+
+# the CALLERROR codes OCPP-J 1.6 defines (section 4.2.3)
+OCPP16_CODES = frozenset(
+    {
+        ErrorCode.NOT_IMPLEMENTED,
+        ErrorCode.NOT_SUPPORTED,
+        ErrorCode.INTERNAL_ERROR,
+        ErrorCode.PROTOCOL_ERROR,
+        ErrorCode.SECURITY_ERROR,
+        ErrorCode.FORMATION_VIOLATION,
+        ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
+        ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+        ErrorCode.TYPE_CONSTRAINT_VIOLATION,
+        ErrorCode.GENERIC_ERROR,
+    }
+)
+
+
+def ocpp16_error_code(code: ErrorCode) -> ErrorCode:
+    """The 1.6 name of an error code (the 2.0.1 codes are the package's default vocabulary)."""
+    return OCPP16_ERROR_CODES.get(code, code)
 
 
 class LocalProtocolError(Exception):

@@ -6,6 +6,7 @@ struct it is (from the action of a CALL, or from the pending call's action for a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import msgspec
@@ -83,25 +84,30 @@ def _envelope_error(data: bytes | str, exc: msgspec.DecodeError) -> RemoteProtoc
     return RemoteProtocolError(f"malformed OCPP-J frame: {exc}", error_code=code, unique_id=unique_id)
 
 
-def decode_payload(raw: msgspec.Raw | bytes, type_: type[T], *, unique_id: str, action: str) -> T:
-    """Decode a payload into its message struct, mapping failures to OCPP error codes."""
+def decode_payload(
+    raw: msgspec.Raw | bytes,
+    type_: type[T],
+    *,
+    unique_id: str,
+    action: str,
+    error_codes: Mapping[ErrorCode, ErrorCode] | None = None,
+) -> T:
+    """Decode a payload into its message struct, mapping failures to OCPP error codes.
+
+    ``error_codes`` renames the (2.0.1) codes for another version: pass ``OCPP16_ERROR_CODES``
+    for 1.6, which says FormationViolation and OccurenceConstraintViolation.
+    """
     try:
         return msgspec.json.decode(raw, type=type_)
     except msgspec.ValidationError as exc:
-        raise RemoteProtocolError(
-            f"{action}: {exc}", error_code=_validation_code(str(exc)), unique_id=unique_id, action=action
-        ) from None
+        code, text = _validation_code(str(exc)), f"{action}: {exc}"
     except msgspec.DecodeError as exc:
-        raise RemoteProtocolError(
-            f"{action}: {exc}", error_code=ErrorCode.FORMAT_VIOLATION, unique_id=unique_id, action=action
-        ) from None
+        code, text = ErrorCode.FORMAT_VIOLATION, f"{action}: {exc}"
     except _UNDECODABLE as exc:
-        raise RemoteProtocolError(
-            f"{action}: payload not decodable ({type(exc).__name__})",
-            error_code=ErrorCode.FORMAT_VIOLATION,
-            unique_id=unique_id,
-            action=action,
-        ) from None
+        code, text = ErrorCode.FORMAT_VIOLATION, f"{action}: payload not decodable ({type(exc).__name__})"
+    if error_codes is not None:
+        code = error_codes.get(code, code)
+    raise RemoteProtocolError(text, error_code=code, unique_id=unique_id, action=action)
 
 
 _VALUE_CONSTRAINT_PREFIXES = (

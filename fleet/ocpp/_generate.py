@@ -1,7 +1,8 @@
 """Generate typed msgspec structs from the official OCA OCPP JSON schemas.
 
-Run: ``python -m fleet.ocpp._generate`` (needs the ``ocpp`` package from PyPI, a test
-extra, which ships the official schemas). It rewrites ``fleet/ocpp/v201/_messages.py``.
+Run: ``python -m fleet.ocpp._generate [v201] [v16]`` (needs the ``ocpp`` package from PyPI, a
+test extra, which ships the official schemas). It rewrites ``fleet/ocpp/v201/_messages.py``
+(the default) and/or ``fleet/ocpp/v16/_messages.py``.
 
 Conventions of the generated code:
 - every object definition becomes a ``msgspec.Struct`` with snake_case attributes whose wire
@@ -11,7 +12,11 @@ Conventions of the generated code:
 - enums become ``Literal`` aliases, length and range limits become ``msgspec.Meta``;
 - ``date-time`` strings become timezone-aware ``datetime`` (naive ones are refused);
 - a definition name used with different content in two schemas (the OCA files disagree on
-  e.g. AttributeEnumType) gets the message name as a prefix for the variants that differ.
+  e.g. AttributeEnumType) gets the message name as a prefix for the variants that differ;
+- 1.6's anonymous nested objects and enums are named by ``InlineGenerator``'s rule (below);
+- ``multipleOf`` (1.6 charging limits, 0.1) is not enforced: a binary float check would refuse
+  decimal values such as 7.3 that the specification means to allow;
+- ``format: uri`` stays a plain ``str``.
 """
 
 from __future__ import annotations
@@ -105,7 +110,14 @@ class Generator:
                     self.names[(stem, dname)] = stem.removesuffix("Request").removesuffix("Response") + base
         return schemas
 
-    def annotation(self, stem: str, schema: dict[str, Any], prop: dict[str, Any]) -> str:
+    def message_name(self, stem: str) -> str:
+        """The struct name of the message a schema file describes (2.0.1 files say it already)."""
+        return stem
+
+    def annotation(
+        self, stem: str, schema: dict[str, Any], prop: dict[str, Any], owner: str = "", wire: str = ""
+    ) -> str:
+        """The type of ``prop``, the property ``wire`` of the struct ``owner``."""
         if "$ref" in prop:
             dname = prop["$ref"].rsplit("/", 1)[-1]
             pyname = self.names[(stem, dname)]
@@ -129,7 +141,7 @@ class Generator:
         elif kind == "boolean":
             base = "bool"
         elif kind == "array":
-            base = f"list[{self.annotation(stem, schema, prop['items'])}]"
+            base = f"list[{self.annotation(stem, schema, prop['items'], owner, wire)}]"
             if "minItems" in prop:
                 meta.append(f"min_length={prop['minItems']}")
             if "maxItems" in prop:
@@ -168,7 +180,7 @@ class Generator:
         lines_required: list[str] = []
         lines_optional: list[str] = []
         for wire, prop in d.get("properties", {}).items():
-            ann = self.annotation(stem, schema, prop)
+            ann = self.annotation(stem, schema, prop, pyname, wire)
             attr = snake(wire)
             if keyword.iskeyword(attr):
                 attr += "_"
@@ -192,9 +204,10 @@ class Generator:
             for dname in schema.get("definitions", {}):
                 self.emit_definition(stem, schema, dname)
             top = {k: v for k, v in schema.items() if k in ("properties", "required", "additionalProperties")}
-            self.code[stem] = self.struct(stem, schema, stem, top)
-            self.order.append(stem)
-            messages.append(stem)
+            message = self.message_name(stem)
+            self.code[message] = self.struct(stem, schema, message, top)
+            self.order.append(message)
+            messages.append(message)
         out = [HEADER.format(version=self.version)]
         for name in self.order:
             out.append(self.code[name])
@@ -209,6 +222,95 @@ class Generator:
         return "".join(out)
 
 
+def pascal(wire: str) -> str:
+    return wire[:1].upper() + wire[1:]
+
+
+@dataclass
+class InlineGenerator(Generator):
+    """OCPP 1.6: the schemas nest anonymous objects and enums inline, and name files ``Action.json``.
+
+    Naming rule for an anonymous object or enum: the PascalCase name of the property that holds
+    it (for an array, of the array's property), plus ``Enum`` for an enum: ``idTagInfo`` ->
+    ``IdTagInfo``, ``sampledValue[]`` -> ``SampledValue``, ``measurand`` -> ``MeasurandEnum``.
+    When that name would stand for different contents in different places (``status`` does in
+    almost every response), every variant is prefixed with the name of the struct holding it,
+    a message losing its Request/Response suffix: ``BootNotificationStatusEnum``,
+    ``IdTagInfoStatusEnum``. Named definitions (the security-extension files) keep their names
+    as in 2.0.1 (``Type`` dropped) and take part in the same rule.
+    """
+
+    # base names that stand for more than one content across all files
+    ambiguous: set[str] = field(default_factory=set)
+
+    def message_name(self, stem: str) -> str:
+        return stem if stem.endswith("Response") else stem + "Request"
+
+    def load(self, schema_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+        paths = sorted(schema_dir.glob("*.json"))
+        schemas = [(path.stem, json.loads(path.read_text(encoding="utf-8-sig"))) for path in paths]
+        contents: dict[str, set[str]] = {}
+        for _, schema in schemas:
+            for dname, d in schema.get("definitions", {}).items():
+                contents.setdefault(type_name(dname), set()).add(semantic(d))
+                self._collect(d, contents)
+            self._collect(schema, contents)
+        self.ambiguous = {base for base, variants in contents.items() if len(variants) > 1}
+        for stem, schema in schemas:
+            for dname in schema.get("definitions", {}):
+                self.names[(stem, dname)] = self._name(self.message_name(stem), type_name(dname))
+        return schemas
+
+    def _collect(self, node: dict[str, Any], contents: dict[str, set[str]]) -> None:
+        for wire, prop in node.get("properties", {}).items():
+            item = prop.get("items", prop) if prop.get("type") == "array" else prop
+            base = self._inline_base(wire, item)
+            if base is not None:
+                contents.setdefault(base, set()).add(semantic(item))
+                self._collect(item, contents)
+
+    @staticmethod
+    def _inline_base(wire: str, prop: dict[str, Any]) -> str | None:
+        if "$ref" in prop:
+            return None
+        if "enum" in prop:
+            return pascal(wire) + "Enum"
+        if prop.get("type") == "object":
+            return pascal(wire)
+        return None
+
+    def _name(self, owner: str, base: str) -> str:
+        if base not in self.ambiguous:
+            return base
+        return owner.removesuffix("Request").removesuffix("Response") + base
+
+    def annotation(
+        self, stem: str, schema: dict[str, Any], prop: dict[str, Any], owner: str = "", wire: str = ""
+    ) -> str:
+        base = self._inline_base(wire, prop)
+        if base is None:
+            return super().annotation(stem, schema, prop, owner, wire)
+        pyname = self._name(owner, base)
+        content = semantic(prop)
+        if self.seen_semantic.setdefault(pyname, content) != content:
+            raise ValueError(f"{stem}: two different types would be named {pyname}; refine the naming rule")
+        if pyname not in self.code:
+            self.code[pyname] = ""  # reserve against recursion
+            if "enum" in prop:
+                self.code[pyname] = f"{pyname} = Literal[{', '.join(json.dumps(v) for v in prop['enum'])}]\n"
+            else:
+                self.code[pyname] = self.struct(stem, schema, pyname, prop)
+            self.order.append(pyname)
+        return pyname
+
+
+# version argument -> (generator, schema directory in the `ocpp` package, target package)
+TARGETS: dict[str, tuple[Generator, str, str]] = {
+    "v201": (Generator("2.0.1"), "v201", "v201"),
+    "v16": (InlineGenerator("1.6"), "v16", "v16"),
+}
+
+
 def main() -> int:
     try:
         import ocpp
@@ -216,9 +318,16 @@ def main() -> int:
         print("needs the `ocpp` package (pip install -e '.[test]'): it ships the schemas", file=sys.stderr)
         return 2
     root = Path(ocpp.__file__).parent
-    target = Path(__file__).parent / "v201" / "_messages.py"
-    target.write_text(Generator("2.0.1").generate(root / "v201" / "schemas"), encoding="utf-8")
-    print(f"wrote {target}")
+    wanted = sys.argv[1:] or ["v201"]
+    unknown = [name for name in wanted if name not in TARGETS]
+    if unknown:
+        print(f"unknown target(s) {unknown}; use one or more of {sorted(TARGETS)}", file=sys.stderr)
+        return 2
+    for name in wanted:
+        generator, schemas, package = TARGETS[name]
+        target = Path(__file__).parent / package / "_messages.py"
+        target.write_text(generator.generate(root / schemas / "schemas"), encoding="utf-8")
+        print(f"wrote {target}")
     return 0
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import msgspec
 
 from fleet.ocpp import v201
-from fleet.station._context import StationContext
 from fleet.station._events import BootStatusChanged
 from fleet.station._outgoing import OutgoingCall
+from fleet.station._protocols import CoreContext
 from fleet.station._timers import next_period
 
 # when the CSMS gives no usable interval (0) or does not answer the boot at all
@@ -17,11 +17,22 @@ DEFAULT_BOOT_RETRY_S = 60
 _BOOT_RETRY_TIMER = "boot-retry"
 _HEARTBEAT_TIMER = "heartbeat"
 
+BootRequestBuilder = Callable[[v201.BootReasonEnum], msgspec.Struct]
+"""The version's BootNotification request for a boot reason (OCPP 1.6 has no reason field)."""
+
 
 class BootSequence:
-    def __init__(self, ctx: StationContext, on_accepted: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        ctx: CoreContext,
+        on_accepted: Callable[[float], None],
+        build_request: BootRequestBuilder | None = None,
+        heartbeat_request: Callable[[], msgspec.Struct] = v201.HeartbeatRequest,
+    ) -> None:
         self._ctx = ctx
         self._on_accepted = on_accepted
+        self._build_request = build_request if build_request is not None else self._v201_request
+        self._heartbeat_request = heartbeat_request
         self.reason: v201.BootReasonEnum = "PowerUp"
 
     def power_cycle(self, reason: v201.BootReasonEnum) -> None:
@@ -32,18 +43,21 @@ class BootSequence:
         self._ctx.timers.cancel(_HEARTBEAT_TIMER)
 
     def send_boot(self, now: float, reason: v201.BootReasonEnum | None = None) -> None:
+        request = self._build_request(reason or self.reason)
+        call = OutgoingCall("BootNotification", request, now, self._on_response, self._on_failure)
+        self._ctx.channel.send(call, now)
+
+    def _v201_request(self, reason: v201.BootReasonEnum) -> msgspec.Struct:
         config = self._ctx.config
-        request = v201.BootNotificationRequest(
+        return v201.BootNotificationRequest(
             charging_station=v201.ChargingStation(
                 model=config.model,
                 vendor_name=config.vendor_name,
                 serial_number=config.serial_number if config.serial_number is not None else msgspec.UNSET,
                 firmware_version=config.firmware_version,
             ),
-            reason=reason or self.reason,
+            reason=reason,
         )
-        call = OutgoingCall("BootNotification", request, now, self._on_response, self._on_failure)
-        self._ctx.channel.send(call, now)
 
     def _on_response(self, response: v201.BootNotificationResponse, now: float) -> None:
         ctx = self._ctx
@@ -85,5 +99,5 @@ class BootSequence:
         self._ctx.timers.set(_HEARTBEAT_TIMER, next_period(deadline, interval, now), self._beat)
 
     def send_heartbeat(self, now: float, *, csms_requested: bool = False) -> None:
-        call = OutgoingCall("Heartbeat", v201.HeartbeatRequest(), now, csms_requested=csms_requested)
+        call = OutgoingCall("Heartbeat", self._heartbeat_request(), now, csms_requested=csms_requested)
         self._ctx.channel.send(call, now)

@@ -11,6 +11,8 @@ answer CSMS requests (NotifyReport, triggered messages).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
 
 from fleet.ocpp import (
     CallError,
@@ -24,7 +26,7 @@ from fleet.ocpp import (
 from fleet.station._events import BootStatus, CallFailed, CallSucceeded, Event, MessageDropped
 from fleet.station._offline_queue import OfflineQueue
 from fleet.station._outgoing import OutgoingCall
-from fleet.station._settings import Settings
+from fleet.station._protocols import ChannelSettings
 from fleet.station._timers import Timers
 
 _TIMEOUT_TIMER = "call-timeout"
@@ -33,7 +35,15 @@ _EXPIRED_IDS_KEPT = 32
 
 
 class CallChannel:
-    def __init__(self, events: list[Event], timers: Timers, settings: Settings, offline_limit: int) -> None:
+    def __init__(
+        self,
+        events: list[Event],
+        timers: Timers,
+        settings: ChannelSettings,
+        offline_limit: int,
+        actions: Mapping[str, tuple[type, type]] = v201.ACTIONS,
+    ) -> None:
+        self._actions = actions  # the OCPP version's action -> (request, response) table
         self.outbox: list[str] = []
         self.connected = False
         self.registration: BootStatus | None = None
@@ -63,6 +73,14 @@ class CallChannel:
     def transactions_idle(self) -> bool:
         """No transaction message queued or in flight."""
         return len(self.transactions) == 0
+
+    @property
+    def calls_waiting(self) -> int:
+        """CALLs queued for the line (behind the one in flight, or held while offline)."""
+        waiting = len(self._normal) + len(self.transactions) + (self._boot is not None)
+        if self._in_flight is not None and self._in_flight[1].transactional:
+            waiting -= 1  # the queue's head is the CALL in flight, not a waiting one
+        return waiting
 
     def observe(self, now: float) -> None:
         self._latest_now = max(self._latest_now, now)
@@ -125,7 +143,7 @@ class CallChannel:
         if taken is None:
             return
         unique_id, call = taken
-        response_type = v201.ACTIONS[call.action][1]
+        response_type: type[Any] = self._actions[call.action][1]
         try:
             response = decode_payload(frame.payload, response_type, unique_id=unique_id, action=call.action)
         except RemoteProtocolError as exc:

@@ -41,28 +41,36 @@ class Meter:
     ) -> v201.MeterValue | None:
         """A MeterValue with the measurands this meter knows (others are skipped), None if empty."""
         values = [
-            v201.SampledValue(value=value, context=context, measurand=measurand, unit_of_measure=unit)  # type: ignore[arg-type]
-            for measurand in dict.fromkeys(measurands)
-            if (reading := _READINGS.get(measurand)) is not None
-            for value, unit in [reading(self)]
-            if value is not None
+            v201.SampledValue(
+                value=value,
+                context=context,
+                measurand=measurand,  # type: ignore[arg-type]
+                unit_of_measure=_UNITS[unit],
+            )
+            for measurand, value, unit in self.readings(measurands)
         ]
         if not values:
             return None
         return v201.MeterValue(sampled_value=values, timestamp=timestamp)
 
+    def readings(self, measurands: list[str]) -> list[tuple[str, float, str]]:
+        """(measurand, value, unit) for the measurands this meter knows and has a value for, in
+        order, without repeats: the version-independent part of a meter-value sample."""
+        return [
+            (measurand, value, unit)
+            for measurand in dict.fromkeys(measurands)
+            if (reading := _READINGS.get(measurand)) is not None
+            for value, unit in [reading(self)]
+            if value is not None
+        ]
 
-def _unit(name: str) -> v201.UnitOfMeasure:
-    return v201.UnitOfMeasure(unit=name)
 
-
-_WH, _W, _A, _V, _PERCENT = _unit("Wh"), _unit("W"), _unit("A"), _unit("V"), _unit("Percent")
-
-# measurand -> (value or None when unknown, unit)
-_READINGS: dict[str, Callable[[Meter], tuple[float | None, v201.UnitOfMeasure]]] = {
-    "Energy.Active.Import.Register": lambda m: (round(m.energy_wh, 3), _WH),
-    "Power.Active.Import": lambda m: (round(m.power_w, 3), _W),
-    "Current.Import": lambda m: (round(m.current_a, 3), _A),
-    "Voltage": lambda m: (m.voltage_v, _V),
-    "SoC": lambda m: (None if m.soc_percent is None else round(m.soc_percent, 1), _PERCENT),
+# measurand -> (value or None when unknown, unit: the same names in OCPP 1.6 and 2.0.1)
+_READINGS: dict[str, Callable[[Meter], tuple[float | None, str]]] = {
+    "Energy.Active.Import.Register": lambda m: (round(m.energy_wh, 3), "Wh"),
+    "Power.Active.Import": lambda m: (round(m.power_w, 3), "W"),
+    "Current.Import": lambda m: (round(m.current_a, 3), "A"),
+    "Voltage": lambda m: (m.voltage_v, "V"),
+    "SoC": lambda m: (None if m.soc_percent is None else round(m.soc_percent, 1), "Percent"),
 }
+_UNITS = {name: v201.UnitOfMeasure(unit=name) for name in ("Wh", "W", "A", "V", "Percent")}

@@ -76,6 +76,11 @@ class Station:
     def queued_transaction_messages(self) -> int:
         return len(self._ctx.channel.transactions)
 
+    @property
+    def calls_waiting(self) -> int:
+        """CALLs queued behind the one in flight or held while offline: the send-queue depth."""
+        return self._ctx.channel.calls_waiting
+
     def evse_state(self, evse_id: int) -> EvseState:
         self._evse(evse_id)
         return self._charging.state(evse_id)

@@ -1,0 +1,103 @@
+"""Open one station's WebSocket: TCP (optionally from a chosen source address), TLS, upgrade.
+
+trio-websocket's ``open_websocket_url`` cannot bind a local address, and past ~28,000
+connections to one target a single source address runs out of ephemeral ports. So the TCP
+stream is opened here with ``trio.open_tcp_stream(..., local_address=...)`` and handed to
+``trio_websocket.wrap_client_stream``. Every connect concern (source address, TLS, later
+authentication headers) lives in this one function.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from functools import cache
+from urllib.parse import urlsplit
+
+import trio
+import trio_websocket
+
+_DEFAULT_PORTS = {"ws": 80, "wss": 443}
+
+
+@cache
+def _default_tls_context() -> ssl.SSLContext:
+    # loading the CA store costs milliseconds: once per process, not once per station
+    return ssl.create_default_context()
+
+
+@asynccontextmanager
+async def open_station_websocket(
+    url: str,
+    subprotocols: Iterable[str],
+    *,
+    local_address: str | None = None,
+    connect_timeout: float,
+    disconnect_timeout: float,
+    ssl_context: ssl.SSLContext | None = None,
+) -> AsyncIterator[trio_websocket.WebSocketConnection]:
+    """Connect to ``url`` (ws:// or wss://) and yield the open connection; close it on exit.
+
+    ``local_address`` is the source IP to bind (e.g. ``127.0.0.2``), None for the kernel's
+    choice. A connect that takes longer than ``connect_timeout`` raises
+    ``trio_websocket.ConnectionTimeout``; socket errors are raised as they are (OSError), and a
+    refused upgrade as ``trio_websocket.ConnectionRejected``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"{url!r}: a station URL must be ws://host[:port]/path or wss://...")
+    host = parts.hostname
+    port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    bracketed = f"[{host}]" if ":" in host else host
+    host_header = bracketed if port == _DEFAULT_PORTS[parts.scheme] else f"{bracketed}:{port}"
+    tls = (ssl_context or _default_tls_context()) if parts.scheme == "wss" else None
+    try:
+        async with trio.open_nursery() as nursery:
+            websocket = await _connect(
+                nursery, host, port, host_header, resource, subprotocols, local_address, tls, connect_timeout
+            )
+            try:
+                yield websocket
+            finally:
+                with trio.CancelScope(shield=True), trio.move_on_after(disconnect_timeout):
+                    await websocket.aclose()
+                nursery.cancel_scope.cancel()  # the connection's reader task
+    except BaseExceptionGroup as group:
+        # the nursery wraps whatever the caller's block raised: hand back the one real error, as
+        # open_websocket_url does, so callers can catch ConnectionClosed and friends directly
+        if len(group.exceptions) == 1 and not isinstance(group.exceptions[0], trio.Cancelled):
+            raise group.exceptions[0] from None
+        raise
+
+
+async def _connect(
+    nursery: trio.Nursery,
+    host: str,
+    port: int,
+    host_header: str,
+    resource: str,
+    subprotocols: Iterable[str],
+    local_address: str | None,
+    tls: ssl.SSLContext | None,
+    connect_timeout: float,
+) -> trio_websocket.WebSocketConnection:
+    stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] | None = None
+    try:
+        with trio.fail_after(connect_timeout):
+            stream = await trio.open_tcp_stream(host, port, local_address=local_address)
+            if tls is not None:
+                stream = trio.SSLStream(stream, tls, server_hostname=host, https_compatible=True)
+                await stream.do_handshake()
+            return await trio_websocket.wrap_client_stream(
+                nursery, stream, host_header, resource, subprotocols=list(subprotocols)
+            )
+    except trio.TooSlowError:
+        if stream is not None:
+            await trio.aclose_forcefully(stream)
+        raise trio_websocket.ConnectionTimeout from None
+    except BaseException:
+        if stream is not None:
+            await trio.aclose_forcefully(stream)
+        raise

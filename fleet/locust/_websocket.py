@@ -1,0 +1,205 @@
+"""A blocking WebSocket client on wsproto: cooperative under gevent, so one Locust user per station.
+
+Why wsproto: it is sans-IO like the station core (bytes in, events out), already installed with
+trio-websocket, and maintained by python-hyper (h11, h2). It makes no assumption about the socket,
+so the plain ``socket``/``ssl`` modules work: Locust monkey-patches them with gevent, which turns
+every blocking call here into a greenlet switch. A timeout on ``receive`` is a socket timeout.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import ssl
+from functools import cache
+from urllib.parse import unquote, urlsplit
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Ping,
+    RejectConnection,
+    RejectData,
+    Request,
+    TextMessage,
+)
+
+_DEFAULT_PORTS = {"ws": 80, "wss": 443}
+_RECEIVE_BYTES = 65536
+_MAX_HANDSHAKE_READS = 1000  # a handshake is a few reads; bounds a peer that trickles bytes
+
+
+class WebSocketError(Exception):
+    """The connection could not be opened, or it broke. The message names the URL and the cause."""
+
+
+class HandshakeRefused(WebSocketError):
+    """The server answered the upgrade with an HTTP status, or without our subprotocol."""
+
+
+class ConnectionClosed(WebSocketError):
+    """The peer closed the connection (close frame or EOF)."""
+
+
+@cache
+def _default_tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()  # loading the CA store: once per process
+
+
+class WebSocketClient:
+    """One client connection. ``connect`` opens it; ``send``/``receive`` move whole messages."""
+
+    def __init__(self, url: str, subprotocol: str, *, connect_timeout: float = 10.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+            raise ValueError(f"{url!r}: a CSMS URL must be ws://host[:port]/path or wss://host[:port]/path")
+        self.url = url
+        self.subprotocol = subprotocol
+        self._connect_timeout = connect_timeout
+        self._parts = parts
+        self._sock: socket.socket | None = None
+        self._ws = WSConnection(ConnectionType.CLIENT)
+        self._pending: list[str | bytes] = []  # whole messages received, not yet handed out
+        self._partial_text: list[str] = []
+        self._partial_bytes: list[bytes] = []
+        self._closed = False
+
+    def connect(self) -> None:
+        """TCP (+ TLS for wss), then the upgrade. Raises WebSocketError (or OSError, ssl.SSLError,
+        TimeoutError from the socket) saying why it failed."""
+        parts = self._parts
+        host = parts.hostname
+        assert host is not None
+        port = parts.port or _DEFAULT_PORTS[parts.scheme]
+        sock = socket.create_connection((host, port), timeout=self._connect_timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if parts.scheme == "wss":
+                sock = _default_tls_context().wrap_socket(sock, server_hostname=host)
+            self._sock = sock
+            self._handshake(host, port)
+            sock.settimeout(None)
+        except BaseException:
+            sock.close()
+            self._sock = None
+            raise
+
+    def _handshake(self, host: str, port: int) -> None:
+        parts = self._parts
+        bracketed = f"[{host}]" if ":" in host else host
+        host_header = bracketed if port == _DEFAULT_PORTS[parts.scheme] else f"{bracketed}:{port}"
+        headers: list[tuple[bytes, bytes]] = []
+        if parts.username is not None:
+            # OCPP security profiles 1 and 2: HTTP basic auth, user = station id
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            headers.append((b"authorization", b"Basic " + base64.b64encode(credentials)))
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._write(
+            self._ws.send(
+                Request(host=host_header, target=target, subprotocols=[self.subprotocol], extra_headers=headers)
+            )
+        )
+        for _ in range(_MAX_HANDSHAKE_READS):
+            for event in self._read_events():
+                if isinstance(event, AcceptConnection):
+                    if event.subprotocol != self.subprotocol:
+                        raise HandshakeRefused(
+                            f"{self.url}: the CSMS did not accept subprotocol {self.subprotocol!r} "
+                            f"(it selected {event.subprotocol!r}); is this an endpoint for that OCPP version?"
+                        )
+                    return
+                if isinstance(event, RejectConnection):
+                    raise HandshakeRefused(
+                        f"{self.url}: the CSMS refused the WebSocket upgrade with HTTP {event.status_code}"
+                    )
+                if isinstance(event, RejectData):
+                    continue
+        raise WebSocketError(f"{self.url}: no complete WebSocket handshake answer")
+
+    def send(self, message: str) -> None:
+        self._write(self._ws.send(TextMessage(data=message)))
+
+    def receive(self, timeout: float | None) -> str | bytes | None:
+        """The next whole message, or None when ``timeout`` seconds pass first (None: no limit).
+        Raises ConnectionClosed when the peer closes."""
+        if self._pending:
+            return self._pending.pop(0)
+        sock = self._socket()
+        sock.settimeout(None if timeout is None else max(timeout, 0.0))
+        while not self._pending:
+            try:
+                events = self._read_events()
+            except TimeoutError:
+                return None
+            for event in events:
+                self._handle(event)
+        return self._pending.pop(0)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Send a close frame, wait up to ``timeout`` for the peer's, close the socket."""
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            if not self._closed:
+                self._closed = True
+                self._write(self._ws.send(CloseConnection(code=1000)))
+                sock.settimeout(timeout)
+                for _ in range(_MAX_HANDSHAKE_READS):
+                    if any(isinstance(event, CloseConnection) for event in self._read_events()):
+                        break
+        except (OSError, WebSocketError, ValueError):
+            pass  # the peer is gone already: nothing left to close politely
+        finally:
+            sock.close()
+            self._sock = None
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _socket(self) -> socket.socket:
+        if self._sock is None:
+            raise ConnectionClosed(f"{self.url}: the connection is closed")
+        return self._sock
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._socket().sendall(data)
+        except OSError as exc:
+            raise ConnectionClosed(f"{self.url}: sending failed ({exc.strerror or exc})") from exc
+
+    def _read_events(self) -> list[Event]:
+        data = self._socket().recv(_RECEIVE_BYTES)
+        self._ws.receive_data(data or None)  # b"" is EOF; wsproto takes None for it
+        if not data:
+            events = list(self._ws.events())
+            self._closed = True
+            if not events:
+                raise ConnectionClosed(f"{self.url}: the CSMS closed the TCP connection")
+            return events
+        return list(self._ws.events())
+
+    def _handle(self, event: Event) -> None:
+        if isinstance(event, TextMessage):
+            self._partial_text.append(event.data)
+            if event.message_finished:
+                self._pending.append("".join(self._partial_text))
+                self._partial_text.clear()
+        elif isinstance(event, BytesMessage):
+            self._partial_bytes.append(bytes(event.data))
+            if event.message_finished:
+                self._pending.append(b"".join(self._partial_bytes))
+                self._partial_bytes.clear()
+        elif isinstance(event, Ping):
+            self._write(self._ws.send(event.response()))
+        elif isinstance(event, CloseConnection):
+            if not self._closed:
+                self._closed = True
+                try:
+                    self._write(self._ws.send(event.response()))
+                except (ConnectionClosed, ValueError):
+                    pass
+            reason = f": {event.reason}" if event.reason else ""
+            raise ConnectionClosed(f"{self.url}: the CSMS closed the connection (code {event.code}{reason})")

@@ -1,0 +1,159 @@
+"""Is the load generator itself keeping up? Timer lateness, event-loop busy fraction, queue depth.
+
+A run whose generator was saturated measures the generator, not the CSMS: such a run is flagged
+(``saturated`` with the reasons), never silently published as a CSMS result.
+
+Inputs are plain numbers from the shell: ``timer_fired`` each time a station's timer runs
+(how late, in real seconds), ``sampled`` about once a second (busy fraction of the process,
+lag of the sampling tick itself, CALLs waiting in the stations' send queues).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import msgspec
+
+from fleet.metrics._histogram import LatencyHistogram
+
+# a timer that runs this late at p99 means the event loop cannot keep the schedule
+LATENESS_P99_LIMIT_S = 0.100
+# busy above this fraction of wall time for this many consecutive samples (seconds): saturated
+BUSY_LIMIT = 0.9
+BUSY_STREAK_LIMIT = 5
+
+
+class _HealthData(msgspec.Struct, forbid_unknown_fields=True):
+    timer_lateness: dict[str, Any]
+    loop_lag: dict[str, Any]
+    samples: int
+    busy_sum: float
+    busy_max: float
+    busy_streak: int
+    busy_streak_max: int
+    calls_waiting_max: int
+
+
+class GeneratorHealth:
+    """Mergeable record of the generator's own lag; ``summary()`` says whether it was saturated."""
+
+    __slots__ = (
+        "_busy_max",
+        "_busy_streak",
+        "_busy_streak_max",
+        "_busy_sum",
+        "_calls_waiting_max",
+        "_loop_lag",
+        "_samples",
+        "_timer_lateness",
+    )
+
+    def __init__(self) -> None:
+        self._timer_lateness = LatencyHistogram()
+        self._loop_lag = LatencyHistogram()
+        self._samples = 0
+        self._busy_sum = 0.0
+        self._busy_max = 0.0
+        self._busy_streak = 0
+        self._busy_streak_max = 0
+        self._calls_waiting_max = 0
+
+    def timer_fired(self, lateness_s: float) -> None:
+        # a clock round trip can leave a hair below zero; that is "on time"
+        self._timer_lateness.record(max(0.0, lateness_s))
+
+    def sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
+        if not math.isfinite(busy_fraction):
+            raise ValueError(f"busy fraction must be a finite number, got {busy_fraction!r}")
+        busy = min(1.0, max(0.0, busy_fraction))
+        self._samples += 1
+        self._busy_sum += busy
+        self._busy_max = max(self._busy_max, busy)
+        self._busy_streak = self._busy_streak + 1 if busy > BUSY_LIMIT else 0
+        self._busy_streak_max = max(self._busy_streak_max, self._busy_streak)
+        self._loop_lag.record(max(0.0, loop_lag_s))
+        self._calls_waiting_max = max(self._calls_waiting_max, calls_waiting)
+
+    def merge(self, other: GeneratorHealth) -> None:
+        """Add another process's record. Busy streaks stay per process (a streak is consecutive
+        samples of one event loop), so the merged streak is the longer of the two."""
+        self._timer_lateness.merge(other._timer_lateness)
+        self._loop_lag.merge(other._loop_lag)
+        self._samples += other._samples
+        self._busy_sum += other._busy_sum
+        self._busy_max = max(self._busy_max, other._busy_max)
+        self._busy_streak_max = max(self._busy_streak_max, other._busy_streak_max)
+        # queue depths of different processes add up at the same moment: an upper bound
+        self._calls_waiting_max += other._calls_waiting_max
+
+    def saturation_reasons(self) -> list[str]:
+        reasons = []
+        lateness_p99 = self._timer_lateness.percentile(99)
+        if self._timer_lateness.count and lateness_p99 > LATENESS_P99_LIMIT_S:
+            reasons.append(
+                f"timer lateness p99 {lateness_p99 * 1000:.0f} ms > {LATENESS_P99_LIMIT_S * 1000:.0f} ms"
+            )
+        if self._busy_streak_max >= BUSY_STREAK_LIMIT:
+            reasons.append(
+                f"event loop busy > {BUSY_LIMIT:.0%} for {self._busy_streak_max} s in a row "
+                f"(limit {BUSY_STREAK_LIMIT} s)"
+            )
+        return reasons
+
+    def summary(self) -> dict[str, Any]:
+        late = self._timer_lateness
+        p50, p99 = late.percentiles((50.0, 99.0))
+        reasons = self.saturation_reasons()
+        return {
+            "saturated": bool(reasons),
+            "reasons": reasons,
+            "timer_lateness_ms": {
+                "count": late.count,
+                "p50": round(p50 * 1000.0, 2),
+                "p99": round(p99 * 1000.0, 2),
+                "max": round(late.max * 1000.0, 2),
+            },
+            "loop_lag_ms": {
+                "p99": round(self._loop_lag.percentile(99) * 1000.0, 2),
+                "max": round(self._loop_lag.max * 1000.0, 2),
+            },
+            "busy_fraction": {
+                "mean": round(self._busy_sum / self._samples, 3) if self._samples else 0.0,
+                "max": round(self._busy_max, 3),
+                "longest_busy_s": self._busy_streak_max,
+            },
+            "calls_waiting_max": self._calls_waiting_max,
+            "samples": self._samples,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = _HealthData(
+            timer_lateness=self._timer_lateness.to_dict(),
+            loop_lag=self._loop_lag.to_dict(),
+            samples=self._samples,
+            busy_sum=self._busy_sum,
+            busy_max=self._busy_max,
+            busy_streak=self._busy_streak,
+            busy_streak_max=self._busy_streak_max,
+            calls_waiting_max=self._calls_waiting_max,
+        )
+        result: dict[str, Any] = msgspec.to_builtins(data)
+        return result
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GeneratorHealth:
+        try:
+            parsed = msgspec.convert(data, _HealthData)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"generator health data is malformed: {exc}") from None
+        health = cls()
+        health._timer_lateness = LatencyHistogram.from_dict(parsed.timer_lateness)
+        health._loop_lag = LatencyHistogram.from_dict(parsed.loop_lag)
+        health._samples = parsed.samples
+        health._busy_sum = parsed.busy_sum
+        health._busy_max = parsed.busy_max
+        health._busy_streak = parsed.busy_streak
+        health._busy_streak_max = parsed.busy_streak_max
+        health._calls_waiting_max = parsed.calls_waiting_max
+        return health

@@ -1,0 +1,252 @@
+"""The station runners' reports as Prometheus metrics, in a registry the caller injects.
+
+Metric names follow the Prometheus conventions: base units (seconds, joules), ``_total`` on
+counters, and an ``ocpp_version`` label on every series so fleets of different protocol versions
+can share one Prometheus. Label values come from bounded sets (actions, error codes, error kinds,
+station states); a station id is never a label, so the series count does not grow with the fleet.
+
+Energy is exported in joules (``fleet_energy_delivered_joules_total``), the Prometheus base unit;
+divide by 3.6e6 for kWh (the dashboard does).
+
+``fleet_stations{state}`` is computed at scrape time from counts, because the runner reports
+carry no station id:
+
+- ``booted``: connected stations whose boot was accepted, ``min(connected, ever booted)``;
+- ``offline``: stations that booted once and are disconnected now, ``max(0, ever booted - connected)``;
+- ``connecting``: the rest of the configured stations (ramping up, handshaking, boot pending);
+- ``charging``: stations with an active transaction, approximated by the number of active
+  transactions (exact with one EVSE per station, an upper bound with more). It overlaps
+  ``booted`` and ``offline`` (a station charges on while its connection is down).
+
+``connecting + booted + offline`` is the configured fleet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeVar
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.registry import Collector
+
+_Metric = TypeVar("_Metric", Counter, Histogram)
+
+# 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s) so that
+# histogram_quantile interpolates within a narrow bucket there
+REQUEST_DURATION_BUCKETS = (
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+    20.0,
+    30.0,
+)
+# a timer that fires 1 ms late is healthy; 1 s late means the generator is saturated
+GENERATOR_LAG_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# distinct values kept per label before further ones are folded into "other": OCPP 2.0.1 has 64
+# actions and 12 RPC error codes; a peer that sends made-up ones must not blow up the series count
+ACTION_LIMIT = 80
+CODE_LIMIT = 24
+KIND_LIMIT = 32
+OTHER = "other"
+
+# CallFailed codes that are the station's own verdict, not a CALLERROR from the CSMS
+_LOCAL_OUTCOMES = {"Timeout": "timeout", "ConnectionLost": "connection_lost"}
+_JOULES_PER_WH = 3600.0
+
+
+class _BoundedLabel:
+    """Passes label values through until ``limit`` distinct ones were seen, then says "other"."""
+
+    __slots__ = ("_limit", "_seen")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._seen: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        if len(self._seen) >= self._limit:
+            return OTHER
+        self._seen.add(value)
+        return value
+
+
+class _StationStates(Collector):
+    """``fleet_stations{state}``: derived from the recorder's counts when scraped."""
+
+    def __init__(self, recorder: PrometheusRecorder) -> None:
+        self._recorder = recorder
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        # reads a few ints the trio thread writes: each read is atomic, and a scrape that sees
+        # one count a report older than another is off by one station for one scrape
+        recorder = self._recorder
+        configured = recorder.stations_configured
+        connected = recorder.connected
+        booted_once = recorder.booted_once
+        booted = min(connected, booted_once)
+        offline = max(0, booted_once - connected)
+        family = GaugeMetricFamily(
+            "fleet_stations",
+            "Simulated stations by state (connecting + booted + offline = configured; "
+            "charging overlaps booted and offline)",
+            labels=["ocpp_version", "state"],
+        )
+        version = recorder.ocpp_version
+        family.add_metric([version, "connecting"], max(0, configured - booted - offline))
+        family.add_metric([version, "booted"], booted)
+        family.add_metric([version, "offline"], offline)
+        family.add_metric([version, "charging"], max(0, recorder.transactions_active))
+        yield family
+        configured_family = GaugeMetricFamily(
+            "fleet_stations_configured", "Stations the run is configured to simulate", labels=["ocpp_version"]
+        )
+        configured_family.add_metric([version], configured)
+        yield configured_family
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # a fixed description lets the registry check for duplicate names without collecting
+        yield GaugeMetricFamily("fleet_stations", "", labels=["ocpp_version", "state"])
+        yield GaugeMetricFamily("fleet_stations_configured", "", labels=["ocpp_version"])
+
+
+class PrometheusRecorder:
+    """A ``fleet.engine`` Recorder that exports to ``registry`` (never the global default one).
+
+    Series children are looked up once per label set and cached, so a report costs a dict lookup
+    and an ``observe``/``inc`` (prometheus_client's own lock) on the hot path.
+    """
+
+    def __init__(
+        self, registry: CollectorRegistry, *, ocpp_version: str = "2.0.1", stations_configured: int = 0
+    ) -> None:
+        self.ocpp_version = ocpp_version
+        self.stations_configured = stations_configured
+        self.connected = 0
+        self.booted_once = 0
+        self.transactions_active = 0
+        self._action = _BoundedLabel(ACTION_LIMIT)
+        self._code = _BoundedLabel(CODE_LIMIT)
+        self._kind = _BoundedLabel(KIND_LIMIT)
+
+        def counter(name: str, doc: str, *labels: str) -> Counter:
+            return Counter(name, doc, ["ocpp_version", *labels], registry=registry)
+
+        self._duration = Histogram(
+            "fleet_ocpp_request_duration_seconds",
+            "Time from the intended send of a CALL a station made to its answer (or failure)",
+            ["ocpp_version", "action", "outcome"],
+            buckets=REQUEST_DURATION_BUCKETS,
+            registry=registry,
+        )
+        self._messages = counter(
+            "fleet_ocpp_messages",
+            "OCPP messages by direction from the stations' side: CALLs sent and their answers "
+            "received, CSMS-initiated CALLs received and the answers sent",
+            "action",
+            "direction",
+        )
+        self._call_errors = counter(
+            "fleet_ocpp_call_errors",
+            "CALLs of the stations that failed: CALLERROR code from the CSMS, Timeout or ConnectionLost",
+            "action",
+            "code",
+        )
+        self._errors = counter("fleet_errors", "Errors of the generator by kind", "kind")
+        self._dropped = counter(
+            "fleet_messages_dropped", "Messages the stations gave up on (retries, queue overflow)", "action"
+        )
+        self._lag = Histogram(
+            "fleet_generator_lag_seconds",
+            "How late the generator's timers fired: the generator's own health",
+            ["ocpp_version"],
+            buckets=GENERATOR_LAG_BUCKETS,
+            registry=registry,
+        ).labels(ocpp_version)
+        # unlabelled besides the version: created now so they read 0 rather than absent
+        self._tx_started = counter("fleet_transactions_started", "Transactions started").labels(ocpp_version)
+        self._tx_ended = counter("fleet_transactions_ended", "Transactions ended").labels(ocpp_version)
+        self._energy = counter(
+            "fleet_energy_delivered_joules", "Energy delivered in ended transactions (J; kWh = J / 3.6e6)"
+        ).labels(ocpp_version)
+        self._reconnects = counter(
+            "fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
+        ).labels(ocpp_version)
+        self._children: dict[tuple[object, ...], MetricWrapperBase] = {}
+        registry.register(_StationStates(self))
+
+    def _child(self, metric: _Metric, *labels: str) -> _Metric:
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(self.ocpp_version, *labels)
+        return child  # type: ignore[return-value]  # the child of a Counter is a Counter
+
+    # -- the Recorder protocol -------------------------------------------------------------------
+
+    def call_succeeded(self, action: str, latency_s: float) -> None:
+        action = self._action(action)
+        self._child(self._duration, action, "ok").observe(latency_s)
+        self._child(self._messages, action, "sent").inc()
+        self._child(self._messages, action, "received").inc()
+
+    def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
+        action = self._action(action)
+        outcome = _LOCAL_OUTCOMES.get(error_code)
+        self._child(self._duration, action, outcome or "error").observe(latency_s)
+        self._child(self._messages, action, "sent").inc()
+        if outcome is None:  # a CALLERROR came back; a timeout or a lost line brought nothing
+            self._child(self._messages, action, "received").inc()
+        self._child(self._call_errors, action, self._code(error_code)).inc()
+
+    def request_answered(self, action: str, error_code: str | None) -> None:
+        action = self._action(action)
+        self._child(self._messages, action, "received").inc()
+        self._child(self._messages, action, "sent").inc()
+
+    def error(self, kind: str, message: str) -> None:
+        self._child(self._errors, self._kind(kind)).inc()
+
+    def station_connected(self) -> None:
+        self.connected += 1
+
+    def station_disconnected(self) -> None:
+        self.connected -= 1
+
+    def station_booted(self) -> None:
+        self.booted_once += 1
+
+    def reconnect(self) -> None:
+        self._reconnects.inc()
+
+    def transaction_started(self) -> None:
+        self.transactions_active += 1
+        self._tx_started.inc()
+
+    def transaction_ended(self, energy_wh: float) -> None:
+        self.transactions_active -= 1
+        self._tx_ended.inc()
+        if energy_wh > 0.0:
+            self._energy.inc(energy_wh * _JOULES_PER_WH)
+
+    def message_dropped(self, action: str, reason: str) -> None:
+        self._child(self._dropped, self._action(action)).inc()
+
+    def timer_fired(self, lateness_s: float) -> None:
+        """Generator health: how late a station timer fired (0 when on time)."""
+        self._lag.observe(max(0.0, lateness_s))

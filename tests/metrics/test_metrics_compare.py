@@ -1,0 +1,60 @@
+"""fleet compare's judgement: regressions beyond tolerance and floor, improvements, noise."""
+
+from typing import Any
+
+import pytest
+
+from fleet.metrics import ResultsError, RunRecorder, check_results_shape, compare_results
+from fleet.metrics._compare import Verdict
+
+
+def _result(
+    latency_s: float, failures: int = 0, calls: int = 100, duration_s: float = 10.0
+) -> dict[str, Any]:
+    recorder = RunRecorder()
+    for _ in range(calls - failures):
+        recorder.call_succeeded("TransactionEvent", latency_s)
+    for _ in range(failures):
+        recorder.call_failed("TransactionEvent", "InternalError", latency_s)
+    return recorder.summary(ocpp_version="2.0.1", duration_s=duration_s, stations_configured=1)
+
+
+def _verdicts(base: dict[str, Any], new: dict[str, Any], tolerance: float = 0.10) -> dict[str, Verdict]:
+    return {figure.name: figure.verdict for figure in compare_results(base, new, tolerance=tolerance)}
+
+
+def test_slower_beyond_tolerance_and_floor_is_a_regression() -> None:
+    verdicts = _verdicts(_result(0.050), _result(0.080))
+    assert verdicts["TransactionEvent p99"] is Verdict.REGRESSION
+    assert verdicts["TransactionEvent p50"] is Verdict.REGRESSION
+
+
+def test_within_tolerance_is_worse_but_not_a_regression() -> None:
+    assert _verdicts(_result(0.050), _result(0.054))["TransactionEvent p99"] is Verdict.WORSE
+    assert _verdicts(_result(0.050), _result(0.054), tolerance=0.05)["TransactionEvent p99"] is (
+        Verdict.REGRESSION
+    )
+
+
+def test_sub_millisecond_noise_is_never_a_regression() -> None:
+    assert _verdicts(_result(0.0002), _result(0.0008))["TransactionEvent p99"] is Verdict.WORSE
+
+
+def test_faster_is_better_and_errors_are_judged() -> None:
+    verdicts = _verdicts(_result(0.080), _result(0.050, failures=5))
+    assert verdicts["TransactionEvent p99"] is Verdict.BETTER
+    assert verdicts["TransactionEvent error rate"] is Verdict.REGRESSION
+
+
+def test_throughput_drop_is_a_regression() -> None:
+    verdicts = _verdicts(_result(0.05, duration_s=10.0), _result(0.05, duration_s=20.0))
+    assert verdicts["throughput"] is Verdict.REGRESSION
+
+
+def test_a_file_that_is_not_a_result_is_named_in_the_error() -> None:
+    with pytest.raises(ResultsError, match=r"old\.json: missing key 'actions'"):
+        check_results_shape({"duration_s": 1.0}, "old.json")
+    with pytest.raises(ResultsError, match=r"new\.json: 'duration_s' should be a number, found a string"):
+        check_results_shape({"actions": {}, "duration_s": "10", "messages_sent": 1}, "new.json")
+    with pytest.raises(ResultsError, match="found a list"):
+        check_results_shape([], "x.json")
