@@ -24,7 +24,9 @@ def machine_facts() -> dict[str, Any]:
         "git_commit": _git("rev-parse", "HEAD") or "unknown",
         # uncommitted edits: the figures belong to the working tree, not to the commit
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "versions": {name: _version(name) for name in ("trio", "trio-websocket", "msgspec", "ocpp", "websockets")},
+        "versions": {
+            name: _version(name) for name in ("trio", "trio-websocket", "msgspec", "ocpp", "websockets")
+        },
     }
 
 

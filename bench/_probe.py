@@ -51,7 +51,7 @@ class Timeline:
 class Sampler:
     """Samples ``recorder`` every ``interval_s`` on a daemon thread until ``stop``."""
 
-    def __init__(self, recorder: RunRecorder, timeline: Timeline, interval_s: float = 0.1) -> None:
+    def __init__(self, recorder: RunRecorder, timeline: Timeline, interval_s: float = 0.2) -> None:
         self._recorder = recorder
         self._timeline = timeline
         self._interval_s = interval_s
@@ -76,10 +76,11 @@ async def lag_probe(
     sleep: Callable[[float], Awaitable[None]],
     lateness: list[tuple[float, float]],
     origin: float,
-    interval_s: float = 0.01,
+    interval_s: float = 0.05,
 ) -> None:
     """Forever: sleep ``interval_s`` and append ``(t, seconds late)``. ``sleep`` is trio.sleep or
-    asyncio.sleep, so both event loops are probed the same way."""
+    asyncio.sleep, so both event loops are probed the same way. 20 wake-ups a second cost the
+    generator ~1 ms of CPU per second: small beside a fleet's thousand messages a second."""
     while True:
         due = time.monotonic() + interval_s
         await sleep(interval_s)

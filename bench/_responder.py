@@ -18,6 +18,7 @@ import sys
 import msgspec
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 _ENVELOPE = msgspec.json.Decoder(tuple[int, str, str, msgspec.Raw])
 _NOW = '"2026-01-01T00:00:00Z"'
@@ -42,7 +43,7 @@ def answer(frame: str | bytes, payloads: dict[str, str]) -> str | None:
         return None
     if kind != 2:
         return None
-    return f'[3,{msgspec.json.encode(unique_id).decode()},{payloads.get(action, "{}")}]'
+    return f"[3,{msgspec.json.encode(unique_id).decode()},{payloads.get(action, '{}')}]"
 
 
 async def _serve(port: int, heartbeat_interval: int) -> None:
@@ -61,7 +62,7 @@ async def _serve(port: int, heartbeat_interval: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     async with serve(
-        handle, "127.0.0.1", port, subprotocols=["ocpp2.0.1"], compression=None, max_queue=None
+        handle, "127.0.0.1", port, subprotocols=[Subprotocol("ocpp2.0.1")], compression=None, max_queue=None
     ) as server:
         bound = next(iter(server.sockets)).getsockname()[1]
         print(f"listening on ws://127.0.0.1:{bound}", flush=True)

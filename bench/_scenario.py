@@ -79,9 +79,7 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
         if saturation is not None:
             steps = [_scale(n, scale) for n in saturation.steps]
             saturation = msgspec.structs.replace(saturation, steps=steps)
-        return msgspec.structs.replace(
-            self, stations=_scale(self.stations, scale), saturation=saturation
-        )
+        return msgspec.structs.replace(self, stations=_scale(self.stations, scale), saturation=saturation)
 
 
 def _scale(count: int, scale: float) -> int:
@@ -117,11 +115,15 @@ def _check(path: Path, s: Scenario) -> None:
         if not (math.isfinite(value) and value > 0):
             problems.append(f"{field}: expected a finite number > 0, got {value}")
     if s.csms.heartbeat_interval < 1:
-        problems.append(f"csms.heartbeat_interval: expected whole seconds >= 1, got {s.csms.heartbeat_interval}")
+        problems.append(
+            f"csms.heartbeat_interval: expected whole seconds >= 1, got {s.csms.heartbeat_interval}"
+        )
     if s.profile is not None and s.implementation == "peer":
         problems.append("profile: the peer baseline has only the simple driver; drop [profile] or use fleet")
     if s.restart is not None and not 0 < s.restart.at_s < s.duration_s:
-        problems.append(f"restart.at_s: must fall inside the run (0 < at_s < {s.duration_s}), got {s.restart.at_s}")
+        problems.append(
+            f"restart.at_s: must fall inside the run (0 < at_s < {s.duration_s}), got {s.restart.at_s}"
+        )
     if s.saturation is not None and (not s.saturation.steps or min(s.saturation.steps) < 1):
         problems.append("saturation.steps: expected a list of station counts >= 1, e.g. [250, 500, 1000]")
     if problems:

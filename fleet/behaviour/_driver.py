@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from fleet.station import Station
+from fleet.station import AnyStation as Station  # drives either OCPP version's core
 
 Phase = Literal["away", "plugged", "charging", "stopping"]
 

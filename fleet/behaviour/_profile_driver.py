@@ -21,7 +21,7 @@ from fleet.behaviour._behaviour_events import RemoteStartWanted
 from fleet.behaviour._distributions import draw
 from fleet.behaviour._ev_catalogue import draw_session_soc, pick_ev_model
 from fleet.behaviour._profile_schema import Profile, StationType
-from fleet.station import Station
+from fleet.station import AnyStation as Station  # drives either OCPP version's core
 
 Phase = Literal["away", "plugged", "badged", "authorizing", "charging", "stopping"]
 StartMethod = Literal["rfid", "pin", "start_button", "app"]
@@ -117,6 +117,11 @@ class ProfileDriver:
 
     def next_deadline(self) -> float | None:
         return self._next_at
+
+    @property
+    def wants_remote_start(self) -> bool:
+        """``behaviour_events()`` has something to drain."""
+        return bool(self._wanted)
 
     def behaviour_events(self) -> list[RemoteStartWanted]:
         wanted, self._wanted = self._wanted, []

@@ -17,7 +17,7 @@ from fleet.behaviour._profile_driver import ProfileDriver
 from fleet.behaviour._profile_schema import Profile, StationType
 from fleet.behaviour._shell import StationShell
 from fleet.behaviour._station_mix import station_config, station_types_for
-from fleet.station import Station
+from fleet.station import OcppVersion, create_station, set_sampling_intervals
 
 # driver steps and fault changes handled in one handle_timer call at most (a late shell catches
 # up; a pathological profile cannot hang it)
@@ -36,12 +36,13 @@ class ProfileStation(StationShell):
         start_at: float,
         epoch: float,
         app_start: bool = False,
+        ocpp_version: OcppVersion = "2.0.1",
     ) -> None:
         self.profile = profile
         self.station_type = station_type
         config = station_config(station_id, station_type, epoch)
         # one independent stream per component, drawn in a fixed order: new components go last
-        self.station = Station(config, random.Random(rng.getrandbits(64)))
+        self.station = create_station(config, random.Random(rng.getrandbits(64)), ocpp_version)
         evse_ids = range(1, config.evse_count + 1)
         self.drivers = [
             ProfileDriver(
@@ -71,9 +72,9 @@ class ProfileStation(StationShell):
             )
             for evse_id in evse_ids
         }
-        model = self.station.device_model
-        model.set_actual("SampledDataCtrlr", "TxUpdatedInterval", str(profile.ocpp.tx_updated_interval_s))
-        model.set_actual("AlignedDataCtrlr", "Interval", str(profile.ocpp.aligned_data_interval_s))
+        set_sampling_intervals(
+            self.station, profile.ocpp.tx_updated_interval_s, profile.ocpp.aligned_data_interval_s
+        )
 
     # --- what the shell asks the behaviour -------------------------------------------------------
 
@@ -83,15 +84,29 @@ class ProfileStation(StationShell):
         return self.outages.active_until(now)
 
     def behaviour_events(self) -> list[RemoteStartWanted]:
-        return [wanted for driver in self.drivers for wanted in driver.behaviour_events()]
+        wanted: list[RemoteStartWanted] = []
+        for driver in self.drivers:
+            if driver.wants_remote_start:  # asked after every input: skip the empty drains
+                wanted += driver.behaviour_events()
+        return wanted
 
     # --- timers (the rest of the shell API is StationShell's) ----------------------------------
 
     def next_deadline(self) -> float | None:
-        deadlines = [driver.next_deadline() for driver in self.drivers]
-        deadlines += [process.next_change() for process in self.connector_faults.values()]
-        deadlines += [self.outages.next_change(), self.station.next_deadline()]
-        return min((d for d in deadlines if d is not None), default=None)
+        # asked after every input: plain loops, no temporary lists
+        earliest = self.station.next_deadline()
+        at = self.outages.next_change()
+        if at is not None and (earliest is None or at < earliest):
+            earliest = at
+        for driver in self.drivers:
+            at = driver.next_deadline()
+            if at is not None and (earliest is None or at < earliest):
+                earliest = at
+        for process in self.connector_faults.values():
+            at = process.next_change()
+            if at is not None and (earliest is None or at < earliest):
+                earliest = at
+        return earliest
 
     def handle_timer(self, now: float) -> None:
         self.outages.advance(now)  # offline_until reads the outage; the shell acts on it
@@ -110,17 +125,20 @@ class ProfileStation(StationShell):
     def _earliest_due(self, now: float) -> tuple[float, int, int] | None:
         """(time, kind, EVSE) of the earliest driver step or connector-fault change due by ``now``;
         faults first on a tie, so a driver arriving at that instant finds the connector faulted."""
-        candidates = [
-            (at, _FAULT, evse_id)
-            for evse_id, process in self.connector_faults.items()
-            if (at := process.next_change()) is not None and at <= now
-        ]
-        candidates += [
-            (at, _DRIVER, driver.evse_id)
-            for driver in self.drivers
-            if (at := driver.next_deadline()) is not None and at <= now
-        ]
-        return min(candidates, default=None)
+        earliest: tuple[float, int, int] | None = None
+        for evse_id, process in self.connector_faults.items():
+            at = process.next_change()
+            if at is not None and at <= now:
+                candidate = (at, _FAULT, evse_id)
+                if earliest is None or candidate < earliest:
+                    earliest = candidate
+        for driver in self.drivers:
+            at = driver.next_deadline()
+            if at is not None and at <= now:
+                candidate = (at, _DRIVER, driver.evse_id)
+                if earliest is None or candidate < earliest:
+                    earliest = candidate
+        return earliest
 
 
 def build_profile_fleet(

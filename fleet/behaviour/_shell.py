@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fleet.station import BootStatus, Event, Station
+from fleet.station import AnyStation, BootStatus, Event
 
 
 class StationShell:
     """Delegates the connection side of the shell API to ``self.station``; subclasses add the
     behaviour's own timers to ``next_deadline`` and ``handle_timer``."""
 
-    station: Station
+    station: AnyStation
+
+    @property
+    def subprotocol(self) -> str:
+        return self.station.subprotocol
 
     @property
     def station_id(self) -> str:

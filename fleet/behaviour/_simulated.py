@@ -6,7 +6,7 @@ import random
 
 from fleet.behaviour._driver import DriverSettings, SimpleDriver
 from fleet.behaviour._shell import StationShell
-from fleet.station import Station, StationConfig
+from fleet.station import OcppVersion, StationConfig, create_station
 
 
 class SimulatedStation(StationShell):
@@ -17,10 +17,11 @@ class SimulatedStation(StationShell):
         driver_settings: DriverSettings | None = None,
         *,
         start_at: float = 0.0,
+        ocpp_version: OcppVersion = "2.0.1",
     ) -> None:
         settings = driver_settings if driver_settings is not None else DriverSettings()
         # one independent stream each: adding a driver does not change the station's ids
-        self.station = Station(config, random.Random(rng.getrandbits(64)))
+        self.station = create_station(config, random.Random(rng.getrandbits(64)), ocpp_version)
         self.drivers = [
             SimpleDriver(evse_id, random.Random(rng.getrandbits(64)), settings, start_at)
             for evse_id in range(1, config.evse_count + 1)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from fleet.engine import OcppMix
 from fleet.metrics import Slo, SloSyntaxError, parse_slo
 
 _Number = TypeVar("_Number", int, float)
@@ -47,6 +48,13 @@ def ratio(text: str) -> float:
     if value > 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
+
+
+def ocpp_mix(text: str) -> OcppMix:
+    try:
+        return OcppMix.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def port(text: str) -> int:

@@ -12,12 +12,15 @@ import trio
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
 from fleet.cli._compare import add_compare_command, run_compare
+from fleet.cli._locust import add_locust_command, run_locust
+from fleet.cli._metrics_options import add_metrics_options, announce_metrics, csms_metrics
 from fleet.cli._profiles import add_profiles_command, run_profiles
+from fleet.cli._scale import add_csms_scale_options, add_run_scale_options, run_job_scaled, serve_csms_workers
 from fleet.cli._simulate import add_simulate_command, run_simulate
 from fleet.cli._slo import add_slo_option, check_slos
 from fleet.csms import CsmsConfig, run_csms
-from fleet.engine import FleetConfig, RunJob, print_progress_line, run_job
-from fleet.metrics import format_summary, write_json
+from fleet.engine import FleetConfig, OcppMix, RunJob, print_progress_line
+from fleet.metrics import MetricsPortUnavailable, format_summary, write_html_report, write_json
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="ramp-up rate: new stations connected per second (default 25)",
     )
     run.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    run.add_argument(
+        "--ocpp",
+        type=arg.ocpp_mix,
+        default=OcppMix(),
+        metavar="VERSION",
+        help="OCPP version of the stations: 2.0.1 (default), 1.6, or mix:SHARE (that share speaks 1.6)",
+    )
     run.add_argument("--out", metavar="FILE", help="write the results as JSON to FILE")
+    run.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a self-contained HTML report (plots over time, summary tables) to FILE; "
+        "written for interrupted and failed runs too",
+    )
     run.add_argument(
         "--capture", metavar="FILE", help="write every frame sent and received as JSON lines to FILE"
     )
@@ -121,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
     add_slo_option(run)
+    add_run_scale_options(run)
+    add_metrics_options(run)
 
     csms = commands.add_parser(
         "csms",
@@ -130,9 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     csms.add_argument("--port", type=arg.port, default=9000, help="listen port (default 9000; 0 = any free)")
     _add_csms_behaviour_options(csms, prefix="", title="behaviour")
+    add_metrics_options(csms, suggested_port=9465)
+    add_csms_scale_options(csms)
     add_profiles_command(commands)
     add_simulate_command(commands)
     add_compare_command(commands)
+    add_locust_command(commands)
     return parser
 
 
@@ -193,6 +214,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
             id_prefix=ns.id_prefix,
             connect_timeout_s=ns.connect_timeout,
             speed=ns.speed,
+            source_addresses=ns.source_addresses,
         ),
         profile=profile,
         sim_start_epoch=ns.start,
@@ -202,6 +224,9 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
             mean_idle_s=ns.idle_mean, mean_charge_s=ns.charge_mean, power_w=ns.power, step_s=1.0
         ),
         capture_path=ns.capture,
+        metrics_port=ns.metrics_port,
+        metrics_host=ns.metrics_host,
+        ocpp=ns.ocpp,
     )
 
 
@@ -216,11 +241,16 @@ def _run(ns: argparse.Namespace) -> int:
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
         file=sys.stderr,
     )
-    result = trio.run(partial(run_job, job, progress=print_progress_line))
+    announce_metrics(ns, "fleet")
+    result = run_job_scaled(job, ns, progress=print_progress_line)
+    if result is None:
+        return 2
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     if result.summary is None:
         print(f"fleet: error: {result.failure}", file=sys.stderr)
+        if ns.report:
+            write_html_report(ns.report, {"failure": result.failure})
         return result.exit_code
     print(format_summary(result.summary))
     exit_code = result.exit_code
@@ -229,14 +259,23 @@ def _run(ns: argparse.Namespace) -> int:
     if ns.out:
         write_json(result.summary, ns.out)
         print(f"results written to {ns.out}", file=sys.stderr)
+    if ns.report:
+        write_html_report(ns.report, result.summary)
+        print(f"report written to {ns.report}", file=sys.stderr)
     return exit_code
 
 
 def _csms(ns: argparse.Namespace) -> int:
+    if ns.workers > 1:
+        return serve_csms_workers(ns, _csms_config(ns, "", 0))
     try:
-        trio.run(run_csms, _csms_config(ns, "", 0), ns.host, ns.port)
+        with csms_metrics(ns) as registry:
+            trio.run(partial(run_csms, registry=registry), _csms_config(ns, "", 0), ns.host, ns.port)
     except KeyboardInterrupt:
         pass
+    except MetricsPortUnavailable as exc:
+        print(f"fleet csms: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"fleet csms: cannot listen on {ns.host}:{ns.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -244,7 +283,10 @@ def _csms(ns: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ns = build_parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["locust"]:  # Locust parses its own options (and ours): pass them through untouched
+        return run_locust(args[1:])
+    ns = build_parser().parse_args(args)
     if ns.command == "run":
         return _run(ns)
     if ns.command == "profiles":

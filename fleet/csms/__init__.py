@@ -5,33 +5,64 @@ what the CSMS received, ``serve_csms`` / ``run_csms`` the trio server around the
 """
 
 from fleet.csms._answers import CSMS_INITIATED, STATION_INITIATED, token_is_rejected
+from fleet.csms._answers16 import CSMS_INITIATED16, STATION_INITIATED16, transaction_id_for
+from fleet.csms._child import (
+    ParentChannel,
+    WorkerProcess,
+    cancel_when_orphaned,
+    describe_exit,
+    read_spec,
+    take_stdout,
+)
 from fleet.csms._config import BootVerdict, CsmsConfig
 from fleet.csms._errors import StationCallFailed, StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger, TransactionRecord
+from fleet.csms._ledger_merge import merge_ledgers
+from fleet.csms._metrics import CsmsMetrics
+from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
 from fleet.csms._server import CsmsServer, serve_csms
 from fleet.csms._session import CsmsSession
+from fleet.csms._session16 import CsmsSession16
+from fleet.csms._workers import CsmsWorkerPool, csms_workers, run_csms_workers
 
 __all__ = [
     "CSMS_INITIATED",
+    "CSMS_INITIATED16",
+    "SESSIONS",
     "STATION_INITIATED",
+    "STATION_INITIATED16",
     "BootVerdict",
     "CsmsCallError",
     "CsmsCallResult",
     "CsmsConfig",
     "CsmsEvent",
+    "CsmsMetrics",
     "CsmsServer",
     "CsmsSession",
+    "CsmsSession16",
+    "CsmsWorkerPool",
     "InternalFault",
     "Ledger",
+    "ParentChannel",
     "ProtocolViolation",
     "StationCallFailed",
     "StationCallRefused",
     "StationCallTimeout",
     "StationNotConnected",
     "TransactionRecord",
+    "WorkerProcess",
+    "cancel_when_orphaned",
+    "csms_workers",
+    "describe_exit",
+    "merge_ledgers",
+    "pick_subprotocol",
+    "read_spec",
     "run_csms",
+    "run_csms_workers",
     "serve_csms",
+    "take_stdout",
     "token_is_rejected",
+    "transaction_id_for",
 ]

@@ -7,6 +7,7 @@ It keeps counters and one small record per transaction; nothing per message beyo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,8 @@ class TransactionRecord:
     energy_at: datetime | None = None
     first_energy_wh: float | None = None  # the earliest reading (the register at the start)
     first_energy_at: datetime | None = None
+    ocpp_version: str = "2.0.1"
+    meter_values: int = 0  # 1.6 MeterValues messages naming this transaction
 
     @property
     def delivered_wh(self) -> float:
@@ -117,7 +120,23 @@ class Ledger:
             "offline_messages": sum(r.offline_messages for r in records),
             "energy_wh": round(sum(r.delivered_wh for r in records), 3),
             "protocol_errors": dict(sorted(self.protocol_errors.items())),
+            "transactions_by_version": _by_version(records),
         }
+
+
+def _by_version(records: Iterable[TransactionRecord]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        v = out.setdefault(
+            r.ocpp_version, {"seen": 0, "started": 0, "ended": 0, "unknown_ids": 0, "energy_wh": 0.0}
+        )
+        v["seen"] += 1
+        v["started"] += r.started
+        v["ended"] += r.ended
+        # 1.6: the CSMS assigns ids at StartTransaction, so a record without one names an unknown id
+        v["unknown_ids"] += r.ocpp_version == "1.6" and not r.started
+        v["energy_wh"] = round(v["energy_wh"] + r.delivered_wh, 3)
+    return dict(sorted(out.items()))
 
 
 def _take_energy(record: TransactionRecord, meter_values: list[v201.MeterValue]) -> None:

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from functools import partial
+from typing import TYPE_CHECKING, TextIO
 
 import trio
 
 from fleet.csms._config import CsmsConfig
 from fleet.csms._server import CsmsServer, serve_csms
 
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
 
 async def run_csms(
-    config: CsmsConfig, host: str = "127.0.0.1", port: int = 9000, *, out: TextIO | None = None
+    config: CsmsConfig,
+    host: str = "127.0.0.1",
+    port: int = 9000,
+    *,
+    out: TextIO | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> None:
     """Serve until cancelled (Ctrl-C). Prints the listening URL once, and the ledger summary
-    as JSON when it stops, so a run's totals survive the interrupt."""
+    as JSON when it stops, so a run's totals survive the interrupt. ``registry``: where the
+    CSMS's Prometheus metrics go (the caller serves it; None: no metrics)."""
     stream = out if out is not None else sys.stdout
     async with trio.open_nursery() as nursery:
-        server: CsmsServer = await nursery.start(serve_csms, config, host, port)
+        server: CsmsServer = await nursery.start(partial(serve_csms, registry=registry), config, host, port)
         print(f"CSMS (OCPP 2.0.1) listening on {server.url}/<station-id>", file=stream, flush=True)
         try:
             await trio.sleep_forever()

@@ -7,10 +7,12 @@ stations.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import msgspec
@@ -28,8 +30,12 @@ from fleet.csms._errors import StationCallRefused, StationCallTimeout, StationNo
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault
 from fleet.csms._ledger import Ledger
 from fleet.csms._listen import open_shared_listener
+from fleet.csms._metrics import CsmsMetrics
+from fleet.csms._negotiation import SESSIONS, pick_subprotocol, refusal_text
 from fleet.csms._session import CsmsSession
-from fleet.ocpp import v201
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 # internal faults kept for inspection; there should be none, so a small cap is plenty
 _MAX_FAULTS_KEPT = 100
@@ -63,7 +69,9 @@ class _Connection:
 class CsmsServer:
     """A running embedded CSMS. Obtain one with ``await nursery.start(serve_csms, config)``."""
 
-    def __init__(self, config: CsmsConfig, host: str, port: int) -> None:
+    def __init__(
+        self, config: CsmsConfig, host: str, port: int, registry: CollectorRegistry | None = None
+    ) -> None:
         self.config = config
         self.host = host
         self.port = port
@@ -75,6 +83,15 @@ class CsmsServer:
         # currentTime must be wall-clock time while the shell's clock is trio's
         self._epoch_offset = time.time() - trio.current_time()
         self._stations_changed = trio.Event()
+        self._answers_held_until = -math.inf
+        self._metrics: CsmsMetrics | None = None
+        if registry is not None:
+            self._metrics = CsmsMetrics(registry, self.ledger, lambda: len(self._connections))
+
+    def hold_answers_until(self, deadline: float) -> None:
+        """Simulate a stall: answers due before ``deadline`` (trio time) are held back until then,
+        connections stay open. Tests use it to check that a stall shows up in the latencies."""
+        self._answers_held_until = deadline
 
     @property
     def url(self) -> str:
@@ -169,15 +186,11 @@ class CsmsServer:
                 404, body=b"no station id: connect to ws://host:port/<station-id> (last path segment)\n"
             )
             return
-        if v201.SUBPROTOCOL not in request.proposed_subprotocols:
-            offered = ", ".join(request.proposed_subprotocols) or "none"
-            await request.reject(
-                400,
-                body=f"this CSMS speaks only the {v201.SUBPROTOCOL} subprotocol; "
-                f"the client offered: {offered}\n".encode(),
-            )
+        subprotocol = pick_subprotocol(request.proposed_subprotocols)
+        if subprotocol is None:
+            await request.reject(400, body=refusal_text(request.proposed_subprotocols).encode())
             return
-        websocket = await request.accept(subprotocol=v201.SUBPROTOCOL)
+        websocket = await request.accept(subprotocol=subprotocol)
         remote = request.remote
         self.peer_addresses[station_id] = remote if isinstance(remote, str) else str(remote.address)
         previous = self._connections.get(station_id)
@@ -185,7 +198,7 @@ class CsmsServer:
             # a station that reconnects has lost the old socket, even if we have not noticed yet
             previous.cancel_scope.cancel()
             previous.close()
-        session = CsmsSession(
+        session = SESSIONS[subprotocol](
             station_id, self.config, self.ledger, self._rng, epoch_offset=self._epoch_offset
         )
         connection = _Connection(station_id, websocket, session)
@@ -203,10 +216,12 @@ class CsmsServer:
     async def _serve(self, connection: _Connection) -> None:
         websocket, session = connection.websocket, connection.session
         delay = self.config.response_delay_s
+        metrics = self._metrics
         try:
             while True:
                 message = await websocket.get_message()
-                session.receive(message, trio.current_time())
+                received_at = trio.current_time()
+                session.receive(message, received_at)
                 out = session.data_to_send()
                 events = session.events()
                 if events:
@@ -214,8 +229,12 @@ class CsmsServer:
                 if out:
                     if delay > 0.0:
                         await trio.sleep(delay)
+                    if self._answers_held_until > received_at:
+                        await trio.sleep_until(self._answers_held_until)
                     for frame in out:
                         await websocket.send_message(frame)
+                if metrics is not None:
+                    metrics.message_handled(len(out), trio.current_time() - received_at)
         except ConnectionClosed:
             return
 
@@ -236,12 +255,14 @@ async def serve_csms(
     port: int = 0,
     *,
     reuse_port: bool = False,
+    registry: CollectorRegistry | None = None,
     task_status: trio.TaskStatus[CsmsServer] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the embedded CSMS until cancelled. With ``nursery.start`` it hands back the
     ``CsmsServer`` once listening (``.port`` is the real port when 0 was asked for).
-    ``reuse_port``: share the port with other processes (SO_REUSEPORT; ``fleet csms --workers``)."""
-    server = CsmsServer(config, host, port)
+    ``reuse_port``: share the port with other processes (SO_REUSEPORT; ``fleet csms --workers``).
+    ``registry``: export the CSMS's ``fleet_csms_*`` metrics there (None: no metrics)."""
+    server = CsmsServer(config, host, port, registry)
     async with trio.open_nursery() as nursery:
         if reuse_port:
             shared = WebSocketServer(server._handle, [await open_shared_listener(host, port)])

@@ -8,12 +8,13 @@ message id is readable, tracks the CSMS's own CALLs, and records what it saw in 
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
-from fleet.csms._answers import ANSWERS, CSMS_INITIATED, Answers, Refusal
+from fleet.csms._answers import Refusal
 from fleet.csms._config import CsmsConfig
+from fleet.csms._dialect import OCPP201, CsmsDialect
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger
 from fleet.ocpp import (
@@ -28,7 +29,6 @@ from fleet.ocpp import (
     encode_call,
     encode_call_error,
     encode_call_result,
-    v201,
 )
 
 _loose_decoder = msgspec.json.Decoder(list[Any])
@@ -54,6 +54,8 @@ class CsmsSession:
         "_pending",
         "station_id",
     )
+    # the OCPP version this session speaks (CsmsSession16 swaps it for 1.6)
+    dialect: ClassVar[CsmsDialect] = OCPP201
 
     def __init__(
         self,
@@ -66,7 +68,7 @@ class CsmsSession:
     ) -> None:
         self.station_id = station_id
         self._ledger = ledger
-        self._answers = Answers(station_id, config, ledger, epoch_offset)
+        self._answers = self.dialect.make_answers(station_id, config, ledger, epoch_offset)
         self._outbox: list[str] = []
         self._events: list[CsmsEvent] = []
         self._pending: dict[str, str] = {}
@@ -103,20 +105,21 @@ class CsmsSession:
 
     def _on_call(self, frame: Call, now: float) -> None:
         unique_id, action = frame.unique_id, frame.action
-        answer = ANSWERS.get(action)
+        answer = self.dialect.answers.get(action)
         if answer is None:
-            if action in v201.ACTIONS:
+            if action in self.dialect.actions:
                 code, text = (
                     ErrorCode.NOT_SUPPORTED,
                     f"{action} is sent by the CSMS, not by a charging station",
                 )
             else:
-                code, text = ErrorCode.NOT_IMPLEMENTED, f"unknown OCPP 2.0.1 action {action[:64]!r}"
+                version = self.dialect.version
+                code, text = ErrorCode.NOT_IMPLEMENTED, f"unknown OCPP {version} action {action[:64]!r}"
             self._refuse_call(unique_id, code, text)
             return
         try:
             request = decode_payload(
-                frame.payload, v201.ACTIONS[action][0], unique_id=unique_id, action=action
+                frame.payload, self.dialect.actions[action][0], unique_id=unique_id, action=action
             )
         except RemoteProtocolError as exc:
             self._refuse_call(unique_id, exc.error_code, exc.message)
@@ -128,7 +131,9 @@ class CsmsSession:
         try:
             response = answer(self._answers, request, now)
         except Refusal as refusal:
-            self._outbox.append(encode_call_error(unique_id, refusal.code, refusal.description))
+            self._outbox.append(
+                encode_call_error(unique_id, self.dialect.code(refusal.code), refusal.description)
+            )
             return
         self._outbox.append(encode_call_result(unique_id, response))
 
@@ -139,19 +144,20 @@ class CsmsSession:
             return
         try:
             payload = decode_payload(
-                frame.payload, v201.ACTIONS[action][1], unique_id=unique_id, action=action
+                frame.payload,
+                self.dialect.actions[action][1],
+                unique_id=unique_id,
+                action=action,
+                error_codes=self.dialect.error_codes,
             )
         except RemoteProtocolError as exc:
             self._ledger.count_protocol_error(exc.error_code)
             self._events.append(CsmsCallError(unique_id, action, exc.error_code.value, exc.message))
             return
         except UnicodeError:
-            self._ledger.count_protocol_error(ErrorCode.FORMAT_VIOLATION)
-            self._events.append(
-                CsmsCallError(
-                    unique_id, action, ErrorCode.FORMAT_VIOLATION.value, "payload is not valid UTF-8"
-                )
-            )
+            code = self.dialect.code(ErrorCode.FORMAT_VIOLATION)
+            self._ledger.count_protocol_error(code)
+            self._events.append(CsmsCallError(unique_id, action, code.value, "payload is not valid UTF-8"))
             return
         self._events.append(CsmsCallResult(unique_id, action, payload))
 
@@ -188,20 +194,23 @@ class CsmsSession:
 
     def _refuse_frame(self, exc: RemoteProtocolError, data: str | bytes) -> None:
         unique_id = exc.unique_id
+        code = self.dialect.code(exc.error_code)
         # never answer a (broken) CALLRESULT or CALLERROR with a CALLERROR: the peer would loop
         answered = unique_id is not None and not _is_answer_frame(data)
         if answered:
             assert unique_id is not None
-            self._outbox.append(encode_call_error(unique_id, exc.error_code, exc.message))
-        self._ledger.count_protocol_error(exc.error_code)
-        self._events.append(ProtocolViolation(exc.error_code.value, exc.message, unique_id, answered))
+            self._outbox.append(encode_call_error(unique_id, code, exc.message))
+        self._ledger.count_protocol_error(code)
+        self._events.append(ProtocolViolation(code.value, exc.message, unique_id, answered))
 
     def _refuse_call(self, unique_id: str, code: ErrorCode, description: str) -> None:
+        code = self.dialect.code(code)
         self._outbox.append(encode_call_error(unique_id, code, description))
         self._ledger.count_protocol_error(code)
         self._events.append(ProtocolViolation(code.value, description, unique_id, True))
 
     def _violation(self, code: ErrorCode, description: str, unique_id: str | None) -> None:
+        code = self.dialect.code(code)
         self._ledger.count_protocol_error(code)
         self._events.append(ProtocolViolation(code.value, description, unique_id, False))
 
@@ -210,15 +219,17 @@ class CsmsSession:
     def call(self, action: str, payload: msgspec.Struct, now: float) -> str:
         """Queue a CSMS-initiated CALL; return its message id. The answer arrives as a
         ``CsmsCallResult`` or ``CsmsCallError`` event carrying that id."""
-        if action not in CSMS_INITIATED:
+        dialect = self.dialect
+        if action not in dialect.csms_initiated:
             raise LocalProtocolError(
-                f"{action!r} is not an OCPP 2.0.1 request a CSMS may send; "
-                f"expected one of: {', '.join(sorted(CSMS_INITIATED))}"
+                f"{action!r} is not an OCPP {dialect.version} request a CSMS may send; "
+                f"expected one of: {', '.join(sorted(dialect.csms_initiated))}"
             )
-        request_type = v201.ACTIONS[action][0]
+        request_type = dialect.actions[action][0]
         if type(payload) is not request_type:
             raise LocalProtocolError(
-                f"{action} needs a v201.{request_type.__name__} payload, got {type(payload).__name__}"
+                f"{action} needs a {dialect.package}.{request_type.__name__} payload, "
+                f"got {type(payload).__name__}"
             )
         self._next_id += 1
         unique_id = f"{self._id_prefix}{self._next_id}"

@@ -2,28 +2,43 @@
 
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import Backoff, FleetConfig
+from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, print_progress_line, run_job
+from fleet.engine._limits import TooManyStations, raise_open_file_limit
+from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._protocol import ShellStation
 from fleet.engine._runner import StationRunner
+from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, run_sharded
+from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
 
 __all__ = [
     "EXIT_OK",
     "EXIT_UNREACHABLE",
+    "EXIT_WORKER_DIED",
     "Backoff",
     "CsmsUnreachable",
     "FleetConfig",
     "FleetOutcome",
     "FrameCapture",
     "JobResult",
+    "OcppMix",
     "RunJob",
     "ShellStation",
     "StationFactory",
     "StationRunner",
     "SubprotocolRefused",
+    "TooManyStations",
+    "automatic_source_addresses",
     "classify_connect_error",
+    "default_workers",
+    "open_station_websocket",
+    "parse_source_addresses",
     "print_progress_line",
+    "raise_open_file_limit",
     "run_fleet",
     "run_job",
+    "run_scaled",
+    "run_sharded",
 ]

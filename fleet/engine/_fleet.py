@@ -6,12 +6,14 @@ import random
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import trio
 
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import SimClock
 from fleet.engine._config import FleetConfig
+from fleet.engine._health import HealthRecorder, monitor_generator, total_calls_waiting
 from fleet.engine._protocol import ShellStation
 from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
 
@@ -52,6 +54,9 @@ async def run_fleet(
 
     The first station is a probe: if its first connection attempt fails, CsmsUnreachable is
     raised instead of ramping a fleet against an endpoint that is not there.
+
+    A recorder that also takes ``generator_sampled`` (a HealthRecorder) gets the generator's
+    own health once a second: busy fraction, loop lag, CALLs queued.
     """
     master = random.Random(config.seed)
     started = trio.current_time()
@@ -67,6 +72,9 @@ async def run_fleet(
                 nursery.start_soon(_stop_on_signal, run_scope, stop)
             if on_progress is not None:
                 nursery.start_soon(_progress_loop, on_progress, started)
+            runners: list[StationRunner] = []
+            if isinstance(recorder, HealthRecorder):
+                nursery.start_soon(monitor_generator, recorder, partial(total_calls_waiting, runners))
             probe = FirstAttempt()
             mine = config.indices if config.indices is not None else range(config.stations)
             for index in range(config.stations):
@@ -91,6 +99,7 @@ async def run_fleet(
                     local_address=config.source_address(index),
                 )
                 nursery.start_soon(runner.run, name=f"station {station_id}")
+                runners.append(runner)
                 spawned += 1
                 if index == mine[0]:
                     timeout = probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1

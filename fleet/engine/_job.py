@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import trio
@@ -23,22 +24,25 @@ from fleet.behaviour import (
 from fleet.csms import CsmsConfig, CsmsServer, StationCallFailed, serve_csms
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
+from fleet.engine._fanout import RecorderFanout
 from fleet.engine._fleet import CsmsUnreachable, StationFactory, run_fleet
+from fleet.engine._metrics_export import MetricsExport
+from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._protocol import ShellStation
 from fleet.engine._runner import Recorder
-from fleet.metrics import RunRecorder, format_progress
-from fleet.ocpp import v201
-from fleet.station import StationConfig
+from fleet.metrics import (
+    DEFAULT_METRICS_HOST,
+    MetricsPortUnavailable,
+    RunRecorder,
+    TimeSeries,
+    format_progress,
+)
+from fleet.ocpp import v16, v201
+from fleet.station import StationConfig, stretch_network_timers
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 1
-
-# protocol timers that are real-world network waits, not behaviour: they must not shrink with
-# --speed, so they are stretched in simulated seconds by the same factor
-_REAL_TIME_VARIABLES = (
-    ("OCPPCommCtrlr", "MessageTimeout", "Default"),
-    ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent"),
-)
+EXIT_SETUP = 2  # the run could not be set up (e.g. the metrics port is taken), as for bad arguments
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class RunJob:
     profile: Profile | None = None  # drives the stations instead of the simple driver
     capture_path: str | None = None
     sim_start_epoch: float | None = None  # UTC seconds the simulated clock starts at (default: now)
+    metrics_port: int | None = None  # export Prometheus metrics on this port (None: no exporter)
+    metrics_host: str = DEFAULT_METRICS_HOST
+    ocpp: OcppMix = field(default_factory=OcppMix)  # which OCPP version each station speaks
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +67,9 @@ class JobResult:
     recorder: RunRecorder | None = None  # the run's measurements, for checks beyond the summary (SLOs)
 
 
-def _station_factory(job: RunJob, epoch: float, app_start: bool) -> StationFactory:
+def _station_factory(
+    job: RunJob, epoch: float, app_start: bool, versions: dict[str, str] | None = None
+) -> StationFactory:
     """How station number ``index`` is built: from the profile's station mix, or the simple driver."""
     fleet = job.fleet
     profile = job.profile
@@ -70,6 +79,9 @@ def _station_factory(job: RunJob, epoch: float, app_start: bool) -> StationFacto
 
     def make_station(index: int, station_id: str, rng: random.Random, now: float) -> ShellStation:
         shell: SimulatedStation | ProfileStation
+        version = job.ocpp.version_for(index)
+        if versions is not None:
+            versions[station_id] = version  # the CSMS-initiated calls of the run speak it
         if profile is not None:
             shell = ProfileStation(
                 station_id,
@@ -79,45 +91,42 @@ def _station_factory(job: RunJob, epoch: float, app_start: bool) -> StationFacto
                 start_at=now,
                 epoch=epoch,
                 app_start=app_start,
+                ocpp_version=version,
             )
         else:
             config = StationConfig(
                 station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch
             )
-            shell = SimulatedStation(config, rng, job.driver, start_at=now)
-        _stretch_network_timers(shell, fleet.speed)
+            shell = SimulatedStation(config, rng, job.driver, start_at=now, ocpp_version=version)
+        stretch_network_timers(shell.station, fleet.speed)
         return shell
 
     return make_station
 
 
-def _stretch_network_timers(shell: SimulatedStation | ProfileStation, speed: float) -> None:
-    if speed == 1.0:
-        return
-    model = shell.station.device_model
-    for component, variable, instance in _REAL_TIME_VARIABLES:
-        seconds = model.get_int(component, variable, 0, instance=instance)
-        if seconds > 0:
-            model.set_actual(component, variable, str(round(seconds * speed)), instance=instance)
-
-
 def _remote_starts(
-    server: CsmsServer | None, nursery: trio.Nursery, recorder: Recorder
+    server: CsmsServer | None, nursery: trio.Nursery, recorder: Recorder, versions: dict[str, str]
 ) -> Callable[[str, Any], None]:
     """Drivers who start by app: the embedded CSMS sends RequestStartTransaction for them."""
     remote_start_ids = itertools.count(1)
 
     async def request_start(station_id: str, wish: RemoteStartWanted) -> None:
         assert server is not None
-        request = v201.RequestStartTransactionRequest(
-            id_token=v201.IdToken(id_token=wish.id_token, type="Central"),
-            remote_start_id=next(remote_start_ids),
-            evse_id=wish.evse_id,
-        )
+        request: v201.RequestStartTransactionRequest | v16.RemoteStartTransactionRequest
+        if versions.get(station_id) == "1.6":
+            action = "RemoteStartTransaction"
+            request = v16.RemoteStartTransactionRequest(id_tag=wish.id_token[:20], connector_id=wish.evse_id)
+        else:
+            action = "RequestStartTransaction"
+            request = v201.RequestStartTransactionRequest(
+                id_token=v201.IdToken(id_token=wish.id_token, type="Central"),
+                remote_start_id=next(remote_start_ids),
+                evse_id=wish.evse_id,
+            )
         try:
-            await server.call(station_id, "RequestStartTransaction", request)
+            await server.call(station_id, action, request)
         except StationCallFailed as exc:
-            recorder.error("remote_start", f"{station_id}: RequestStartTransaction failed: {exc}")
+            recorder.error("remote_start", f"{station_id}: {action} failed: {exc}")
 
     def on_behaviour_event(station_id: str, wish: Any) -> None:
         if server is not None and isinstance(wish, RemoteStartWanted):
@@ -133,18 +142,33 @@ async def run_job(
     recorder: RunRecorder | None = None,  # pass one to watch the run while it goes (bench/)
 ) -> JobResult:
     recorder = recorder if recorder is not None else RunRecorder()
+    export: MetricsExport | None = None
+    if job.metrics_port is not None:
+        try:
+            export = MetricsExport(job.metrics_host, job.metrics_port, stations_configured=job.fleet.stations)
+        except MetricsPortUnavailable as exc:
+            return JobResult(EXIT_SETUP, None, str(exc))
+    timeseries = TimeSeries(trio.current_time)  # what the report plots
+    listeners: list[Recorder] = [recorder, timeseries]
+    if export is not None:
+        listeners.append(export.recorder)
+    reports: Recorder = RecorderFanout(listeners)
     async with trio.open_nursery() as nursery:
+        if export is not None:
+            nursery.start_soon(export.serve)
         server: CsmsServer | None = None
         fleet = job.fleet
         if not fleet.csms_url:
-            server = await nursery.start(serve_csms, job.csms, "127.0.0.1", 0)
+            registry = export.registry if export is not None else None
+            server = await nursery.start(partial(serve_csms, registry=registry), job.csms, "127.0.0.1", 0)
             fleet = replace(fleet, csms_url=server.url)
         capture = FrameCapture(job.capture_path) if job.capture_path else None
         # the station's wall clock: UTC, advancing with the simulated clock (which equals trio's
         # clock at the start of the run and then runs --speed times faster)
         start_epoch = job.sim_start_epoch if job.sim_start_epoch is not None else time.time()
         epoch = start_epoch - trio.current_time()
-        make_station = _station_factory(replace(job, fleet=fleet), epoch, app_start=server is not None)
+        versions: dict[str, str] = {}
+        make_station = _station_factory(replace(job, fleet=fleet), epoch, server is not None, versions)
 
         def on_progress(elapsed: float) -> None:
             if progress is not None:
@@ -162,11 +186,11 @@ async def run_job(
             outcome = await run_fleet(
                 fleet,
                 make_station,
-                recorder,
+                reports,
                 capture=capture,
                 on_progress=on_progress,
                 handle_signals=True,
-                on_behaviour_event=_remote_starts(server, nursery, recorder),
+                on_behaviour_event=_remote_starts(server, nursery, reports, versions),
             )
         except CsmsUnreachable as exc:
             nursery.cancel_scope.cancel()
@@ -180,11 +204,13 @@ async def run_job(
             "speed": fleet.speed,
             "profile": job.profile.name if job.profile is not None else None,
             "interrupted": outcome.interrupted,
+            "timeseries": timeseries.to_dict(),
+            "stations_by_ocpp_version": job.ocpp.counts(fleet.stations),
         }
         if server is not None:
             extra["csms"] = server.ledger.summary()
         summary = recorder.summary(
-            ocpp_version="2.0.1",
+            ocpp_version=job.ocpp.label,
             duration_s=round(outcome.duration_s, 3),
             stations_configured=fleet.stations,
             extra=extra,

@@ -123,6 +123,8 @@ class StationRunner:
         # optional parts of the shell API (ProfileStation has them, a bare Station not)
         self._offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
         self._behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
+        # the station's OCPP version decides the WebSocket subprotocol (2.0.1 when it does not say)
+        self._subprotocol: str = getattr(station, "subprotocol", v201.SUBPROTOCOL)
 
     async def run(self) -> None:
         """Run until cancelled: the station keeps simulating while offline."""
@@ -178,15 +180,15 @@ class StationRunner:
         """Connect, then pump until the connection ends; say why it ended."""
         async with open_station_websocket(
             self._url,
-            [v201.SUBPROTOCOL],
+            [self._subprotocol],
             local_address=self._local_address,
             connect_timeout=self._config.connect_timeout_s,
             disconnect_timeout=self._config.close_timeout_s,
         ) as ws:
-            if ws.subprotocol != v201.SUBPROTOCOL:
+            if ws.subprotocol != self._subprotocol:
                 raise SubprotocolRefused(
-                    f"the CSMS did not accept subprotocol {v201.SUBPROTOCOL!r} "
-                    f"(it selected {ws.subprotocol!r}); is this an OCPP 2.0.1 endpoint?"
+                    f"the CSMS did not accept subprotocol {self._subprotocol!r} "
+                    f"(it selected {ws.subprotocol!r}); does this endpoint speak that OCPP version?"
                 )
             if self._first_attempt is not None:
                 self._first_attempt.report(None)

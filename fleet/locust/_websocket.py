@@ -9,6 +9,7 @@ every blocking call here into a greenlet switch. A timeout on ``receive`` is a s
 from __future__ import annotations
 
 import base64
+import contextlib
 import socket
 import ssl
 from functools import cache
@@ -33,7 +34,8 @@ _MAX_HANDSHAKE_READS = 1000  # a handshake is a few reads; bounds a peer that tr
 
 
 class WebSocketError(Exception):
-    """The connection could not be opened, or it broke. The message names the URL and the cause."""
+    """The connection could not be opened, or it broke. The message says why, without the URL:
+    the caller knows it (and leaves the station id out, so Locust groups the failures)."""
 
 
 class HandshakeRefused(WebSocketError):
@@ -99,7 +101,9 @@ class WebSocketClient:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._write(
             self._ws.send(
-                Request(host=host_header, target=target, subprotocols=[self.subprotocol], extra_headers=headers)
+                Request(
+                    host=host_header, target=target, subprotocols=[self.subprotocol], extra_headers=headers
+                )
             )
         )
         for _ in range(_MAX_HANDSHAKE_READS):
@@ -107,17 +111,17 @@ class WebSocketClient:
                 if isinstance(event, AcceptConnection):
                     if event.subprotocol != self.subprotocol:
                         raise HandshakeRefused(
-                            f"{self.url}: the CSMS did not accept subprotocol {self.subprotocol!r} "
+                            f"the CSMS did not accept subprotocol {self.subprotocol!r} "
                             f"(it selected {event.subprotocol!r}); is this an endpoint for that OCPP version?"
                         )
                     return
                 if isinstance(event, RejectConnection):
                     raise HandshakeRefused(
-                        f"{self.url}: the CSMS refused the WebSocket upgrade with HTTP {event.status_code}"
+                        f"the CSMS refused the WebSocket upgrade with HTTP {event.status_code}"
                     )
                 if isinstance(event, RejectData):
                     continue
-        raise WebSocketError(f"{self.url}: no complete WebSocket handshake answer")
+        raise WebSocketError("no complete WebSocket handshake answer")
 
     def send(self, message: str) -> None:
         self._write(self._ws.send(TextMessage(data=message)))
@@ -127,12 +131,14 @@ class WebSocketClient:
         Raises ConnectionClosed when the peer closes."""
         if self._pending:
             return self._pending.pop(0)
+        if timeout is not None and timeout <= 0:
+            return None  # a timer is due already: it goes first, the data waits in the socket
         sock = self._socket()
-        sock.settimeout(None if timeout is None else max(timeout, 0.0))
+        sock.settimeout(timeout)
         while not self._pending:
             try:
                 events = self._read_events()
-            except TimeoutError:
+            except (TimeoutError, BlockingIOError):
                 return None
             for event in events:
                 self._handle(event)
@@ -161,14 +167,14 @@ class WebSocketClient:
 
     def _socket(self) -> socket.socket:
         if self._sock is None:
-            raise ConnectionClosed(f"{self.url}: the connection is closed")
+            raise ConnectionClosed("the connection is closed")
         return self._sock
 
     def _write(self, data: bytes) -> None:
         try:
             self._socket().sendall(data)
         except OSError as exc:
-            raise ConnectionClosed(f"{self.url}: sending failed ({exc.strerror or exc})") from exc
+            raise ConnectionClosed(f"sending failed ({exc.strerror or exc})") from exc
 
     def _read_events(self) -> list[Event]:
         data = self._socket().recv(_RECEIVE_BYTES)
@@ -177,7 +183,7 @@ class WebSocketClient:
             events = list(self._ws.events())
             self._closed = True
             if not events:
-                raise ConnectionClosed(f"{self.url}: the CSMS closed the TCP connection")
+                raise ConnectionClosed("the CSMS closed the TCP connection")
             return events
         return list(self._ws.events())
 
@@ -197,9 +203,24 @@ class WebSocketClient:
         elif isinstance(event, CloseConnection):
             if not self._closed:
                 self._closed = True
-                try:
+                with contextlib.suppress(ConnectionClosed, ValueError):
                     self._write(self._ws.send(event.response()))
-                except (ConnectionClosed, ValueError):
-                    pass
             reason = f": {event.reason}" if event.reason else ""
-            raise ConnectionClosed(f"{self.url}: the CSMS closed the connection (code {event.code}{reason})")
+            raise ConnectionClosed(f"the CSMS closed the connection (code {event.code}{reason})")
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line a user can act on for a failed connect or a broken connection."""
+    if isinstance(exc, WebSocketError):
+        return str(exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the CSMS running and listening on that port?)"
+    if isinstance(exc, socket.gaierror):
+        return f"host name could not be resolved ({exc.strerror})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS handshake failed ({getattr(exc, 'reason', None) or exc})"
+    if isinstance(exc, TimeoutError):
+        return "no WebSocket handshake within the connect timeout"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"

@@ -6,20 +6,37 @@ from fleet.metrics._compare import (
     compare_results,
     format_comparison,
 )
+from fleet.metrics._exporter import (
+    DEFAULT_METRICS_HOST,
+    DEFAULT_METRICS_PORT,
+    MetricsExporter,
+    MetricsPortUnavailable,
+)
+from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._html_report import write_html_report
 from fleet.metrics._json_file import write_json
+from fleet.metrics._prometheus import PrometheusRecorder
 from fleet.metrics._recorder import RunRecorder, Snapshot
 from fleet.metrics._report import format_progress, format_summary
 from fleet.metrics._slo import Slo, SloResult, SloSyntaxError, evaluate_slos, parse_slo
+from fleet.metrics._timeseries import TimeSeries
 
 __all__ = [
+    "DEFAULT_METRICS_HOST",
+    "DEFAULT_METRICS_PORT",
+    "GeneratorHealth",
     "LatencyHistogram",
+    "MetricsExporter",
+    "MetricsPortUnavailable",
+    "PrometheusRecorder",
     "ResultsError",
     "RunRecorder",
     "Slo",
     "SloResult",
     "SloSyntaxError",
     "Snapshot",
+    "TimeSeries",
     "check_results_shape",
     "compare_results",
     "evaluate_slos",
@@ -27,5 +44,6 @@ __all__ = [
     "format_progress",
     "format_summary",
     "parse_slo",
+    "write_html_report",
     "write_json",
 ]

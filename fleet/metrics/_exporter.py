@@ -35,7 +35,6 @@ class MetricsExporter:
                 "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
             )
             raise MetricsPortUnavailable(
-                exc.errno,
                 f"cannot serve Prometheus metrics on {host}:{port}: {reason}; "
                 "choose another --metrics-port (or --metrics-host)",
             ) from exc

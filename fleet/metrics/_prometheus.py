@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
@@ -147,6 +147,9 @@ class PrometheusRecorder:
         def counter(name: str, doc: str, *labels: str) -> Counter:
             return Counter(name, doc, ["ocpp_version", *labels], registry=registry)
 
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, ["ocpp_version"], registry=registry).labels(ocpp_version)
+
         self._duration = Histogram(
             "fleet_ocpp_request_duration_seconds",
             "Time from the intended send of a CALL a station made to its answer (or failure)",
@@ -178,6 +181,16 @@ class PrometheusRecorder:
             buckets=GENERATOR_LAG_BUCKETS,
             registry=registry,
         ).labels(ocpp_version)
+        self._busy = gauge(
+            "fleet_generator_busy_ratio",
+            "CPU seconds of the generator process per wall-clock second, sampled each second",
+        )
+        self._loop_lag = gauge(
+            "fleet_generator_loop_lag_seconds", "How late the generator's once-a-second sampling tick woke up"
+        )
+        self._calls_waiting = gauge(
+            "fleet_generator_calls_waiting", "CALLs waiting in the stations' send queues"
+        )
         # unlabelled besides the version: created now so they read 0 rather than absent
         self._tx_started = counter("fleet_transactions_started", "Transactions started").labels(ocpp_version)
         self._tx_ended = counter("fleet_transactions_ended", "Transactions ended").labels(ocpp_version)
@@ -250,3 +263,9 @@ class PrometheusRecorder:
     def timer_fired(self, lateness_s: float) -> None:
         """Generator health: how late a station timer fired (0 when on time)."""
         self._lag.observe(max(0.0, lateness_s))
+
+    def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
+        """Generator health, about once a second (see fleet.engine's generator monitor)."""
+        self._busy.set(busy_fraction)
+        self._loop_lag.set(max(0.0, loop_lag_s))
+        self._calls_waiting.set(calls_waiting)

@@ -64,7 +64,10 @@ class _Link:
     __slots__ = (
         "behaviour_events",
         "csms_rng",
+        "data_to_send",
         "deadline",
+        "events",
+        "next_deadline",
         "generation",
         "offline_until",
         "online",
@@ -87,6 +90,10 @@ class _Link:
         self.reconnect_at: float | None = None  # the time of the live connect entry
         self.to_csms_at = 0.0  # last delivery time per direction, so bursts never overtake
         self.to_station_at = 0.0
+        # bound once: the loop calls them after every input
+        self.data_to_send = station.data_to_send
+        self.events = station.events
+        self.next_deadline = station.next_deadline
         # the optional ProfileStation API, bound once (getattr per message would cost)
         self.offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
         self.behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
@@ -110,6 +117,7 @@ class Simulation:
         self.stats = StationStats()
         self._on_frame = on_frame
         self._on_progress = on_progress
+        self._response_delay_s = config.csms.response_delay_s
         # string seeds hash with SHA-512: independent of the stations' own Random(seed) streams
         master = random.Random(f"fleet.simulation:{config.seed}")
         self._latency = latency_sampler(config.latency, random.Random(master.getrandbits(64)))
@@ -223,8 +231,8 @@ class Simulation:
 
     def _after_station(self, link: _Link, now: float) -> None:
         """Route what the station produced: frames, events, behaviour requests, outages, timer."""
-        station = link.station
-        frames = station.data_to_send()
+        # the hottest path of a simulation: locals and inlined steps, no helper calls when idle
+        frames = link.data_to_send()
         if frames and link.online:
             if self._on_frame is not None:
                 for frame in frames:
@@ -233,8 +241,8 @@ class Simulation:
             if at < link.to_csms_at:
                 at = link.to_csms_at
             link.to_csms_at = at
-            self._push(at, _TO_CSMS, link, frames, link.session)
-        events = station.events()
+            heapq.heappush(self._heap, (at, next(self._seq), _TO_CSMS, link, frames, link.session))
+        events = link.events()
         rebooting = self.stats.record(events) if events else False
         if link.behaviour_events is not None:
             wanted = link.behaviour_events()
@@ -249,7 +257,7 @@ class Simulation:
         self._reschedule(link, now)
 
     def _reschedule(self, link: _Link, now: float) -> None:
-        deadline = link.station.next_deadline()
+        deadline = link.next_deadline()
         if deadline is None:
             link.deadline = None
             return
@@ -257,7 +265,7 @@ class Simulation:
             deadline = now  # overdue: run it next, never move the clock backwards
         if deadline != link.deadline:
             link.deadline = deadline
-            self._push(deadline, _TIMER, link, None, None)
+            heapq.heappush(self._heap, (deadline, next(self._seq), _TIMER, link, None, None))
 
     def _deliver_to_station(self, link: _Link, frames: list[str], now: float) -> None:
         station = link.station
@@ -285,11 +293,11 @@ class Simulation:
         if events:
             self._count_csms_events(events)
         if out and session is link.session:
-            at = now + self._latency() + self.config.csms.response_delay_s
+            at = now + self._latency() + self._response_delay_s
             if at < link.to_station_at:
                 at = link.to_station_at
             link.to_station_at = at
-            self._push(at, _TO_STATION, link, out, link.generation)
+            heapq.heappush(self._heap, (at, next(self._seq), _TO_STATION, link, out, link.generation))
 
     def _remote_starts(self, link: _Link, wanted: list[Any], now: float) -> None:
         session = link.session

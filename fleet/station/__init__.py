@@ -1,4 +1,5 @@
-"""The sans-IO OCPP 2.0.1 charging station core: no sockets, no clocks, no global randomness."""
+"""The sans-IO charging station cores, OCPP 2.0.1 (``Station``) and 1.6J (``Station16``): no sockets,
+no clocks, no global randomness."""
 
 from fleet.station._config import EvseState, StationConfig
 from fleet.station._device_model import DeviceModel
@@ -17,8 +18,19 @@ from fleet.station._events import (
 )
 from fleet.station._handlers import DataTransferHandler
 from fleet.station._station import Station
+from fleet.station._versions import (
+    OCPP_VERSIONS,
+    AnyStation,
+    OcppVersion,
+    create_station,
+    set_sampling_intervals,
+    stretch_network_timers,
+)
+from fleet.station.ocpp16 import Station16
 
 __all__ = [
+    "OCPP_VERSIONS",
+    "AnyStation",
     "BootStatus",
     "BootStatusChanged",
     "CallFailed",
@@ -29,10 +41,15 @@ __all__ = [
     "Event",
     "EvseState",
     "MessageDropped",
+    "OcppVersion",
     "RebootRequested",
     "RequestAnswered",
     "Station",
+    "Station16",
     "StationConfig",
     "TransactionEnded",
     "TransactionStarted",
+    "create_station",
+    "set_sampling_intervals",
+    "stretch_network_timers",
 ]

@@ -83,7 +83,8 @@ class CallChannel:
         return waiting
 
     def observe(self, now: float) -> None:
-        self._latest_now = max(self._latest_now, now)
+        if now > self._latest_now:
+            self._latest_now = now
 
     def send(self, call: OutgoingCall, now: float) -> None:
         if call.transactional:
@@ -111,8 +112,9 @@ class CallChannel:
         call.attempts += 1
         self.outbox.append(encode_call(unique_id, call.action, call.payload))
         self._in_flight = (unique_id, call)
-        sent_at = max(now, self._latest_now)
-        self.last_exchange_at = max(self.last_exchange_at, sent_at)
+        sent_at = now if now >= self._latest_now else self._latest_now
+        if sent_at > self.last_exchange_at:
+            self.last_exchange_at = sent_at
         self._timers.set(_TIMEOUT_TIMER, sent_at + self._settings.message_timeout, self._on_timeout)
 
     def _pick(self) -> OutgoingCall | None:

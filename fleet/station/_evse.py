@@ -51,10 +51,16 @@ class Evse:
     reported_status: v201.ConnectorStatusEnum = "Available"
 
     def connector_status(self) -> v201.ConnectorStatusEnum:
-        return next(status for rule, status in CONNECTOR_STATUS_RULES if rule(self))
+        for rule, status in CONNECTOR_STATUS_RULES:
+            if rule(self):
+                return status
+        raise AssertionError("the last connector status rule always matches")
 
     def charging_state(self) -> v201.ChargingStateEnum:
-        return next(state for rule, state in CHARGING_STATE_RULES if rule(self))
+        for rule, state in CHARGING_STATE_RULES:
+            if rule(self):
+                return state
+        raise AssertionError("the last charging state rule always matches")
 
     def power_w(self) -> float:
         if self.tx is None or self.charging_state() != "Charging":

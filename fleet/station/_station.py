@@ -46,6 +46,9 @@ class Station:
     connection and calls ``connected`` again after reconnecting.
     """
 
+    subprotocol = v201.SUBPROTOCOL  # the WebSocket subprotocol a shell offers for this station
+    ocpp_version = "2.0.1"
+
     def __init__(self, config: StationConfig, rng: random.Random) -> None:
         self.config = config
         self._ctx = ctx = StationContext.create(config, rng)
@@ -107,20 +110,28 @@ class Station:
     def receive(self, data: str | bytes, now: float) -> None:
         channel = self._ctx.channel
         channel.observe(now)
-        channel.last_exchange_at = max(channel.last_exchange_at, now)
+        if now > channel.last_exchange_at:
+            channel.last_exchange_at = now
         try:
             self._receive(data, now)
         finally:
             self._reset.maybe_reboot(now)
 
     def events(self) -> list[Event]:
-        events = self._ctx.events[:]
-        self._ctx.events.clear()
-        return events
+        # the shells drain after every input, and most drains find nothing
+        events = self._ctx.events
+        if not events:
+            return []
+        drained = events[:]
+        events.clear()  # the list is shared with the channel: empty it, do not replace it
+        return drained
 
     def data_to_send(self) -> list[str]:
-        frames = self._ctx.channel.outbox[:]
-        self._ctx.channel.outbox.clear()
+        channel = self._ctx.channel
+        frames = channel.outbox
+        if not frames:
+            return []
+        channel.outbox = []
         return frames
 
     def next_deadline(self) -> float | None:

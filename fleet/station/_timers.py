@@ -1,4 +1,5 @@
-"""Named deadlines. One dict, so ``next_deadline`` is a min() and re-arming a timer replaces it."""
+"""Named deadlines. One dict, so re-arming a timer replaces it; the earliest deadline is cached,
+because the shells ask for it after every input and most inputs do not touch the timers."""
 
 from __future__ import annotations
 
@@ -9,27 +10,46 @@ TimerCallback = Callable[[float, float], None]
 
 
 class Timers:
+    __slots__ = ("_armed", "_earliest", "_stale")
+
     def __init__(self) -> None:
         self._armed: dict[Hashable, tuple[float, TimerCallback]] = {}
+        self._earliest: float | None = None
+        self._stale = False  # the earliest timer was cancelled or replaced: recompute on demand
 
     def set(self, key: Hashable, at: float, callback: TimerCallback) -> None:
-        self._armed[key] = (at, callback)
+        armed = self._armed
+        previous = armed.get(key)
+        armed[key] = (at, callback)
+        if previous is not None and previous[0] == self._earliest:
+            self._stale = True
+        elif not self._stale and (self._earliest is None or at < self._earliest):
+            self._earliest = at
 
     def cancel(self, key: Hashable) -> None:
-        self._armed.pop(key, None)
+        previous = self._armed.pop(key, None)
+        if previous is not None and previous[0] == self._earliest:
+            self._stale = True
 
     def is_set(self, key: Hashable) -> bool:
         return key in self._armed
 
     def next_deadline(self) -> float | None:
-        return min((at for at, _ in self._armed.values()), default=None)
+        if self._stale:
+            self._earliest = min((at for at, _ in self._armed.values()), default=None)
+            self._stale = False
+        return self._earliest
 
     def pop_due(self, now: float) -> list[tuple[float, TimerCallback]]:
         """Remove and return the timers due at ``now``, earliest first."""
+        earliest = self.next_deadline()
+        if earliest is None or earliest > now:
+            return []
         due = [(at, key) for key, (at, _) in self._armed.items() if at <= now]
         if len(due) > 1:
             # same deadline: a stable order by key, so a run is reproducible from its seed
             due.sort(key=lambda item: (item[0], repr(item[1])))
+        self._stale = True
         return [self._armed.pop(key) for _, key in due]
 
 

@@ -107,8 +107,8 @@ async def test_bad_frames_get_callerrors_and_the_server_keeps_serving(nursery: t
     assert server.internal_faults == []
 
 
-@pytest.mark.parametrize("offered", [(), ("ocpp1.6",)], ids=["none", "ocpp1.6"])
-async def test_a_client_not_offering_ocpp201_is_refused(
+@pytest.mark.parametrize("offered", [(), ("ocpp1.5",)], ids=["none", "ocpp1.5"])
+async def test_a_client_offering_no_subprotocol_we_speak_is_refused(
     nursery: trio.Nursery, offered: tuple[str, ...]
 ) -> None:
     server = await start_csms(nursery)

@@ -107,7 +107,7 @@ async def test_every_station_initiated_action_gets_a_schema_valid_answer(tmp_pat
 
 
 REFUSALS = [
-    ("/ocpp/CS-9", ["ocpp1.6"], 400),  # wrong subprotocol
+    ("/ocpp/CS-9", ["ocpp1.5"], 400),  # a subprotocol it does not speak
     ("/elsewhere/CS-9", [v201.SUBPROTOCOL], 404),  # wrong path
     ("/ocpp/", [v201.SUBPROTOCOL], 404),  # no station id
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import msgspec
 
 from fleet.ocpp import encode_call, encode_call_error, encode_call_result, v201
-from fleet.station import Event, Station, StationConfig
+from fleet.station import Event, Station, Station16, StationConfig
 from support import OcppSchemaValidator
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the station's wall clock is EPOCH + now
@@ -75,13 +76,16 @@ def default_response(call: SentCall, now: float) -> msgspec.Struct:
 
 @dataclass
 class FakeCsms:
-    station: Station
+    station: Station | Station16
     log: list[tuple[str, str]] = field(default_factory=list)  # ("sent" by the station | "received")
     pending: list[SentCall] = field(default_factory=list)
     calls: list[SentCall] = field(default_factory=list)  # every CALL the station ever sent
     replies: dict[str, list[Any]] = field(default_factory=dict)  # our CALL id -> the station's answer
     events: list[Event] = field(default_factory=list)
     _next_id: int = 0
+    # the OCPP version spoken: its default answers and the schemas the station's frames must meet
+    responder: Callable[[SentCall, float], msgspec.Struct] = default_response
+    version: str = "2.0.1"
 
     def pump(self) -> list[SentCall]:
         """Collect what the station sent since the last pump; return the new CALLs."""
@@ -119,7 +123,7 @@ class FakeCsms:
     def answer(self, call: SentCall, response: msgspec.Struct | None = None, *, now: float) -> None:
         if call in self.pending:
             self.pending.remove(call)
-        payload = response if response is not None else default_response(call, now)
+        payload = response if response is not None else self.responder(call, now)
         self._deliver(encode_call_result(call.unique_id, payload), now)
 
     def fail(self, call: SentCall, code: str, *, now: float) -> None:
@@ -173,7 +177,7 @@ class FakeCsms:
         return [call for call in self.calls if call.action == action]
 
     def assert_schema_valid(self) -> None:
-        violations = OcppSchemaValidator().validate_stream(self.log, directions=("sent",))
+        violations = OcppSchemaValidator(self.version).validate_stream(self.log, directions=("sent",))
         assert violations == []
 
 

@@ -1,11 +1,12 @@
-"""A strict third-party OCPP 2.0.1 CSMS built with the mobilityhouse `ocpp` library.
+"""A strict third-party OCPP 2.0.1 and 1.6 CSMS built with the mobilityhouse `ocpp` library.
 
 A fake is only trusted when the same tests also pass against a real peer: this is that peer. It
 validates every received CALL against the official schemas (the library does so by default) and,
 unlike the library, records every violation instead of only logging it.
 
 Run: ``python tests/support/ocpp_lib_csms.py --port 9000 --path-prefix /ocpp --summary out.json``;
-stations connect to ``ws://127.0.0.1:9000/ocpp/<station-id>`` with subprotocol ``ocpp2.0.1``.
+stations connect to ``ws://127.0.0.1:9000/ocpp/<station-id>`` with subprotocol ``ocpp2.0.1`` or
+``ocpp1.6``; the negotiated subprotocol picks the library's ChargePoint of that version.
 On SIGTERM/SIGINT, or after ``--max-seconds``, it writes the summary
 ``{"messages": {action: n}, "violations": [...], "stations": n, ...}`` and exits.
 """
@@ -28,15 +29,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from ocpp.charge_point import ChargePoint as BaseChargePoint
 from ocpp.exceptions import OCPPError
 from ocpp.messages import MessageType, unpack
 from ocpp.routing import on as _untyped_on
+from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call_result as call_result16
 from ocpp.v201 import ChargePoint, call_result
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 SUBPROTOCOL = "ocpp2.0.1"
+SUBPROTOCOL16 = "ocpp1.6"
+SUBPROTOCOLS = (SUBPROTOCOL, SUBPROTOCOL16)
 BOOT_INTERVAL = 60
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
@@ -87,6 +93,31 @@ RESPONSES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def _id_tag_info(_: dict[str, Any]) -> dict[str, Any]:
+    return {"id_tag_info": {"status": "Accepted"}}
+
+
+_transaction_ids = iter(range(1, 2**31))  # one counter for the process: ids unique across stations
+
+# Every request a 1.6 charge point may send (core profile and the security extension).
+RESPONSES16: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "Authorize": _id_tag_info,
+    "BootNotification": lambda _: {"current_time": _now(), "interval": BOOT_INTERVAL, "status": "Accepted"},
+    "DataTransfer": lambda _: {"status": "Accepted"},
+    "DiagnosticsStatusNotification": lambda _: {},
+    "FirmwareStatusNotification": lambda _: {},
+    "Heartbeat": lambda _: {"current_time": _now()},
+    "LogStatusNotification": lambda _: {},
+    "MeterValues": lambda _: {},
+    "SecurityEventNotification": lambda _: {},
+    "SignCertificate": lambda _: {"status": "Accepted"},
+    "SignedFirmwareStatusNotification": lambda _: {},
+    "StartTransaction": lambda payload: {**_id_tag_info(payload), "transaction_id": next(_transaction_ids)},
+    "StatusNotification": lambda _: {},
+    "StopTransaction": lambda payload: _id_tag_info(payload) if "id_tag" in payload else {},
+}
+
+
 class Recorder:
     """What all connections saw: CALLs per action, stations, and every protocol violation."""
 
@@ -125,8 +156,12 @@ class Recorder:
         }
 
 
-class StrictCsms(ChargePoint):  # type: ignore[misc]  # the `ocpp` library is untyped
-    """One station's connection. Handlers are installed from RESPONSES below the class."""
+class _Strict(BaseChargePoint):  # type: ignore[misc]  # the `ocpp` library is untyped
+    """One station's connection, recording what the library only logs.
+
+    Mixed in before a version's ChargePoint (both derive from the library's base class), so
+    ``super()`` reaches that version's implementation.
+    """
 
     def __init__(self, station_id: str, connection: ServerConnection, recorder: Recorder) -> None:
         super().__init__(station_id, connection)
@@ -171,17 +206,31 @@ class StrictCsms(ChargePoint):  # type: ignore[misc]  # the `ocpp` library is un
         await super()._send(message)
 
 
-def _install_handler(action: str, respond: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-    def handler(self: StrictCsms, **payload: Any) -> Any:
-        return getattr(call_result, action)(**respond(payload))
+class StrictCsms(_Strict, ChargePoint):  # type: ignore[misc]  # the `ocpp` library is untyped
+    """An OCPP 2.0.1 connection. Handlers are installed from RESPONSES below."""
+
+
+class StrictCsms16(_Strict, ChargePoint16):  # type: ignore[misc]  # the `ocpp` library is untyped
+    """An OCPP 1.6 connection. Handlers are installed from RESPONSES16 below."""
+
+
+def _install_handler(
+    cls: type[_Strict], results: Any, action: str, respond: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    def handler(self: _Strict, **payload: Any) -> Any:
+        return getattr(results, action)(**respond(payload))
 
     # the library finds routes by attribute name, so each handler needs its own
     handler.__name__ = f"on_{action}"
-    setattr(StrictCsms, handler.__name__, _on(action)(handler))
+    setattr(cls, handler.__name__, _on(action)(handler))
 
 
-for _action, _respond in RESPONSES.items():
-    _install_handler(_action, _respond)
+for _cls, _results, _responses in (
+    (StrictCsms, call_result, RESPONSES),
+    (StrictCsms16, call_result16, RESPONSES16),
+):
+    for _action, _respond in _responses.items():
+        _install_handler(_cls, _results, _action, _respond)
 
 
 def station_id_from_path(path: str, prefix: str) -> str | None:
@@ -219,9 +268,10 @@ async def serve_until_stopped(args: argparse.Namespace) -> dict[str, Any]:
             recorder.violation(request.path, "Handshake", f"path must be {args.path_prefix}/<station-id>")
             return connection.respond(HTTPStatus.NOT_FOUND, f"use {args.path_prefix}/<station-id>\n")
         offered = _offered_subprotocols(request)
-        if SUBPROTOCOL not in offered:
-            recorder.violation(station, "Handshake", f"subprotocol {SUBPROTOCOL} not offered (got {offered})")
-            return connection.respond(HTTPStatus.BAD_REQUEST, f"subprotocol {SUBPROTOCOL} required\n")
+        if not set(SUBPROTOCOLS) & set(offered):
+            wanted = " or ".join(SUBPROTOCOLS)
+            recorder.violation(station, "Handshake", f"subprotocol {wanted} not offered (got {offered})")
+            return connection.respond(HTTPStatus.BAD_REQUEST, f"subprotocol {wanted} required\n")
         return None
 
     async def handle(connection: ServerConnection) -> None:
@@ -231,13 +281,14 @@ async def serve_until_stopped(args: argparse.Namespace) -> dict[str, Any]:
         recorder.stations.add(station)
         recorder.connections += 1
         with contextlib.suppress(ConnectionClosed):  # the station hanging up ends its session
-            await StrictCsms(station, connection, recorder).start()
+            session = StrictCsms16 if connection.subprotocol == SUBPROTOCOL16 else StrictCsms
+            await session(station, connection, recorder).start()
 
     async with serve(
         handle,
         "127.0.0.1",
         args.port,
-        subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]  # websockets types it as a NewType
+        subprotocols=list(SUBPROTOCOLS),  # type: ignore[arg-type]  # websockets types it as a NewType
         process_request=check_handshake,
         ping_interval=None,  # the stations' own heartbeats are the liveness check under test
         close_timeout=2,

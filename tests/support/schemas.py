@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,25 @@ def _is_rfc3339_date_time(value: object) -> bool:
 _format_checker.checks("date-time", raises=ValueError)(_is_rfc3339_date_time)
 
 
+# 1.6 charging limits are "multipleOf": 0.1: in binary floats 7.3 / 0.1 is 72.999..., so these
+# versions compare decimals (as the `ocpp` library does for 1.6), schema and payload alike
+_DECIMAL_VERSIONS = frozenset({"1.6"})
+
+
+def _decimal_floats(version: str) -> Callable[[str], Any]:
+    return Decimal if version in _DECIMAL_VERSIONS else float
+
+
+def _as_decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))  # repr: the shortest text that reads back as this float
+    if isinstance(value, dict):
+        return {key: _as_decimals(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_decimals(item) for item in value]
+    return value
+
+
 def schema_dir(version: str = "2.0.1") -> Path:
     """The directory of the official JSON schemas of ``version`` inside the `ocpp` package."""
     return Path(ocpp.__file__).parent / _version_info(version)[0] / "schemas"
@@ -101,7 +121,7 @@ def _load_validator(version: str, schema_name: str) -> Draft6Validator | None:
     path = schema_dir(version) / f"{schema_name}.json"
     if not path.is_file():
         return None
-    schema = json.loads(path.read_text(encoding="utf-8-sig"))
+    schema = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=_decimal_floats(version))
     # the 2.0.1 schemas say draft-06, the 1.6 ones draft-04: honour what each file declares
     cls = jsonschema.validators.validator_for(schema, default=Draft6Validator)
     cls.check_schema(schema)
@@ -128,6 +148,8 @@ class OcppSchemaValidator:
         validator = self.validator(action, kind)
         if validator is None:
             return [f"unknown action {action!r} (no {kind} schema for OCPP {self.version})"]
+        if self.version in _DECIMAL_VERSIONS:
+            payload = _as_decimals(payload)
         errors = sorted(validator.iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path])
         # `cause` carries the reason of a failed format check (e.g. the missing UTC offset)
         return [f"{e.json_path}: {e.message}" + (f" ({e.cause})" if e.cause else "") for e in errors]

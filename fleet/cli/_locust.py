@@ -1,0 +1,57 @@
+"""`fleet locust [LOCUST OPTIONS...]`: Locust with the fleet's ready locustfile.
+
+The process becomes Locust (exec), so Ctrl-C, exit codes and signals are Locust's own. fleet
+never imports Locust itself: it monkey-patches the process with gevent, and trio cannot run there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import fleet
+
+# the path, not the module: importing fleet.locust's user classes would pull gevent into fleet
+LOCUSTFILE = Path(fleet.__file__).parent / "locust" / "locustfile.py"
+
+_DESCRIPTION = (
+    "Run Locust with the fleet's locustfile: each Locust user is one simulated OCPP station "
+    "connecting to --host (the CSMS base URL, e.g. ws://127.0.0.1:9000/ocpp). Every option is "
+    "passed to Locust (see `fleet locust --help`); the fleet's own are --fleet-profile, "
+    "--fleet-ocpp, --fleet-id-prefix, --fleet-speed, --fleet-seed, --fleet-evses, --fleet-shape, "
+    "--fleet-steps, --fleet-metrics-port."
+)
+
+
+def add_locust_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Listed in `fleet --help`; its arguments never reach argparse (see ``locust_argv``)."""
+    commands.add_parser(
+        "locust",
+        help="swarm a CSMS from Locust (web UI, headless, distributed)",
+        description=_DESCRIPTION,
+        add_help=False,
+    )
+
+
+def locust_command(args: Sequence[str]) -> list[str]:
+    """The Locust command line `fleet locust ARGS` runs."""
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *args]
+
+
+def run_locust(args: Sequence[str]) -> int:
+    """Replace this process with Locust; returns only to report bad arguments."""
+    own = {"-f", "--locustfile"}
+    if any(arg in own or arg.startswith("--locustfile=") for arg in args):
+        print(
+            "fleet locust: error: -f/--locustfile is fleet's own locustfile here; to run yours, "
+            "use `locust -f yours.py` and subclass fleet.locust.StationUser in it",
+            file=sys.stderr,
+        )
+        return 2
+    command = locust_command(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)

@@ -1,0 +1,154 @@
+"""The CSMS's answer to each station-initiated OCPP 1.6 request, and the 1.6 dialect.
+
+StartTransaction gets a transactionId derived from what identifies the transaction (station,
+connector, idTag, meterStart, timestamp): a replayed StartTransaction gets the same id back and
+is counted as a duplicate, and CSMS worker processes that share no state still agree on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from fleet.csms._answers import Refusal, token_is_rejected
+from fleet.csms._config import CsmsConfig
+from fleet.csms._dialect import CsmsDialect, Handler
+from fleet.csms._ledger import Ledger
+from fleet.csms._ledger16 import record_meter_values, record_start, record_stop
+from fleet.ocpp import OCPP16_ERROR_CODES, ErrorCode, v16
+
+_ACCEPTED = v16.IdTagInfo(status="Accepted")
+_INVALID = v16.IdTagInfo(status="Invalid")
+_AUTHORIZE = {info.status: v16.AuthorizeResponse(id_tag_info=info) for info in (_ACCEPTED, _INVALID)}
+_STOP_PLAIN = v16.StopTransactionResponse()
+_STOP = {info.status: v16.StopTransactionResponse(id_tag_info=info) for info in (_ACCEPTED, _INVALID)}
+_METER_VALUES = v16.MeterValuesResponse()
+_DATA_TRANSFER = v16.DataTransferResponse(status="UnknownVendorId")
+_SIGN_CERTIFICATE = v16.SignCertificateResponse(status="Rejected")
+# 1.6 transactionId is a JSON integer; stay within a signed 32-bit int, which most CSMSs store
+_TRANSACTION_ID_SPACE = 2**31 - 1
+
+
+def transaction_id_for(station_id: str, request: v16.StartTransactionRequest) -> int:
+    """The id the CSMS assigns: 1..2**31-1, a pure function of the transaction's identity."""
+    identity = f"{station_id}\0{request.connector_id}\0{request.id_tag}\0{request.meter_start}\0"
+    identity += request.timestamp.isoformat()
+    digest = hashlib.blake2b(identity.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % _TRANSACTION_ID_SPACE + 1
+
+
+class Answers16:
+    """Decides the 1.6 responses for one station. Holds no per-message state."""
+
+    __slots__ = ("_config", "_epoch_offset", "_ledger", "_station_id")
+
+    def __init__(self, station_id: str, config: CsmsConfig, ledger: Ledger, epoch_offset: float) -> None:
+        self._station_id = station_id
+        self._config = config
+        self._ledger = ledger
+        self._epoch_offset = epoch_offset
+
+    def _wall_time(self, now: float) -> datetime:
+        return datetime.fromtimestamp(now + self._epoch_offset, UTC)
+
+    def _tag_info(self, id_tag: str) -> v16.IdTagInfo:
+        # the same verdict rule as 2.0.1's idTokens, so a driver is refused in both versions
+        config = self._config
+        blocked = bool(config.blocked_token_prefix) and id_tag.startswith(config.blocked_token_prefix)
+        rejected = blocked or token_is_rejected(id_tag, config.seed, config.auth_reject_ratio)
+        return _INVALID if rejected else _ACCEPTED
+
+    def _refuse_if_configured(self, action: str) -> None:
+        if self._config.reject_transaction_events:
+            # not recorded: the station is expected to send it again
+            raise Refusal(ErrorCode.INTERNAL_ERROR, f"{action} refused (reject_transaction_events is set)")
+
+    def authorize(self, request: v16.AuthorizeRequest, now: float) -> v16.AuthorizeResponse:
+        return _AUTHORIZE[self._tag_info(request.id_tag).status]
+
+    def boot_notification(
+        self, request: v16.BootNotificationRequest, now: float
+    ) -> v16.BootNotificationResponse:
+        status = self._config.boot_status
+        if status == "Accepted":
+            self._ledger.station_booted(self._station_id)
+            interval = self._config.heartbeat_interval
+        else:
+            interval = self._config.boot_retry_interval
+        return v16.BootNotificationResponse(
+            current_time=self._wall_time(now), interval=interval, status=status
+        )
+
+    def heartbeat(self, request: v16.HeartbeatRequest, now: float) -> v16.HeartbeatResponse:
+        return v16.HeartbeatResponse(current_time=self._wall_time(now))
+
+    def start_transaction(
+        self, request: v16.StartTransactionRequest, now: float
+    ) -> v16.StartTransactionResponse:
+        self._refuse_if_configured("StartTransaction")
+        transaction_id = transaction_id_for(self._station_id, request)
+        record_start(self._ledger, self._station_id, transaction_id, request)
+        return v16.StartTransactionResponse(
+            id_tag_info=self._tag_info(request.id_tag), transaction_id=transaction_id
+        )
+
+    def stop_transaction(
+        self, request: v16.StopTransactionRequest, now: float
+    ) -> v16.StopTransactionResponse:
+        self._refuse_if_configured("StopTransaction")
+        record_stop(self._ledger, self._station_id, request)
+        if request.id_tag is msgspec.UNSET:
+            return _STOP_PLAIN
+        return _STOP[self._tag_info(request.id_tag).status]
+
+    def meter_values(self, request: v16.MeterValuesRequest, now: float) -> v16.MeterValuesResponse:
+        record_meter_values(self._ledger, self._station_id, request)
+        return _METER_VALUES
+
+
+def _fixed(response: msgspec.Struct) -> Handler:
+    def answer(answers: Any, request: Any, now: float) -> msgspec.Struct:
+        return response
+
+    return answer
+
+
+# Every request a 1.6 charge point may send (core and the security extension), and nothing else.
+ANSWERS16: dict[str, Handler] = {
+    "Authorize": Answers16.authorize,
+    "BootNotification": Answers16.boot_notification,
+    "Heartbeat": Answers16.heartbeat,
+    "MeterValues": Answers16.meter_values,
+    "StartTransaction": Answers16.start_transaction,
+    "StopTransaction": Answers16.stop_transaction,
+    "DataTransfer": _fixed(_DATA_TRANSFER),
+    "SignCertificate": _fixed(_SIGN_CERTIFICATE),
+    **{
+        action: _fixed(v16.ACTIONS[action][1]())
+        for action in (
+            "DiagnosticsStatusNotification",
+            "FirmwareStatusNotification",
+            "LogStatusNotification",
+            "SecurityEventNotification",
+            "SignedFirmwareStatusNotification",
+            "StatusNotification",
+        )
+    },
+}
+
+STATION_INITIATED16: frozenset[str] = frozenset(ANSWERS16)
+# DataTransfer goes both ways
+CSMS_INITIATED16: frozenset[str] = frozenset(v16.ACTIONS.keys() - STATION_INITIATED16 | {"DataTransfer"})
+
+OCPP16 = CsmsDialect(
+    version="1.6",
+    package="v16",
+    actions=v16.ACTIONS,
+    answers=ANSWERS16,
+    csms_initiated=CSMS_INITIATED16,
+    make_answers=Answers16,
+    error_codes=OCPP16_ERROR_CODES,
+)

@@ -1,0 +1,192 @@
+"""The fleet's own Locust options (`--fleet-*`): declared once, checked once, read by every user.
+
+They are added through Locust's ``init_command_line_parser`` event, so they appear in the web
+UI's start form (except those only meaningful at start-up) and reach the workers with each spawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from fleet.behaviour import Profile, ProfileError, load_profile, resolve_profile
+from fleet.ocpp import v201
+
+if TYPE_CHECKING:
+    from locust.argument_parser import LocustArgumentParser
+
+SHAPES = ("none", "ramp", "steps", "rush-hour")
+
+
+@dataclass(frozen=True, slots=True)
+class OcppVersion:
+    subprotocol: str  # offered in the WebSocket upgrade
+    request_type: str  # the "Type" column of Locust's statistics
+
+
+# every version --fleet-ocpp accepts; None: known, but no station core for it in this build yet
+OCPP_VERSIONS: dict[str, OcppVersion | None] = {
+    "2.0.1": OcppVersion(subprotocol=v201.SUBPROTOCOL, request_type="OCPP2.0.1"),
+    "1.6": None,
+}
+
+
+class FleetOptionError(ValueError):
+    """A --fleet-* option has a value the fleet cannot run with; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOptions:
+    profile: str | None = None  # a bundled profile name or a TOML path; None: the simple driver
+    ocpp: str = "2.0.1"
+    id_prefix: str = "SIM-"
+    speed: float = 1.0
+    seed: int = 1
+    evses: int = 2  # EVSEs per station with the simple driver (a profile has its own mix)
+    shape: str = "none"
+    steps: int = 5
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+
+    @classmethod
+    def from_parsed(cls, parsed: Any) -> FleetOptions:
+        """The options from Locust's parsed options (argparse namespace), checked; values the web
+        UI form sent arrive as strings, hence the conversions."""
+        try:
+            options = cls(
+                profile=str(parsed.fleet_profile or "").strip() or None,
+                ocpp=str(parsed.fleet_ocpp),
+                id_prefix=str(parsed.fleet_id_prefix),
+                speed=float(parsed.fleet_speed),
+                seed=int(parsed.fleet_seed),
+                evses=int(parsed.fleet_evses),
+                shape=str(parsed.fleet_shape),
+                steps=int(parsed.fleet_steps),
+                metrics_port=int(parsed.fleet_metrics_port),
+                metrics_host=str(parsed.fleet_metrics_host),
+            )
+        except (TypeError, ValueError) as exc:
+            raise FleetOptionError(f"a --fleet-* option is not a number where one is needed: {exc}") from None
+        options.check()
+        return options
+
+    def check(self) -> None:
+        if self.ocpp not in OCPP_VERSIONS:
+            raise FleetOptionError(
+                f"--fleet-ocpp {self.ocpp}: unknown OCPP version; use one of {', '.join(OCPP_VERSIONS)}"
+            )
+        if OCPP_VERSIONS[self.ocpp] is None:
+            raise FleetOptionError(
+                f"--fleet-ocpp {self.ocpp}: this build has no OCPP {self.ocpp} station core yet; "
+                "use --fleet-ocpp 2.0.1"
+            )
+        if not self.speed > 0:
+            raise FleetOptionError(f"--fleet-speed {self.speed}: must be > 0 (simulated seconds per second)")
+        if not 1 <= self.evses <= 64:
+            raise FleetOptionError(f"--fleet-evses {self.evses}: must be between 1 and 64")
+        if self.shape not in SHAPES:
+            raise FleetOptionError(f"--fleet-shape {self.shape}: use one of {', '.join(SHAPES)}")
+        if self.steps < 1:
+            raise FleetOptionError(f"--fleet-steps {self.steps}: must be >= 1")
+        if not 0 <= self.metrics_port <= 65535:
+            raise FleetOptionError(f"--fleet-metrics-port {self.metrics_port}: not a TCP port (0 = off)")
+        if not self.id_prefix or any(ch in self.id_prefix for ch in "/?#% "):
+            raise FleetOptionError(
+                f"--fleet-id-prefix {self.id_prefix!r}: must be non-empty and free of '/', '?', '#', "
+                "'%' and spaces (the station id is the last segment of its URL)"
+            )
+        if self.profile is not None:
+            load_checked_profile(self.profile)
+
+    @property
+    def version(self) -> OcppVersion:
+        version = OCPP_VERSIONS[self.ocpp]
+        assert version is not None, "FleetOptions.check() refuses versions without a station core"
+        return version
+
+    def load_profile(self) -> Profile | None:
+        return None if self.profile is None else load_checked_profile(self.profile)
+
+
+@cache
+def load_checked_profile(name_or_path: str) -> Profile:
+    """The profile, loaded once per process; a bad one raises FleetOptionError saying why."""
+    try:
+        return load_profile(resolve_profile(name_or_path))
+    except ProfileError as exc:
+        raise FleetOptionError(f"--fleet-profile {name_or_path}: {exc}") from None
+
+
+def add_fleet_arguments(parser: LocustArgumentParser) -> None:
+    """The --fleet-* options on Locust's parser (handler of init_command_line_parser). Not in an
+    argument group: only the parser itself knows include_in_web_ui."""
+    defaults = FleetOptions()
+    group = parser
+    group.add_argument(
+        "--fleet-profile",
+        default="",
+        metavar="NAME|FILE",
+        help="behaviour profile: a bundled name (workplace, residential, ...) or a TOML file; "
+        "empty: the built-in simple driver",
+    )
+    group.add_argument(
+        "--fleet-ocpp",
+        default=defaults.ocpp,
+        choices=list(OCPP_VERSIONS),
+        help="OCPP version the stations speak (default 2.0.1)",
+    )
+    group.add_argument(
+        "--fleet-id-prefix",
+        default=defaults.id_prefix,
+        metavar="TEXT",
+        help="station id prefix: SIM-00000, ...; on a worker SIM-w1-00000 (worker index 1)",
+    )
+    group.add_argument(
+        "--fleet-speed",
+        type=float,
+        default=defaults.speed,
+        metavar="X",
+        help="simulated seconds per real second: arrivals, dwell times, heartbeats, meter intervals",
+    )
+    group.add_argument("--fleet-seed", type=int, default=defaults.seed, metavar="N", help="random seed")
+    group.add_argument(
+        "--fleet-evses",
+        type=int,
+        default=defaults.evses,
+        metavar="N",
+        help="EVSEs per station with the simple driver (a profile has its own station mix)",
+    )
+    group.add_argument(
+        "--fleet-shape",
+        default=defaults.shape,
+        choices=SHAPES,
+        include_in_web_ui=False,
+        help="load shape: none (Locust's users and spawn rate), ramp (linear to --users over --run-time), "
+        "steps (--fleet-steps equal steps to --users), rush-hour (the profile's arrival curve, "
+        "a simulated day at --fleet-speed, peak = --users)",
+    )
+    group.add_argument(
+        "--fleet-steps",
+        type=int,
+        default=defaults.steps,
+        metavar="N",
+        include_in_web_ui=False,
+        help="steps of --fleet-shape steps (default 5)",
+    )
+    group.add_argument(
+        "--fleet-metrics-port",
+        type=int,
+        default=defaults.metrics_port,
+        metavar="PORT",
+        include_in_web_ui=False,
+        help="serve Prometheus metrics from Locust's statistics on this port (master or "
+        "stand-alone; aggregated over the workers); 0: off",
+    )
+    group.add_argument(
+        "--fleet-metrics-host",
+        default=defaults.metrics_host,
+        metavar="ADDRESS",
+        include_in_web_ui=False,
+        help="address the metrics server listens on (default 127.0.0.1; 0.0.0.0 for all)",
+    )

@@ -1,0 +1,114 @@
+"""Locust's statistics as Prometheus metrics, read at scrape time into a registry the caller injects.
+
+On a master these statistics are already aggregated over the workers, so one scrape target
+covers a distributed swarm. Locust keeps latencies per (type, name) only, not per outcome, and
+in milliseconds rounded to 2 significant digits; the histogram is built from those. Locust clears
+its statistics when a new swarm starts: the counters then reset, which Prometheus handles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+
+# 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s)
+DURATION_BUCKETS_S = (
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+    20.0,
+    30.0,
+)
+_LABELS = ["request_type", "name"]  # Locust's Type and Name columns: for OCPP rows, the action
+
+
+class StatsEntry(Protocol):
+    """The part of ``locust.stats.StatsEntry`` read here."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def method(self) -> str | None: ...
+    @property
+    def num_requests(self) -> int: ...
+    @property
+    def num_failures(self) -> int: ...
+    @property
+    def total_response_time(self) -> float: ...  # ms
+    @property
+    def response_times(self) -> Mapping[int, int]: ...  # rounded ms -> count
+
+
+class LocustStatsCollector(Collector):
+    def __init__(self, entries: Callable[[], Iterable[StatsEntry]], users: Callable[[], int]) -> None:
+        self._entries = entries
+        self._users = users
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
+        requests = CounterMetricFamily(
+            "fleet_locust_requests",
+            "Requests in Locust's statistics: OCPP CALLs of the stations by action, and WebSocket connects",
+            labels=[*_LABELS, "outcome"],
+        )
+        durations = HistogramMetricFamily(
+            "fleet_locust_request_duration_seconds",
+            "Response time in Locust's statistics (OCPP: from the intended send to the answer)",
+            labels=_LABELS,
+        )
+        for entry in list(self._entries()):
+            labels = [entry.method or "", entry.name]
+            requests.add_metric([*labels, "ok"], entry.num_requests - entry.num_failures)
+            requests.add_metric([*labels, "error"], entry.num_failures)
+            durations.add_metric(
+                labels, _cumulative_buckets(entry.response_times), entry.total_response_time / 1000.0
+            )
+        yield requests
+        yield durations
+        yield GaugeMetricFamily(
+            "fleet_locust_users", "Locust users running: simulated stations", self._users()
+        )
+
+    def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
+        yield CounterMetricFamily("fleet_locust_requests", "", labels=[*_LABELS, "outcome"])
+        yield HistogramMetricFamily("fleet_locust_request_duration_seconds", "", labels=_LABELS)
+        yield GaugeMetricFamily("fleet_locust_users", "")
+
+
+def _cumulative_buckets(response_times_ms: Mapping[int, int]) -> list[tuple[str, float]]:
+    ordered = sorted(response_times_ms.items())
+    buckets: list[tuple[str, float]] = []
+    count = 0
+    index = 0
+    for bound in DURATION_BUCKETS_S:
+        while index < len(ordered) and ordered[index][0] <= bound * 1000.0:
+            count += ordered[index][1]
+            index += 1
+        buckets.append((repr(bound), count))
+    buckets.append(("+Inf", sum(n for _, n in ordered)))
+    return buckets
+
+
+def serve_locust_metrics(
+    entries: Callable[[], Iterable[StatsEntry]], users: Callable[[], int], host: str, port: int
+) -> CollectorRegistry:
+    """Serve the metrics on http://host:port/metrics from a registry of their own (never the
+    process-wide default); returns it."""
+    registry = CollectorRegistry()
+    registry.register(LocustStatsCollector(entries, users))
+    start_http_server(port, addr=host, registry=registry)
+    return registry

@@ -1,0 +1,69 @@
+"""The ready locustfile `fleet locust` runs: simulated OCPP stations against the CSMS at --host.
+
+    fleet locust --host ws://127.0.0.1:9000/ocpp                      # web UI on :8089
+    fleet locust --headless -u 100 -r 10 -t 60s --host ws://...       # headless
+    locust -f "$(python -c 'import fleet.locust as f; print(f.LOCUSTFILE)')" ...   # the same
+
+Each user is one station (StationUser); the --fleet-* options (profile, OCPP version, id prefix,
+speed, seed) are in the web UI's start form too. --fleet-shape picks a load shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from locust import events
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from fleet.locust import _load_curves as curves
+from fleet.locust._options import FleetOptionError, FleetOptions, add_fleet_arguments
+from fleet.locust._prometheus import serve_locust_metrics
+from fleet.locust._shapes import FleetShape
+from fleet.locust._user import StationUser
+
+__all__ = ["FleetShape", "StationUser"]
+
+_log = logging.getLogger("fleet.locust")
+
+
+def _add_arguments(parser: LocustArgumentParser) -> None:
+    add_fleet_arguments(parser)
+
+
+def _on_init(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return  # a worker gets its options from the master with every spawn
+    try:
+        options = FleetOptions.from_parsed(environment.parsed_options)
+        if options.shape == "rush-hour":
+            curves.arrival_curve(options.load_profile())
+    except FleetOptionError as exc:
+        sys.exit(f"fleet locust: error: {exc}")
+    if options.shape == "none":
+        environment.shape_class = None  # Locust's own --users and --spawn-rate
+    else:
+        _log.info("load shape %s (--users is the peak)", options.shape)
+    if options.metrics_port and environment.runner is not None:
+        runner = environment.runner
+        serve_locust_metrics(
+            lambda: environment.stats.entries.values(),
+            lambda: runner.user_count,
+            options.metrics_host,
+            options.metrics_port,
+        )
+        role = "master, aggregated over the workers" if isinstance(runner, MasterRunner) else "stand-alone"
+        _log.info(
+            "Prometheus metrics on http://%s:%d/metrics (%s)",
+            options.metrics_host,
+            options.metrics_port,
+            role,
+        )
+
+
+# Locust's EventHook.add_listener is unannotated
+events.init_command_line_parser.add_listener(_add_arguments)  # type: ignore[no-untyped-call]
+events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]

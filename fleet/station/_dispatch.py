@@ -1,0 +1,98 @@
+"""Frames from the CSMS, for any OCPP version: answers to our CALLs go to the call channel, CALLs
+to the version's handler table; what cannot be handled is answered with a CALLERROR.
+
+A handler returns the response and, optionally, work to do AFTER the response is queued (so the
+CSMS reads "Accepted" before the messages the request causes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import msgspec
+
+from fleet.ocpp import (
+    Call,
+    CallResult,
+    ErrorCode,
+    RemoteProtocolError,
+    decode_frame,
+    decode_payload,
+    encode_call_error,
+    encode_call_result,
+)
+from fleet.station._connection import CallChannel
+from fleet.station._events import Event, RequestAnswered
+
+After = Callable[[], None] | None
+Reply = tuple[msgspec.Struct, After]
+Handler = Callable[[Any, float], Reply]
+
+# envelope errors worth a CALLERROR: the frame was meant as a CALL (or an unknown message type);
+# a broken CALLRESULT/CALLERROR must not be answered, that would start an error ping-pong
+_ANSWERABLE = frozenset({ErrorCode.FORMAT_VIOLATION, ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED})
+
+
+def _same_code(code: ErrorCode) -> ErrorCode:
+    return code
+
+
+class IncomingFrames:
+    def __init__(
+        self,
+        channel: CallChannel,
+        events: list[Event],
+        actions: Mapping[str, tuple[type, type]],
+        handlers: Mapping[str, Handler],
+        error_code: Callable[[ErrorCode], ErrorCode] = _same_code,
+    ) -> None:
+        self._channel = channel
+        self._events = events
+        self._actions = actions
+        self._handlers = handlers
+        self._error_code = error_code  # the version's name of a CALLERROR code
+
+    def receive(self, data: str | bytes, now: float) -> None:
+        try:
+            frame = decode_frame(data)
+        except RemoteProtocolError as exc:
+            if exc.unique_id is not None and exc.error_code in _ANSWERABLE:
+                code = self._error_code(exc.error_code)
+                self._channel.outbox.append(encode_call_error(exc.unique_id, code, exc.message))
+            raise
+        if isinstance(frame, Call):
+            self._on_call(frame, now)
+        elif isinstance(frame, CallResult):
+            self._channel.on_call_result(frame, now)
+        else:
+            self._channel.on_call_error(frame, now)
+
+    def _on_call(self, frame: Call, now: float) -> None:
+        action, unique_id = frame.action, frame.unique_id
+        if self._channel.registration == "Rejected":
+            # a rejected station answers nothing but SecurityError (OCPP 2.0.1 B03; 1.6 4.2.1)
+            self._answer_error(unique_id, action, ErrorCode.SECURITY_ERROR, "registration was rejected")
+            return
+        handler = self._handlers.get(action)
+        if handler is None:
+            code = ErrorCode.NOT_SUPPORTED if action in self._actions else ErrorCode.NOT_IMPLEMENTED
+            self._answer_error(unique_id, action, code, f"{action} is not supported by this station")
+            return
+        try:
+            request: Any = decode_payload(
+                frame.payload, self._actions[action][0], unique_id=unique_id, action=action
+            )
+        except RemoteProtocolError as exc:
+            self._answer_error(unique_id, action, exc.error_code, exc.message)
+            raise
+        response, after = handler(request, now)
+        self._channel.outbox.append(encode_call_result(unique_id, response))
+        self._events.append(RequestAnswered(action))
+        if after is not None:
+            after()
+
+    def _answer_error(self, unique_id: str, action: str, code: ErrorCode, description: str) -> None:
+        code = self._error_code(code)
+        self._channel.outbox.append(encode_call_error(unique_id, code, description))
+        self._events.append(RequestAnswered(action, str(code)))

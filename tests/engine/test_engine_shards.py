@@ -1,0 +1,102 @@
+"""fleet run --workers: one merged result from several worker processes, deaths reported."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from fleet.engine import EXIT_OK, EXIT_WORKER_DIED, FleetConfig, RunJob, run_sharded
+from fleet.metrics import RunRecorder
+
+_ADDRESSES = ("127.0.0.2", "127.0.0.3")
+
+
+def _job(stations: int, duration_s: float) -> RunJob:
+    # csms_url "": the embedded CSMS, in its own worker processes
+    return RunJob(
+        fleet=FleetConfig(
+            csms_url="",
+            stations=stations,
+            duration_s=duration_s,
+            ramp_per_s=100.0,
+            seed=7,
+            source_addresses=_ADDRESSES,
+        )
+    )
+
+
+async def test_two_workers_give_one_exactly_merged_result() -> None:
+    reports: dict[int, dict[str, Any]] = {}
+    with trio.fail_after(60):
+        result = await run_sharded(_job(40, 4.0), 2, csms_workers_count=1, worker_reports=reports)
+    assert result.exit_code == EXIT_OK
+    summary = result.summary
+    assert summary is not None and result.recorder is not None
+    assert summary["workers"]["died"] == []
+    # the result is exactly the merge of what the two workers reported: counts and histograms
+    assert sorted(reports) == [0, 1]
+    mine = RunRecorder()
+    for report in reports.values():
+        mine.merge(RunRecorder.from_dict(report))
+    assert result.recorder.to_dict() == mine.to_dict()
+    per_worker = [RunRecorder.from_dict(r).to_dict() for r in reports.values()]
+    assert all(w["booted"] > 0 for w in per_worker)  # both workers ran stations
+    assert summary["stations"]["booted"] == sum(w["booted"] for w in per_worker)
+    boots = [w["actions"]["BootNotification"] for w in per_worker]
+    merged_boots = summary["actions"]["BootNotification"]
+    assert merged_boots["sent"] == sum(b["sent"] for b in boots)
+    assert merged_boots["latency_ms"]["count"] == sum(n for b in boots for _, n in b["ok_latency"]["buckets"])
+    # distinct ids: the CSMS (its own process) saw as many different stations boot as booted
+    assert summary["csms"]["stations_booted"] == summary["stations"]["booted"]
+    assert summary["csms"]["messages_by_action"]["BootNotification"] == merged_boots["ok"]
+    # station i connected from address i % 2, whichever worker ran it
+    assert set(summary["source_addresses"]) == set(_ADDRESSES)
+    assert sum(summary["source_addresses"].values()) == summary["stations"]["connected_peak"]
+
+
+def _worker_pids() -> list[int]:
+    """This process's children that run a fleet shard (read from /proc: Linux only)."""
+    pids = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
+            if b"fleet.engine._worker" in cmdline:
+                pids.append(int(pid))
+    return sorted(pids)
+
+
+async def test_a_killed_worker_is_reported_and_the_others_data_kept() -> None:
+    connected = trio.Event()
+
+    def progress(line: str, elapsed: float) -> None:
+        if "stations 10/10 connected" in line:
+            connected.set()
+
+    async def kill_second_worker_once_connected() -> None:
+        with trio.fail_after(40):
+            await connected.wait()
+        pids = _worker_pids()
+        assert len(pids) == 2
+        os.kill(pids[1], signal.SIGKILL)  # spawned second: worker 1
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(kill_second_worker_once_connected)
+        with trio.fail_after(60):
+            result = await run_sharded(_job(10, 8.0), 2, csms_workers_count=1, progress=progress)
+    assert result.exit_code == EXIT_WORKER_DIED
+    summary = result.summary
+    assert summary is not None
+    died = summary["workers"]["died"]
+    assert len(died) == 1
+    assert died[0].startswith(
+        "worker 1 (stations SIM-00001, SIM-00003, ... SIM-00009 (5)) died: killed by SIGKILL"
+    )
+    # both workers' stations are in the result: worker 1's up to its last report
+    assert summary["stations"]["connected_peak"] == 10

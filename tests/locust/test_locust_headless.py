@@ -1,0 +1,34 @@
+"""`fleet locust --headless` against the embedded CSMS: OCPP actions in Locust's stats, no failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+
+from _locust_support import fleet_locust, open_csms, read_stats
+
+USERS = 10
+
+
+async def test_headless_swarm_reports_ocpp_actions_without_failures(tmp_path: Path) -> None:
+    csv_prefix = tmp_path / "run"
+    async with open_csms() as csms:
+        args = [
+            *("--headless", "-u", str(USERS), "-r", str(USERS), "-t", "8s"),
+            *("--host", f"{csms.url}/ocpp", "--csv", str(csv_prefix), "--only-summary"),
+            *("--fleet-id-prefix", "HL-", "--fleet-speed", "4", "--fleet-seed", "7"),
+        ]
+        async with fleet_locust(args, tmp_path) as locust:
+            with trio.fail_after(35):
+                code = await locust.wait()
+        booted = set(csms.ledger.stations_booted)
+    assert code == 0, locust.text()[-3000:]
+    stats = read_stats(csv_prefix)
+    assert int(stats[("OCPP2.0.1", "BootNotification")]["Request Count"]) == USERS
+    assert int(stats[("OCPP2.0.1", "StatusNotification")]["Request Count"]) >= USERS
+    assert int(stats[("WebSocket", "connect")]["Request Count"]) == USERS
+    # the simple driver at 4x: sessions (Authorize, TransactionEvent) or at least heartbeats
+    assert {"TransactionEvent", "Heartbeat"} & {name for kind, name in stats if kind == "OCPP2.0.1"}
+    assert all(row["Failure Count"] == "0" for row in stats.values()), stats
+    assert booted == {f"HL-{n:05d}" for n in range(USERS)}
