@@ -16,9 +16,11 @@ from bench._figures import figures, ratios
 from bench._machine import machine_facts
 from bench._processes import Target, Worker
 from bench._scenario import Scenario
-from bench._worker import WorkerJob
+from bench._worker_job import WorkerJob
 
 RESULT_FORMAT = 1
+TIMELINE_COLUMNS = ["t_s", "cpu_s", "rss_bytes", "connected", "booted", "messages"]
+_TIMELINE_POINTS = 200  # enough to plot the ramp and the steady state, small enough to commit
 # time a worker may take beyond its run: start-up, ramp, closing every connection
 _WORKER_SLACK_S = 120.0
 
@@ -76,7 +78,11 @@ def _one_run(s: Scenario, impl: str, log: Callable[[str], None]) -> dict[str, An
         raw = _generate(s, impl, target, s.stations, s.duration_s, "PEER-" if impl == "peer" else "SIM-")
     finally:
         target.stop()
-    run: dict[str, Any] = {"figures": figures(raw, s.stations, s.duration_s), "summary": raw["summary"]}
+    run: dict[str, Any] = {
+        "figures": figures(raw, s.stations, s.duration_s),
+        "summary": raw["summary"],
+        "timeline": {"columns": TIMELINE_COLUMNS, "samples": _thin(raw["timeline"], _TIMELINE_POINTS)},
+    }
     if target.ledgers:
         run["csms_ledger"] = target.ledgers
     return run
@@ -98,6 +104,11 @@ def _generate(
         worker.wait()
         data: dict[str, Any] = json.loads(raw_path.read_bytes())
         return data
+
+
+def _thin(samples: list[Any], points: int) -> list[Any]:
+    step = max(1, len(samples) // points)
+    return samples[::step] + ([samples[-1]] if (len(samples) - 1) % step else [])
 
 
 def _saturation(s: Scenario, impl: str, log: Callable[[str], None]) -> dict[str, Any]:

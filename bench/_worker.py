@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,17 +20,8 @@ import msgspec
 import trio
 
 from bench._probe import Sampler, Timeline, lag_probe
-from bench._scenario import Scenario
+from bench._worker_job import WorkerJob
 from fleet.metrics import RunRecorder
-
-
-class WorkerJob(msgspec.Struct, frozen=True):
-    scenario: Scenario
-    implementation: str  # "fleet" or "peer"
-    csms_url: str
-    stations: int
-    duration_s: float
-    id_prefix: str
 
 
 def main(argv: list[str]) -> int:
@@ -49,7 +41,11 @@ def main(argv: list[str]) -> int:
     sampler.stop()
     raw = {"summary": summary, "timeline": timeline.samples, "lateness": lateness}
     Path(argv[1]).write_bytes(msgspec.json.encode(raw))
-    return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is measured and written. An overloaded peer can leave thousands of schema
+    # validations queued in asyncio's default executor, which a normal exit would wait for.
+    os._exit(0)
 
 
 async def _run_fleet(

@@ -75,6 +75,7 @@ class ProfileStation(StationShell):
         set_sampling_intervals(
             self.station, profile.ocpp.tx_updated_interval_s, profile.ocpp.aligned_data_interval_s
         )
+        self._behaviour_at = self._behaviour_deadline()
 
     # --- what the shell asks the behaviour -------------------------------------------------------
 
@@ -93,11 +94,16 @@ class ProfileStation(StationShell):
     # --- timers (the rest of the shell API is StationShell's) ----------------------------------
 
     def next_deadline(self) -> float | None:
-        # asked after every input: plain loops, no temporary lists
         earliest = self.station.next_deadline()
-        at = self.outages.next_change()
+        at = self._behaviour_at
         if at is not None and (earliest is None or at < earliest):
             earliest = at
+        return earliest
+
+    def _behaviour_deadline(self) -> float | None:
+        """The next driver step, outage or connector-fault change. They only move in
+        ``handle_timer``, so it is computed there, not on every ``next_deadline``."""
+        earliest = self.outages.next_change()
         for driver in self.drivers:
             at = driver.next_deadline()
             if at is not None and (earliest is None or at < earliest):
@@ -109,17 +115,21 @@ class ProfileStation(StationShell):
         return earliest
 
     def handle_timer(self, now: float) -> None:
-        self.outages.advance(now)  # offline_until reads the outage; the shell acts on it
-        for _ in range(_MAX_STEPS_PER_CALL):
-            due = self._earliest_due(now)
-            if due is None:
-                break
-            at, kind, evse_id = due
-            if kind == _FAULT:
-                for when, faulted in self.connector_faults[evse_id].advance(at):
-                    self.station.set_connector_faulted(evse_id, faulted, when)
-            else:
-                self.drivers[evse_id - 1].handle_timer(at, self.station)
+        # nothing of the behaviour is due (most wake-ups are the station's own timers): only an
+        # outage, a fault or a driver due by now can change, so the cached deadline stays right
+        if self._behaviour_at is not None and self._behaviour_at <= now:
+            self.outages.advance(now)  # offline_until reads the outage; the shell acts on it
+            for _ in range(_MAX_STEPS_PER_CALL):
+                due = self._earliest_due(now)
+                if due is None:
+                    break
+                at, kind, evse_id = due
+                if kind == _FAULT:
+                    for when, faulted in self.connector_faults[evse_id].advance(at):
+                        self.station.set_connector_faulted(evse_id, faulted, when)
+                else:
+                    self.drivers[evse_id - 1].handle_timer(at, self.station)
+            self._behaviour_at = self._behaviour_deadline()
         self.station.handle_timer(now)
 
     def _earliest_due(self, now: float) -> tuple[float, int, int] | None:

@@ -67,9 +67,14 @@ async def open_station_websocket(
     except BaseExceptionGroup as group:
         # the nursery wraps whatever the caller's block raised: hand back the one real error, as
         # open_websocket_url does, so callers can catch ConnectionClosed and friends directly
-        if len(group.exceptions) == 1 and not isinstance(group.exceptions[0], trio.Cancelled):
-            raise group.exceptions[0] from None
-        raise
+        leaf = group.exceptions[0]
+        if len(group.exceptions) > 1 or isinstance(leaf, trio.Cancelled):
+            raise
+        context = leaf.__context__  # keep its own cause and context, not the group's
+        try:
+            raise leaf
+        finally:
+            leaf.__context__ = context
 
 
 async def _connect(

@@ -7,32 +7,19 @@ import random
 
 import msgspec
 
-from fleet.ocpp import (
-    Call,
-    CallResult,
-    ErrorCode,
-    LocalProtocolError,
-    RemoteProtocolError,
-    decode_frame,
-    decode_payload,
-    encode_call_error,
-    encode_call_result,
-    v201,
-)
+from fleet.ocpp import LocalProtocolError, v201
 from fleet.station._boot import BootSequence
 from fleet.station._charging import ChargingController
 from fleet.station._config import EvseState, StationConfig
 from fleet.station._context import StationContext
 from fleet.station._device_model import DeviceModel
-from fleet.station._events import BootStatus, Event, RebootRequested, RequestAnswered
+from fleet.station._dispatch import IncomingFrames
+from fleet.station._events import BootStatus, Event, RebootRequested
 from fleet.station._evse import Evse
 from fleet.station._handlers import DataTransferHandler, RequestHandlers
 from fleet.station._outgoing import OutgoingCall
 from fleet.station._reset import ResetScheduler
 
-# envelope errors worth a CALLERROR: the frame was meant as a CALL (or an unknown message type);
-# a broken CALLRESULT/CALLERROR must not be answered, that would start an error ping-pong
-_ANSWERABLE = frozenset({ErrorCode.FORMAT_VIOLATION, ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED})
 # a bounded number of timer rounds per handle_timer call: timers re-armed in the past fire again
 _MAX_TIMER_ROUNDS = 64
 
@@ -56,6 +43,7 @@ class Station:
         self._boot = BootSequence(ctx, on_accepted=self._on_accepted)
         self._reset = ResetScheduler(ctx, self._charging, reboot=self._reboot)
         self._handlers = RequestHandlers(ctx, self._charging, self._boot, self._reset)
+        self._incoming = IncomingFrames(ctx.channel, ctx.events, v201.ACTIONS, self._handlers.table)
 
     # --- read-only state -----------------------------------------------------------------------
 
@@ -113,7 +101,7 @@ class Station:
         if now > channel.last_exchange_at:
             channel.last_exchange_at = now
         try:
-            self._receive(data, now)
+            self._incoming.receive(data, now)
         finally:
             self._reset.maybe_reboot(now)
 
@@ -213,48 +201,6 @@ class Station:
                 f"station {self.station_id!r} has EVSEs 1..{self.config.evse_count}, not {evse_id!r}"
             )
         return evse
-
-    def _receive(self, data: str | bytes, now: float) -> None:
-        try:
-            frame = decode_frame(data)
-        except RemoteProtocolError as exc:
-            if exc.unique_id is not None and exc.error_code in _ANSWERABLE:
-                self._ctx.channel.outbox.append(encode_call_error(exc.unique_id, exc.error_code, exc.message))
-            raise
-        if isinstance(frame, Call):
-            self._on_call(frame, now)
-        elif isinstance(frame, CallResult):
-            self._ctx.channel.on_call_result(frame, now)
-        else:
-            self._ctx.channel.on_call_error(frame, now)
-
-    def _on_call(self, frame: Call, now: float) -> None:
-        action, unique_id = frame.action, frame.unique_id
-        if self._ctx.channel.registration == "Rejected":
-            # OCPP 2.0.1 B03.FR.?: a rejected station answers nothing but SecurityError
-            self._answer_error(unique_id, action, ErrorCode.SECURITY_ERROR, "registration was rejected")
-            return
-        handler = self._handlers.table.get(action)
-        if handler is None:
-            code = ErrorCode.NOT_SUPPORTED if action in v201.ACTIONS else ErrorCode.NOT_IMPLEMENTED
-            self._answer_error(unique_id, action, code, f"{action} is not supported by this station")
-            return
-        try:
-            request = decode_payload(
-                frame.payload, v201.ACTIONS[action][0], unique_id=unique_id, action=action
-            )
-        except RemoteProtocolError as exc:
-            self._answer_error(unique_id, action, exc.error_code, exc.message)
-            raise
-        response, after = handler(request, now)
-        self._ctx.channel.outbox.append(encode_call_result(unique_id, response))
-        self._ctx.events.append(RequestAnswered(action))
-        if after is not None:
-            after()
-
-    def _answer_error(self, unique_id: str, action: str, code: ErrorCode, description: str) -> None:
-        self._ctx.channel.outbox.append(encode_call_error(unique_id, code, description))
-        self._ctx.events.append(RequestAnswered(action, str(code)))
 
     def _on_accepted(self, now: float) -> None:
         self._charging.send_status_snapshot(now)

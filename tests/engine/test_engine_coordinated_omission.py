@@ -22,7 +22,7 @@ from fleet.behaviour import DriverSettings, SimulatedStation
 from fleet.csms import CsmsConfig, serve_csms
 from fleet.engine import FleetConfig, FrameCapture, ShellStation, run_fleet
 from fleet.metrics import LatencyHistogram, RunRecorder
-from fleet.station import StationConfig
+from fleet.station import Station, StationConfig
 
 STATIONS = 4
 EVSES = 2
@@ -35,7 +35,10 @@ STALL_S = 5.0
 def _charging_station(index: int, station_id: str, rng: random.Random, now: float) -> ShellStation:
     # drivers arrive at once and charge for the whole run: a steady TransactionEvent stream
     driver = DriverSettings(mean_idle_s=0.5, mean_charge_s=1e6, step_s=0.5, unplug_first_probability=0.0)
-    station = SimulatedStation(StationConfig(station_id=station_id, evse_count=EVSES), rng, driver, start_at=now)
+    station = SimulatedStation(
+        StationConfig(station_id=station_id, evse_count=EVSES), rng, driver, start_at=now
+    )
+    assert isinstance(station.station, Station)
     station.station.device_model.set_actual("SampledDataCtrlr", "TxUpdatedInterval", str(METER_INTERVAL_S))
     return station
 

@@ -61,7 +61,7 @@ async def test_open_station_websocket_binds_the_source_address() -> None:
             ) as ws:
                 assert ws.subprotocol == v201.SUBPROTOCOL
                 await ws.send_message('[2,"1","Heartbeat",{}]')
-                assert (await ws.get_message()).startswith('[3,"1"')
+                assert str(await ws.get_message()).startswith('[3,"1"')
         assert server.peer_addresses == {"CS-7": "127.0.0.3"}
         nursery.cancel_scope.cancel()
 

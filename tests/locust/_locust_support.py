@@ -54,7 +54,9 @@ class LocustProcess:
         await self.process.wait()
         while not self._ended:
             await self._changed.wait()
-        return self.process.returncode
+        code = self.process.returncode
+        assert code is not None
+        return code
 
     def text(self) -> str:
         return self.output.decode("utf-8", "replace")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import trio
-
 from _locust_support import fleet_locust, open_csms, read_stats
 
 USERS = 10

@@ -1,5 +1,7 @@
 """The Locust web UI in headless Chromium: fill the start form (with a --fleet-* field), swarm,
-see the stations counted and OCPP actions in the statistics table, stop."""
+see the stations counted and OCPP actions in the statistics table, stop.
+
+Over 20 s on a busy machine: Locust and Chromium start, and the table refreshes every 2 s."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class Seen:
 def drive_web_ui(url: str, csms_url: str, id_prefix: str) -> Seen:
     """What a user does in the browser; blocking (Selenium), so the test runs it in a thread."""
     from selenium import webdriver
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -41,16 +44,28 @@ def drive_web_ui(url: str, csms_url: str, id_prefix: str) -> Seen:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
-        "--disable-component-update --disable-sync --no-first-run --window-size=1600,1000"
-    ).split():
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1600,1000",
+    ]:
         options.add_argument(flag)
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         options.add_argument(f"--user-data-dir={profile}")
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         try:
-            wait = WebDriverWait(driver, WAIT_S, poll_frequency=0.2)
+            wait = WebDriverWait(
+                driver,
+                WAIT_S,
+                poll_frequency=0.2,
+                ignored_exceptions=[StaleElementReferenceException, NoSuchElementException],
+            )
 
             def fill(name: str, value: str) -> None:
                 # React-controlled MUI inputs: select all and type, so onChange sees the new value
@@ -58,22 +73,32 @@ def drive_web_ui(url: str, csms_url: str, id_prefix: str) -> Seen:
                 field.send_keys(Keys.CONTROL, "a")
                 field.send_keys(value)
 
+            def click(xpath: str) -> None:
+                # retried while React re-renders the element under us (stale or not there yet)
+                def clicked(d: WebDriver) -> bool:
+                    d.find_element(By.XPATH, xpath).click()
+                    return True
+
+                wait.until(clicked)
+
             def header_value(label: str) -> str:
                 xpath = f"//header//p[normalize-space()='{label}']/following-sibling::span"
                 return str(driver.find_element(By.XPATH, xpath).text)
 
             def ocpp_rows(d: WebDriver) -> dict[str, str]:
-                rows = {}
-                for row in d.find_elements(By.XPATH, "//table//tr[td[normalize-space()='OCPP2.0.1']]"):
-                    cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
-                    rows[cells[1]] = cells[3]  # Type, Name, # Requests, # Fails, ...
-                return rows
+                # in one script: the table re-renders every 2 s, element handles go stale
+                table = d.execute_script(
+                    "return Array.from(document.querySelectorAll('table tr'), row => "
+                    "Array.from(row.querySelectorAll('td'), cell => cell.innerText.trim()))"
+                )
+                # Type, Name, # Requests, # Fails, ...
+                return {cells[1]: cells[3] for cells in table if cells and cells[0] == "OCPP2.0.1"}
 
             driver.get(url)
             fill("userCount", str(USERS))
             fill("spawnRate", str(USERS))
             fill("host", csms_url)
-            driver.find_element(By.XPATH, "//button[normalize-space()='Custom parameters']").click()
+            click("//button[normalize-space()='Custom parameters']")
             wait.until(lambda d: d.find_element(By.NAME, "fleetIdPrefix").is_displayed())
             fill("fleetIdPrefix", id_prefix)
             driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
@@ -82,17 +107,27 @@ def drive_web_ui(url: str, csms_url: str, id_prefix: str) -> Seen:
             users = header_value("Users")
             wait.until(lambda d: {"BootNotification", "StatusNotification"} <= set(ocpp_rows(d)))
             rows = ocpp_rows(driver)
-            driver.find_element(By.XPATH, "//header//button[normalize-space()='STOP']").click()
+            # MUI upper-cases button labels in CSS only: the DOM says "Stop"
+            click("//button[translate(normalize-space(), 'stop', 'STOP')='STOP']")
             wait.until(lambda d: header_value("Status") == "STOPPED")
             return Seen(users, rows, header_value("Status"))
         finally:
             driver.quit()
 
 
-async def test_web_ui_starts_a_swarm_with_a_fleet_option_and_stops_it(tmp_path: Path, unused_port: int) -> None:
+async def test_web_ui_starts_a_swarm_with_a_fleet_option_and_stops_it(
+    tmp_path: Path, unused_port: int
+) -> None:
     async with open_csms() as csms:
         # the Host given on the command line is a dead end: the one typed into the form must win
-        args = ["--web-host", "127.0.0.1", "--web-port", str(unused_port), "--host", "ws://127.0.0.1:9/nowhere"]
+        args = [
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            str(unused_port),
+            "--host",
+            "ws://127.0.0.1:9/nowhere",
+        ]
         async with fleet_locust(args, tmp_path) as locust:
             with trio.fail_after(30):
                 await locust.wait_for(b"Starting web interface")

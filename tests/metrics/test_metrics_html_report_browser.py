@@ -28,8 +28,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("report")
     path = directory / "report.html"
     completed = subprocess.run(
-        [sys.executable, "-m", "fleet", "run", "--stations", str(STATIONS), "--duration", "6", "--ramp", "10"]
-        + ["--charge-mean", "3", "--idle-mean", "1", "--report", str(path)],
+        [
+            *(sys.executable, "-m", "fleet", "run", "--stations", str(STATIONS), "--duration", "6"),
+            *("--ramp", "10", "--charge-mean", "3", "--idle-mean", "1", "--report", str(path)),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

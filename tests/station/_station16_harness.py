@@ -17,7 +17,9 @@ _transaction_ids = itertools.count(1000)
 
 
 def make_station16(evse_count: int = 1, seed: int = 7, **overrides: Any) -> Station16:
-    config = StationConfig(station_id="CP16-TEST-1", evse_count=evse_count, wall_clock_epoch=EPOCH, **overrides)
+    config = StationConfig(
+        station_id="CP16-TEST-1", evse_count=evse_count, wall_clock_epoch=EPOCH, **overrides
+    )
     return Station16(config, random.Random(seed))
 
 
@@ -52,7 +54,9 @@ def boot16(station: Station16, now: float = 0.0) -> FakeCsms:
     return csms
 
 
-def charge(station: Station16, csms: FakeCsms, now: float, *, connector: int = 1, id_tag: str = "TAG-1") -> int:
+def charge(
+    station: Station16, csms: FakeCsms, now: float, *, connector: int = 1, id_tag: str = "TAG-1"
+) -> int:
     """Plug in, badge, answer: the transaction runs; returns its transactionId."""
     station.plug_in(connector, now)
     station.set_ev_demand(connector, 11_000.0, None, now)

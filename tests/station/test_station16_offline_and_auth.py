@@ -10,7 +10,9 @@ from fleet.ocpp import v16
 from fleet.station import TransactionStarted
 
 
-def _local_list(version: int, update: v16.UpdateTypeEnum, *entries: tuple[str, str | None]) -> v16.SendLocalListRequest:
+def _local_list(
+    version: int, update: v16.UpdateTypeEnum, *entries: tuple[str, str | None]
+) -> v16.SendLocalListRequest:
     return v16.SendLocalListRequest(
         list_version=version,
         update_type=update,
@@ -42,7 +44,9 @@ def test_a_session_started_offline_is_replayed_in_order_with_the_transaction_id_
     answer = v16.StartTransactionResponse(id_tag_info=v16.IdTagInfo(status="Accepted"), transaction_id=4242)
     csms.answer(start, answer, now=301.0)
     csms.answer_all(301.0)
-    replayed = [c.action for c in csms.calls if c.action in ("StartTransaction", "MeterValues", "StopTransaction")]
+    replayed = [
+        c.action for c in csms.calls if c.action in ("StartTransaction", "MeterValues", "StopTransaction")
+    ]
     assert replayed == ["StartTransaction", "MeterValues", "MeterValues", "StopTransaction"]
     later = [c for c in csms.calls if c.action in ("MeterValues", "StopTransaction")]
     assert all(c.payload["transactionId"] == 4242 for c in later)
@@ -53,7 +57,9 @@ def test_a_session_started_offline_is_replayed_in_order_with_the_transaction_id_
 def test_offline_the_local_list_decides_and_unknown_tags_are_refused_by_default() -> None:
     station = make_station16(evse_count=2)
     csms = boot16(station)
-    reply = csms.call("SendLocalList", _local_list(3, "Full", ("GOOD", "Accepted"), ("BLOCKED", "Blocked")), 1.0)
+    reply = csms.call(
+        "SendLocalList", _local_list(3, "Full", ("GOOD", "Accepted"), ("BLOCKED", "Blocked")), 1.0
+    )
     assert reply[2] == {"status": "Accepted"}
     assert csms.call("GetLocalListVersion", v16.GetLocalListVersionRequest(), 1.0)[2] == {"listVersion": 3}
     station.disconnected(2.0)
@@ -96,9 +102,9 @@ def test_local_pre_authorize_starts_without_an_authorize_request() -> None:
     station = make_station16()
     csms = boot16(station)
     csms.call("SendLocalList", _local_list(1, "Full", ("FAST", "Accepted")), 1.0)
-    assert csms.call("ChangeConfiguration", v16.ChangeConfigurationRequest(key="LocalPreAuthorize", value="true"), 1.0)[
-        2
-    ] == {"status": "Accepted"}
+    assert csms.call(
+        "ChangeConfiguration", v16.ChangeConfigurationRequest(key="LocalPreAuthorize", value="true"), 1.0
+    )[2] == {"status": "Accepted"}
     charge(station, csms, 2.0, id_tag="FAST")
     assert csms.sent_of("Authorize") == []
     csms.assert_schema_valid()
@@ -116,7 +122,9 @@ def test_differential_updates_need_a_newer_version_and_remove_entries_without_in
         "A": "Accepted",
         "C": "Blocked",
     }
-    csms.call("ChangeConfiguration", v16.ChangeConfigurationRequest(key="LocalAuthListEnabled", value="false"), 2.0)
+    csms.call(
+        "ChangeConfiguration", v16.ChangeConfigurationRequest(key="LocalAuthListEnabled", value="false"), 2.0
+    )
     assert csms.call("GetLocalListVersion", v16.GetLocalListVersionRequest(), 2.0)[2] == {"listVersion": -1}
     refused = csms.call("SendLocalList", _local_list(7, "Full"), 2.0)
     assert refused[2] == {"status": "NotSupported"}

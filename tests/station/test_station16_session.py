@@ -20,7 +20,11 @@ def test_boot_sends_the_1_6_boot_notification_then_connector_0_and_each_connecto
     station = make_station16(evse_count=2)
     csms = boot16(station)
     boot = csms.sent_of("BootNotification")[0].payload
-    assert boot == {"chargePointVendor": "ocpp-fleet", "chargePointModel": "SimAC-22", "firmwareVersion": "0.1.0"}
+    assert boot == {
+        "chargePointVendor": "ocpp-fleet",
+        "chargePointModel": "SimAC-22",
+        "firmwareVersion": "0.1.0",
+    }
     statuses = [(c.payload["connectorId"], c.payload["status"]) for c in csms.sent_of("StatusNotification")]
     assert statuses == [(0, "Available"), (1, "Available"), (2, "Available")]
     assert station.subprotocol == "ocpp1.6" and station.boot_status == "Accepted"
@@ -82,7 +86,12 @@ def test_a_session_walks_preparing_charging_finishing_available_with_start_stop_
     assert all(c.payload["transactionId"] == transaction_id for c in periodic)
     sampled = periodic[-1].payload["meterValue"][0]["sampledValue"]
     by_measurand = {v["measurand"]: v for v in sampled}
-    assert set(by_measurand) == {"Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"}
+    assert set(by_measurand) == {
+        "Energy.Active.Import.Register",
+        "Power.Active.Import",
+        "Current.Import",
+        "Voltage",
+    }
     assert float(by_measurand["Power.Active.Import"]["value"]) == 11_000.0
     assert float(by_measurand["Energy.Active.Import.Register"]["value"]) == round(11_000.0 * 600 / 3600, 3)
     station.present_id_token(1, "TAG-1", "ISO14443", 910.0)
@@ -94,7 +103,9 @@ def test_a_session_walks_preparing_charging_finishing_available_with_start_stop_
     assert contexts == ["Transaction.Begin", "Transaction.End"]
     station.unplug(1, 920.0)
     csms.answer_all(920.0)
-    statuses = [c.payload["status"] for c in csms.sent_of("StatusNotification") if c.payload["connectorId"] == 1]
+    statuses = [
+        c.payload["status"] for c in csms.sent_of("StatusNotification") if c.payload["connectorId"] == 1
+    ]
     assert statuses == ["Available", "Preparing", "Charging", "Finishing", "Available"]
     events = csms.drain_events()
     assert len(events_of(events, TransactionStarted)) == 1

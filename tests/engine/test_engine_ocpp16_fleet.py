@@ -1,0 +1,130 @@
+"""OCPP 1.6J and mixed fleets through the trio shell: against the embedded CSMS in MockClock time,
+and against the strict third-party CSMS built with the `ocpp` library (a real peer)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import trio
+import trio.testing
+
+from fleet.behaviour import DriverSettings
+from fleet.cli import build_parser
+from fleet.cli._main import job_from_arguments
+from fleet.engine import FleetConfig, OcppMix, RunJob, run_job
+from support import OcppSchemaValidator, start_ocpp_lib_csms
+
+
+def _errors(summary: dict[str, Any]) -> list[Any]:
+    failed = [(name, stats["errors"]) for name, stats in summary["actions"].items() if stats["errors"]]
+    return failed + list(summary["errors"])
+
+
+def _validate_mixed_capture(capture: Path, tmp_path: Path) -> tuple[dict[str, int], list[str]]:
+    """Split a capture by the version each station spoke (its boot says it), validate each part
+    against its own schemas; returns (stations per version, violations)."""
+    lines_of: dict[str, list[str]] = defaultdict(list)
+    version_of: dict[str, str] = {}
+    for line in capture.read_text().splitlines():
+        record = json.loads(line)
+        frame = json.loads(record["frame"])
+        station = record["station"]
+        if record["dir"] == "sent" and frame[0] == 2 and frame[2] == "BootNotification":
+            version_of.setdefault(station, "1.6" if "chargePointVendor" in frame[3] else "2.0.1")
+        lines_of[station].append(line)
+    violations: list[str] = []
+    counts: dict[str, int] = defaultdict(int)
+    for version in ("1.6", "2.0.1"):
+        part = tmp_path / f"frames-{version}.jsonl"
+        stations = [s for s, v in version_of.items() if v == version]
+        counts[version] = len(stations)
+        part.write_text("".join(line + "\n" for s in stations for line in lines_of[s]))
+        violations += OcppSchemaValidator(version).validate_capture(part)
+    return dict(counts), violations
+
+
+async def test_fleet_run_ocpp_1_6_200_stations_30_seconds(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    """`fleet run --ocpp 1.6 --stations 200 --duration 30` as the CLI builds it: zero errors and
+    every frame sent valid against the official OCPP 1.6 schemas."""
+    capture = tmp_path / "frames.jsonl"
+    arguments = build_parser().parse_args(
+        ["run", "--ocpp", "1.6", "--stations", "200", "--duration", "30", "--capture", str(capture)]
+    )
+    with trio.fail_after(100):
+        result = await run_job(job_from_arguments(arguments))
+    summary = result.summary
+    assert result.exit_code == 0 and summary is not None
+    assert _errors(summary) == []
+    assert summary["ocpp_version"] == "1.6"
+    assert summary["stations_by_ocpp_version"] == {"1.6": 200, "2.0.1": 0}
+    assert summary["stations"]["connected_peak"] == 200
+    assert summary["actions"]["BootNotification"]["ok"] == 200
+    assert summary["actions"]["StartTransaction"]["ok"] > 0
+    assert "TransactionEvent" not in summary["actions"]
+    assert OcppSchemaValidator("1.6").validate_capture(capture) == []
+
+
+async def test_a_mixed_fleet_charges_in_both_versions_against_the_embedded_csms(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    capture = tmp_path / "frames.jsonl"
+    job = RunJob(
+        fleet=FleetConfig(csms_url="", stations=30, duration_s=900, ramp_per_s=10, seed=5),
+        driver=DriverSettings(mean_idle_s=60, mean_charge_s=120, step_s=2),
+        capture_path=str(capture),
+        ocpp=OcppMix.parse("mix:0.7"),
+    )
+    with trio.fail_after(1_000):
+        result = await run_job(job)
+    summary = result.summary
+    assert result.exit_code == 0 and summary is not None
+    assert _errors(summary) == []
+    assert summary["ocpp_version"] == "mixed"
+    assert summary["stations_by_ocpp_version"] == {"1.6": 21, "2.0.1": 9}
+    assert (
+        summary["actions"]["StopTransaction"]["ok"] > 0 and summary["actions"]["TransactionEvent"]["ok"] > 0
+    )
+    counts, violations = _validate_mixed_capture(capture, tmp_path)
+    assert counts == {"1.6": 21, "2.0.1": 9}
+    assert violations == []
+
+
+async def test_a_mixed_fleet_against_the_ocpp_library_csms_has_zero_violations(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    capture = tmp_path / "frames.jsonl"
+    with start_ocpp_lib_csms(0, tmp_path, max_seconds=120) as csms:
+        with trio.fail_after(90):
+            done = await trio.run_process(
+                [
+                    sys.executable, "-m", "fleet", "run",
+                    "--csms", csms.url,
+                    "--ocpp", "mix:0.5",
+                    "--stations", "10",
+                    "--duration", "8",
+                    "--ramp", "20",
+                    "--idle-mean", "2",
+                    "--charge-mean", "3",
+                    "--out", str(out),
+                    "--capture", str(capture),
+                ],
+                capture_stdout=True,
+                capture_stderr=True,
+                check=False,
+            )  # fmt: skip
+        seen = csms.summary()
+    assert done.returncode == 0, done.stderr.decode()
+    assert seen["violations"] == []
+    assert seen["stations"] == 10
+    result = json.loads(out.read_text())
+    assert result["errors"] == [] and all(stats["errors"] == 0 for stats in result["actions"].values())
+    assert result["ocpp_version"] == "mixed"
+    assert result["actions"]["StartTransaction"]["ok"] > 0
+    counts, violations = _validate_mixed_capture(capture, tmp_path)
+    assert counts == {"1.6": 5, "2.0.1": 5}
+    assert violations == []

@@ -1,0 +1,167 @@
+"""The gevent-free parts of fleet.locust, in-process: options, station ids, load curves, the
+request events a station's events become, and the Prometheus collector over Locust's stats."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from fleet.behaviour import load_profile, resolve_profile
+from fleet.locust import FleetOptionError, FleetOptions, station_id_for
+from fleet.locust import _load_curves as curves
+from fleet.locust._prometheus import LocustStatsCollector
+from fleet.locust._reporting import EventReporter, OcppCallError
+from fleet.station import CallFailed, CallSucceeded, RebootRequested
+
+
+def test_importing_the_package_does_not_pull_in_gevent() -> None:
+    code = "import sys, fleet.locust, fleet.locust._prometheus; assert 'gevent' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def _parsed(**overrides: Any) -> SimpleNamespace:
+    values = {
+        "fleet_profile": "",
+        "fleet_ocpp": "2.0.1",
+        "fleet_id_prefix": "SIM-",
+        "fleet_speed": 1.0,
+        "fleet_seed": 1,
+        "fleet_evses": 2,
+        "fleet_shape": "none",
+        "fleet_steps": 5,
+        "fleet_metrics_port": 0,
+        "fleet_metrics_host": "127.0.0.1",
+    }
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+def test_options_from_the_web_form_strings() -> None:
+    options = FleetOptions.from_parsed(_parsed(fleet_speed="60", fleet_seed="3", fleet_profile="workplace"))
+    assert (options.speed, options.seed, options.profile) == (60.0, 3, "workplace")
+    assert options.version.request_type == "OCPP2.0.1"
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ({"fleet_ocpp": "1.6"}, "no OCPP 1.6 station core yet"),
+        ({"fleet_ocpp": "2.1"}, "unknown OCPP version"),
+        ({"fleet_speed": "0"}, "--fleet-speed 0.0: must be > 0"),
+        ({"fleet_id_prefix": "a/b"}, "--fleet-id-prefix 'a/b'"),
+        ({"fleet_profile": "no_such_site"}, "--fleet-profile no_such_site"),
+        ({"fleet_seed": "x"}, "not a number"),
+    ],
+)
+def test_bad_options_say_which_and_why(override: dict[str, str], says: str) -> None:
+    with pytest.raises(FleetOptionError) as raised:
+        FleetOptions.from_parsed(_parsed(**override))
+    assert says in str(raised.value)
+
+
+def test_station_ids_of_different_workers_never_collide() -> None:
+    assert station_id_for("SIM-", 42, None) == "SIM-00042"
+    first = {station_id_for("SIM-", n, 0) for n in range(1000)}
+    second = {station_id_for("SIM-", n, 1) for n in range(1000)}
+    assert len(first) == len(second) == 1000 and not first & second
+
+
+def test_ramp_and_steps_reach_the_peak_and_end_with_the_run() -> None:
+    assert [curves.ramp(t, 10, 10.0, 20.0) for t in (0, 1, 5, 10, 15)] == [0, 1, 5, 10, 10]
+    assert curves.ramp(20.0, 10, 10.0, 20.0) is None
+    assert [curves.steps(t, 9, 3, 30.0) for t in (0, 9.9, 10, 25)] == [3, 3, 6, 9]
+    assert curves.steps(30.0, 9, 3, 30.0) is None
+
+
+def test_rush_hour_follows_the_profile_arrival_curve() -> None:
+    profile = load_profile(resolve_profile("workplace"))
+    curve = curves.arrival_curve(profile)
+    busiest = curve.index(max(curve))
+    speed = 3600.0  # one simulated hour per real second
+    users = [curves.rush_hour(h + 0.5, 50, curve, speed, None) for h in range(24)]
+    assert users[busiest] == 50
+    assert users == [round(50 * rate / max(curve)) for rate in curve]
+    assert curves.rush_hour(24.0, 50, curve, speed, None) is None  # one simulated day
+    with pytest.raises(FleetOptionError, match="give --fleet-profile"):
+        curves.arrival_curve(None)
+
+
+@dataclass
+class _Fired:
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+
+def test_station_events_become_locust_requests_timed_from_the_intended_send() -> None:
+    fired = _Fired()
+    reporter = EventReporter(fired, "OCPP2.0.1", speed=10.0, station_id="SIM-00001")
+    rebooting = reporter.station_events(
+        [
+            CallSucceeded("BootNotification", "1", intended_at=100.0, completed_at=100.5),
+            CallFailed("Authorize", "2", 200.0, 201.0, "InternalError", "boom"),
+            RebootRequested("ImmediateReset"),
+        ],
+        response_length=88,
+    )
+    assert rebooting
+    ok, failed = fired.calls
+    # 0.5 simulated seconds at 10x = 50 real ms
+    assert (ok["name"], ok["response_time"], ok["response_length"], ok["exception"]) == (
+        "BootNotification",
+        pytest.approx(50.0),
+        88,
+        None,
+    )
+    assert isinstance(failed["exception"], OcppCallError)
+    assert str(failed["exception"]) == "InternalError: boom"
+    assert failed["context"] == {"station_id": "SIM-00001"}
+
+
+@dataclass
+class _Entry:
+    name: str
+    method: str | None
+    num_requests: int
+    num_failures: int
+    total_response_time: float
+    response_times: dict[int, int]
+
+
+def test_prometheus_collector_exports_locust_stats_per_action() -> None:
+    entries = [_Entry("BootNotification", "OCPP2.0.1", 5, 1, 2 * 2 + 3 * 150, {2: 2, 150: 3})]
+    registry = CollectorRegistry()
+    registry.register(LocustStatsCollector(lambda: entries, lambda: 7))
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(generate_latest(registry).decode())
+        for sample in family.samples
+    }
+    action = (("name", "BootNotification"), ("request_type", "OCPP2.0.1"))
+
+    def value(name: str, **labels: str) -> float:
+        return samples[(name, tuple(sorted((*action, *labels.items()))))]
+
+    assert value("fleet_locust_requests_total", outcome="ok") == 4
+    assert value("fleet_locust_requests_total", outcome="error") == 1
+    assert value("fleet_locust_request_duration_seconds_bucket", le="0.002") == 2
+    assert value("fleet_locust_request_duration_seconds_bucket", le="0.1") == 2
+    assert value("fleet_locust_request_duration_seconds_bucket", le="0.2") == 5
+    assert value("fleet_locust_request_duration_seconds_bucket", le="+Inf") == 5
+    assert value("fleet_locust_request_duration_seconds_sum") == pytest.approx(0.454)
+    assert samples[("fleet_locust_users", ())] == 7
+
+
+def test_fleet_locust_refuses_another_locustfile(capsys: pytest.CaptureFixture[str]) -> None:
+    from fleet.cli import main
+
+    assert main(["locust", "-f", "mine.py", "--headless"]) == 2
+    assert "subclass fleet.locust.StationUser" in capsys.readouterr().err
