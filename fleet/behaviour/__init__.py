@@ -7,6 +7,7 @@ from fleet.behaviour._distributions import draw, mean
 from fleet.behaviour._driver import DriverSettings, SimpleDriver
 from fleet.behaviour._ev_catalogue import draw_session_soc, pick_ev_model
 from fleet.behaviour._faults import Fault, FaultProcess
+from fleet.behaviour._pacing import Backoff, SpeedClock
 from fleet.behaviour._profile import (
     ProfileError,
     arrivals_per_evse_day,
@@ -25,6 +26,7 @@ from fleet.behaviour._station_mix import station_config, station_types_for
 __all__ = [
     "ArrivalProcess",
     "ArrivalSource",
+    "Backoff",
     "ChargingBattery",
     "CombinedArrivals",
     "Distribution",
@@ -41,6 +43,7 @@ __all__ = [
     "ScheduledReturns",
     "SimpleDriver",
     "SimulatedStation",
+    "SpeedClock",
     "StationType",
     "arrivals_per_evse_day",
     "build_profile_fleet",

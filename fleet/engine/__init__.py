@@ -1,7 +1,8 @@
 """The trio shell: sockets, timers, ramp-up, reconnects."""
 
+from fleet.behaviour import Backoff
 from fleet.engine._capture import FrameCapture
-from fleet.engine._config import Backoff, FleetConfig
+from fleet.engine._config import FleetConfig
 from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet

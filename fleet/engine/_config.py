@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: exponential from ``initial_s`` by ``factor`` up to ``max_s``, with jitter
-    (each delay drawn uniformly from its upper half) so a CSMS restart is not met by a synchronized
-    reconnect storm."""
-
-    initial_s: float = 1.0
-    factor: float = 2.0
-    max_s: float = 60.0
-
-    def delay(self, attempt: int, draw: float) -> float:
-        """Delay before reconnect ``attempt`` (1-based); ``draw`` is uniform in [0, 1)."""
-        ceiling = min(self.max_s, self.initial_s * self.factor ** (attempt - 1))
-        return ceiling / 2 + draw * ceiling / 2
+from fleet.behaviour import Backoff
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +17,7 @@ class FleetConfig:
     id_prefix: str = "SIM-"
     connect_timeout_s: float = 10.0
     close_timeout_s: float = 2.0
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
     reboot_delay_s: float = 1.0  # how long a station takes to come back after a Reset
     speed: float = 1.0  # simulated seconds per real second (stations, drivers, meter intervals)
     # source IPs the stations connect from, round robin by station index (empty: the kernel's choice)

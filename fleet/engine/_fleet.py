@@ -11,7 +11,7 @@ from functools import partial
 import trio
 
 from fleet.engine._capture import FrameCapture
-from fleet.engine._clock import SimClock
+from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
 from fleet.engine._health import HealthRecorder, monitor_generator, total_calls_waiting
 from fleet.engine._protocol import ShellStation
@@ -61,7 +61,7 @@ async def run_fleet(
     master = random.Random(config.seed)
     started = trio.current_time()
     stop_at = started + config.duration_s
-    clock = SimClock(speed=config.speed, origin=started)
+    clock = trio_speed_clock(speed=config.speed, origin=started)
     spawned = 0
     unreachable: tuple[str, str] | None = None
     stop = _StopFlag()

@@ -16,8 +16,9 @@ from typing import Any, Protocol
 import trio
 import trio_websocket
 
+from fleet.behaviour import SpeedClock
 from fleet.engine._capture import FrameCapture
-from fleet.engine._clock import SimClock
+from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
 from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
@@ -102,7 +103,7 @@ class StationRunner:
         rng: random.Random,
         capture: FrameCapture | None = None,
         first_attempt: FirstAttempt | None = None,
-        clock: SimClock | None = None,
+        clock: SpeedClock | None = None,
         on_behaviour_event: BehaviourEventHandler | None = None,
         *,
         local_address: str | None = None,  # source IP to connect from (spreads ephemeral ports)
@@ -117,7 +118,7 @@ class StationRunner:
         self._url = config.station_url(station_id)
         self._connected = False
         self._booted_once = False
-        self._clock = clock if clock is not None else SimClock()
+        self._clock = clock if clock is not None else trio_speed_clock()
         self._on_behaviour_event = on_behaviour_event
         self._local_address = local_address
         # optional parts of the shell API (ProfileStation has them, a bare Station not)

@@ -19,7 +19,7 @@ from locust import User, constant, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from fleet.locust._clock import SpeedClock
+from fleet.behaviour import Backoff, SpeedClock
 from fleet.locust._options import FleetOptions
 from fleet.locust._reporting import EventReporter
 from fleet.locust._stations import Shell, StationBuilder, StationIds
@@ -57,7 +57,7 @@ def _fleet_for(environment: Environment) -> _Fleet:
     options = FleetOptions.from_parsed(environment.parsed_options)
     fleet = _fleets.get(environment)
     if fleet is None or fleet.options != options:
-        clock = SpeedClock(speed=options.speed)
+        clock = SpeedClock(speed=options.speed, origin=time.monotonic())
         # the stations' wall clock: UTC now at the start, then running --fleet-speed times faster
         epoch = time.time() - clock.origin
         fleet = _fleets[environment] = _Fleet(options, clock, StationBuilder(options, epoch))
@@ -79,11 +79,7 @@ class StationUser(User):
     connect_timeout_s = 10.0
     close_timeout_s = 1.0
     reboot_delay_s = 1.0  # how long a station takes to come back after a Reset
-    # reconnect delays: exponential, with jitter (drawn from the upper half) so a CSMS restart is
-    # not met by a synchronized reconnect storm
-    backoff_initial_s = 1.0
-    backoff_factor = 2.0
-    backoff_max_s = 60.0
+    backoff = Backoff()  # the trio engine's reconnect pattern (exponential, jittered)
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -210,8 +206,7 @@ class StationUser(User):
         return now if until is None else max(now, until)
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_max_s, self.backoff_initial_s * self.backoff_factor ** (attempt - 1))
-        return ceiling / 2 + self._rng.random() * ceiling / 2
+        return self.backoff.delay(attempt, self._rng.random())
 
     def _run_offline_until(self, until: float) -> None:
         """Keep the station's clock running while disconnected; ``until`` is real (monotonic) time."""

@@ -1,8 +1,12 @@
 """The CSMS ledger, plus *when* things arrived: per-second and per-minute counts for the forecast.
 
 The sessions report to it exactly as to the embedded server's ledger, so the forecast's totals
-are the ledger's totals by construction. The simulation loop sets ``second`` before it hands
-frames to a session (the sessions know ``now`` but the plain Ledger API does not carry it).
+are the ledger's totals by construction. The simulation loop sets ``now`` before it hands frames
+to a session (the sessions know ``now`` but the plain Ledger API does not carry it).
+
+Everything here merges exactly (``merge``): counts add, energy is kept in integer mWh (a float
+sum would depend on the order of the additions, so on how the stations were split into shards),
+and concurrency is kept as timed changes whose peak is taken after the merge.
 """
 
 from __future__ import annotations
@@ -16,13 +20,22 @@ class TimedLedger(Ledger):
         super().__init__()
         self.seconds = seconds
         self.minutes = -(-seconds // 60)
-        self.second = 0  # the simulated second being processed; set by the loop
+        self.now = 0.0  # the simulated time being processed; set by the loop
+        self.second = 0  # int(now)
         self.per_second = [0] * seconds  # every station-initiated message, for peak and percentiles
         self.per_minute_by_action: dict[str, list[int]] = {}
         self.offline_per_minute = [0] * self.minutes
         self.open_transactions = 0  # seen and not yet ended
-        self.peak_open_transactions = 0
-        self.delivered_wh = 0.0  # sum over transactions of (latest - first) energy register
+        self.open_changes: list[tuple[float, int]] = []  # (time, +1 seen / -1 ended)
+        self.delivered_mwh = 0  # sum over transactions of (latest - first) energy register
+
+    @property
+    def delivered_wh(self) -> float:
+        return self.delivered_mwh / 1000.0
+
+    @property
+    def peak_open_transactions(self) -> int:
+        return peak_of(self.open_changes)
 
     def count_message(self, action: str) -> None:
         super().count_message(action)
@@ -42,14 +55,49 @@ class TimedLedger(Ledger):
         record = self.transactions[transaction_id]
         if before is None:
             self.open_transactions += 1
-            if self.open_transactions > self.peak_open_transactions:
-                self.peak_open_transactions = self.open_transactions
+            self.open_changes.append((self.now, 1))
         if record.ended and not was_ended:
             self.open_transactions -= 1
+            self.open_changes.append((self.now, -1))
         # the register counts over the station's life: a transaction's energy is how far it
         # moved since the first reading the CSMS saw (the ledger keeps the latest by timestamp,
         # so out-of-order replays never make this negative)
         if energy_before is not None and record.energy_wh is not None:
-            self.delivered_wh += record.energy_wh - energy_before
+            self.delivered_mwh += round(record.energy_wh * 1000.0) - round(energy_before * 1000.0)
         if event.offline is True:
             self.offline_per_minute[self.second // 60] += 1
+
+    def merge(self, other: TimedLedger) -> None:
+        """Add the ledger of another shard (disjoint stations, same horizon) into this one."""
+        for action, count in other.messages_by_action.items():
+            self.messages_by_action[action] = self.messages_by_action.get(action, 0) + count
+        for code, count in other.protocol_errors.items():
+            self.protocol_errors[code] = self.protocol_errors.get(code, 0) + count
+        self.stations_booted |= other.stations_booted
+        self.transactions.update(other.transactions)
+        _add_into(self.per_second, other.per_second)
+        _add_into(self.offline_per_minute, other.offline_per_minute)
+        for action, series in other.per_minute_by_action.items():
+            mine = self.per_minute_by_action.setdefault(action, [0] * self.minutes)
+            _add_into(mine, series)
+        self.open_transactions += other.open_transactions
+        self.open_changes += other.open_changes
+        self.delivered_mwh += other.delivered_mwh
+
+
+def peak_of(changes: list[tuple[float, int]]) -> int:
+    """The highest level reached by +1/-1 changes, counted after all changes of one instant:
+    so the peak does not depend on the order of simultaneous changes at different stations."""
+    level = peak = 0
+    ordered = sorted(changes)
+    for index, (at, delta) in enumerate(ordered):
+        level += delta
+        if level > peak and (index + 1 == len(ordered) or ordered[index + 1][0] != at):
+            peak = level
+    return peak
+
+
+def _add_into(total: list[int], part: list[int]) -> None:
+    for index, value in enumerate(part):
+        if value:
+            total[index] += value

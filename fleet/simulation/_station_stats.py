@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fleet.metrics import LatencyHistogram
@@ -25,7 +26,9 @@ class StationStats:
         self.dropped: dict[str, int] = {}  # "action/reason" -> count
         self.transactions_started = 0
         self.transactions_ended = 0
-        self.ended_energy_wh = 0.0
+        # summed exactly (math.fsum) when read: a running float sum would depend on the order
+        # of the stations, so on how they were split into shards
+        self.ended_energy_parts_wh: list[float] = []
 
     def record(self, events: list[Event]) -> bool:
         """Take the events in; True when one of them asks the shell to reboot the station."""
@@ -44,13 +47,32 @@ class StationStats:
                 self.transactions_started += 1
             elif isinstance(event, TransactionEnded):
                 self.transactions_ended += 1
-                self.ended_energy_wh += event.energy_wh
+                self.ended_energy_parts_wh.append(event.energy_wh)
             elif isinstance(event, MessageDropped):
                 key = f"{event.action}/{event.reason}"
                 self.dropped[key] = self.dropped.get(key, 0) + 1
             elif isinstance(event, RebootRequested):
                 rebooting = True
         return rebooting
+
+    @property
+    def ended_energy_wh(self) -> float:
+        return math.fsum(self.ended_energy_parts_wh)
+
+    def merge(self, other: StationStats) -> None:
+        """Add the stats of another shard into these (exact: counts add, histograms merge)."""
+        for action, histogram in other.latency.items():
+            mine = self.latency.get(action)
+            if mine is None:
+                mine = self.latency[action] = LatencyHistogram()
+            mine.merge(histogram)
+        for key, count in other.failures.items():
+            self.failures[key] = self.failures.get(key, 0) + count
+        for key, count in other.dropped.items():
+            self.dropped[key] = self.dropped.get(key, 0) + count
+        self.transactions_started += other.transactions_started
+        self.transactions_ended += other.transactions_ended
+        self.ended_energy_parts_wh += other.ended_energy_parts_wh
 
     def latency_summary(self) -> dict[str, Any]:
         """Per action and over all: count and p50/p90/p99/max in ms, sorted by action."""
