@@ -159,20 +159,23 @@ def build_profile_fleet(
     start_at: float,
     epoch: float,
     app_start: bool = False,
+    indices: range | None = None,
 ) -> list[ProfileStation]:
     """``count`` stations of the profile's mix (exact shares), station ``i`` named ``id_for(i)``;
-    the same seed gives the same fleet."""
+    the same seed gives the same fleet. ``indices``: build only those stations of it (a shard),
+    each the same as in the whole fleet."""
     master = random.Random(seed)
     types = station_types_for(profile, count, random.Random(master.getrandbits(64)))
+    seeds = [master.getrandbits(64) for _ in types]
     return [
         ProfileStation(
             id_for(index),
             profile,
-            station_type,
-            random.Random(master.getrandbits(64)),
+            types[index],
+            random.Random(seeds[index]),
             start_at=start_at,
             epoch=epoch,
             app_start=app_start,
         )
-        for index, station_type in enumerate(types)
+        for index in (range(count) if indices is None else indices)
     ]

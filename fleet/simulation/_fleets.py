@@ -30,18 +30,21 @@ def simple_fleet(
     evses: int = 2,
     driver: DriverSettings | None = None,
     id_prefix: str = "SIM-",
+    indices: range | None = None,
 ) -> list[SimulatedStation]:
-    """``count`` SimulatedStations (one SimpleDriver per EVSE), each on its own random stream."""
+    """``count`` SimulatedStations (one SimpleDriver per EVSE), each on its own random stream.
+    ``indices``: build only those stations of the fleet (a shard), each the same as in the whole."""
     master = random.Random(seed)
+    seeds = [master.getrandbits(64) for _ in range(count)]
     return [
         SimulatedStation(
             StationConfig(
                 station_id=station_id_for(index, id_prefix), evse_count=evses, wall_clock_epoch=epoch
             ),
-            random.Random(master.getrandbits(64)),
+            random.Random(seeds[index]),
             driver,
         )
-        for index in range(count)
+        for index in (range(count) if indices is None else indices)
     ]
 
 
@@ -58,6 +61,7 @@ def profile_fleet(
     epoch: float,
     id_prefix: str = "SIM-",
     app_start: bool = True,
+    indices: range | None = None,
 ) -> Sequence[SimStation]:
     """``count`` ProfileStations of ``profile`` (station mix, drivers, EVs, faults from the profile).
 
@@ -65,16 +69,23 @@ def profile_fleet(
     defaults to True here.
     """
     return build_profile_fleet(
-        profile, count, lambda index: station_id_for(index, id_prefix), seed, 0.0, epoch, app_start
+        profile, count, lambda index: station_id_for(index, id_prefix), seed, 0.0, epoch, app_start, indices
     )
 
 
 def load_profile_fleet(
-    name_or_path: str, count: int, *, seed: int, id_prefix: str = "SIM-", start_utc: float = DEFAULT_EPOCH
+    name_or_path: str,
+    count: int,
+    *,
+    seed: int,
+    id_prefix: str = "SIM-",
+    start_utc: float = DEFAULT_EPOCH,
+    indices: range | None = None,
 ) -> tuple[Profile, float, Sequence[SimStation]]:
     """(profile, epoch, stations) for a bundled profile name or a profile file: the simulated
     day starts at 00:00 site local time on ``start_utc``'s UTC date. Raises fleet.behaviour.ProfileError
     for a bad or missing profile."""
     profile = load_profile(resolve_profile(name_or_path))
     epoch = profile_epoch(profile, start_utc)
-    return profile, epoch, profile_fleet(profile, count, seed=seed, epoch=epoch, id_prefix=id_prefix)
+    stations = profile_fleet(profile, count, seed=seed, epoch=epoch, id_prefix=id_prefix, indices=indices)
+    return profile, epoch, stations

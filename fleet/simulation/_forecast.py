@@ -16,7 +16,8 @@ import msgspec
 from fleet.metrics import write_json
 
 if TYPE_CHECKING:
-    from fleet.simulation._loop import Simulation
+    from fleet.simulation._config import SimulationConfig
+    from fleet.simulation._outcome import SimulationOutcome
 
 _RATE_PERCENTILES = (50.0, 95.0, 99.0)
 
@@ -39,8 +40,7 @@ class Forecast:
         return {"config": self.config, "series": self.series, "summary": self.summary}
 
 
-def build_forecast(sim: Simulation, stations: int) -> Forecast:
-    config = sim.config
+def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: int) -> Forecast:
     ledger = sim.ledger
     by_action = {
         action: ledger.per_minute_by_action[action] for action in sorted(ledger.per_minute_by_action)
@@ -53,7 +53,7 @@ def build_forecast(sim: Simulation, stations: int) -> Forecast:
         "offline_replays": list(ledger.offline_per_minute),
         "concurrent_transactions": sim.open_transactions_series,
         "connected_stations": sim.connected_series,
-        "energy_kwh": [round(wh / 1000.0, 3) for wh in sim.energy_series_wh],
+        "energy_kwh": [round(mwh / 1000.0 / 1000.0, 3) for mwh in sim.energy_series_mwh],
     }
     digest = ledger.summary()
     summary = {

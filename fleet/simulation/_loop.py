@@ -26,7 +26,8 @@ from fleet.csms import CsmsCallError, CsmsCallResult, CsmsSession, InternalFault
 from fleet.ocpp import RemoteProtocolError, v201
 from fleet.simulation._config import SimulationConfig, latency_sampler
 from fleet.simulation._forecast import Forecast, build_forecast
-from fleet.simulation._ledger import TimedLedger
+from fleet.simulation._ledger import TimedLedger, peak_of
+from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._station_stats import StationStats
 from fleet.station import Event
 
@@ -69,9 +70,11 @@ class _Link:
         "events",
         "next_deadline",
         "generation",
+        "latency",
         "offline_until",
         "online",
         "reconnect_at",
+        "remote_start_id",
         "session",
         "station",
         "station_id",
@@ -79,10 +82,14 @@ class _Link:
         "to_station_at",
     )
 
-    def __init__(self, station: SimStation, csms_rng: random.Random) -> None:
+    def __init__(self, station: SimStation, csms_rng: random.Random, latency: Callable[[], float]) -> None:
         self.station = station
         self.station_id = station.station_id
         self.csms_rng = csms_rng
+        # per station, like everything random here: a station's traffic must not depend on the
+        # others, so a run split into shards gives the same forecast
+        self.latency = latency
+        self.remote_start_id = 0
         self.session: CsmsSession | None = None
         self.online = False
         self.generation = 0  # bumped on every disconnect: answers to an old connection are lost
@@ -100,7 +107,12 @@ class _Link:
 
 
 class Simulation:
-    """Run ``stations`` against the CSMS model for ``config.hours`` of virtual time."""
+    """Run ``stations`` against the CSMS model for ``config.hours`` of virtual time.
+
+    A shard of a larger fleet passes ``first_index`` (the fleet index of ``stations[0]``) and
+    ``fleet_size``: each station then gets the same random streams and connect time as in a run
+    of the whole fleet, so the shards' outcomes merge into that run's forecast exactly.
+    """
 
     def __init__(
         self,
@@ -109,6 +121,8 @@ class Simulation:
         *,
         on_frame: FrameHook | None = None,
         on_progress: ProgressHook | None = None,
+        first_index: int = 0,
+        fleet_size: int | None = None,
     ) -> None:
         self.config = config
         self._end = config.duration_s
@@ -120,13 +134,30 @@ class Simulation:
         self._response_delay_s = config.csms.response_delay_s
         # string seeds hash with SHA-512: independent of the stations' own Random(seed) streams
         master = random.Random(f"fleet.simulation:{config.seed}")
-        self._latency = latency_sampler(config.latency, random.Random(master.getrandbits(64)))
+        latency_master = random.Random(master.getrandbits(64))
         csms_master = random.Random(master.getrandbits(64))
-        self._links = [_Link(station, random.Random(csms_master.getrandbits(64))) for station in stations]
+        size = len(stations) if fleet_size is None else fleet_size
+        if not 0 <= first_index <= first_index + len(stations) <= size:
+            raise ValueError(
+                f"Simulation: stations {first_index}..{first_index + len(stations) - 1} "
+                f"are not within a fleet of {size}"
+            )
+        self._first_index, self._fleet_size = first_index, size
+        csms_seeds = [csms_master.getrandbits(64) for _ in range(size)][first_index:]
+        fixed = isinstance(config.latency, float | int)
+        latency_seeds = [] if fixed else [latency_master.getrandbits(64) for _ in range(size)][first_index:]
+        shared = latency_sampler(config.latency, latency_master) if fixed else None
+        self._links = [
+            _Link(
+                station,
+                random.Random(csms_seeds[index]),
+                shared or latency_sampler(config.latency, random.Random(latency_seeds[index])),
+            )
+            for index, station in enumerate(stations)
+        ]
         self._heap: list[tuple[float, int, int, _Link, Any, Any]] = []
         self._seq = itertools.count()
         self._connected = 0
-        self._remote_start_id = 0
         self.csms_outcomes: dict[str, int] = {}  # CSMS-initiated calls and violations, by outcome
         self.station_protocol_errors = 0  # frames the stations refused (RemoteProtocolError)
         # per-minute samples taken at the end of each minute
@@ -134,23 +165,39 @@ class Simulation:
         self._minutes = self.ledger.minutes
         self.connected_series: list[int] = []
         self.open_transactions_series: list[int] = []
-        self.energy_series_wh: list[float] = []
-        self.connected_peak = 0
+        self.energy_series_mwh: list[int] = []
+        self.connected_changes: list[tuple[float, int]] = []  # (time, +1 connect / -1 disconnect)
 
     # -- running -------------------------------------------------------------------------------
 
     def run(self) -> Forecast:
         links = self._links
-        count = len(links)
-        spread = self.config.ramp_s / count if count else 0.0
-        for index, link in enumerate(links):
+        spread = self.config.ramp_s / self._fleet_size if self._fleet_size else 0.0
+        for index, link in enumerate(links, start=self._first_index):
             at = index * spread
             link.reconnect_at = at
             self._push(at, _CONNECT, link, None, None)
             self._reschedule(link, 0.0)
         self._loop()
         self._close_minutes(math.inf)
-        return build_forecast(self, len(links))
+        return build_forecast(self.config, self.outcome(), self._fleet_size)
+
+    @property
+    def connected_peak(self) -> int:
+        return peak_of(self.connected_changes)
+
+    def outcome(self) -> SimulationOutcome:
+        """What the run measured (after ``run``), in the form shards merge."""
+        return SimulationOutcome(
+            ledger=self.ledger,
+            stats=self.stats,
+            connected_series=self.connected_series,
+            open_transactions_series=self.open_transactions_series,
+            energy_series_mwh=self.energy_series_mwh,
+            connected_changes=self.connected_changes,
+            csms_outcomes=self.csms_outcomes,
+            station_protocol_errors=self.station_protocol_errors,
+        )
 
     def _loop(self) -> None:
         heap = self._heap
@@ -190,7 +237,7 @@ class Simulation:
         while self._minute < self._minutes and t >= (self._minute + 1) * 60.0:
             self.connected_series.append(self._connected)
             self.open_transactions_series.append(self.ledger.open_transactions)
-            self.energy_series_wh.append(self.ledger.delivered_wh)
+            self.energy_series_mwh.append(self.ledger.delivered_mwh)
             self._minute += 1
 
     # -- the station side ----------------------------------------------------------------------
@@ -209,8 +256,7 @@ class Simulation:
         )
         link.to_csms_at = link.to_station_at = now
         self._connected += 1
-        if self._connected > self.connected_peak:
-            self.connected_peak = self._connected
+        self.connected_changes.append((now, 1))
         link.station.connected(now)
         self._after_station(link, now)
 
@@ -222,6 +268,7 @@ class Simulation:
             link.session = None
             link.generation += 1
             self._connected -= 1
+            self.connected_changes.append((now, -1))
             station.disconnected(now)
             self.stats.record(station.events())
             station.data_to_send()  # nothing can go out without a connection
@@ -237,7 +284,7 @@ class Simulation:
             if self._on_frame is not None:
                 for frame in frames:
                     self._on_frame(now, link.station_id, "sent", frame)
-            at = now + self._latency()
+            at = now + link.latency()
             if at < link.to_csms_at:
                 at = link.to_csms_at
             link.to_csms_at = at
@@ -282,7 +329,9 @@ class Simulation:
     # -- the CSMS side -------------------------------------------------------------------------
 
     def _deliver_to_csms(self, link: _Link, session: CsmsSession, frames: list[str], now: float) -> None:
-        self.ledger.second = int(now)
+        ledger = self.ledger
+        ledger.now = now
+        ledger.second = int(now)
         for frame in frames:
             session.receive(frame, now)
         self._flush_session(link, session, now)
@@ -293,7 +342,7 @@ class Simulation:
         if events:
             self._count_csms_events(events)
         if out and session is link.session:
-            at = now + self._latency() + self._response_delay_s
+            at = now + link.latency() + self._response_delay_s
             if at < link.to_station_at:
                 at = link.to_station_at
             link.to_station_at = at
@@ -305,12 +354,12 @@ class Simulation:
             if session is None:
                 self._count("RequestStartTransaction/NotConnected")
                 continue
-            self._remote_start_id += 1
+            link.remote_start_id += 1
             session.call(
                 "RequestStartTransaction",
                 v201.RequestStartTransactionRequest(
                     id_token=v201.IdToken(id_token=request.id_token, type="Central"),
-                    remote_start_id=self._remote_start_id,
+                    remote_start_id=link.remote_start_id,
                     evse_id=request.evse_id,
                 ),
                 now,

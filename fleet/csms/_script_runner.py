@@ -1,0 +1,108 @@
+"""Run a CSMS script against the stations connected to an embedded CSMS, step by step."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from fleet.csms._errors import StationCallFailed, StationCallRefused
+from fleet.csms._script import ScriptStep
+from fleet.csms._server import CsmsServer
+
+_CONCURRENT_CALLS = 500  # per step: enough to reach thousands of stations fast, not a thundering herd
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptClock:
+    """The stations' clock (UTC epoch seconds) against trio's: ``speed`` > 1 when ``fleet run
+    --speed`` compresses time, so "18:00" means 18:00 on the stations' clock."""
+
+    real_origin: float
+    epoch_origin: float
+    speed: float = 1.0
+
+    def epoch(self, real: float) -> float:
+        return self.epoch_origin + (real - self.real_origin) * self.speed
+
+    def real(self, epoch: float) -> float:
+        return self.real_origin + (epoch - self.epoch_origin) / self.speed
+
+
+@dataclass(slots=True)
+class StepOutcome:
+    step: int
+    action: str
+    due_epoch: float
+    stations: int = 0
+    answers: dict[str, int] = field(default_factory=dict)  # response status (or "answered") -> count
+    errors: dict[str, int] = field(default_factory=dict)  # error code / kind -> count
+
+    def line(self) -> str:
+        answers = ", ".join(f"{n} {status}" for status, n in sorted(self.answers.items())) or "no answers"
+        errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.errors.items()))
+        return (
+            f"script step {self.step}: {self.action} to {self.stations} station(s): {answers}"
+            + (f"; errors: {errors}" if errors else "")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "action": self.action,
+            "stations": self.stations,
+            "answers": dict(sorted(self.answers.items())),
+            "errors": dict(sorted(self.errors.items())),
+        }
+
+
+async def run_script(
+    server: CsmsServer,
+    steps: list[ScriptStep],
+    clock: ScriptClock,
+    rng: random.Random,
+    report: Callable[[StepOutcome], None],
+) -> list[StepOutcome]:
+    """Run every step at its time (in order of due time); ``report`` hears each outcome."""
+    started = clock.epoch(trio.current_time())
+    outcomes: list[StepOutcome] = []
+    for due, step in sorted(((step.at.due(started), step) for step in steps), key=lambda item: item[0]):
+        await trio.sleep_until(clock.real(due))
+        outcome = await _run_step(server, step, due, clock, rng)
+        outcomes.append(outcome)
+        report(outcome)
+    return outcomes
+
+
+async def _run_step(
+    server: CsmsServer, step: ScriptStep, due: float, clock: ScriptClock, rng: random.Random
+) -> StepOutcome:
+    connected = server.connected_stations()
+    subprotocols = {station: server.station_subprotocol(station) or "" for station in connected}
+    targets = step.select(connected, subprotocols, rng)
+    outcome = StepOutcome(step.number, step.action, due, stations=len(targets))
+    limiter = trio.CapacityLimiter(_CONCURRENT_CALLS)
+
+    async def call(station_id: str) -> None:
+        async with limiter:
+            request = step.request(clock.epoch(trio.current_time()))
+            try:
+                response = await server.call(station_id, step.action, request, timeout=step.timeout_s)
+            except StationCallRefused as exc:
+                _count(outcome.errors, exc.error_code)
+            except StationCallFailed as exc:
+                _count(outcome.errors, type(exc).__name__)
+            else:
+                _count(outcome.answers, str(getattr(response, "status", "answered")))
+
+    async with trio.open_nursery() as nursery:
+        for station_id in targets:
+            nursery.start_soon(call, station_id)
+    return outcome
+
+
+def _count(into: dict[str, int], key: str) -> None:
+    into[key] = into.get(key, 0) + 1

@@ -1,0 +1,104 @@
+"""`fleet simulate --workers N`: the fleet split by station index over N processes.
+
+Stations are independent in the simulation (each has its own random streams, connect time and
+CSMS session), so each worker builds and runs only its slice and the parent merges the outcomes
+exactly (counts add, histograms merge, peaks are taken from the merged timed changes): the
+forecast is the same bytes for any N. Stations are built in the worker that runs them, never
+pickled; only the outcome travels back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from fleet.simulation._config import DEFAULT_EPOCH, SimulationConfig
+from fleet.simulation._fleets import load_profile_fleet, simple_fleet
+from fleet.simulation._forecast import Forecast, build_forecast
+from fleet.simulation._loop import ProgressHook, SimStation, Simulation
+from fleet.simulation._outcome import SimulationOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSpec:
+    """What to build: ``count`` stations of a profile (a bundled name or a file), or of the
+    simple driver with ``evses`` EVSEs each when ``profile`` is None."""
+
+    count: int
+    seed: int
+    profile: str | None = None
+    evses: int = 2
+    id_prefix: str = "SIM-"
+
+
+class WorkerDied(RuntimeError):
+    """A shard's process ended without an outcome (killed, out of memory)."""
+
+
+def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, float, Sequence[SimStation]]:
+    """(profile name, epoch, stations) of the spec, or of its ``indices`` only. Raises
+    fleet.behaviour.ProfileError for a bad profile."""
+    if spec.profile is None:
+        stations = simple_fleet(
+            spec.count,
+            seed=spec.seed,
+            epoch=DEFAULT_EPOCH,
+            evses=spec.evses,
+            id_prefix=spec.id_prefix,
+            indices=indices,
+        )
+        return "simple", DEFAULT_EPOCH, stations
+    profile, epoch, profiled = load_profile_fleet(
+        spec.profile, spec.count, seed=spec.seed, id_prefix=spec.id_prefix, indices=indices
+    )
+    return profile.name, epoch, profiled
+
+
+def shard_ranges(count: int, workers: int) -> list[range]:
+    """Contiguous, nearly equal slices of ``range(count)``, one per worker (none empty)."""
+    workers = max(1, min(workers, count))
+    return [range(k * count // workers, (k + 1) * count // workers) for k in range(workers)]
+
+
+def run_sharded(
+    config: SimulationConfig,
+    spec: FleetSpec,
+    workers: int,
+    *,
+    on_progress: ProgressHook | None = None,
+) -> Forecast:
+    """Simulate the spec's fleet on ``workers`` processes (1: in this process, with progress).
+    Raises WorkerDied when a worker process dies."""
+    ranges = shard_ranges(spec.count, workers)
+    if len(ranges) == 1:
+        _, _, stations = build_fleet(spec)
+        return Simulation(config, stations, on_progress=on_progress).run()
+    # spawn, not fork: a forked child would inherit whatever state the parent's threads hold
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
+        futures = [pool.submit(run_shard, config, spec, indices) for indices in ranges]
+        outcomes: list[SimulationOutcome] = []
+        for number, future in enumerate(futures):
+            try:
+                outcomes.append(future.result())
+            except BrokenProcessPool:
+                raise WorkerDied(
+                    f"simulation worker {number} (stations {ranges[number].start}.."
+                    f"{ranges[number].stop - 1}) died without a result; run with fewer --workers "
+                    "or fewer --stations if memory ran out"
+                ) from None
+    merged = outcomes[0]
+    for outcome in outcomes[1:]:
+        merged.merge(outcome)
+    return build_forecast(config, merged, spec.count)
+
+
+def run_shard(config: SimulationConfig, spec: FleetSpec, indices: range) -> SimulationOutcome:
+    """One worker: build the stations of ``indices`` and simulate them as part of the fleet."""
+    _, _, stations = build_fleet(spec, indices)
+    simulation = Simulation(config, stations, first_index=indices.start, fleet_size=spec.count)
+    simulation.run()
+    return simulation.outcome()
