@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from fleet.csms import ScriptError, ScriptStep, load_script
 from fleet.engine import OcppMix
 from fleet.metrics import Slo, SloSyntaxError, parse_slo
 
@@ -107,4 +108,11 @@ def slo(text: str) -> Slo:
     try:
         return parse_slo(text)
     except SloSyntaxError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def csms_script(path: str) -> list[ScriptStep]:
+    try:
+        return load_script(path)
+    except ScriptError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

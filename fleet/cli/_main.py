@@ -16,6 +16,7 @@ from fleet.cli._locust import add_locust_command, run_locust
 from fleet.cli._metrics_options import add_metrics_options, announce_metrics, csms_metrics
 from fleet.cli._profiles import add_profiles_command, run_profiles
 from fleet.cli._scale import add_csms_scale_options, add_run_scale_options, run_job_scaled, serve_csms_workers
+from fleet.cli._script_help import SCRIPT_EPILOG
 from fleet.cli._simulate import add_simulate_command, run_simulate
 from fleet.cli._slo import add_slo_option, check_slos
 from fleet.csms import CsmsConfig, run_csms
@@ -137,19 +138,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
     add_slo_option(run)
+    run.add_argument(
+        "--csms-script",
+        type=arg.csms_script,
+        default=None,
+        metavar="FILE",
+        help="the embedded CSMS runs these CSMS-initiated operations on the stations' (simulated) clock; "
+        "format: see `fleet csms --help`",
+    )
     add_run_scale_options(run)
     add_metrics_options(run)
 
     csms = commands.add_parser(
         "csms",
         help="run the embedded CSMS as a server",
-        description="Serve OCPP 2.0.1 at ws://HOST:PORT/<station id> until Ctrl-C; print what it received.",
+        description="Serve OCPP 2.0.1 and 1.6J at ws://HOST:PORT/<station id> until Ctrl-C; print what "
+        "it received.",
+        epilog=SCRIPT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     csms.add_argument("--port", type=arg.port, default=9000, help="listen port (default 9000; 0 = any free)")
     _add_csms_behaviour_options(csms, prefix="", title="behaviour")
     add_metrics_options(csms, suggested_port=9465)
     add_csms_scale_options(csms)
+    csms.add_argument(
+        "--script",
+        type=arg.csms_script,
+        default=None,
+        metavar="FILE",
+        help="run CSMS-initiated operations on a schedule (a TOML file; see below)",
+    )
     add_profiles_command(commands)
     add_simulate_command(commands)
     add_compare_command(commands)
@@ -227,6 +246,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
         metrics_port=ns.metrics_port,
         metrics_host=ns.metrics_host,
         ocpp=ns.ocpp,
+        csms_script=tuple(ns.csms_script or ()),
     )
 
 
@@ -235,6 +255,9 @@ def _run(ns: argparse.Namespace) -> int:
         job = job_from_arguments(ns)
     except ProfileError as exc:
         print(f"fleet run: error: {exc}", file=sys.stderr)
+        return 2
+    if ns.csms_script and ns.csms:
+        print("fleet run: error: --csms-script drives the embedded CSMS; drop --csms URL", file=sys.stderr)
         return 2
     target = ns.csms or "the embedded CSMS"
     print(
@@ -267,10 +290,21 @@ def _run(ns: argparse.Namespace) -> int:
 
 def _csms(ns: argparse.Namespace) -> int:
     if ns.workers > 1:
+        if ns.script:
+            print(
+                "fleet csms: error: --script needs --workers 1 (one process sees every station)",
+                file=sys.stderr,
+            )
+            return 2
         return serve_csms_workers(ns, _csms_config(ns, "", 0))
     try:
         with csms_metrics(ns) as registry:
-            trio.run(partial(run_csms, registry=registry), _csms_config(ns, "", 0), ns.host, ns.port)
+            trio.run(
+                partial(run_csms, registry=registry, script=ns.script),
+                _csms_config(ns, "", 0),
+                ns.host,
+                ns.port,
+            )
     except KeyboardInterrupt:
         pass
     except MetricsPortUnavailable as exc:

@@ -5,24 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
 from fleet.simulation import (
-    DEFAULT_EPOCH,
+    FleetSpec,
     Forecast,
-    SimStation,
     SimulationConfig,
-    load_profile_fleet,
-    run_simulation,
-    simple_fleet,
+    WorkerDied,
+    build_fleet,
+    run_sharded,
     write_forecast_json,
     write_forecast_png,
 )
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 _PROGRESS_EVERY_S = 2.0
 
@@ -77,14 +77,24 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
     simulate.add_argument(
         "--id-prefix", default="SIM-", metavar="TEXT", help="station id prefix (default SIM-)"
     )
+    simulate.add_argument(
+        "--workers",
+        type=arg.positive_int,
+        default=1,
+        metavar="N",
+        help="split the stations over N processes (default 1); the forecast is the same for any N",
+    )
     return simulate
 
 
 def run_simulate(ns: argparse.Namespace) -> int:
     """Run `fleet simulate` with parsed arguments; print the summary, write the files."""
+    spec = FleetSpec(
+        count=ns.stations, seed=ns.seed, profile=ns.profile, evses=ns.evses, id_prefix=ns.id_prefix
+    )
     try:
-        name, stations, epoch = _build_stations(ns)
-    except _InputError as exc:
+        name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
+    except ProfileError as exc:
         print(f"fleet simulate: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     config = SimulationConfig(
@@ -95,12 +105,20 @@ def run_simulate(ns: argparse.Namespace) -> int:
         epoch=epoch,
         profile_name=name,
     )
+    workers = min(ns.workers, ns.stations)
     print(
-        f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}",
+        f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}"
+        + (f", {workers} worker processes (no progress lines)" if workers > 1 else ""),
         file=sys.stderr,
     )
     started = time.monotonic()  # wall time for progress lines only, never in the results
-    forecast = run_simulation(config, stations, on_progress=_progress_printer(config.duration_s, started))
+    try:
+        forecast = run_sharded(
+            config, spec, workers, on_progress=_progress_printer(config.duration_s, started)
+        )
+    except WorkerDied as exc:
+        print(f"fleet simulate: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     wall_s = time.monotonic() - started
     print(_format_summary(forecast))
     print(f"simulated {ns.hours:g} h in {wall_s:.1f} s of wall time", file=sys.stderr)
@@ -115,26 +133,6 @@ def run_simulate(ns: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         print(f"plot written to {ns.plot}", file=sys.stderr)
     return EXIT_OK
-
-
-class _InputError(Exception):
-    pass
-
-
-def _build_stations(ns: argparse.Namespace) -> tuple[str, Sequence[SimStation], float]:
-    """(profile name, stations, epoch) for the arguments."""
-    if ns.profile is None:
-        stations = simple_fleet(
-            ns.stations, seed=ns.seed, epoch=DEFAULT_EPOCH, evses=ns.evses, id_prefix=ns.id_prefix
-        )
-        return "simple", stations, DEFAULT_EPOCH
-    try:
-        profile, epoch, profiled = load_profile_fleet(
-            ns.profile, ns.stations, seed=ns.seed, id_prefix=ns.id_prefix
-        )
-    except ProfileError as exc:
-        raise _InputError(str(exc)) from None
-    return profile.name, profiled, epoch
 
 
 def _progress_printer(duration_s: float, started: float) -> Callable[[float], None]:

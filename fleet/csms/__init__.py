@@ -22,6 +22,8 @@ from fleet.csms._ledger_merge import merge_ledgers
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
+from fleet.csms._script import ScriptError, ScriptStep, load_script, parse_script
+from fleet.csms._script_runner import ScriptClock, StepOutcome, run_script
 from fleet.csms._server import CsmsServer, serve_csms
 from fleet.csms._session import CsmsSession
 from fleet.csms._session16 import CsmsSession16
@@ -47,20 +49,27 @@ __all__ = [
     "Ledger",
     "ParentChannel",
     "ProtocolViolation",
+    "ScriptClock",
+    "ScriptError",
+    "ScriptStep",
     "StationCallFailed",
     "StationCallRefused",
     "StationCallTimeout",
     "StationNotConnected",
+    "StepOutcome",
     "TransactionRecord",
     "WorkerProcess",
     "cancel_when_orphaned",
     "csms_workers",
     "describe_exit",
+    "load_script",
     "merge_ledgers",
+    "parse_script",
     "pick_subprotocol",
     "read_spec",
     "run_csms",
     "run_csms_workers",
+    "run_script",
     "serve_csms",
     "take_stdout",
     "token_is_rejected",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import sys
+import time
 from functools import partial
 from typing import TYPE_CHECKING, TextIO
 
 import trio
 
 from fleet.csms._config import CsmsConfig
+from fleet.csms._script import ScriptStep
+from fleet.csms._script_runner import ScriptClock, StepOutcome, run_script
 from fleet.csms._server import CsmsServer, serve_csms
 
 if TYPE_CHECKING:
@@ -23,14 +27,23 @@ async def run_csms(
     *,
     out: TextIO | None = None,
     registry: CollectorRegistry | None = None,
+    script: list[ScriptStep] | None = None,
 ) -> None:
     """Serve until cancelled (Ctrl-C). Prints the listening URL once, and the ledger summary
     as JSON when it stops, so a run's totals survive the interrupt. ``registry``: where the
-    CSMS's Prometheus metrics go (the caller serves it; None: no metrics)."""
+    CSMS's Prometheus metrics go (the caller serves it; None: no metrics). ``script``: CSMS-initiated
+    operations to run on schedule (wall clock, UTC), one line printed per step."""
     stream = out if out is not None else sys.stdout
     async with trio.open_nursery() as nursery:
         server: CsmsServer = await nursery.start(partial(serve_csms, registry=registry), config, host, port)
         print(f"CSMS (OCPP 2.0.1) listening on {server.url}/<station-id>", file=stream, flush=True)
+        if script:
+
+            def report(outcome: StepOutcome) -> None:
+                print(outcome.line(), file=stream, flush=True)
+
+            clock = ScriptClock(real_origin=trio.current_time(), epoch_origin=time.time())
+            nursery.start_soon(run_script, server, script, clock, random.Random(config.seed), report)
         try:
             await trio.sleep_forever()
         finally:

@@ -113,7 +113,9 @@ def load_script(path: str) -> list[ScriptStep]:
 def parse_script(data: Mapping[str, Any], path: str) -> list[ScriptStep]:
     unknown = sorted(set(data) - {"step"})
     if unknown:
-        raise ScriptError(f"{path}: unknown top-level key(s) {unknown}; a script is a list of [[step]] tables")
+        raise ScriptError(
+            f"{path}: unknown top-level key(s) {unknown}; a script is a list of [[step]] tables"
+        )
     steps = data.get("step")
     if not isinstance(steps, list) or not steps:
         raise ScriptError(f"{path}: no [[step]] tables; see `fleet csms --help` for the format")
@@ -153,7 +155,9 @@ def _parse_step(raw: Mapping[str, Any], number: int, path: str) -> ScriptStep:
     try:
         step.request(0.0)
     except msgspec.ValidationError as exc:
-        raise ScriptError(f"{where}: payload is not a valid {action} request for OCPP {ocpp}: {exc}") from None
+        raise ScriptError(
+            f"{where}: payload is not a valid {action} request for OCPP {ocpp}: {exc}"
+        ) from None
     return step
 
 
@@ -183,8 +187,8 @@ def _parse_selector(value: Any, where: str) -> str | tuple[str, ...]:
                 raise ScriptError(f"{where}: stations = {value!r}; a share must be between 0% and 100%")
         return value
     raise ScriptError(
-        f"{where}: stations = {value!r}; expected \"all\", a share like \"10%\", a glob like "
-        "\"SIM-001*\" or a list of station ids"
+        f'{where}: stations = {value!r}; expected "all", a share like "10%", a glob like '
+        '"SIM-001*" or a list of station ids'
     )
 
 

@@ -44,9 +44,8 @@ class StepOutcome:
     def line(self) -> str:
         answers = ", ".join(f"{n} {status}" for status, n in sorted(self.answers.items())) or "no answers"
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.errors.items()))
-        return (
-            f"script step {self.step}: {self.action} to {self.stations} station(s): {answers}"
-            + (f"; errors: {errors}" if errors else "")
+        return f"script step {self.step}: {self.action} to {self.stations} station(s): {answers}" + (
+            f"; errors: {errors}" if errors else ""
         )
 
     def to_dict(self) -> dict[str, Any]:

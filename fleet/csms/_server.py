@@ -101,6 +101,11 @@ class CsmsServer:
     def connected_stations(self) -> list[str]:
         return list(self._connections)
 
+    def station_subprotocol(self, station_id: str) -> str | None:
+        """The OCPP subprotocol a connected station speaks (None if it is not connected)."""
+        connection = self._connections.get(station_id)
+        return None if connection is None else connection.websocket.subprotocol
+
     async def wait_for_stations(self, count: int) -> None:
         """Return once at least ``count`` stations are connected (wrap it in ``trio.fail_after``)."""
         while len(self._connections) < count:

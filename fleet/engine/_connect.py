@@ -13,6 +13,7 @@ import ssl
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
+from typing import cast
 from urllib.parse import urlsplit
 
 import trio
@@ -36,11 +37,13 @@ async def open_station_websocket(
     connect_timeout: float,
     disconnect_timeout: float,
     ssl_context: ssl.SSLContext | None = None,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> AsyncIterator[trio_websocket.WebSocketConnection]:
     """Connect to ``url`` (ws:// or wss://) and yield the open connection; close it on exit.
 
     ``local_address`` is the source IP to bind (e.g. ``127.0.0.2``), None for the kernel's
-    choice. A connect that takes longer than ``connect_timeout`` raises
+    choice. ``extra_headers`` go with the upgrade request (HTTP Basic auth of security profiles 1
+    and 2). A connect that takes longer than ``connect_timeout`` raises
     ``trio_websocket.ConnectionTimeout``; socket errors are raised as they are (OSError), and a
     refused upgrade as ``trio_websocket.ConnectionRejected``.
     """
@@ -56,7 +59,16 @@ async def open_station_websocket(
     try:
         async with trio.open_nursery() as nursery:
             websocket = await _connect(
-                nursery, host, port, host_header, resource, subprotocols, local_address, tls, connect_timeout
+                nursery,
+                host,
+                port,
+                host_header,
+                resource,
+                subprotocols,
+                local_address,
+                tls,
+                connect_timeout,
+                extra_headers,
             )
             try:
                 yield websocket
@@ -87,17 +99,24 @@ async def _connect(
     local_address: str | None,
     tls: ssl.SSLContext | None,
     connect_timeout: float,
+    extra_headers: list[tuple[bytes, bytes]] | None,
 ) -> trio_websocket.WebSocketConnection:
     stream: trio.SocketStream | trio.SSLStream[trio.SocketStream] | None = None
     try:
         with trio.fail_after(connect_timeout):
             stream = await trio.open_tcp_stream(host, port, local_address=local_address)
-            if tls is not None:
-                stream = trio.SSLStream(stream, tls, server_hostname=host, https_compatible=True)
-                await stream.do_handshake()
-            return await trio_websocket.wrap_client_stream(
-                nursery, stream, host_header, resource, subprotocols=list(subprotocols)
-            )
+            if tls is None:
+                return await trio_websocket.wrap_client_stream(
+                    nursery,
+                    stream,
+                    host_header,
+                    resource,
+                    subprotocols=list(subprotocols),
+                    extra_headers=extra_headers,
+                )
+            stream = trio.SSLStream(stream, tls, server_hostname=host, https_compatible=True)
+            await stream.do_handshake()
+            return await _upgrade_over_tls(nursery, stream, host_header, resource, subprotocols, extra_headers)
     except trio.TooSlowError:
         if stream is not None:
             await trio.aclose_forcefully(stream)
@@ -106,3 +125,68 @@ async def _connect(
         if stream is not None:
             await trio.aclose_forcefully(stream)
         raise
+
+
+class _BreakWatch(trio.abc.Stream):
+    """Pass-through stream that remembers why the TLS stream broke.
+
+    With TLS 1.3 the server judges the client certificate after the client's handshake is done:
+    its alert (e.g. certificate expired) arrives on the first read, inside trio-websocket's reader
+    task, which swallows it and leaves the upgrade waiting until the connect timeout. Watching the
+    reads lets the connect fail at once with the alert as the reason.
+    """
+
+    def __init__(self, stream: trio.SSLStream[trio.SocketStream]) -> None:
+        self.stream = stream
+        self.broken = trio.Event()
+        self.error: BaseException | None = None
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await self.stream.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.stream.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
+        try:
+            return await self.stream.receive_some(max_bytes)
+        except trio.BrokenResourceError as exc:
+            self.error = exc
+            self.broken.set()
+            raise
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+async def _upgrade_over_tls(
+    nursery: trio.Nursery,
+    stream: trio.SSLStream[trio.SocketStream],
+    host_header: str,
+    resource: str,
+    subprotocols: Iterable[str],
+    extra_headers: list[tuple[bytes, bytes]] | None,
+) -> trio_websocket.WebSocketConnection:
+    watched = _BreakWatch(stream)
+    connection: trio_websocket.WebSocketConnection | None = None
+
+    async def upgrade(race: trio.CancelScope) -> None:
+        nonlocal connection
+        connection = await trio_websocket.wrap_client_stream(
+            nursery,
+            cast(trio.SSLStream[trio.SocketStream], watched),  # it only needs a trio Stream
+            host_header,
+            resource,
+            subprotocols=list(subprotocols),
+            extra_headers=extra_headers,
+        )
+        race.cancel()
+
+    async with trio.open_nursery() as race:
+        race.start_soon(upgrade, race.cancel_scope)
+        await watched.broken.wait()
+        race.cancel_scope.cancel()
+    if connection is None:
+        assert watched.error is not None
+        raise watched.error
+    return connection

@@ -16,6 +16,28 @@ HTTP_STATUS = "http_status"
 SUBPROTOCOL = "subprotocol"
 CLOSED = "closed"
 OTHER = "connect_error"
+# the security-profile failures, each with its own fix (README: "security profiles")
+AUTH = "auth_rejected"  # HTTP 401: wrong or missing Basic auth password
+NOT_FOUND = "not_found"  # HTTP 404: no OCPP endpoint at that path
+SERVER_CERTIFICATE = "server_certificate"  # the CSMS's certificate is not trusted
+CLIENT_CERTIFICATE = "client_certificate"  # the CSMS refused the station's certificate (TLS alert)
+
+# OpenSSL's names for the alerts a server sends when it refuses the client's certificate
+_CLIENT_CERTIFICATE_ALERTS = {
+    "SSLV3_ALERT_CERTIFICATE_EXPIRED": "certificate expired",
+    "SSLV3_ALERT_BAD_CERTIFICATE": "bad certificate",
+    "SSLV3_ALERT_CERTIFICATE_REVOKED": "certificate revoked",
+    "SSLV3_ALERT_CERTIFICATE_UNKNOWN": "certificate unknown",
+    "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": "unsupported certificate",
+    "TLSV1_ALERT_UNKNOWN_CA": "certificate signed by a CA the CSMS does not trust",
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "no client certificate was sent",
+}
+# refused upgrades a user fixes on their side: status -> (kind, what to check)
+_REJECTIONS = {
+    401: (AUTH, "the CSMS refused the station's password: check --password, --password-pattern "
+          "or the stations file for this station id"),
+    404: (NOT_FOUND, "no OCPP endpoint at this path: check the --csms URL (the station id is appended to it)"),
+}
 
 
 class SubprotocolRefused(Exception):
@@ -27,6 +49,9 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
     if isinstance(exc, trio_websocket.ConnectionRejected):
         body = (exc.body or b"").decode("utf-8", "replace").strip().replace("\n", " ")[:200]
         detail = f": {body}" if body else ""
+        if exc.status_code in _REJECTIONS:
+            kind, fix = _REJECTIONS[exc.status_code]
+            return kind, f"{url}: HTTP {exc.status_code}{detail}; {fix}"
         return (
             HTTP_STATUS,
             f"{url}: the CSMS refused the WebSocket upgrade with HTTP {exc.status_code}{detail}",
@@ -44,6 +69,22 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
         return REFUSED, f"{url}: connection refused (is the CSMS running and listening on that port?)"
     if isinstance(exc, socket.gaierror):
         return DNS, f"{url}: host name could not be resolved ({exc.strerror})"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            SERVER_CERTIFICATE,
+            f"{url}: the CSMS's TLS certificate is not trusted ({exc.verify_message}); "
+            "give its CA with --ca-file (--insecure only for a test CSMS)",
+        )
+    if isinstance(exc, ssl.SSLError) and exc.reason in _CLIENT_CERTIFICATE_ALERTS:
+        return (
+            CLIENT_CERTIFICATE,
+            f"{url}: the CSMS refused the station's client certificate "
+            f"(TLS alert: {_CLIENT_CERTIFICATE_ALERTS[exc.reason]}); check --client-cert-pattern "
+            "and that the certificate is valid and signed by a CA the CSMS trusts",
+        )
+    if isinstance(exc, trio.BrokenResourceError) and exc.__cause__ is not None:
+        # trio reports a TLS failure as a broken stream caused by the ssl error
+        return classify_connect_error(exc.__cause__, url)
     if isinstance(exc, ssl.SSLError):
         return TLS, f"{url}: TLS handshake failed ({getattr(exc, 'reason', None) or exc})"
     if isinstance(exc, trio_websocket.ConnectionClosed):
@@ -58,3 +99,4 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
             return OTHER, f"{url}: {leaves[0]}"
         return OTHER, f"{url}: {exc.strerror or exc}"
     return OTHER, f"{url}: {type(exc).__name__}: {exc}"
+

@@ -21,7 +21,16 @@ from fleet.behaviour import (
     SimulatedStation,
     station_types_for,
 )
-from fleet.csms import CsmsConfig, CsmsServer, StationCallFailed, serve_csms
+from fleet.csms import (
+    CsmsConfig,
+    CsmsServer,
+    ScriptClock,
+    ScriptStep,
+    StationCallFailed,
+    StepOutcome,
+    run_script,
+    serve_csms,
+)
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._fanout import RecorderFanout
@@ -57,6 +66,7 @@ class RunJob:
     metrics_port: int | None = None  # export Prometheus metrics on this port (None: no exporter)
     metrics_host: str = DEFAULT_METRICS_HOST
     ocpp: OcppMix = field(default_factory=OcppMix)  # which OCPP version each station speaks
+    csms_script: tuple[ScriptStep, ...] = ()  # CSMS-initiated operations the embedded CSMS runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +179,18 @@ async def run_job(
         epoch = start_epoch - trio.current_time()
         versions: dict[str, str] = {}
         make_station = _station_factory(replace(job, fleet=fleet), epoch, server is not None, versions)
+        script_outcomes: list[StepOutcome] = []
+        if server is not None and job.csms_script:
+            # script times are on the stations' (simulated) clock: "18:00" at --speed 60 comes early
+            script_clock = ScriptClock(trio.current_time(), start_epoch, fleet.speed)
+            nursery.start_soon(
+                run_script,
+                server,
+                list(job.csms_script),
+                script_clock,
+                random.Random(fleet.seed),
+                script_outcomes.append,
+            )
 
         def on_progress(elapsed: float) -> None:
             if progress is not None:
@@ -209,6 +231,8 @@ async def run_job(
         }
         if server is not None:
             extra["csms"] = server.ledger.summary()
+        if job.csms_script:
+            extra["csms_script"] = [outcome.to_dict() for outcome in script_outcomes]
         summary = recorder.summary(
             ocpp_version=job.ocpp.label,
             duration_s=round(outcome.duration_s, 3),

@@ -12,11 +12,14 @@ from fleet.simulation._fleets import (
 from fleet.simulation._forecast import Forecast, forecast_json, write_forecast_json
 from fleet.simulation._ledger import TimedLedger
 from fleet.simulation._loop import FrameHook, ProgressHook, SimStation, Simulation, run_simulation
+from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._plot import write_forecast_png
+from fleet.simulation._shards import FleetSpec, WorkerDied, build_fleet, run_sharded, shard_ranges
 
 __all__ = [
     "DEFAULT_EPOCH",
     "DEFAULT_LATENCY_S",
+    "FleetSpec",
     "Forecast",
     "FrameHook",
     "Latency",
@@ -24,12 +27,17 @@ __all__ = [
     "SimStation",
     "Simulation",
     "SimulationConfig",
+    "SimulationOutcome",
     "TimedLedger",
+    "WorkerDied",
+    "build_fleet",
     "forecast_json",
     "load_profile_fleet",
     "profile_epoch",
     "profile_fleet",
+    "run_sharded",
     "run_simulation",
+    "shard_ranges",
     "simple_fleet",
     "station_id_for",
     "write_forecast_json",

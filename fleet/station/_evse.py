@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fleet.ocpp import v201
 from fleet.station._meter import Meter
+from fleet.station._schedule import offered_power_w
 
 CONNECTOR_ID = 1  # one connector per EVSE
 
@@ -25,10 +26,31 @@ class ActiveTransaction:
     forced_reason: v201.ReasonEnum | None = None  # ends the transaction whatever the stop points say
     id_rejected: bool = False  # CSMS refused the id but StopTxOnInvalidId is false: no energy
     next_seq_no: int = 0
+    started_at: float = 0.0  # station time: where Relative charging schedules start
+    reservation_id: int | None = None  # the reservation this transaction used (ReserveNow)
 
     def take_seq_no(self) -> int:
         seq_no, self.next_seq_no = self.next_seq_no, self.next_seq_no + 1
         return seq_no
+
+
+@dataclass(slots=True, eq=False)
+class Reservation:
+    """ReserveNow: the EVSE waits for this driver (or group) until ``expires_at`` (station time)."""
+
+    reservation_id: int
+    id_token: v201.IdToken
+    group_id_token: v201.IdToken | None
+    expires_at: float
+
+    def admits(self, token: v201.IdToken) -> bool:
+        # the group is matched on the token presented: the station learns a token's group only
+        # from the CSMS, after the Authorize a reserved EVSE must not send for strangers
+        return any(
+            (token.id_token, token.type) == (held.id_token, held.type)
+            for held in (self.id_token, self.group_id_token)
+            if held is not None
+        )
 
 
 @dataclass(slots=True, eq=False)
@@ -49,6 +71,8 @@ class Evse:
     ev_demand_w: float = 0.0
     tx: ActiveTransaction | None = None
     reported_status: v201.ConnectorStatusEnum = "Available"
+    limit_w: float | None = None  # the smart-charging limit in force, None: no profile limits
+    reservation: Reservation | None = None
 
     def connector_status(self) -> v201.ConnectorStatusEnum:
         for rule, status in CONNECTOR_STATUS_RULES:
@@ -65,7 +89,7 @@ class Evse:
     def power_w(self) -> float:
         if self.tx is None or self.charging_state() != "Charging":
             return 0.0
-        return min(self.ev_demand_w, self.max_power_w)
+        return min(self.ev_demand_w, offered_power_w(self.max_power_w, self.limit_w))
 
     def may_start(self, start_points: list[str]) -> bool:
         if self.tx is not None or not self.operative or self.needs_unplug or self.faulted:
@@ -104,6 +128,7 @@ CONNECTOR_STATUS_RULES: tuple[tuple[Callable[[Evse], bool], v201.ConnectorStatus
     (lambda e: e.lock_faulted or e.faulted, "Faulted"),
     (lambda e: not e.operative and e.tx is None, "Unavailable"),
     (lambda e: e.plugged or e.tx is not None, "Occupied"),
+    (lambda e: e.reservation is not None, "Reserved"),
     (lambda e: True, "Available"),
 )
 
@@ -112,6 +137,7 @@ CHARGING_STATE_RULES: tuple[tuple[Callable[[Evse], bool], v201.ChargingStateEnum
     (lambda e: not e.plugged, "Idle"),
     (lambda e: e.token is None, "EVConnected"),
     (lambda e: e.lock_faulted or e.faulted or (e.tx is not None and e.tx.id_rejected), "SuspendedEVSE"),
+    (lambda e: e.limit_w is not None and e.limit_w <= 0, "SuspendedEVSE"),  # a schedule's 0 W
     (lambda e: e.ev_demand_w <= 0, "SuspendedEV"),
     (lambda e: True, "Charging"),
 )

@@ -1,0 +1,17 @@
+"""The `fleet csms --script` file format, as the help text shows it."""
+
+SCRIPT_EPILOG = """\
+CSMS script (--script FILE, TOML): CSMS-initiated operations on a schedule, e.g.
+
+  [[step]]
+  at = "18:00"                   # next 18:00 UTC; or "+90s", "+5m", "+1h30m" after the start
+  action = "SetChargingProfile"  # any CSMS-initiated action of the version below
+  ocpp = "2.0.1"                 # stations of this version: "2.0.1" (default) or "1.6"
+  stations = "10%"               # "all", a share "10%", a glob "SIM-001*", or a list of ids
+  timeout_s = 30                 # per call (default 30)
+  [step.payload]                 # the request as on the wire (camelCase);
+  evseId = 1                     # "${now}" / "${now+15m}" become UTC date-times at send time
+
+Each payload is checked against its OCPP schema when the file is loaded; one line per step
+reports how many stations answered what. Examples: profiles/scripts/*.toml
+"""
