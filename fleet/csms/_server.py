@@ -32,6 +32,7 @@ from fleet.csms._ledger import Ledger
 from fleet.csms._listen import open_shared_listener
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol, refusal_text
+from fleet.csms._security import CsmsSecurity, TlsListener
 from fleet.csms._session import CsmsSession
 
 if TYPE_CHECKING:
@@ -70,9 +71,16 @@ class CsmsServer:
     """A running embedded CSMS. Obtain one with ``await nursery.start(serve_csms, config)``."""
 
     def __init__(
-        self, config: CsmsConfig, host: str, port: int, registry: CollectorRegistry | None = None
+        self,
+        config: CsmsConfig,
+        host: str,
+        port: int,
+        registry: CollectorRegistry | None = None,
+        security: CsmsSecurity | None = None,
     ) -> None:
         self.config = config
+        self.security = security  # None: anyone may connect over ws://
+        self.tls: TlsListener | None = None
         self.host = host
         self.port = port
         self.ledger = Ledger()
@@ -96,7 +104,7 @@ class CsmsServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}"
+        return f"{'wss' if self.tls is not None else 'ws'}://{host}:{self.port}"
 
     def connected_stations(self) -> list[str]:
         return list(self._connections)
@@ -191,6 +199,17 @@ class CsmsServer:
                 404, body=b"no station id: connect to ws://host:port/<station-id> (last path segment)\n"
             )
             return
+        if self.security is not None:
+            remote = request.remote
+            common_name = (
+                self.tls.peer_common_name(str(remote.address), remote.port)
+                if self.tls is not None and not isinstance(remote, str)
+                else None
+            )
+            refusal = self.security.refusal(station_id, request.headers, common_name)
+            if refusal is not None:
+                await request.reject(refusal[0], body=refusal[1].encode())
+                return
         subprotocol = pick_subprotocol(request.proposed_subprotocols)
         if subprotocol is None:
             await request.reject(400, body=refusal_text(request.proposed_subprotocols).encode())
@@ -261,20 +280,35 @@ async def serve_csms(
     *,
     reuse_port: bool = False,
     registry: CollectorRegistry | None = None,
+    security: CsmsSecurity | None = None,
     task_status: trio.TaskStatus[CsmsServer] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the embedded CSMS until cancelled. With ``nursery.start`` it hands back the
     ``CsmsServer`` once listening (``.port`` is the real port when 0 was asked for).
     ``reuse_port``: share the port with other processes (SO_REUSEPORT; ``fleet csms --workers``).
-    ``registry``: export the CSMS's ``fleet_csms_*`` metrics there (None: no metrics)."""
-    server = CsmsServer(config, host, port, registry)
+    ``registry``: export the CSMS's ``fleet_csms_*`` metrics there (None: no metrics).
+    ``security``: OCPP security profile 1-3 (Basic auth, TLS, client certificates); raises
+    ValueError naming a certificate file that cannot be loaded."""
+    server = CsmsServer(config, host, port, registry, security)
+    context = security.server_context() if security is not None else None
     async with trio.open_nursery() as nursery:
-        if reuse_port:
+        if context is not None:
+            tcp = await open_shared_listener(host, port) if reuse_port else await _open_listener(host, port)
+            server.tls = TlsListener(tcp, context)
+            await nursery.start(server.tls.run)
+            secure = WebSocketServer(server._handle, [server.tls])  # type: ignore[list-item]
+            websocket_server = await nursery.start(secure.run)
+        elif reuse_port:
             shared = WebSocketServer(server._handle, [await open_shared_listener(host, port)])
             websocket_server = await nursery.start(shared.run)
         else:
             websocket_server = await nursery.start(
                 partial(serve_websocket, server._handle, host, port, ssl_context=None)
             )
-        server.port = websocket_server.listeners[0].port
+        server.port = server.tls.port if server.tls is not None else websocket_server.listeners[0].port
         task_status.started(server)
+
+
+async def _open_listener(host: str, port: int) -> trio.SocketListener:
+    listeners = await trio.open_tcp_listeners(port, host=host)
+    return listeners[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
+from fleet.engine._identities import StationIdentities, StationIdentity
+from fleet.engine._security import ClientSecurity
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +30,19 @@ class FleetConfig:
     def source_address(self, index: int) -> str | None:
         return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None
 
+    # OCPP security profile and ids/credentials per station (None: id_prefix ids, no credentials)
+    security: ClientSecurity = field(default_factory=ClientSecurity)
+    identities: StationIdentities | None = None
+
     def station_id(self, index: int) -> str:
+        if self.identities is not None:
+            return self.identities.station_id(index)
         return f"{self.id_prefix}{index:05d}"
+
+    def identity(self, index: int) -> StationIdentity:
+        if self.identities is not None:
+            return self.identities.identity(index)
+        return StationIdentity(self.station_id(index))
 
     def station_url(self, station_id: str) -> str:
         return f"{self.csms_url.rstrip('/')}/{station_id}"

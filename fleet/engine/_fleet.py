@@ -97,6 +97,7 @@ async def run_fleet(
                     clock,
                     on_behaviour_event,
                     local_address=config.source_address(index),
+                    identity=config.identity(index),
                 )
                 nursery.start_soon(runner.run, name=f"station {station_id}")
                 runners.append(runner)

@@ -35,6 +35,7 @@ from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._fanout import RecorderFanout
 from fleet.engine._fleet import CsmsUnreachable, StationFactory, run_fleet
+from fleet.engine._identities import with_nameplate
 from fleet.engine._metrics_export import MetricsExport
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._protocol import ShellStation
@@ -104,8 +105,9 @@ def _station_factory(
                 ocpp_version=version,
             )
         else:
-            config = StationConfig(
-                station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch
+            config = with_nameplate(  # serial number, vendor, model from --stations-file
+                StationConfig(station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch),
+                fleet.identity(index),
             )
             shell = SimulatedStation(config, rng, job.driver, start_at=now, ocpp_version=version)
         stretch_network_timers(shell.station, fleet.speed)

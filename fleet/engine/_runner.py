@@ -22,7 +22,9 @@ from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
 from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
+from fleet.engine._identities import StationIdentity
 from fleet.engine._protocol import ShellStation
+from fleet.engine._security import SECURITY_EVENTS, StationCredentials
 from fleet.ocpp import RemoteProtocolError, v201
 from fleet.station import (
     BootStatusChanged,
@@ -30,6 +32,7 @@ from fleet.station import (
     CallSucceeded,
     MessageDropped,
     RebootRequested,
+    ReconnectRequested,
     RequestAnswered,
     TransactionEnded,
     TransactionStarted,
@@ -42,6 +45,7 @@ _CONNECT_ERRORS = (
     OSError,
     ssl.SSLError,
     trio.TooSlowError,
+    trio.BrokenResourceError,  # a TLS handshake the CSMS refused
 )
 
 
@@ -71,6 +75,7 @@ class _Ended(enum.Enum):
     FAILED = "failed"  # could not connect, or the connection broke
     REBOOT = "reboot"  # the station reset itself
     OUTAGE = "outage"  # the behaviour simulates a connectivity outage
+    RECONNECT = "reconnect"  # new connection settings (BasicAuthPassword): reconnect at once
 
 
 class FirstAttempt:
@@ -107,6 +112,7 @@ class StationRunner:
         on_behaviour_event: BehaviourEventHandler | None = None,
         *,
         local_address: str | None = None,  # source IP to connect from (spreads ephemeral ports)
+        identity: StationIdentity | None = None,  # credentials (security profiles 1-3)
     ) -> None:
         self.station_id = station_id
         self.station = station
@@ -121,6 +127,14 @@ class StationRunner:
         self._clock = clock if clock is not None else trio_speed_clock()
         self._on_behaviour_event = on_behaviour_event
         self._local_address = local_address
+        core = getattr(station, "station", station)  # the OCPP core inside a behaviour shell
+        self._credentials = StationCredentials(
+            config.security, identity if identity is not None else StationIdentity(station_id), core
+        )
+        self._report_security_event: Callable[[str, float, str], None] | None = getattr(
+            core, "report_security_event", None
+        )
+        self._security_events_reported: set[str] = set()  # once per failure streak, not per retry
         # optional parts of the shell API (ProfileStation has them, a bare Station not)
         self._offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
         self._behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
@@ -151,7 +165,9 @@ class StationRunner:
                 self._drain_events(now)
             attempt += 1
             self._recorder.reconnect()
-            if ended is _Ended.REBOOT:
+            if ended is _Ended.RECONNECT:
+                resume_at = real_now
+            elif ended is _Ended.REBOOT:
                 resume_at = real_now + self._config.reboot_delay_s
             elif ended is _Ended.OUTAGE:
                 resume_at = self._clock.to_real(self._outage_end(now))
@@ -166,6 +182,11 @@ class StationRunner:
 
     def _connection_failed(self, exc: BaseException) -> None:
         kind, message = classify_connect_error(exc, self._url)
+        event_type = SECURITY_EVENTS.get(kind)
+        if event_type is not None and self._report_security_event is not None and not self._connected:
+            if event_type not in self._security_events_reported:
+                self._security_events_reported.add(event_type)
+                self._report_security_event(event_type, self._clock.now(), message)
         if self._connected:
             kind, message = "connection_lost", f"{self.station_id}: connection lost ({message})"
         self._recorder.error(kind, message)
@@ -185,6 +206,8 @@ class StationRunner:
             local_address=self._local_address,
             connect_timeout=self._config.connect_timeout_s,
             disconnect_timeout=self._config.close_timeout_s,
+            ssl_context=self._credentials.tls_context(self._url),
+            extra_headers=self._credentials.headers(),
         ) as ws:
             if ws.subprotocol != self._subprotocol:
                 raise SubprotocolRefused(
@@ -193,6 +216,7 @@ class StationRunner:
                 )
             if self._first_attempt is not None:
                 self._first_attempt.report(None)
+            self._security_events_reported.clear()
             try:
                 return await self._pump(ws)
             finally:
@@ -234,10 +258,10 @@ class StationRunner:
                 # due in real time; the sim/real round trip may leave `now` a hair before it
                 now = max(now, deadline)
                 station.handle_timer(now)
-            rebooting = self._drain_events(now)
+            ending = self._drain_events(now)
             await self._flush(ws, now)
-            if rebooting:
-                return _Ended.REBOOT
+            if ending is not None:
+                return ending
             if self._offline_until is not None and self._offline_until(now) is not None:
                 return _Ended.OUTAGE
 
@@ -266,8 +290,9 @@ class StationRunner:
             if real_now >= until:
                 return
 
-    def _drain_events(self, now: float) -> bool:
-        rebooting = False
+    def _drain_events(self, now: float) -> _Ended | None:
+        """Record what the station reported; say if it wants the connection ended (and why)."""
+        ending: _Ended | None = None
         recorder = self._recorder
         speed = self._clock.speed
         if self._behaviour_events is not None:
@@ -296,5 +321,7 @@ class StationRunner:
                     self._booted_once = True
                     recorder.station_booted()
             elif isinstance(event, RebootRequested):
-                rebooting = True
-        return rebooting
+                ending = _Ended.REBOOT
+            elif isinstance(event, ReconnectRequested) and ending is None:
+                ending = _Ended.RECONNECT
+        return ending

@@ -24,14 +24,10 @@ carry no station id:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-
-_Metric = TypeVar("_Metric", Counter, Histogram)
 
 # 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s) so that
 # histogram_quantile interpolates within a narrow bucket there
@@ -86,16 +82,48 @@ class _BoundedLabel:
         return value
 
 
-class _StationStates(Collector):
-    """``fleet_stations{state}``: derived from the recorder's counts when scraped."""
+class _ActionSeries:
+    """One action's hot-path series: the ``ok`` duration child, and message counts kept as plain
+    ints (exported at scrape time) because a locked Counter.inc costs as much as the rest."""
+
+    __slots__ = ("durations", "ok", "received", "sent")
+
+    def __init__(self, duration: Histogram, version: str, action: str) -> None:
+        self.durations: dict[str, Histogram] = {}
+        self.ok = self.duration(duration, version, action, "ok")
+        self.sent = 0
+        self.received = 0
+
+    def duration(self, duration: Histogram, version: str, action: str, outcome: str) -> Histogram:
+        child = self.durations.get(outcome)
+        if child is None:
+            child = self.durations[outcome] = duration.labels(version, action, outcome)
+        return child
+
+
+class _ScrapeTimeMetrics(Collector):
+    """``fleet_ocpp_messages_total`` and ``fleet_stations{state}``, built from the recorder's
+    plain counts when Prometheus scrapes."""
 
     def __init__(self, recorder: PrometheusRecorder) -> None:
         self._recorder = recorder
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        # reads a few ints the trio thread writes: each read is atomic, and a scrape that sees
-        # one count a report older than another is off by one station for one scrape
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        # the exporter's thread reads ints the trio thread writes: each read is atomic, the
+        # dict is copied in one C call, and a scrape that sees one count a report older than
+        # another is off by one for one scrape
         recorder = self._recorder
+        version = recorder.ocpp_version
+        messages = CounterMetricFamily(
+            "fleet_ocpp_messages",
+            "OCPP messages by direction from the stations' side: CALLs sent and their answers "
+            "received, CSMS-initiated CALLs received and the answers sent",
+            labels=["ocpp_version", "action", "direction"],
+        )
+        for action, series in sorted(dict(recorder.actions).items()):
+            messages.add_metric([version, action, "sent"], series.sent)
+            messages.add_metric([version, action, "received"], series.received)
+        yield messages
         configured = recorder.stations_configured
         connected = recorder.connected
         booted_once = recorder.booted_once
@@ -107,7 +135,6 @@ class _StationStates(Collector):
             "charging overlaps booted and offline)",
             labels=["ocpp_version", "state"],
         )
-        version = recorder.ocpp_version
         family.add_metric([version, "connecting"], max(0, configured - booted - offline))
         family.add_metric([version, "booted"], booted)
         family.add_metric([version, "offline"], offline)
@@ -119,8 +146,9 @@ class _StationStates(Collector):
         configured_family.add_metric([version], configured)
         yield configured_family
 
-    def describe(self) -> Iterator[GaugeMetricFamily]:
+    def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         # a fixed description lets the registry check for duplicate names without collecting
+        yield CounterMetricFamily("fleet_ocpp_messages", "", labels=["ocpp_version", "action", "direction"])
         yield GaugeMetricFamily("fleet_stations", "", labels=["ocpp_version", "state"])
         yield GaugeMetricFamily("fleet_stations_configured", "", labels=["ocpp_version"])
 
@@ -128,8 +156,8 @@ class _StationStates(Collector):
 class PrometheusRecorder:
     """A ``fleet.engine`` Recorder that exports to ``registry`` (never the global default one).
 
-    Series children are looked up once per label set and cached, so a report costs a dict lookup
-    and an ``observe``/``inc`` (prometheus_client's own lock) on the hot path.
+    Series children are looked up once per label set and cached; a successful call costs a dict
+    lookup, one ``observe`` and two int increments.
     """
 
     def __init__(
@@ -156,13 +184,6 @@ class PrometheusRecorder:
             ["ocpp_version", "action", "outcome"],
             buckets=REQUEST_DURATION_BUCKETS,
             registry=registry,
-        )
-        self._messages = counter(
-            "fleet_ocpp_messages",
-            "OCPP messages by direction from the stations' side: CALLs sent and their answers "
-            "received, CSMS-initiated CALLs received and the answers sent",
-            "action",
-            "direction",
         )
         self._call_errors = counter(
             "fleet_ocpp_call_errors",
@@ -200,37 +221,53 @@ class PrometheusRecorder:
         self._reconnects = counter(
             "fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
         ).labels(ocpp_version)
-        self._children: dict[tuple[object, ...], MetricWrapperBase] = {}
-        registry.register(_StationStates(self))
+        self._children: dict[tuple[object, ...], Counter] = {}
+        # by label value (what the collector exports), and by the action as reported: the latter
+        # caches only actions under their own name, so made-up ones cannot grow it
+        self.actions: dict[str, _ActionSeries] = {}
+        self._series_by_action: dict[str, _ActionSeries] = {}
+        registry.register(_ScrapeTimeMetrics(self))
 
-    def _child(self, metric: _Metric, *labels: str) -> _Metric:
+    def _child(self, metric: Counter, *labels: str) -> Counter:
         key = (metric, *labels)
         child = self._children.get(key)
         if child is None:
             child = self._children[key] = metric.labels(self.ocpp_version, *labels)
-        return child  # type: ignore[return-value]  # the child of a Counter is a Counter
+        return child
+
+    def _series(self, action: str) -> _ActionSeries:
+        series = self._series_by_action.get(action)
+        if series is None:
+            label = self._action(action)
+            series = self.actions.get(label)
+            if series is None:
+                series = self.actions[label] = _ActionSeries(self._duration, self.ocpp_version, label)
+            if label == action:
+                self._series_by_action[action] = series
+        return series
 
     # -- the Recorder protocol -------------------------------------------------------------------
 
     def call_succeeded(self, action: str, latency_s: float) -> None:
-        action = self._action(action)
-        self._child(self._duration, action, "ok").observe(latency_s)
-        self._child(self._messages, action, "sent").inc()
-        self._child(self._messages, action, "received").inc()
+        series = self._series(action)
+        series.ok.observe(latency_s)
+        series.sent += 1
+        series.received += 1
 
     def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
-        action = self._action(action)
+        series = self._series(action)
+        label = self._action(action)
         outcome = _LOCAL_OUTCOMES.get(error_code)
-        self._child(self._duration, action, outcome or "error").observe(latency_s)
-        self._child(self._messages, action, "sent").inc()
+        series.duration(self._duration, self.ocpp_version, label, outcome or "error").observe(latency_s)
+        series.sent += 1
         if outcome is None:  # a CALLERROR came back; a timeout or a lost line brought nothing
-            self._child(self._messages, action, "received").inc()
-        self._child(self._call_errors, action, self._code(error_code)).inc()
+            series.received += 1
+        self._child(self._call_errors, label, self._code(error_code)).inc()
 
     def request_answered(self, action: str, error_code: str | None) -> None:
-        action = self._action(action)
-        self._child(self._messages, action, "received").inc()
-        self._child(self._messages, action, "sent").inc()
+        series = self._series(action)
+        series.received += 1
+        series.sent += 1
 
     def error(self, kind: str, message: str) -> None:
         self._child(self._errors, self._kind(kind)).inc()

@@ -14,17 +14,27 @@ from fleet.station._config import EvseState
 from fleet.station._context import StationContext
 from fleet.station._events import ConnectorStatusChanged
 from fleet.station._evse import CONNECTOR_ID, Evse
+from fleet.station._local_auth import LocalAuthorization
 from fleet.station._meter import Meter
 from fleet.station._monitoring import Monitor
 from fleet.station._outgoing import OutgoingCall
+from fleet.station._smart_charging import SmartCharging
 from fleet.station._transactions import TransactionReporter
 
 # an updated event is sent for these triggers even when the charging state did not change
 _ALWAYS_REPORTED = frozenset({"StopAuthorized", "RemoteStop", "Deauthorized", "RemoteStart", "Authorized"})
 
 
+# how far ahead the next change of a charging schedule is looked for (a timer is armed for it)
+_SCHEDULE_HORIZON_S = 7 * 86_400.0
+
+
 def _connect_timer(evse_id: int) -> tuple[str, int]:
     return ("ev-connect-timeout", evse_id)
+
+
+def _limit_timer(evse_id: int) -> tuple[str, int]:
+    return ("charging-limit", evse_id)
 
 
 class ChargingController:
@@ -39,6 +49,8 @@ class ChargingController:
         }
         self.monitor = Monitor(ctx)
         self.reporter = TransactionReporter(ctx, self.evses, self._on_transaction_response)
+        self.smart = SmartCharging(ctx)
+        self.local_auth = LocalAuthorization(ctx.model)
 
     def evse(self, evse_id: int) -> Evse:
         try:
@@ -108,6 +120,8 @@ class ChargingController:
             return
         if evse.authorizing or not evse.operative or evse.lock_faulted or evse.faulted or evse.needs_unplug:
             return
+        if evse.reservation is not None and not evse.reservation.admits(token):
+            return  # reserved for another driver: not even asked about (H01)
         self._authorize(evse, token, None, now)
 
     # --- authorization -------------------------------------------------------------------------
@@ -119,14 +133,18 @@ class ChargingController:
             and settings.auth_enabled
             and (remote_start_id is None or settings.authorize_remote_start)
         )
-        if not ask_csms or not self._ctx.channel.is_online:
-            # offline: authorize locally so the driver can charge (LocalAuthorizeOffline)
+        local = self.local_auth
+        if ask_csms and not self._ctx.channel.is_online:
+            self._authorize_offline(evse, token, remote_start_id, now)
+            return
+        if not ask_csms or local.pre_authorized(token, self._ctx.clock.at(now)):
             self._grant(evse, token, remote_start_id, now)
             return
         evse.authorizing = True
 
         def on_result(response: v201.AuthorizeResponse, at: float) -> None:
             evse.authorizing = False
+            local.remember(token, response.id_token_info, self._ctx.clock.at(at))
             if response.id_token_info.status == "Accepted":
                 self._grant(evse, token, remote_start_id, at)
             else:
@@ -135,12 +153,19 @@ class ChargingController:
         def on_failure(code: str, at: float) -> None:
             evse.authorizing = False
             if code in ("ConnectionLost", "Offline"):
-                self._grant(evse, token, remote_start_id, at)
+                self._authorize_offline(evse, token, remote_start_id, at)
             else:
                 self._authorization_refused(evse, at)
 
         request = v201.AuthorizeRequest(id_token=token)
         self._ctx.channel.send(OutgoingCall("Authorize", request, now, on_result, on_failure), now)
+
+    def _authorize_offline(
+        self, evse: Evse, token: v201.IdToken, remote_start_id: int | None, now: float
+    ) -> None:
+        # the local list, the cache and OfflineTxForUnknownIdEnabled decide (C12, C15)
+        if self.local_auth.offline_allows(token, self._ctx.clock.at(now)):
+            self._grant(evse, token, remote_start_id, now)
 
     def _grant(self, evse: Evse, token: v201.IdToken, remote_start_id: int | None, now: float) -> None:
         if evse.token is not None:
@@ -149,6 +174,8 @@ class ChargingController:
         evse.remote_start_id = remote_start_id
         if evse.tx is not None and remote_start_id is not None:
             evse.tx.remote_start_id = remote_start_id
+        if evse.tx is not None:
+            self._use_reservation(evse)
         if evse.plugged:
             self._close_power_path(evse, now)
         elif (timeout := self._ctx.settings.ev_connection_timeout) > 0:
@@ -173,6 +200,8 @@ class ChargingController:
         self, evse: Evse, transaction_id: str, response: v201.TransactionEventResponse, now: float
     ) -> None:
         info = response.id_token_info
+        if isinstance(info, v201.IdTokenInfo) and evse.token is not None:
+            self.local_auth.remember(evse.token, info, self._ctx.clock.at(now))
         if isinstance(info, v201.IdTokenInfo) and info.status != "Accepted":
             tx = evse.tx
             if tx is None or tx.transaction_id != transaction_id or evse.token is None:
@@ -236,10 +265,14 @@ class ChargingController:
     def _reconcile(self, evse: Evse, trigger: v201.TriggerReasonEnum, now: float) -> None:
         settings = self._ctx.settings
         evse.meter.advance(now)
+        self._apply_limit(evse, now)
         tx = evse.tx
         if tx is None:
             if evse.may_start(settings.tx_start_points):
                 tx = evse.tx = self.reporter.new_transaction(evse, now)
+                tx.started_at = now
+                self._use_reservation(evse)
+                self._apply_limit(evse, now)  # Relative schedules start with the transaction
                 evse.meter.set_power(evse.power_w(), now)
                 self.reporter.started(evse, tx, trigger, now)
             else:
@@ -267,12 +300,48 @@ class ChargingController:
         evse.token = None
         self.reporter.ended(evse, tx, trigger, reason, now)
         evse.tx = None
+        self.smart.transaction_ended(evse.evse_id)
+        self._apply_limit(evse, now)
         evse.remote_start_id = None
         evse.needs_unplug = evse.plugged
         self._ctx.timers.cancel(_connect_timer(evse.evse_id))
         if evse.scheduled_operative is not None:
             evse.operative, evse.scheduled_operative = evse.scheduled_operative, None
         self.sync_status(evse, now)
+
+    # --- smart charging and reservations -------------------------------------------------------
+
+    def _apply_limit(self, evse: Evse, now: float) -> None:
+        """The seam to smart charging: the limit in force now, and a timer for when it may change."""
+        smart = self.smart
+        if not smart.installed and evse.limit_w is None:
+            return  # the common case: no profile was ever in force here
+        tx_started = evse.tx.started_at if evse.tx is not None else None
+        evse.limit_w = smart.limit_w(evse.evse_id, tx_started, now)
+        change = smart.next_change_s(tx_started, now, _SCHEDULE_HORIZON_S)
+        if change is None:
+            self._ctx.timers.cancel(_limit_timer(evse.evse_id))
+        else:
+            self._ctx.timers.set(_limit_timer(evse.evse_id), now + change, self._limit_changes(evse))
+
+    def _limit_changes(self, evse: Evse) -> Callable[[float, float], None]:
+        def fire(deadline: float, now: float) -> None:
+            self._reconcile(evse, "ChargingRateChanged", deadline)
+
+        return fire
+
+    def apply_limits(self, now: float) -> None:
+        """Profiles were set or cleared: every EVSE takes its new limit now."""
+        for evse in self.evses.values():
+            self._reconcile(evse, "ChargingRateChanged", now)
+
+    def _use_reservation(self, evse: Evse) -> None:
+        """A transaction of the reserved driver ends the reservation (H01: it is used)."""
+        reservation, tx = evse.reservation, evse.tx
+        if reservation is None or tx is None or evse.token is None or not reservation.admits(evse.token):
+            return
+        tx.reservation_id = reservation.reservation_id
+        evse.reservation = None
 
     # --- status --------------------------------------------------------------------------------
 

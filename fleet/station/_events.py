@@ -77,6 +77,15 @@ class RebootRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class ReconnectRequested:
+    """The connection settings changed (``reason``: e.g. "BasicAuthPassword"): the shell sends
+    what is queued, closes the connection and reconnects with the settings now in the device
+    model. The station does not reboot."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class MessageDropped:
     """A message the station gave up on (retries exhausted, or the offline queue overflowed).
     Recorded, never silently lost."""
@@ -94,5 +103,6 @@ Event = (
     | TransactionStarted
     | TransactionEnded
     | RebootRequested
+    | ReconnectRequested
     | MessageDropped
 )

@@ -39,6 +39,8 @@ class RequestHandlers:
         self._boot = boot
         self._reset = reset
         self.data_transfer_handlers: dict[str, DataTransferHandler] = {}
+        # told of every SetVariables result after it is answered (a new password means reconnecting)
+        self.on_variables_set: Callable[[v201.SetVariablesResponse], None] | None = None
         self.table: dict[str, Handler] = {
             "GetVariables": self.get_variables,
             "SetVariables": self.set_variables,
@@ -73,7 +75,9 @@ class RequestHandlers:
         return self._ctx.model.get_variables(request), None
 
     def set_variables(self, request: v201.SetVariablesRequest, now: float) -> Reply:
-        return self._ctx.model.set_variables(request), None
+        response = self._ctx.model.set_variables(request)
+        hook = self.on_variables_set
+        return response, (lambda: hook(response)) if hook is not None else None
 
     def get_base_report(self, request: v201.GetBaseReportRequest, now: float) -> Reply:
         def send_report() -> None:

@@ -19,6 +19,7 @@ from fleet.station._evse import Evse
 from fleet.station._handlers import DataTransferHandler, RequestHandlers
 from fleet.station._outgoing import OutgoingCall
 from fleet.station._reset import ResetScheduler
+from fleet.station._security_events import SecurityEvents
 
 # a bounded number of timer rounds per handle_timer call: timers re-armed in the past fire again
 _MAX_TIMER_ROUNDS = 64
@@ -43,6 +44,8 @@ class Station:
         self._boot = BootSequence(ctx, on_accepted=self._on_accepted)
         self._reset = ResetScheduler(ctx, self._charging, reboot=self._reboot)
         self._handlers = RequestHandlers(ctx, self._charging, self._boot, self._reset)
+        self._security = SecurityEvents(ctx)
+        self._handlers.on_variables_set = self._security.after_set_variables
         self._incoming = IncomingFrames(ctx.channel, ctx.events, v201.ACTIONS, self._handlers.table)
 
     # --- read-only state -----------------------------------------------------------------------
@@ -183,6 +186,12 @@ class Station:
         )
         self._ctx.channel.send(OutgoingCall("DataTransfer", request, now), now)
 
+    def report_security_event(self, event_type: str, now: float, tech_info: str | None = None) -> None:
+        """A security event (OCPP 2.0.1 appendix 1, e.g. "InvalidCsmsCertificate") the shell saw:
+        sent with SecurityEventNotification now, or once the station is back online."""
+        self._ctx.channel.observe(now)
+        self._security.report(event_type, now, tech_info)
+
     def fail_next_lock(self, evse_id: int) -> None:
         self._charging.fail_next_lock(self._evse(evse_id))
 
@@ -206,6 +215,7 @@ class Station:
         self._charging.send_status_snapshot(now)
         self._boot.start_heartbeat(now)
         self._ctx.channel.release(now)
+        self._security.send_waiting(now)
 
     def _reboot(self, now: float) -> None:
         self._ctx.events.append(RebootRequested("RemoteReset"))

@@ -123,6 +123,9 @@ class TransactionReporter:
             if event_type == "Started"
             else msgspec.UNSET,
             id_token=id_token,
+            reservation_id=tx.reservation_id
+            if event_type == "Started" and tx.reservation_id is not None
+            else msgspec.UNSET,
         )
         transaction_id = tx.transaction_id
 

@@ -64,7 +64,7 @@ def test_a_call_error_was_received_but_a_timeout_was_not(registry: CollectorRegi
     duration = partial(sample, registry, action="Authorize")
     for outcome, seconds in (("error", 0.01), ("timeout", 30.0), ("connection_lost", 2.0)):
         assert duration("fleet_ocpp_request_duration_seconds_sum", outcome=outcome) == seconds
-    assert duration("fleet_ocpp_request_duration_seconds_count", outcome="ok") is None
+    assert duration("fleet_ocpp_request_duration_seconds_count", outcome="ok") == 0
 
 
 def test_csms_initiated_requests_are_received_and_answered(registry: CollectorRegistry) -> None:
