@@ -57,7 +57,9 @@ class CsmsSecurity:
         if self.profile not in (0, 1, 2, 3):
             problems.append(f"security profile must be 0, 1, 2 or 3, got {self.profile!r}")
         if self.profile >= 2 and not self.cert_file:
-            problems.append(f"profile {self.profile} serves wss://: give the CSMS certificate with --cert FILE")
+            problems.append(
+                f"profile {self.profile} serves wss://: give the CSMS certificate with --cert FILE"
+            )
         if self.profile == 3 and not self.client_ca_file:
             problems.append("profile 3 checks station certificates: give their CA with --client-ca FILE")
         if problems:

@@ -116,7 +116,9 @@ async def _connect(
                 )
             stream = trio.SSLStream(stream, tls, server_hostname=host, https_compatible=True)
             await stream.do_handshake()
-            return await _upgrade_over_tls(nursery, stream, host_header, resource, subprotocols, extra_headers)
+            return await _upgrade_over_tls(
+                nursery, stream, host_header, resource, subprotocols, extra_headers
+            )
     except trio.TooSlowError:
         if stream is not None:
             await trio.aclose_forcefully(stream)

@@ -34,9 +34,15 @@ _CLIENT_CERTIFICATE_ALERTS = {
 }
 # refused upgrades a user fixes on their side: status -> (kind, what to check)
 _REJECTIONS = {
-    401: (AUTH, "the CSMS refused the station's password: check --password, --password-pattern "
-          "or the stations file for this station id"),
-    404: (NOT_FOUND, "no OCPP endpoint at this path: check the --csms URL (the station id is appended to it)"),
+    401: (
+        AUTH,
+        "the CSMS refused the station's password: check --password, --password-pattern "
+        "or the stations file for this station id",
+    ),
+    404: (
+        NOT_FOUND,
+        "no OCPP endpoint at this path: check the --csms URL (the station id is appended to it)",
+    ),
 }
 
 
@@ -75,7 +81,7 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
             f"{url}: the CSMS's TLS certificate is not trusted ({exc.verify_message}); "
             "give its CA with --ca-file (--insecure only for a test CSMS)",
         )
-    if isinstance(exc, ssl.SSLError) and exc.reason in _CLIENT_CERTIFICATE_ALERTS:
+    if isinstance(exc, ssl.SSLError) and getattr(exc, "reason", None) in _CLIENT_CERTIFICATE_ALERTS:
         return (
             CLIENT_CERTIFICATE,
             f"{url}: the CSMS refused the station's client certificate "
@@ -99,4 +105,3 @@ def classify_connect_error(exc: BaseException, url: str) -> tuple[str, str]:
             return OTHER, f"{url}: {leaves[0]}"
         return OTHER, f"{url}: {exc.strerror or exc}"
     return OTHER, f"{url}: {type(exc).__name__}: {exc}"
-

@@ -67,7 +67,7 @@ class StationIdentities:
             ("--client-key-pattern", self.client_key_pattern),
         ):
             if pattern is not None:
-                _check_pattern(option, pattern, _ID_FIELDS + ("station_id",))
+                _check_pattern(option, pattern, (*_ID_FIELDS, "station_id"))
         if not self.rows:
             _check_id(self.station_id(0), f"--id-pattern {self.id_pattern!r} gives")
 
@@ -87,7 +87,11 @@ class StationIdentities:
         return self.id_pattern.format_map(self._fields(index))
 
     def identity(self, index: int) -> StationIdentity:
-        row = self.rows[index] if self.rows else StationIdentity(self.id_pattern.format_map(self._fields(index)))
+        row = (
+            self.rows[index]
+            if self.rows
+            else StationIdentity(self.id_pattern.format_map(self._fields(index)))
+        )
         fields = {**self._fields(index), "station_id": row.station_id}
 
         def pick(own: str | None, pattern: str | None) -> str | None:
@@ -159,7 +163,9 @@ def load_stations_file(path: str | Path) -> tuple[StationIdentity, ...]:
     for where, record in records:
         row = _row(path, where, record)
         if row.station_id in seen:
-            raise IdentityError(f"{where}: station id {row.station_id!r} again (first at {seen[row.station_id]})")
+            raise IdentityError(
+                f"{where}: station id {row.station_id!r} again (first at {seen[row.station_id]})"
+            )
         seen[row.station_id] = where
         rows.append(row)
     if not rows:
@@ -178,7 +184,9 @@ def _csv_records(path: Path, text: str) -> list[tuple[str, Mapping[str, object]]
     for record in reader:
         if None in record:
             raise IdentityError(f"{path}:{reader.line_num}: more values than the {len(header)} columns")
-        records.append((f"{path}:{reader.line_num}", {k: v for k, v in record.items() if v not in ("", None)}))
+        records.append(
+            (f"{path}:{reader.line_num}", {k: v for k, v in record.items() if v not in ("", None)})
+        )
     return records
 
 
@@ -189,13 +197,17 @@ def _toml_records(path: Path, text: str) -> list[tuple[str, Mapping[str, object]
         raise IdentityError(f"{path}: not valid TOML ({exc})") from None
     stations = document.get("station")
     if not isinstance(stations, list) or set(document) - {"station"}:
-        raise IdentityError(f"{path}: expected only [[station]] tables, found {', '.join(document) or 'nothing'}")
+        raise IdentityError(
+            f"{path}: expected only [[station]] tables, found {', '.join(document) or 'nothing'}"
+        )
     records: list[tuple[str, Mapping[str, object]]] = []
     for number, table in enumerate(stations, 1):
         where = f"{path}: [[station]] #{number}"
         unknown = [key for key in table if key not in FILE_FIELDS]
         if unknown:
-            raise IdentityError(f"{where}: unknown key {unknown[0]!r}; expected keys among {', '.join(FILE_FIELDS)}")
+            raise IdentityError(
+                f"{where}: unknown key {unknown[0]!r}; expected keys among {', '.join(FILE_FIELDS)}"
+            )
         records.append((where, table))
     return records
 
@@ -233,9 +245,11 @@ def _row(path: Path, where: str, record: Mapping[str, object]) -> StationIdentit
     )
 
 
-
 def with_nameplate(config: StationConfig, identity: StationIdentity) -> StationConfig:
     """``config`` with the BootNotification fields the stations file sets (serial, vendor, model)."""
-    fields = {"serial_number": identity.serial_number, "vendor_name": identity.vendor, "model": identity.model}
-    changes = {name: value for name, value in fields.items() if value is not None}
-    return replace(config, **changes) if changes else config
+    return replace(
+        config,
+        serial_number=identity.serial_number or config.serial_number,
+        vendor_name=identity.vendor or config.vendor_name,
+        model=identity.model or config.model,
+    )

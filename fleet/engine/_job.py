@@ -105,10 +105,10 @@ def _station_factory(
                 ocpp_version=version,
             )
         else:
-            config = with_nameplate(  # serial number, vendor, model from --stations-file
-                StationConfig(station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch),
-                fleet.identity(index),
+            config = StationConfig(
+                station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch
             )
+            config = with_nameplate(config, fleet.identity(index))  # serial, vendor, model from a file
             shell = SimulatedStation(config, rng, job.driver, start_at=now, ocpp_version=version)
         stretch_network_timers(shell.station, fleet.speed)
         return shell
@@ -157,7 +157,12 @@ async def run_job(
     export: MetricsExport | None = None
     if job.metrics_port is not None:
         try:
-            export = MetricsExport(job.metrics_host, job.metrics_port, stations_configured=job.fleet.stations)
+            export = MetricsExport(
+                job.metrics_host,
+                job.metrics_port,
+                stations_configured=job.fleet.stations,
+                ocpp_version=job.ocpp.label,  # "mixed" for a mixed fleet: reports carry no version
+            )
         except MetricsPortUnavailable as exc:
             return JobResult(EXIT_SETUP, None, str(exc))
     timeseries = TimeSeries(trio.current_time)  # what the report plots

@@ -183,10 +183,10 @@ class StationRunner:
     def _connection_failed(self, exc: BaseException) -> None:
         kind, message = classify_connect_error(exc, self._url)
         event_type = SECURITY_EVENTS.get(kind)
-        if event_type is not None and self._report_security_event is not None and not self._connected:
-            if event_type not in self._security_events_reported:
-                self._security_events_reported.add(event_type)
-                self._report_security_event(event_type, self._clock.now(), message)
+        report = self._report_security_event
+        if event_type and report and not self._connected and event_type not in self._security_events_reported:
+            self._security_events_reported.add(event_type)
+            report(event_type, self._clock.now(), message)
         if self._connected:
             kind, message = "connection_lost", f"{self.station_id}: connection lost ({message})"
         self._recorder.error(kind, message)

@@ -15,7 +15,7 @@ import base64
 import ssl
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -86,7 +86,7 @@ def basic_auth_header(station_id: str, password: str) -> tuple[bytes, bytes]:
     return b"Authorization", b"Basic " + token
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client_context(
     ca_file: str | None, insecure: bool, cert_file: str | None, key_file: str | None
 ) -> ssl.SSLContext:

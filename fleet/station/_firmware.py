@@ -103,7 +103,9 @@ class FirmwareUpdates:
             on_result=lambda _response, at: self._reboot_when_quiet(at, at),
             on_failure=lambda _code, at: self._reboot_when_quiet(at, at),
         )
-        self._ctx.timers.set(_TIMER, deadline + self._ctx.settings.message_timeout * 2, self._reboot_when_quiet)
+        self._ctx.timers.set(
+            _TIMER, deadline + self._ctx.settings.message_timeout * 2, self._reboot_when_quiet
+        )
         self._ctx.channel.send(call, deadline)
 
     def _reboot_when_quiet(self, deadline: float, now: float) -> None:
@@ -132,9 +134,7 @@ class FirmwareUpdates:
 
     def _notify(self, status: v201.FirmwareStatusEnum, now: float) -> None:
         self.status = status
-        self._ctx.channel.send(
-            OutgoingCall("FirmwareStatusNotification", self._request(), now), now
-        )
+        self._ctx.channel.send(OutgoingCall("FirmwareStatusNotification", self._request(), now), now)
 
     def send_status(self, now: float) -> None:
         """TriggerMessage: the status of the update in progress, Idle when there is none."""
@@ -145,7 +145,9 @@ class FirmwareUpdates:
 
     def _request(self) -> v201.FirmwareStatusNotificationRequest:
         # requestId names the update a status belongs to; Idle belongs to none (L01.FR.20)
-        request_id = self._request_id if self.status != "Idle" and self._request_id is not None else msgspec.UNSET
+        request_id = (
+            self._request_id if self.status != "Idle" and self._request_id is not None else msgspec.UNSET
+        )
         return v201.FirmwareStatusNotificationRequest(status=self.status, request_id=request_id)
 
     def _station_time(self, at: datetime) -> float:

@@ -38,6 +38,9 @@ class RequestHandlers:
         self._charging = charging
         self._boot = boot
         self._reset = reset
+        # set by the station: the firmware and log modules know the state of their work in progress
+        self.firmware_status: Callable[[float], None] | None = None
+        self.log_status: Callable[[float], None] | None = None
         self.data_transfer_handlers: dict[str, DataTransferHandler] = {}
         # told of every SetVariables result after it is answered (a new password means reconnecting)
         self.on_variables_set: Callable[[v201.SetVariablesResponse], None] | None = None
@@ -140,7 +143,7 @@ class RequestHandlers:
     # --- remote control of transactions --------------------------------------------------------
 
     def request_start_transaction(self, request: v201.RequestStartTransactionRequest, now: float) -> Reply:
-        evse = self._pick_evse_for_remote_start(request.evse_id)
+        evse = self._pick_evse_for_remote_start(request.evse_id, request.id_token)
         if evse is None:
             response = v201.RequestStartTransactionResponse(
                 status="Rejected", status_info=_info("NoFreeEvse")
@@ -154,13 +157,16 @@ class RequestHandlers:
             evse, request.id_token, request.remote_start_id, now
         )
 
-    def _pick_evse_for_remote_start(self, evse_id: int | msgspec.UnsetType) -> Evse | None:
+    def _pick_evse_for_remote_start(
+        self, evse_id: int | msgspec.UnsetType, token: v201.IdToken
+    ) -> Evse | None:
         def free(evse: Evse) -> bool:
             return (
                 evse.operative
                 and evse.token is None
                 and not evse.authorizing
                 and not (evse.lock_faulted or evse.faulted)
+                and (evse.reservation is None or evse.reservation.admits(token))
             )
 
         if not isinstance(evse_id, msgspec.UnsetType):
@@ -232,10 +238,16 @@ class RequestHandlers:
             self._charging.reporter.triggered(evse, now)
 
     def _send_log_status(self, evses: list[Evse], now: float) -> None:
+        if self.log_status is not None:
+            self.log_status(now)
+            return
         request = v201.LogStatusNotificationRequest(status="Idle")
         self._ctx.channel.send(OutgoingCall("LogStatusNotification", request, now, csms_requested=True), now)
 
     def _send_firmware_status(self, evses: list[Evse], now: float) -> None:
+        if self.firmware_status is not None:
+            self.firmware_status(now)
+            return
         request = v201.FirmwareStatusNotificationRequest(status="Idle")
         self._ctx.channel.send(
             OutgoingCall("FirmwareStatusNotification", request, now, csms_requested=True), now

@@ -96,7 +96,9 @@ class LocalAuthorization:
         if not self._flag("LocalAuthListCtrlr", "Enabled", True):
             return failed("Disabled", "LocalAuthListCtrlr.Enabled is false")
         entries = (
-            [] if isinstance(request.local_authorization_list, msgspec.UnsetType) else request.local_authorization_list
+            []
+            if isinstance(request.local_authorization_list, msgspec.UnsetType)
+            else request.local_authorization_list
         )
         if request.update_type == "Full":
             updated = {

@@ -32,7 +32,9 @@ class LogUploads:
         self._request_id = request.request_id
         stamp = self._ctx.clock.at(now).strftime("%Y%m%dT%H%M%SZ")
         name = f"{request.log_type}-{self._ctx.config.station_id}-{stamp}-{self._uploads}.log"
-        response = v201.GetLogResponse(status="AcceptedCanceled" if busy else "Accepted", filename=name[-255:])
+        response = v201.GetLogResponse(
+            status="AcceptedCanceled" if busy else "Accepted", filename=name[-255:]
+        )
 
         def start() -> None:
             self._notify("Uploading", now)

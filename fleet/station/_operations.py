@@ -46,7 +46,9 @@ class OperatorHandlers:
 
     def set_charging_profile(self, request: v201.SetChargingProfileRequest, now: float) -> Reply:
         running = {
-            evse.evse_id: evse.tx.transaction_id for evse in self._charging.evses.values() if evse.tx is not None
+            evse.evse_id: evse.tx.transaction_id
+            for evse in self._charging.evses.values()
+            if evse.tx is not None
         }
         response = self._charging.smart.install(request, running, now)
         after = (lambda: self._charging.apply_limits(now)) if response.status == "Accepted" else None

@@ -62,9 +62,7 @@ class SmartCharging:
 
     def transaction_ended(self, evse_id: int) -> None:
         """A TxProfile lives as long as its transaction (OCPP 2.0.1 K01)."""
-        self._keep(
-            [e for e in self.installed if not (e.evse_id == evse_id and e.schedule.purpose == "Tx")]
-        )
+        self._keep([e for e in self.installed if not (e.evse_id == evse_id and e.schedule.purpose == "Tx")])
 
     # --- SetChargingProfile --------------------------------------------------------------------
 
@@ -103,6 +101,7 @@ class SmartCharging:
         model = self._ctx.model
         purpose = profile.charging_profile_purpose
         schedule = profile.charging_schedule[0]
+        tx_missing = evse_id not in running or profile.transaction_id != running[evse_id]
         periods = schedule.charging_schedule_period
         starts = [period.start_period for period in periods]
         max_level = model.get_int("SmartChargingCtrlr", "ProfileStackLevel", 10)
@@ -115,8 +114,8 @@ class SmartCharging:
             (purpose == "ChargingStationMaxProfile" and evse_id != 0, "InvalidProfile",
              "a ChargingStationMaxProfile goes on evseId 0"),
             (purpose == "TxProfile" and evse_id == 0, "InvalidProfile", "a TxProfile needs an EVSE"),
-            (purpose == "TxProfile" and (evse_id not in running or profile.transaction_id != running[evse_id]),
-             "TxNotFound", f"no transaction {profile.transaction_id or '(none given)'} runs on EVSE {evse_id}"),
+            (purpose == "TxProfile" and tx_missing,
+             "TxNotFound", f"no transaction {profile.transaction_id or '(none)'} runs on EVSE {evse_id}"),
             (not 0 <= profile.stack_level <= max_level, "InvalidStackLevel",
              f"stackLevel {profile.stack_level} is beyond SmartChargingCtrlr.ProfileStackLevel {max_level}"),
             (schedule.charging_rate_unit not in _RATE_UNITS, "InvalidSchedule", "unknown chargingRateUnit"),
@@ -146,12 +145,16 @@ class SmartCharging:
                 Period(
                     start_s=float(period.start_period),
                     limit=period.limit,
-                    phases=None if isinstance(period.number_phases, msgspec.UnsetType) else period.number_phases,
+                    phases=None
+                    if isinstance(period.number_phases, msgspec.UnsetType)
+                    else period.number_phases,
                 )
                 for period in schedule.charging_schedule_period
             ),
             unit=schedule.charging_rate_unit,
-            recurrency=None if isinstance(profile.recurrency_kind, msgspec.UnsetType) else profile.recurrency_kind,
+            recurrency=None
+            if isinstance(profile.recurrency_kind, msgspec.UnsetType)
+            else profile.recurrency_kind,
             start=self._optional_time(schedule.start_schedule),
             duration_s=None if isinstance(schedule.duration, msgspec.UnsetType) else float(schedule.duration),
             valid_from=self._optional_time(profile.valid_from),
@@ -174,7 +177,9 @@ class SmartCharging:
             return all(isinstance(w, msgspec.UnsetType) or w == h for w, h in zip(wanted, have, strict=True))
 
         kept = [entry for entry in self.installed if not matches(entry)]
-        status: v201.ClearChargingProfileStatusEnum = "Accepted" if len(kept) < len(self.installed) else "Unknown"
+        status: v201.ClearChargingProfileStatusEnum = (
+            "Accepted" if len(kept) < len(self.installed) else "Unknown"
+        )
         self._keep(kept)
         return v201.ClearChargingProfileResponse(status=status)
 
@@ -190,7 +195,8 @@ class SmartCharging:
                 isinstance(request.evse_id, msgspec.UnsetType) or request.evse_id == entry.evse_id,
                 isinstance(criterion.charging_profile_purpose, msgspec.UnsetType)
                 or criterion.charging_profile_purpose == profile.charging_profile_purpose,
-                isinstance(criterion.stack_level, msgspec.UnsetType) or criterion.stack_level == profile.stack_level,
+                isinstance(criterion.stack_level, msgspec.UnsetType)
+                or criterion.stack_level == profile.stack_level,
                 isinstance(criterion.charging_profile_id, msgspec.UnsetType)
                 or profile.id in criterion.charging_profile_id,
                 isinstance(criterion.charging_limit_source, msgspec.UnsetType)
@@ -217,7 +223,11 @@ class SmartCharging:
     # --- GetCompositeSchedule ------------------------------------------------------------------
 
     def composite(
-        self, request: v201.GetCompositeScheduleRequest, tx_started: float | None, max_power_w: float, now: float
+        self,
+        request: v201.GetCompositeScheduleRequest,
+        tx_started: float | None,
+        max_power_w: float,
+        now: float,
     ) -> v201.GetCompositeScheduleResponse:
         """The merged limit of ``request.evse_id`` (0: the station maximum) over the duration, in the
         asked unit (default W); where no profile limits, the EVSE's own maximum (``max_power_w``).
@@ -226,7 +236,10 @@ class SmartCharging:
         if not 0 <= evse_id <= self._ctx.config.evse_count or duration <= 0:
             return v201.GetCompositeScheduleResponse(
                 status="Rejected",
-                status_info=_info("UnknownEvse" if duration > 0 else "InvalidDuration", f"evseId {evse_id}, duration {duration}"),
+                status_info=_info(
+                    "UnknownEvse" if duration > 0 else "InvalidDuration",
+                    f"evseId {evse_id}, duration {duration}",
+                ),
             )
         unit: v201.ChargingRateUnitEnum = (
             "W" if isinstance(request.charging_rate_unit, msgspec.UnsetType) else request.charging_rate_unit
@@ -235,7 +248,9 @@ class SmartCharging:
         periods = [
             v201.ChargingSchedulePeriod(
                 start_period=offset,
-                limit=round(self.supply.in_unit(max_power_w if limit is None else min(limit, max_power_w), unit), 1),
+                limit=round(
+                    self.supply.in_unit(max_power_w if limit is None else min(limit, max_power_w), unit), 1
+                ),
             )
             for offset, limit in merged
         ]
@@ -266,7 +281,10 @@ class SmartCharging:
 
 def _overlap(a: ScheduleProfile, b: ScheduleProfile) -> bool:
     def window(p: ScheduleProfile) -> tuple[float, float]:
-        return (-math.inf if p.valid_from is None else p.valid_from, math.inf if p.valid_to is None else p.valid_to)
+        return (
+            -math.inf if p.valid_from is None else p.valid_from,
+            math.inf if p.valid_to is None else p.valid_to,
+        )
 
     (a_from, a_to), (b_from, b_to) = window(a), window(b)
     return a_from < b_to and b_from < a_to

@@ -16,7 +16,10 @@ from fleet.station._device_model import DeviceModel
 from fleet.station._dispatch import IncomingFrames
 from fleet.station._events import BootStatus, Event, RebootRequested
 from fleet.station._evse import Evse
+from fleet.station._firmware import FirmwareUpdates
 from fleet.station._handlers import DataTransferHandler, RequestHandlers
+from fleet.station._log_upload import LogUploads
+from fleet.station._operations import OperatorHandlers
 from fleet.station._outgoing import OutgoingCall
 from fleet.station._reset import ResetScheduler
 from fleet.station._security_events import SecurityEvents
@@ -38,17 +41,34 @@ class Station:
     ocpp_version = "2.0.1"
 
     def __init__(self, config: StationConfig, rng: random.Random) -> None:
-        self.config = config
         self._ctx = ctx = StationContext.create(config, rng)
         self._charging = ChargingController(ctx)
         self._boot = BootSequence(ctx, on_accepted=self._on_accepted)
         self._reset = ResetScheduler(ctx, self._charging, reboot=self._reboot)
         self._handlers = RequestHandlers(ctx, self._charging, self._boot, self._reset)
+        self._firmware = FirmwareUpdates(ctx, self._charging, reboot=self._firmware_reboot)
+        logs = LogUploads(ctx)
+        self._handlers.firmware_status = self._firmware.send_status
+        self._handlers.log_status = logs.send_status
+        self._handlers.table.update(OperatorHandlers(ctx, self._charging, self._firmware, logs).table)
         self._security = SecurityEvents(ctx)
         self._handlers.on_variables_set = self._security.after_set_variables
         self._incoming = IncomingFrames(ctx.channel, ctx.events, v201.ACTIONS, self._handlers.table)
 
     # --- read-only state -----------------------------------------------------------------------
+
+    @property
+    def config(self) -> StationConfig:
+        """What the station is; a firmware update changes its ``firmware_version``."""
+        return self._ctx.config
+
+    @property
+    def firmware_version(self) -> str:
+        return self._ctx.config.firmware_version
+
+    def charging_limit_w(self, evse_id: int) -> float | None:
+        """The smart-charging limit in force on the EVSE (None: no profile limits it)."""
+        return self._evse(evse_id).limit_w
 
     @property
     def station_id(self) -> str:
@@ -216,11 +236,15 @@ class Station:
         self._boot.start_heartbeat(now)
         self._ctx.channel.release(now)
         self._security.send_waiting(now)
+        self._firmware.after_boot(now)
 
-    def _reboot(self, now: float) -> None:
-        self._ctx.events.append(RebootRequested("RemoteReset"))
+    def _reboot(self, now: float, reason: v201.BootReasonEnum = "RemoteReset") -> None:
+        self._ctx.events.append(RebootRequested(reason))
         self._ctx.channel.connection_down(now)
-        self._boot.power_cycle("RemoteReset")
+        self._boot.power_cycle(reason)
+
+    def _firmware_reboot(self, now: float) -> None:
+        self._reboot(now, "FirmwareUpdate")
 
 
 _TOKEN_TYPES = frozenset(

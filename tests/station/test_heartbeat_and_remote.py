@@ -121,12 +121,13 @@ def test_unlock_connector() -> None:
 
 def test_unsupported_and_unknown_actions_get_call_errors() -> None:
     csms = boot(make_station())
-    assert csms.call("ClearCache", v201.ClearCacheRequest(), now=1.0)[2] == "NotSupported"
+    display = v201.ClearDisplayMessageRequest(id=1)  # display messages are not simulated
+    assert csms.call("ClearDisplayMessage", display, now=1.0)[2] == "NotSupported"
     csms._deliver('[2,"x1","FlyToTheMoon",{}]', 1.0)
     assert csms.replies.pop("x1")[2] == "NotImplemented"
     answered = events_of(csms.drain_events(), RequestAnswered)
     assert answered == [
-        RequestAnswered("ClearCache", "NotSupported"),
+        RequestAnswered("ClearDisplayMessage", "NotSupported"),
         RequestAnswered("FlyToTheMoon", "NotImplemented"),
     ]
     csms.assert_schema_valid()
