@@ -51,6 +51,7 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
         return open_station_websocket(station_url, [_SUBPROTOCOL], connect_timeout=60, disconnect_timeout=2)
 
     per_client = max(1, round_trips // clients)
+    close_errors: list[str] = []
     figures: dict[str, Any] = {}
 
     async def main() -> None:
@@ -83,7 +84,10 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
                     all_finished.set()
                 await stop.wait()
             finally:
-                await context.__aexit__(None, None, None)
+                try:
+                    await context.__aexit__(None, None, None)
+                except Exception as exc:  # noqa: BLE001 - counted and reported, not a measurement
+                    close_errors.append(repr(_leaf(exc)))
 
         gc.collect()
         rss0, cpu0, wall0 = _rss_bytes(), time.process_time(), time.monotonic()
@@ -113,10 +117,18 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
             cpu_us_per_round_trip=round((cpu3 - cpu2) / done * 1e6, 1),
             round_trips_per_s_wall=round(done / (wall3 - wall2), 1),
             cpu_us_per_close=round((time.process_time() - cpu3) / clients * 1e6, 1),
+            close_errors=len(close_errors),
+            close_error_example=close_errors[0][:300] if close_errors else None,
         )
 
     trio.run(main)
     return figures
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _child_main(argv: list[str]) -> int:

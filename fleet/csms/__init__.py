@@ -24,6 +24,7 @@ from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
 from fleet.csms._script import ScriptError, ScriptStep, load_script, parse_script
 from fleet.csms._script_runner import ScriptClock, StepOutcome, run_script
+from fleet.csms._security import CsmsSecurity, PasswordBook
 from fleet.csms._server import CsmsServer, serve_csms
 from fleet.csms._session import CsmsSession
 from fleet.csms._session16 import CsmsSession16
@@ -41,6 +42,7 @@ __all__ = [
     "CsmsConfig",
     "CsmsEvent",
     "CsmsMetrics",
+    "CsmsSecurity",
     "CsmsServer",
     "CsmsSession",
     "CsmsSession16",
@@ -48,6 +50,7 @@ __all__ = [
     "InternalFault",
     "Ledger",
     "ParentChannel",
+    "PasswordBook",
     "ProtocolViolation",
     "ScriptClock",
     "ScriptError",

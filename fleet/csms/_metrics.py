@@ -1,4 +1,4 @@
-"""The embedded CSMS's own Prometheus metrics (``fleet_csms_*``), in a registry the caller injects.
+"""The embedded CSMS's own Prometheus metrics (``ocpp_fleet_csms_*``), in a registry the caller injects.
 
 Most of them are read from the ledger when Prometheus scrapes, so the server's hot path gains
 only one call per message (frame counters and the handling-time histogram).
@@ -50,7 +50,7 @@ class _LedgerCollector(Collector):
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         ledger = self._ledger
         received = CounterMetricFamily(
-            "fleet_csms_messages_received",
+            "ocpp_fleet_csms_messages_received",
             "Station-initiated CALLs the CSMS received and decoded, by action",
             labels=["action"],
         )
@@ -58,7 +58,7 @@ class _LedgerCollector(Collector):
             received.add_metric([action], count)
         yield received
         errors = CounterMetricFamily(
-            "fleet_csms_protocol_errors",
+            "ocpp_fleet_csms_protocol_errors",
             "Frames the CSMS refused or could not use, by OCPP error code",
             labels=["code"],
         )
@@ -66,25 +66,25 @@ class _LedgerCollector(Collector):
             errors.add_metric([code], count)
         yield errors
         yield GaugeMetricFamily(
-            "fleet_csms_stations_connected", "Stations connected now", value=self._stations_connected()
+            "ocpp_fleet_csms_stations_connected", "Stations connected now", value=self._stations_connected()
         )
         yield GaugeMetricFamily(
-            "fleet_csms_stations_booted",
+            "ocpp_fleet_csms_stations_booted",
             "Stations that sent a BootNotification",
             value=len(ledger.stations_booted),
         )
         records = list(ledger.transactions.values())
         yield GaugeMetricFamily(
-            "fleet_csms_transactions_open",
+            "ocpp_fleet_csms_transactions_open",
             "Transactions started and not yet ended",
             value=sum(1 for record in records if record.started and not record.ended),
         )
 
     def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        yield CounterMetricFamily("fleet_csms_messages_received", "", labels=["action"])
-        yield CounterMetricFamily("fleet_csms_protocol_errors", "", labels=["code"])
+        yield CounterMetricFamily("ocpp_fleet_csms_messages_received", "", labels=["action"])
+        yield CounterMetricFamily("ocpp_fleet_csms_protocol_errors", "", labels=["code"])
         for name in ("stations_connected", "stations_booted", "transactions_open"):
-            yield GaugeMetricFamily(f"fleet_csms_{name}", "")
+            yield GaugeMetricFamily(f"ocpp_fleet_csms_{name}", "")
 
 
 class CsmsMetrics:
@@ -94,15 +94,15 @@ class CsmsMetrics:
         self, registry: CollectorRegistry, ledger: Ledger, stations_connected: Callable[[], int]
     ) -> None:
         self._frames_received = Counter(
-            "fleet_csms_frames_received", "WebSocket messages received from stations", registry=registry
+            "ocpp_fleet_csms_frames_received", "WebSocket messages received from stations", registry=registry
         )
         self._frames_sent = Counter(
-            "fleet_csms_answers_sent",
+            "ocpp_fleet_csms_answers_sent",
             "Frames sent in answer to station messages (CALLRESULTs and CALLERRORs)",
             registry=registry,
         )
         self._handling = Histogram(
-            "fleet_csms_request_handling_seconds",
+            "ocpp_fleet_csms_request_handling_seconds",
             "Time from a station's message arriving to the CSMS's answer being written "
             "(includes any configured response delay)",
             buckets=HANDLING_BUCKETS,

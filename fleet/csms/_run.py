@@ -14,6 +14,7 @@ import trio
 from fleet.csms._config import CsmsConfig
 from fleet.csms._script import ScriptStep
 from fleet.csms._script_runner import ScriptClock, StepOutcome, run_script
+from fleet.csms._security import CsmsSecurity
 from fleet.csms._server import CsmsServer, serve_csms
 
 if TYPE_CHECKING:
@@ -28,14 +29,17 @@ async def run_csms(
     out: TextIO | None = None,
     registry: CollectorRegistry | None = None,
     script: list[ScriptStep] | None = None,
+    security: CsmsSecurity | None = None,
 ) -> None:
     """Serve until cancelled (Ctrl-C). Prints the listening URL once, and the ledger summary
     as JSON when it stops, so a run's totals survive the interrupt. ``registry``: where the
     CSMS's Prometheus metrics go (the caller serves it; None: no metrics). ``script``: CSMS-initiated
-    operations to run on schedule (wall clock, UTC), one line printed per step."""
+    operations to run on schedule (wall clock, UTC), one line printed per step. ``security``: the
+    OCPP security profile stations must meet (None: anyone over ws://)."""
     stream = out if out is not None else sys.stdout
     async with trio.open_nursery() as nursery:
-        server: CsmsServer = await nursery.start(partial(serve_csms, registry=registry), config, host, port)
+        serve = partial(serve_csms, registry=registry, security=security)
+        server: CsmsServer = await nursery.start(serve, config, host, port)
         print(f"CSMS (OCPP 2.0.1) listening on {server.url}/<station-id>", file=stream, flush=True)
         if script:
 

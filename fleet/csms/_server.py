@@ -286,7 +286,7 @@ async def serve_csms(
     """Serve the embedded CSMS until cancelled. With ``nursery.start`` it hands back the
     ``CsmsServer`` once listening (``.port`` is the real port when 0 was asked for).
     ``reuse_port``: share the port with other processes (SO_REUSEPORT; ``fleet csms --workers``).
-    ``registry``: export the CSMS's ``fleet_csms_*`` metrics there (None: no metrics).
+    ``registry``: export the CSMS's ``ocpp_fleet_csms_*`` metrics there (None: no metrics).
     ``security``: OCPP security profile 1-3 (Basic auth, TLS, client certificates); raises
     ValueError naming a certificate file that cannot be loaded."""
     server = CsmsServer(config, host, port, registry, security)

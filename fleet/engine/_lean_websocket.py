@@ -163,7 +163,7 @@ class LeanWebSocket:
         for event in events:
             if isinstance(event, (TextMessage, BytesMessage)):
                 await self._message_part(event)
-            elif isinstance(event, Ping):
+            elif isinstance(event, Ping) and self._state() is ConnectionState.OPEN:
                 await self._send(self._ws.send(event.response()), control=True)
             elif isinstance(event, CloseConnection):
                 self._close_reason = CloseReason(event.code, event.reason or None)

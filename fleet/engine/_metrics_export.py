@@ -1,6 +1,6 @@
 """``fleet run --metrics-port``: one registry for the run, its Prometheus recorder, the exporter.
 
-The embedded CSMS (when the run starts one) registers its ``fleet_csms_*`` metrics in the same
+The embedded CSMS (when the run starts one) registers its ``ocpp_fleet_csms_*`` metrics in the same
 registry, so one scrape target shows both sides of the conversation.
 """
 

@@ -61,12 +61,12 @@ class LocustStatsCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         requests = CounterMetricFamily(
-            "fleet_locust_requests",
+            "ocpp_fleet_locust_requests",
             "Requests in Locust's statistics: OCPP CALLs of the stations by action, and WebSocket connects",
             labels=[*_LABELS, "outcome"],
         )
         durations = HistogramMetricFamily(
-            "fleet_locust_request_duration_seconds",
+            "ocpp_fleet_locust_request_duration_seconds",
             "Response time in Locust's statistics (OCPP: from the intended send to the answer)",
             labels=_LABELS,
         )
@@ -80,13 +80,13 @@ class LocustStatsCollector(Collector):
         yield requests
         yield durations
         yield GaugeMetricFamily(
-            "fleet_locust_users", "Locust users running: simulated stations", self._users()
+            "ocpp_fleet_locust_users", "Locust users running: simulated stations", self._users()
         )
 
     def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
-        yield CounterMetricFamily("fleet_locust_requests", "", labels=[*_LABELS, "outcome"])
-        yield HistogramMetricFamily("fleet_locust_request_duration_seconds", "", labels=_LABELS)
-        yield GaugeMetricFamily("fleet_locust_users", "")
+        yield CounterMetricFamily("ocpp_fleet_locust_requests", "", labels=[*_LABELS, "outcome"])
+        yield HistogramMetricFamily("ocpp_fleet_locust_request_duration_seconds", "", labels=_LABELS)
+        yield GaugeMetricFamily("ocpp_fleet_locust_users", "")
 
 
 def _cumulative_buckets(response_times_ms: Mapping[int, int]) -> list[tuple[str, float]]:

@@ -5,10 +5,10 @@ counters, and an ``ocpp_version`` label on every series so fleets of different p
 can share one Prometheus. Label values come from bounded sets (actions, error codes, error kinds,
 station states); a station id is never a label, so the series count does not grow with the fleet.
 
-Energy is exported in joules (``fleet_energy_delivered_joules_total``), the Prometheus base unit;
+Energy is exported in joules (``ocpp_fleet_energy_delivered_joules_total``), the Prometheus base unit;
 divide by 3.6e6 for kWh (the dashboard does).
 
-``fleet_stations{state}`` is computed at scrape time from counts, because the runner reports
+``ocpp_fleet_stations{state}`` is computed at scrape time from counts, because the runner reports
 carry no station id:
 
 - ``booted``: connected stations whose boot was accepted, ``min(connected, ever booted)``;
@@ -102,7 +102,7 @@ class _ActionSeries:
 
 
 class _ScrapeTimeMetrics(Collector):
-    """``fleet_ocpp_messages_total`` and ``fleet_stations{state}``, built from the recorder's
+    """``ocpp_fleet_ocpp_messages_total`` and ``ocpp_fleet_stations{state}``, built from the recorder's
     plain counts when Prometheus scrapes."""
 
     def __init__(self, recorder: PrometheusRecorder) -> None:
@@ -115,7 +115,7 @@ class _ScrapeTimeMetrics(Collector):
         recorder = self._recorder
         version = recorder.ocpp_version
         messages = CounterMetricFamily(
-            "fleet_ocpp_messages",
+            "ocpp_fleet_ocpp_messages",
             "OCPP messages by direction from the stations' side: CALLs sent and their answers "
             "received, CSMS-initiated CALLs received and the answers sent",
             labels=["ocpp_version", "action", "direction"],
@@ -130,7 +130,7 @@ class _ScrapeTimeMetrics(Collector):
         booted = min(connected, booted_once)
         offline = max(0, booted_once - connected)
         family = GaugeMetricFamily(
-            "fleet_stations",
+            "ocpp_fleet_stations",
             "Simulated stations by state (connecting + booted + offline = configured; "
             "charging overlaps booted and offline)",
             labels=["ocpp_version", "state"],
@@ -141,16 +141,16 @@ class _ScrapeTimeMetrics(Collector):
         family.add_metric([version, "charging"], max(0, recorder.transactions_active))
         yield family
         configured_family = GaugeMetricFamily(
-            "fleet_stations_configured", "Stations the run is configured to simulate", labels=["ocpp_version"]
+            "ocpp_fleet_stations_configured", "Stations the run is configured to simulate", labels=["ocpp_version"]
         )
         configured_family.add_metric([version], configured)
         yield configured_family
 
     def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         # a fixed description lets the registry check for duplicate names without collecting
-        yield CounterMetricFamily("fleet_ocpp_messages", "", labels=["ocpp_version", "action", "direction"])
-        yield GaugeMetricFamily("fleet_stations", "", labels=["ocpp_version", "state"])
-        yield GaugeMetricFamily("fleet_stations_configured", "", labels=["ocpp_version"])
+        yield CounterMetricFamily("ocpp_fleet_ocpp_messages", "", labels=["ocpp_version", "action", "direction"])
+        yield GaugeMetricFamily("ocpp_fleet_stations", "", labels=["ocpp_version", "state"])
+        yield GaugeMetricFamily("ocpp_fleet_stations_configured", "", labels=["ocpp_version"])
 
 
 class PrometheusRecorder:
@@ -179,47 +179,47 @@ class PrometheusRecorder:
             return Gauge(name, doc, ["ocpp_version"], registry=registry).labels(ocpp_version)
 
         self._duration = Histogram(
-            "fleet_ocpp_request_duration_seconds",
+            "ocpp_fleet_ocpp_request_duration_seconds",
             "Time from the intended send of a CALL a station made to its answer (or failure)",
             ["ocpp_version", "action", "outcome"],
             buckets=REQUEST_DURATION_BUCKETS,
             registry=registry,
         )
         self._call_errors = counter(
-            "fleet_ocpp_call_errors",
+            "ocpp_fleet_ocpp_call_errors",
             "CALLs of the stations that failed: CALLERROR code from the CSMS, Timeout or ConnectionLost",
             "action",
             "code",
         )
-        self._errors = counter("fleet_errors", "Errors of the generator by kind", "kind")
+        self._errors = counter("ocpp_fleet_errors", "Errors of the generator by kind", "kind")
         self._dropped = counter(
-            "fleet_messages_dropped", "Messages the stations gave up on (retries, queue overflow)", "action"
+            "ocpp_fleet_messages_dropped", "Messages the stations gave up on (retries, queue overflow)", "action"
         )
         self._lag = Histogram(
-            "fleet_generator_lag_seconds",
+            "ocpp_fleet_generator_lag_seconds",
             "How late the generator's timers fired: the generator's own health",
             ["ocpp_version"],
             buckets=GENERATOR_LAG_BUCKETS,
             registry=registry,
         ).labels(ocpp_version)
         self._busy = gauge(
-            "fleet_generator_busy_ratio",
+            "ocpp_fleet_generator_busy_ratio",
             "CPU seconds of the generator process per wall-clock second, sampled each second",
         )
         self._loop_lag = gauge(
-            "fleet_generator_loop_lag_seconds", "How late the generator's once-a-second sampling tick woke up"
+            "ocpp_fleet_generator_loop_lag_seconds", "How late the generator's once-a-second sampling tick woke up"
         )
         self._calls_waiting = gauge(
-            "fleet_generator_calls_waiting", "CALLs waiting in the stations' send queues"
+            "ocpp_fleet_generator_calls_waiting", "CALLs waiting in the stations' send queues"
         )
         # unlabelled besides the version: created now so they read 0 rather than absent
-        self._tx_started = counter("fleet_transactions_started", "Transactions started").labels(ocpp_version)
-        self._tx_ended = counter("fleet_transactions_ended", "Transactions ended").labels(ocpp_version)
+        self._tx_started = counter("ocpp_fleet_transactions_started", "Transactions started").labels(ocpp_version)
+        self._tx_ended = counter("ocpp_fleet_transactions_ended", "Transactions ended").labels(ocpp_version)
         self._energy = counter(
-            "fleet_energy_delivered_joules", "Energy delivered in ended transactions (J; kWh = J / 3.6e6)"
+            "ocpp_fleet_energy_delivered_joules", "Energy delivered in ended transactions (J; kWh = J / 3.6e6)"
         ).labels(ocpp_version)
         self._reconnects = counter(
-            "fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
+            "ocpp_fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
         ).labels(ocpp_version)
         self._children: dict[tuple[object, ...], Counter] = {}
         # by label value (what the collector exports), and by the action as reported: the latter

@@ -10,7 +10,6 @@ answer CSMS requests (NotifyReport, triggered messages).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,7 +51,9 @@ class CallChannel:
         self._timers = timers
         self._settings = settings
         self._boot: OutgoingCall | None = None
-        self._normal: deque[OutgoingCall] = deque()
+        # lists, not deques: an empty deque costs ~600 bytes, an empty list 56, and these stay
+        # short (an idle station's memory is mostly such empty containers)
+        self._normal: list[OutgoingCall] = []
         self._in_flight: tuple[str, OutgoingCall] | None = None
         self._retry_pending = False
         self._ids_issued = 0
@@ -63,7 +64,7 @@ class CallChannel:
         # is an "interval of inactivity", OCPP 2.0.1 part 2 appendix, OCPPCommCtrlr)
         self.last_exchange_at = float("-inf")
         # a CSMS that answers after our timeout is slow, not wrong: its late answer is ignored
-        self._expired_ids: deque[str] = deque(maxlen=_EXPIRED_IDS_KEPT)
+        self._expired_ids: list[str] = []  # the latest _EXPIRED_IDS_KEPT
 
     @property
     def is_online(self) -> bool:
@@ -123,7 +124,7 @@ class CallChannel:
             return call
         if self.registration == "Accepted":
             if self._normal:
-                return self._normal.popleft()
+                return self._normal.pop(0)
             if not self._retry_pending:
                 return self.transactions.head()  # stays queued until answered
         elif self.registration == "Pending":
@@ -181,6 +182,8 @@ class CallChannel:
             return
         (unique_id, call), self._in_flight = self._in_flight, None
         self._expired_ids.append(unique_id)
+        if len(self._expired_ids) > _EXPIRED_IDS_KEPT:
+            del self._expired_ids[0]
         timeout = self._settings.message_timeout
         self._failed(call, unique_id, "Timeout", f"no answer within {timeout} s", deadline)
         self.pump(now)
@@ -231,7 +234,7 @@ class CallChannel:
                 if call.on_failure is not None:
                     call.on_failure("ConnectionLost", now)
         while self._normal:
-            self._drop(self._normal.popleft(), "ConnectionLost", now)
+            self._drop(self._normal.pop(0), "ConnectionLost", now)
 
     def _drop(self, call: OutgoingCall, reason: str, now: float) -> None:
         self._events.append(MessageDropped(call.action, reason))

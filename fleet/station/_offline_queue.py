@@ -9,7 +9,6 @@ sees the gap the drop left.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 
 from fleet.station._outgoing import OutgoingCall
@@ -18,7 +17,8 @@ from fleet.station._outgoing import OutgoingCall
 class OfflineQueue:
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._calls: deque[OutgoingCall] = deque()
+        # a list: an empty deque costs ~600 bytes per station, and the queue is empty while online
+        self._calls: list[OutgoingCall] = []
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -30,7 +30,7 @@ class OfflineQueue:
         return self._calls[0] if self._calls else None
 
     def pop_head(self) -> OutgoingCall:
-        return self._calls.popleft()
+        return self._calls.pop(0)
 
     def append(self, call: OutgoingCall, *, head_in_flight: bool) -> list[OutgoingCall]:
         """Queue ``call``; return the messages dropped to respect the limit (oldest first)."""

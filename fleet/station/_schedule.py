@@ -215,7 +215,9 @@ def composite(
     """
     profiles = tuple(profiles)
     changes = sorted(change_offsets(profiles, tx_started, at, duration_s))
-    grid = sorted({0, *(math.floor(offset) for offset in changes)})
+    # a change inside a second shapes that second (floor) and the next one starts clean (ceil)
+    edges = {edge for offset in changes for edge in (math.floor(offset), math.ceil(offset))}
+    grid = sorted({0, *(edge for edge in edges if edge < duration_s)})
     merged: list[tuple[int, float | None]] = []
     for index, second in enumerate(grid):
         end = grid[index + 1] if index + 1 < len(grid) else math.inf

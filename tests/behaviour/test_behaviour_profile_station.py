@@ -12,6 +12,7 @@ from _profile_support import AC22, DAY, DC150, EPOCH, busy_profile, drive, poiss
 
 from fleet.behaviour._profile_schema import Faults, Fixed, OcppSettings, StationType
 from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet
+from fleet.station import Station
 from support import OcppSchemaValidator
 
 
@@ -68,7 +69,9 @@ def test_outages_drop_the_connection_and_transactions_replay_offline_events() ->
 
 def test_the_profile_ocpp_settings_reach_the_device_model() -> None:
     station = _station(3, ocpp=OcppSettings(tx_updated_interval_s=30, aligned_data_interval_s=0))
-    model = station.station.device_model
+    core = station.station
+    assert isinstance(core, Station)  # the profile station speaks 2.0.1 unless told otherwise
+    model = core.device_model
     assert model.get_int("SampledDataCtrlr", "TxUpdatedInterval", -1) == 30
     assert model.get_int("AlignedDataCtrlr", "Interval", -1) == 0
 

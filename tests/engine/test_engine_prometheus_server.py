@@ -34,11 +34,11 @@ HTTP_TIMEOUT_S = 5.0
 NOT_INSTALLED = "Debian's prometheus package is not installed (.ci/run installs it)"
 
 KEY_QUERIES = {
-    "request rate": f"sum by (action) (rate(fleet_ocpp_messages_total[{RATE_WINDOW}]))",
+    "request rate": f"sum by (action) (rate(ocpp_fleet_ocpp_messages_total[{RATE_WINDOW}]))",
     "TransactionEvent p99": "histogram_quantile(0.99, sum by (le) "
-    f'(rate(fleet_ocpp_request_duration_seconds_bucket{{action="TransactionEvent"}}[{RATE_WINDOW}])))',
+    f'(rate(ocpp_fleet_ocpp_request_duration_seconds_bucket{{action="TransactionEvent"}}[{RATE_WINDOW}])))',
     # the recording rules of dashboards/fleet-rules.yml, evaluated by the server itself
-    "recorded p99": 'action:fleet_ocpp_request_duration_seconds:p99_1m{action="TransactionEvent"}',
+    "recorded p99": 'action:ocpp_fleet_ocpp_request_duration_seconds:p99_1m{action="TransactionEvent"}',
 }
 
 
@@ -145,7 +145,7 @@ async def test_prometheus_scrapes_a_fleet_run_and_answers_every_dashboard_query(
     for name in ("TransactionEvent p99", "recorded p99"):
         values = finite_values(results[name])
         assert len(values) == 1 and 0.0 < values[0] <= 30.0, (name, values)
-    assert len(queries) >= 10 and all(re.search(r"\bfleet_", expr) for _, expr in queries)
+    assert len(queries) >= 10 and all(re.search(r"\bocpp_fleet_", expr) for _, expr in queries)
 
 
 @pytest.mark.skipif(PROMTOOL is None, reason=NOT_INSTALLED)

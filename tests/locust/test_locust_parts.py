@@ -150,14 +150,14 @@ def test_prometheus_collector_exports_locust_stats_per_action() -> None:
     def value(name: str, **labels: str) -> float:
         return samples[(name, tuple(sorted((*action, *labels.items()))))]
 
-    assert value("fleet_locust_requests_total", outcome="ok") == 4
-    assert value("fleet_locust_requests_total", outcome="error") == 1
-    assert value("fleet_locust_request_duration_seconds_bucket", le="0.002") == 2
-    assert value("fleet_locust_request_duration_seconds_bucket", le="0.1") == 2
-    assert value("fleet_locust_request_duration_seconds_bucket", le="0.2") == 5
-    assert value("fleet_locust_request_duration_seconds_bucket", le="+Inf") == 5
-    assert value("fleet_locust_request_duration_seconds_sum") == pytest.approx(0.454)
-    assert samples[("fleet_locust_users", ())] == 7
+    assert value("ocpp_fleet_locust_requests_total", outcome="ok") == 4
+    assert value("ocpp_fleet_locust_requests_total", outcome="error") == 1
+    assert value("ocpp_fleet_locust_request_duration_seconds_bucket", le="0.002") == 2
+    assert value("ocpp_fleet_locust_request_duration_seconds_bucket", le="0.1") == 2
+    assert value("ocpp_fleet_locust_request_duration_seconds_bucket", le="0.2") == 5
+    assert value("ocpp_fleet_locust_request_duration_seconds_bucket", le="+Inf") == 5
+    assert value("ocpp_fleet_locust_request_duration_seconds_sum") == pytest.approx(0.454)
+    assert samples[("ocpp_fleet_locust_users", ())] == 7
 
 
 def test_fleet_locust_refuses_another_locustfile(capsys: pytest.CaptureFixture[str]) -> None:

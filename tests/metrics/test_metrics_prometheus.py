@@ -30,7 +30,7 @@ def test_a_successful_call_is_one_message_each_way_and_one_duration(registry: Co
 
     def duration(suffix: str, **labels: str) -> float | None:
         return sample(
-            registry, f"fleet_ocpp_request_duration_seconds{suffix}", action="TransactionEvent", **labels
+            registry, f"ocpp_fleet_ocpp_request_duration_seconds{suffix}", action="TransactionEvent", **labels
         )
 
     assert duration("_count", outcome="ok") == 2
@@ -40,7 +40,7 @@ def test_a_successful_call_is_one_message_each_way_and_one_duration(registry: Co
     assert duration("_bucket", outcome="ok", le="0.3") == 2
     assert duration("_bucket", outcome="ok", le="+Inf") == 2
     for direction in ("sent", "received"):
-        messages = partial(sample, registry, "fleet_ocpp_messages_total", direction=direction)
+        messages = partial(sample, registry, "ocpp_fleet_ocpp_messages_total", direction=direction)
         assert messages(action="TransactionEvent") == 2
         assert messages(action="Heartbeat") == 1
 
@@ -57,14 +57,14 @@ def test_a_call_error_was_received_but_a_timeout_was_not(registry: CollectorRegi
     recorder.call_failed("Authorize", "Timeout", 30.0)
     recorder.call_failed("Authorize", "ConnectionLost", 2.0)
 
-    assert sample(registry, "fleet_ocpp_messages_total", action="Authorize", direction="sent") == 3
-    assert sample(registry, "fleet_ocpp_messages_total", action="Authorize", direction="received") == 1
+    assert sample(registry, "ocpp_fleet_ocpp_messages_total", action="Authorize", direction="sent") == 3
+    assert sample(registry, "ocpp_fleet_ocpp_messages_total", action="Authorize", direction="received") == 1
     for code in ("InternalError", "Timeout", "ConnectionLost"):
-        assert sample(registry, "fleet_ocpp_call_errors_total", action="Authorize", code=code) == 1
+        assert sample(registry, "ocpp_fleet_ocpp_call_errors_total", action="Authorize", code=code) == 1
     duration = partial(sample, registry, action="Authorize")
     for outcome, seconds in (("error", 0.01), ("timeout", 30.0), ("connection_lost", 2.0)):
-        assert duration("fleet_ocpp_request_duration_seconds_sum", outcome=outcome) == seconds
-    assert duration("fleet_ocpp_request_duration_seconds_count", outcome="ok") == 0
+        assert duration("ocpp_fleet_ocpp_request_duration_seconds_sum", outcome=outcome) == seconds
+    assert duration("ocpp_fleet_ocpp_request_duration_seconds_count", outcome="ok") == 0
 
 
 def test_csms_initiated_requests_are_received_and_answered(registry: CollectorRegistry) -> None:
@@ -73,13 +73,13 @@ def test_csms_initiated_requests_are_received_and_answered(registry: CollectorRe
     recorder.request_answered("RequestStartTransaction", "NotSupported")
 
     for direction in ("received", "sent"):
-        name = "fleet_ocpp_messages_total"
+        name = "ocpp_fleet_ocpp_messages_total"
         assert sample(registry, name, action="RequestStartTransaction", direction=direction) == 2
 
 
 def test_transactions_energy_reconnects_errors_and_drops(registry: CollectorRegistry) -> None:
     recorder = PrometheusRecorder(registry)
-    assert sample(registry, "fleet_transactions_started_total") == 0  # present before the first event
+    assert sample(registry, "ocpp_fleet_transactions_started_total") == 0  # present before the first event
     recorder.transaction_started()
     recorder.transaction_started()
     recorder.transaction_ended(1500.0)
@@ -88,12 +88,12 @@ def test_transactions_energy_reconnects_errors_and_drops(registry: CollectorRegi
     recorder.error("connect_refused", "SIM-00002: refused")
     recorder.message_dropped("TransactionEvent", "RetriesExhausted")
 
-    assert sample(registry, "fleet_transactions_started_total") == 2
-    assert sample(registry, "fleet_transactions_ended_total") == 1
-    assert sample(registry, "fleet_energy_delivered_joules_total") == 1500.0 * 3600.0
-    assert sample(registry, "fleet_reconnects_total") == 1
-    assert sample(registry, "fleet_errors_total", kind="connect_refused") == 2
-    assert sample(registry, "fleet_messages_dropped_total", action="TransactionEvent") == 1
+    assert sample(registry, "ocpp_fleet_transactions_started_total") == 2
+    assert sample(registry, "ocpp_fleet_transactions_ended_total") == 1
+    assert sample(registry, "ocpp_fleet_energy_delivered_joules_total") == 1500.0 * 3600.0
+    assert sample(registry, "ocpp_fleet_reconnects_total") == 1
+    assert sample(registry, "ocpp_fleet_errors_total", kind="connect_refused") == 2
+    assert sample(registry, "ocpp_fleet_messages_dropped_total", action="TransactionEvent") == 1
 
 
 def test_station_states_partition_the_configured_fleet(registry: CollectorRegistry) -> None:
@@ -101,7 +101,7 @@ def test_station_states_partition_the_configured_fleet(registry: CollectorRegist
 
     def states() -> dict[str, float | None]:
         return {
-            state: sample(registry, "fleet_stations", state=state)
+            state: sample(registry, "ocpp_fleet_stations", state=state)
             for state in ("connecting", "booted", "offline", "charging")
         }
 
@@ -117,7 +117,7 @@ def test_station_states_partition_the_configured_fleet(registry: CollectorRegist
     recorder.station_disconnected()
     # four were up once, two are connected now (by count, not by id: see the module docstring)
     assert states() == {"connecting": 7, "booted": 2, "offline": 1, "charging": 1}
-    assert sample(registry, "fleet_stations_configured") == 10
+    assert sample(registry, "ocpp_fleet_stations_configured") == 10
 
 
 def test_generator_health(registry: CollectorRegistry) -> None:
@@ -126,20 +126,20 @@ def test_generator_health(registry: CollectorRegistry) -> None:
     recorder.timer_fired(-0.0001)  # a clock round trip a hair early is on time
     recorder.generator_sampled(0.42, 0.012, 7)
 
-    assert sample(registry, "fleet_generator_lag_seconds_count") == 2
-    assert sample(registry, "fleet_generator_lag_seconds_sum") == pytest.approx(0.003)
-    assert sample(registry, "fleet_generator_lag_seconds_bucket", le="0.0025") == 1
-    assert sample(registry, "fleet_generator_busy_ratio") == 0.42
-    assert sample(registry, "fleet_generator_loop_lag_seconds") == 0.012
-    assert sample(registry, "fleet_generator_calls_waiting") == 7
+    assert sample(registry, "ocpp_fleet_generator_lag_seconds_count") == 2
+    assert sample(registry, "ocpp_fleet_generator_lag_seconds_sum") == pytest.approx(0.003)
+    assert sample(registry, "ocpp_fleet_generator_lag_seconds_bucket", le="0.0025") == 1
+    assert sample(registry, "ocpp_fleet_generator_busy_ratio") == 0.42
+    assert sample(registry, "ocpp_fleet_generator_loop_lag_seconds") == 0.012
+    assert sample(registry, "ocpp_fleet_generator_calls_waiting") == 7
 
 
 def test_the_ocpp_version_label_is_the_one_given(registry: CollectorRegistry) -> None:
     recorder = PrometheusRecorder(registry, ocpp_version="1.6")
     recorder.call_succeeded("Heartbeat", 0.002)
     labels = {"ocpp_version": "1.6", "action": "Heartbeat", "direction": "sent"}
-    assert registry.get_sample_value("fleet_ocpp_messages_total", labels) == 1
-    assert sample(registry, "fleet_ocpp_messages_total", action="Heartbeat", direction="sent") is None
+    assert registry.get_sample_value("ocpp_fleet_ocpp_messages_total", labels) == 1
+    assert sample(registry, "ocpp_fleet_ocpp_messages_total", action="Heartbeat", direction="sent") is None
 
 
 def test_label_values_a_peer_invents_are_bounded(registry: CollectorRegistry) -> None:
@@ -153,16 +153,16 @@ def test_label_values_a_peer_invents_are_bounded(registry: CollectorRegistry) ->
     received = {
         metric.labels["action"]
         for family in registry.collect()
-        if family.name == "fleet_ocpp_messages"
+        if family.name == "ocpp_fleet_ocpp_messages"
         for metric in family.samples
-        if metric.name == "fleet_ocpp_messages_total" and metric.labels["direction"] == "received"
+        if metric.name == "ocpp_fleet_ocpp_messages_total" and metric.labels["direction"] == "received"
     }
     assert len(received) == ACTION_LIMIT + 1
-    assert sample(registry, "fleet_ocpp_messages_total", action=OTHER, direction="received") == extra
+    assert sample(registry, "ocpp_fleet_ocpp_messages_total", action=OTHER, direction="received") == extra
     codes = {
         metric.labels["code"]
         for family in registry.collect()
-        if family.name == "fleet_ocpp_call_errors"
+        if family.name == "ocpp_fleet_ocpp_call_errors"
         for metric in family.samples
     }
     assert OTHER in codes
@@ -173,5 +173,5 @@ def test_two_recorders_keep_to_their_own_registries() -> None:
     first, second = CollectorRegistry(), CollectorRegistry()
     PrometheusRecorder(first).reconnect()
     PrometheusRecorder(second)
-    assert first.get_sample_value("fleet_reconnects_total", V) == 1
-    assert second.get_sample_value("fleet_reconnects_total", V) == 0
+    assert first.get_sample_value("ocpp_fleet_reconnects_total", V) == 1
+    assert second.get_sample_value("ocpp_fleet_reconnects_total", V) == 0

@@ -29,8 +29,8 @@ def test_the_exporter_serves_the_injected_registry_only(unused_port: int) -> Non
     }
     version = ("ocpp_version", "2.0.1")
     heartbeats_sent = (("action", "Heartbeat"), ("direction", "sent"), version)
-    assert samples[("fleet_ocpp_messages_total", heartbeats_sent)] == 1
-    assert samples[("fleet_stations", (version, ("state", "connecting")))] == 3
+    assert samples[("ocpp_fleet_ocpp_messages_total", heartbeats_sent)] == 1
+    assert samples[("ocpp_fleet_stations", (version, ("state", "connecting")))] == 3
     # the global default registry (process_*, python_gc_*) is not what was injected
     assert not any(name.startswith(("process_", "python_")) for name, _ in samples)
 

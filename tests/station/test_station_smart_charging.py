@@ -109,8 +109,9 @@ def test_a_7_kw_tx_profile_caps_meter_values_and_a_later_period_lowers_them_at_i
     }
     seen = {datetime.fromisoformat(stamp): power for stamp, power in _meter_powers(csms)}
     assert seen == expected
-    # energy follows the capped power: 15 s at 11 kW, 290 s at 7 kW, 95 s at 3.7 kW
-    expected_wh = (15 * 11_000 + 285 * 7_000 + 95 * 3_700) / 3600
+    # energy follows the capped power up to the last sample (t=365): 15 s at 11 kW, 285 s at
+    # 7 kW, 60 s at 3.7 kW
+    expected_wh = (15 * 11_000 + 285 * 7_000 + 60 * 3_700) / 3600
     assert abs(station.evse_state(1).energy_wh - expected_wh) < 0.5
     csms.assert_schema_valid()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from fleet.ocpp import v16
 from fleet.station._meter import Meter
+from fleet.station._schedule import offered_power_w
 
 
 @dataclass(slots=True, eq=False)
@@ -60,8 +61,7 @@ class Connector:
     def power_w(self) -> float:
         if self.status() != "Charging":
             return 0.0
-        power = min(self.ev_demand_w, self.max_power_w)
-        return power if self.limit_w is None else min(power, self.limit_w)
+        return min(self.ev_demand_w, offered_power_w(self.max_power_w, self.limit_w))
 
     def may_start(self) -> bool:
         return (

@@ -1,5 +1,6 @@
 """OCPP 1.6 charging profiles (3.13, 5.16-5.17): stored per connector, stacked, and turned into the
-limit the EV may draw. ``limit_w`` is the one seam the charging physics reads.
+limit the EV may draw. ``limit_w`` is the one seam the charging physics reads; the schedule
+arithmetic itself (stacking, periods, recurrence, composites) is the version-neutral ``_schedule``.
 
 Simplifications, said here so they are not mistaken for the spec: a ChargePointMaxProfile caps
 each connector rather than sharing the station's power between them, and a composite schedule is
@@ -8,15 +9,21 @@ reported in the unit asked for, converting amperes with the station's voltage an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import msgspec
 
 from fleet.ocpp import v16
+from fleet.station import _schedule
+from fleet.station._schedule import Period, Purpose, ScheduleProfile, Supply
 
 Profile = v16.CsChargingProfiles
-_RECURRENCE_S = {"Daily": 86_400, "Weekly": 7 * 86_400}
+_PURPOSES: dict[str, Purpose] = {
+    "ChargePointMaxProfile": "StationMax",
+    "TxDefaultProfile": "TxDefault",
+    "TxProfile": "Tx",
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -24,6 +31,10 @@ class Installed:
     connector_id: int
     profile: Profile
     installed_at: datetime
+    schedule: ScheduleProfile = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.schedule = _translate(self.connector_id, self.profile, self.installed_at)
 
 
 def _optional(value: datetime | msgspec.UnsetType) -> datetime | None:
@@ -33,8 +44,7 @@ def _optional(value: datetime | msgspec.UnsetType) -> datetime | None:
 class ChargingProfiles:
     def __init__(self, connectors: int, voltage_v: float, phases: int, max_stack_level: int) -> None:
         self._connectors = connectors
-        self._voltage_v = voltage_v
-        self._phases = phases
+        self._supply = Supply(voltage_v=voltage_v, phases=phases)
         self._max_stack_level = max_stack_level
         self.installed: list[Installed] = []
 
@@ -99,82 +109,11 @@ class ChargingProfiles:
     def limit_w(self, connector_id: int, tx_started: datetime | None, at: datetime) -> float | None:
         """The power the connector may deliver at ``at`` (None: no profile limits it).
         ``tx_started``: when its transaction started (None: no transaction, so no Tx profiles)."""
-        limits = [self._purpose_limit(connector_id, "ChargePointMaxProfile", tx_started, at)]
-        if tx_started is not None:
-            tx_limit = self._purpose_limit(connector_id, "TxProfile", tx_started, at)
-            if tx_limit is None:
-                tx_limit = self._purpose_limit(connector_id, "TxDefaultProfile", tx_started, at)
-            limits.append(tx_limit)
-        known = [limit for limit in limits if limit is not None]
-        return min(known) if known else None
-
-    def _purpose_limit(
-        self,
-        connector_id: int,
-        purpose: v16.ChargingProfilePurposeEnum,
-        tx_started: datetime | None,
-        at: datetime,
-    ) -> float | None:
-        best: tuple[int, int, float] | None = None  # (connector specific?, stack level, limit)
-        for entry in self.installed:
-            profile = entry.profile
-            if profile.charging_profile_purpose != purpose or entry.connector_id not in (0, connector_id):
-                continue
-            limit = self._profile_limit(entry, tx_started, at)
-            if limit is None:
-                continue
-            # a connector's own profile overrides a station-wide one of the same stack level
-            rank = (int(entry.connector_id == connector_id), profile.stack_level, limit)
-            if best is None or rank[:2] > best[:2]:
-                best = rank
-        return None if best is None else best[2]
-
-    def _profile_limit(self, entry: Installed, tx_started: datetime | None, at: datetime) -> float | None:
-        profile = entry.profile
-        valid_from, valid_to = _optional(profile.valid_from), _optional(profile.valid_to)
-        if (valid_from is not None and at < valid_from) or (valid_to is not None and at >= valid_to):
+        if not self.installed:
             return None
-        start = self._schedule_start(entry, tx_started, at)
-        if start is None:
-            return None
-        schedule = profile.charging_schedule
-        elapsed = (at - start).total_seconds()
-        duration = schedule.duration
-        if elapsed < 0 or (not isinstance(duration, msgspec.UnsetType) and elapsed >= duration):
-            return None
-        current = None
-        for period in sorted(schedule.charging_schedule_period, key=lambda p: p.start_period):
-            if period.start_period <= elapsed:
-                current = period
-        if current is None:
-            return None
-        return self._to_watts(current.limit, schedule.charging_rate_unit, current.number_phases)
-
-    def _schedule_start(self, entry: Installed, tx_started: datetime | None, at: datetime) -> datetime | None:
-        profile = entry.profile
-        start = _optional(profile.charging_schedule.start_schedule)
-        kind = profile.charging_profile_kind
-        if kind == "Relative":
-            return tx_started
-        if kind == "Recurring":
-            period = _RECURRENCE_S.get(
-                profile.recurrency_kind
-                if not isinstance(profile.recurrency_kind, msgspec.UnsetType)
-                else "Daily",
-                86_400,
-            )
-            anchor = start if start is not None else entry.installed_at
-            cycles = (at - anchor).total_seconds() // period
-            return anchor + timedelta(seconds=cycles * period)
-        return start if start is not None else _optional(profile.valid_from) or entry.installed_at
-
-    def _to_watts(
-        self, limit: float, unit: v16.ChargingRateUnitEnum, phases: int | msgspec.UnsetType
-    ) -> float:
-        if unit == "W":
-            return max(0.0, limit)
-        used = self._phases if isinstance(phases, msgspec.UnsetType) else phases
-        return max(0.0, limit * self._voltage_v * used)
+        return _schedule.limit_w(
+            self._schedules(), connector_id, _seconds(tx_started), at.timestamp(), self._supply
+        )
 
     # --- GetCompositeSchedule ------------------------------------------------------------------
 
@@ -188,14 +127,14 @@ class ChargingProfiles:
     ) -> v16.GetCompositeScheduleResponse:
         if not 0 <= connector_id <= self._connectors or duration_s < 0:
             return v16.GetCompositeScheduleResponse(status="Rejected")
-        changes = sorted({0, *self._change_offsets(tx_started, at, duration_s)})
+        merged = _schedule.composite(
+            self._schedules(), connector_id, _seconds(tx_started), at.timestamp(), duration_s, self._supply
+        )
         periods: list[v16.ChargingSchedulePeriod] = []
-        for offset in changes:
-            limit_w = self.limit_w(connector_id, tx_started, at + timedelta(seconds=offset))
+        for offset, limit_w in merged:
             if limit_w is None:
                 continue
-            value = limit_w if unit == "W" else limit_w / (self._voltage_v * self._phases)
-            value = round(value, 1)
+            value = round(self._supply.in_unit(limit_w, unit), 1)
             if periods and periods[-1].limit == value:
                 continue
             periods.append(v16.ChargingSchedulePeriod(start_period=offset, limit=value))
@@ -213,27 +152,43 @@ class ChargingProfiles:
             ),
         )
 
-    def next_change(self, tx_started: datetime | None, at: datetime, horizon_s: int) -> int | None:
+    def next_change(self, tx_started: datetime | None, at: datetime, horizon_s: int) -> float | None:
         """Seconds from ``at`` to the next moment a profile may change the limit (None: none)."""
         if not self.installed:
             return None
-        return min(self._change_offsets(tx_started, at, horizon_s), default=None)
+        return _schedule.next_change_s(self._schedules(), _seconds(tx_started), at.timestamp(), horizon_s)
 
-    def _change_offsets(self, tx_started: datetime | None, at: datetime, duration_s: int) -> set[int]:
-        """Seconds from ``at`` where some profile's period (or validity) may change the limit."""
-        offsets: set[int] = set()
-        for entry in self.installed:
-            start = self._schedule_start(entry, tx_started, at)
-            profile = entry.profile
-            edges = [_optional(profile.valid_from), _optional(profile.valid_to)]
-            if start is not None:
-                edges += [
-                    start + timedelta(seconds=p.start_period)
-                    for p in profile.charging_schedule.charging_schedule_period
-                ]
-                if not isinstance(profile.charging_schedule.duration, msgspec.UnsetType):
-                    edges.append(start + timedelta(seconds=profile.charging_schedule.duration))
-            for edge in edges:
-                if edge is not None and 0 < (offset := int((edge - at).total_seconds())) < duration_s:
-                    offsets.add(offset)
-        return offsets
+    def _schedules(self) -> tuple[ScheduleProfile, ...]:
+        return tuple(entry.schedule for entry in self.installed)
+
+
+def _seconds(at: datetime | None) -> float | None:
+    """The schedule arithmetic's time axis for 1.6: POSIX seconds of the station's wall clock."""
+    return None if at is None else at.timestamp()
+
+
+def _translate(connector_id: int, profile: Profile, installed_at: datetime) -> ScheduleProfile:
+    schedule = profile.charging_schedule
+    recurrency = profile.recurrency_kind
+    return ScheduleProfile(
+        profile_id=profile.charging_profile_id,
+        evse_id=connector_id,
+        purpose=_PURPOSES[profile.charging_profile_purpose],
+        stack_level=profile.stack_level,
+        kind=profile.charging_profile_kind,
+        periods=tuple(
+            Period(
+                start_s=float(period.start_period),
+                limit=period.limit,
+                phases=None if isinstance(period.number_phases, msgspec.UnsetType) else period.number_phases,
+            )
+            for period in schedule.charging_schedule_period
+        ),
+        unit=schedule.charging_rate_unit,
+        recurrency=None if isinstance(recurrency, msgspec.UnsetType) else recurrency,
+        start=_seconds(_optional(schedule.start_schedule)),
+        duration_s=None if isinstance(schedule.duration, msgspec.UnsetType) else float(schedule.duration),
+        valid_from=_seconds(_optional(profile.valid_from)),
+        valid_to=_seconds(_optional(profile.valid_to)),
+        installed_at=installed_at.timestamp(),
+    )
