@@ -57,11 +57,11 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
     async def main() -> None:
         connected = 0
         all_connected = trio.Event()
-        go = trio.Event()
         finished = 0
         all_finished = trio.Event()
         limiter = trio.CapacityLimiter(concurrency)
         stop = trio.Event()
+        idle_scopes: list[trio.CancelScope] = []
 
         async def client(index: int) -> None:
             nonlocal connected, finished
@@ -73,9 +73,10 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
                 if connected == clients:
                     all_connected.set()
                 # idle like a station between timers: waiting for a message under a deadline
-                while not go.is_set():
-                    with trio.move_on_after(0.5):
-                        await ws.get_message()
+                # (far off, so timer wake-ups do not count as connect cost); the round-trip phase cancels it
+                with trio.CancelScope(deadline=trio.current_time() + 3600) as idle:
+                    idle_scopes.append(idle)
+                    await ws.get_message()
                 for n in range(per_client):
                     await ws.send_message(f'[2,"{index}-{n}","Heartbeat",{{}}]')
                     await ws.get_message()
@@ -86,7 +87,7 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
             finally:
                 try:
                     await context.__aexit__(None, None, None)
-                except Exception as exc:  # noqa: BLE001 - counted and reported, not a measurement
+                except Exception as exc:  # counted and reported, not a measurement
                     close_errors.append(repr(_leaf(exc)))
 
         gc.collect()
@@ -102,7 +103,8 @@ def _measure(transport: str, url: str, clients: int, round_trips: int, concurren
             rss1 = _rss_bytes()
             tasks1 = trio.lowlevel.current_statistics().tasks_living
             cpu2, wall2 = time.process_time(), time.monotonic()
-            go.set()
+            for scope in idle_scopes:
+                scope.cancel()
             await all_finished.wait()
             cpu3, wall3 = time.process_time(), time.monotonic()
             stop.set()
@@ -157,9 +159,20 @@ def main(argv: list[str] | None = None) -> int:
             target.start()
             try:
                 done = subprocess.run(
-                    [sys.executable, __file__, "--child", transport, target.url,
-                     str(ns.clients), str(ns.round_trips), str(ns.concurrency)],
-                    capture_output=True, text=True, timeout=900, check=False,
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        transport,
+                        target.url,
+                        str(ns.clients),
+                        str(ns.round_trips),
+                        str(ns.concurrency),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                    check=False,
                 )
             finally:
                 target.stop()
@@ -186,7 +199,12 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     best: dict[str, dict[str, float]] = {}
     for run in runs:
         mine = best.setdefault(run["transport"], {})
-        for key in ("rss_per_idle_connection_kb", "cpu_us_per_connect", "cpu_us_per_round_trip", "tasks_per_connection"):
+        for key in (
+            "rss_per_idle_connection_kb",
+            "cpu_us_per_connect",
+            "cpu_us_per_round_trip",
+            "tasks_per_connection",
+        ):
             mine[key] = min(mine.get(key, float("inf")), run[key])
     return best
 

@@ -17,6 +17,13 @@ from fleet.cli._metrics_options import add_metrics_options, announce_metrics, cs
 from fleet.cli._profiles import add_profiles_command, run_profiles
 from fleet.cli._scale import add_csms_scale_options, add_run_scale_options, run_job_scaled, serve_csms_workers
 from fleet.cli._script_help import SCRIPT_EPILOG
+from fleet.cli._security_options import (
+    add_csms_security_options,
+    add_run_security_options,
+    apply_run_security,
+    csms_security,
+    note_insecure,
+)
 from fleet.cli._simulate import add_simulate_command, run_simulate
 from fleet.cli._slo import add_slo_option, check_slos
 from fleet.csms import CsmsConfig, run_csms
@@ -148,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_scale_options(run)
     add_metrics_options(run)
+    add_run_security_options(run)
 
     csms = commands.add_parser(
         "csms",
@@ -162,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_csms_behaviour_options(csms, prefix="", title="behaviour")
     add_metrics_options(csms, suggested_port=9465)
     add_csms_scale_options(csms)
+    add_csms_security_options(csms)
     csms.add_argument(
         "--script",
         type=arg.csms_script,
@@ -221,19 +230,24 @@ def _csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
 
 
 def job_from_arguments(ns: argparse.Namespace) -> RunJob:
-    """The RunJob that `fleet run` ARGS describes. Raises ProfileError for a bad profile."""
+    """The RunJob that `fleet run` ARGS describes. Raises ProfileError for a bad profile, and
+    ValueError for bad identities or security options."""
     profile = load_profile(resolve_profile(ns.profile)) if ns.profile else None
     return RunJob(
-        fleet=FleetConfig(
-            csms_url=ns.csms or "",
-            stations=ns.stations,
-            duration_s=ns.duration,
-            ramp_per_s=ns.ramp,
-            seed=ns.seed,
-            id_prefix=ns.id_prefix,
-            connect_timeout_s=ns.connect_timeout,
-            speed=ns.speed,
-            source_addresses=ns.source_addresses,
+        fleet=apply_run_security(
+            ns,
+            FleetConfig(
+                csms_url=ns.csms or "",
+                stations=ns.stations,
+                duration_s=ns.duration,
+                ramp_per_s=ns.ramp,
+                seed=ns.seed,
+                id_prefix=ns.id_prefix,
+                connect_timeout_s=ns.connect_timeout,
+                speed=ns.speed,
+                source_addresses=ns.source_addresses,
+                transport=ns.transport,
+            ),
         ),
         profile=profile,
         sim_start_epoch=ns.start,
@@ -253,7 +267,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
 def _run(ns: argparse.Namespace) -> int:
     try:
         job = job_from_arguments(ns)
-    except ProfileError as exc:
+    except (ProfileError, ValueError) as exc:
         print(f"fleet run: error: {exc}", file=sys.stderr)
         return 2
     if ns.csms_script and ns.csms:
@@ -265,6 +279,7 @@ def _run(ns: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     announce_metrics(ns, "fleet")
+    note_insecure(job.fleet, None)
     result = run_job_scaled(job, ns, progress=print_progress_line)
     if result is None:
         return 2
@@ -276,6 +291,7 @@ def _run(ns: argparse.Namespace) -> int:
             write_html_report(ns.report, {"failure": result.failure})
         return result.exit_code
     print(format_summary(result.summary))
+    note_insecure(job.fleet, result.summary)
     exit_code = result.exit_code
     if ns.slo and result.recorder is not None:
         exit_code = check_slos(ns.slo, result.recorder, result.summary) or exit_code
@@ -289,7 +305,15 @@ def _run(ns: argparse.Namespace) -> int:
 
 
 def _csms(ns: argparse.Namespace) -> int:
+    try:
+        security = csms_security(ns)
+    except ValueError as exc:
+        print(f"fleet csms: error: {exc}", file=sys.stderr)
+        return 2
     if ns.workers > 1:
+        if security is not None:
+            print("fleet csms: error: --security-profile needs --workers 1 (for now)", file=sys.stderr)
+            return 2
         if ns.script:
             print(
                 "fleet csms: error: --script needs --workers 1 (one process sees every station)",
@@ -300,7 +324,7 @@ def _csms(ns: argparse.Namespace) -> int:
     try:
         with csms_metrics(ns) as registry:
             trio.run(
-                partial(run_csms, registry=registry, script=ns.script),
+                partial(run_csms, registry=registry, script=ns.script, security=security),
                 _csms_config(ns, "", 0),
                 ns.host,
                 ns.port,

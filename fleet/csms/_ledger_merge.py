@@ -38,6 +38,7 @@ def _merge_record(into: TransactionRecord, other: TransactionRecord) -> None:
     into.ended = into.ended or other.ended
     into.offline_messages += other.offline_messages
     into.meter_values += other.meter_values
+    into.meter_values += other.meter_values
     # as in the ledger itself: the latest reading by timestamp, and the earliest
     if other.energy_at is not None and (into.energy_at is None or other.energy_at >= into.energy_at):
         into.energy_wh, into.energy_at = other.energy_wh, other.energy_at

@@ -13,6 +13,14 @@ from fleet.engine._identities import (
     load_stations_file,
 )
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, print_progress_line, run_job
+from fleet.engine._lean_websocket import (
+    DEFAULT_TRANSPORT,
+    TRANSPORTS,
+    LeanWebSocket,
+    StationWebSocket,
+    Transport,
+    open_lean_websocket,
+)
 from fleet.engine._limits import TooManyStations, raise_open_file_limit
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._protocol import ShellStation
@@ -22,9 +30,11 @@ from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, 
 from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
 
 __all__ = [
+    "DEFAULT_TRANSPORT",
     "EXIT_OK",
     "EXIT_UNREACHABLE",
     "EXIT_WORKER_DIED",
+    "TRANSPORTS",
     "Backoff",
     "ClientSecurity",
     "CsmsUnreachable",
@@ -33,6 +43,7 @@ __all__ = [
     "FrameCapture",
     "IdentityError",
     "JobResult",
+    "LeanWebSocket",
     "OcppMix",
     "RunJob",
     "SecuritySetupError",
@@ -41,13 +52,16 @@ __all__ = [
     "StationIdentities",
     "StationIdentity",
     "StationRunner",
+    "StationWebSocket",
     "SubprotocolRefused",
     "TooManyStations",
+    "Transport",
     "automatic_source_addresses",
     "basic_auth_header",
     "classify_connect_error",
     "default_workers",
     "load_stations_file",
+    "open_lean_websocket",
     "open_station_websocket",
     "parse_source_addresses",
     "print_progress_line",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
 from fleet.engine._identities import StationIdentities, StationIdentity
+from fleet.engine._lean_websocket import DEFAULT_TRANSPORT, Transport
 from fleet.engine._security import ClientSecurity
 
 
@@ -26,6 +27,7 @@ class FleetConfig:
     source_addresses: tuple[str, ...] = ()
     # the station indices this process runs (one shard of a --workers run); None: all of them
     indices: range | None = None
+    transport: Transport = DEFAULT_TRANSPORT  # the WebSocket client (fleet/engine/_lean_websocket.py)
 
     def source_address(self, index: int) -> str | None:
         return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None

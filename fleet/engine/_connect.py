@@ -14,12 +14,11 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import cast
-from urllib.parse import urlsplit
 
 import trio
 import trio_websocket
 
-_DEFAULT_PORTS = {"ws": 80, "wss": 443}
+from fleet.engine._lean_websocket import StationWebSocket, Transport, open_lean_websocket, parse_websocket_url
 
 
 @cache
@@ -38,7 +37,8 @@ async def open_station_websocket(
     disconnect_timeout: float,
     ssl_context: ssl.SSLContext | None = None,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
-) -> AsyncIterator[trio_websocket.WebSocketConnection]:
+    transport: Transport = "trio-websocket",
+) -> AsyncIterator[StationWebSocket]:
     """Connect to ``url`` (ws:// or wss://) and yield the open connection; close it on exit.
 
     ``local_address`` is the source IP to bind (e.g. ``127.0.0.2``), None for the kernel's
@@ -47,15 +47,21 @@ async def open_station_websocket(
     ``trio_websocket.ConnectionTimeout``; socket errors are raised as they are (OSError), and a
     refused upgrade as ``trio_websocket.ConnectionRejected``.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(f"{url!r}: a station URL must be ws://host[:port]/path or wss://...")
-    host = parts.hostname
-    port = parts.port or _DEFAULT_PORTS[parts.scheme]
-    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    bracketed = f"[{host}]" if ":" in host else host
-    host_header = bracketed if port == _DEFAULT_PORTS[parts.scheme] else f"{bracketed}:{port}"
-    tls = (ssl_context or _default_tls_context()) if parts.scheme == "wss" else None
+    host, port, host_header, resource, secure = parse_websocket_url(url)
+    tls = (ssl_context or _default_tls_context()) if secure else None
+    if transport == "lean":  # no reader task of its own: fleet/engine/_lean_websocket.py
+        lean = open_lean_websocket(
+            url,
+            subprotocols,
+            connect_timeout=connect_timeout,
+            local_address=local_address,
+            ssl_context=tls,
+            extra_headers=extra_headers,
+            close_timeout=disconnect_timeout,
+        )
+        async with lean as lean_websocket:
+            yield lean_websocket
+        return
     try:
         async with trio.open_nursery() as nursery:
             websocket = await _connect(

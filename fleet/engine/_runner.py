@@ -23,6 +23,7 @@ from fleet.engine._config import FleetConfig
 from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
 from fleet.engine._identities import StationIdentity
+from fleet.engine._lean_websocket import StationWebSocket
 from fleet.engine._protocol import ShellStation
 from fleet.engine._security import SECURITY_EVENTS, StationCredentials
 from fleet.ocpp import RemoteProtocolError, v201
@@ -208,6 +209,7 @@ class StationRunner:
             disconnect_timeout=self._config.close_timeout_s,
             ssl_context=self._credentials.tls_context(self._url),
             extra_headers=self._credentials.headers(),
+            transport=self._config.transport,
         ) as ws:
             if ws.subprotocol != self._subprotocol:
                 raise SubprotocolRefused(
@@ -224,7 +226,7 @@ class StationRunner:
                 with trio.CancelScope(shield=True), trio.move_on_after(self._config.close_timeout_s):
                     await ws.aclose()
 
-    async def _pump(self, ws: trio_websocket.WebSocketConnection) -> _Ended:
+    async def _pump(self, ws: StationWebSocket) -> _Ended:
         station = self.station
         clock = self._clock
         now = clock.now()
@@ -265,7 +267,7 @@ class StationRunner:
             if self._offline_until is not None and self._offline_until(now) is not None:
                 return _Ended.OUTAGE
 
-    async def _flush(self, ws: trio_websocket.WebSocketConnection, now: float) -> None:
+    async def _flush(self, ws: StationWebSocket, now: float) -> None:
         for frame in self.station.data_to_send():
             if self._capture is not None:
                 self._capture.sent(now, self.station_id, frame)
