@@ -76,6 +76,7 @@ class ProfileStation(StationShell):
             self.station, profile.ocpp.tx_updated_interval_s, profile.ocpp.aligned_data_interval_s
         )
         self._behaviour_at = self._behaviour_deadline()
+        self._drivers_acted = False  # a driver step ran since the last behaviour_events()
 
     # --- what the shell asks the behaviour -------------------------------------------------------
 
@@ -86,8 +87,11 @@ class ProfileStation(StationShell):
 
     def behaviour_events(self) -> list[RemoteStartWanted]:
         wanted: list[RemoteStartWanted] = []
+        if not self._drivers_acted:  # asked after every input; drivers only ask in their steps
+            return wanted
+        self._drivers_acted = False
         for driver in self.drivers:
-            if driver.wants_remote_start:  # asked after every input: skip the empty drains
+            if driver.wants_remote_start:
                 wanted += driver.behaviour_events()
         return wanted
 
@@ -129,6 +133,7 @@ class ProfileStation(StationShell):
                         self.station.set_connector_faulted(evse_id, faulted, when)
                 else:
                     self.drivers[evse_id - 1].handle_timer(at, self.station)
+                    self._drivers_acted = True
             self._behaviour_at = self._behaviour_deadline()
         self.station.handle_timer(now)
 

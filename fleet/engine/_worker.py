@@ -1,6 +1,6 @@
 """One shard of ``fleet run --workers N``: a trio engine running its slice of the station ids.
 
-Run as ``python -m fleet.engine._worker`` by the parent (fleet.engine._shards) only. It gets a
+Started by the parent (fleet.engine._shards) as ``fleet.engine._worker:main``. It gets a
 ``ShardSpec`` on stdin, runs ``run_job`` on the stations of ``job.fleet.indices``, sends its
 recorder (``RunRecorder.to_dict``) about once a second, and a last time when it stops.
 
@@ -78,4 +78,3 @@ def main() -> None:
         await run_shard(spec, ParentChannel(channel_fd))
 
     trio.run(shard)
-
