@@ -21,7 +21,8 @@ SLO thresholds (--slo, repeatable): METRIC[(ACTION)] OP NUMBER[UNIT]
                                    run totals
   OP: < <= > >= == !=
   e.g. --slo 'p99(TransactionEvent) < 300ms' --slo 'error_rate < 0.1%' --slo 'dropped == 0'
-exit codes: 0 ok, 1 CSMS unreachable, 2 bad arguments or profile, 3 an SLO was violated
+exit codes: 0 ok, 1 CSMS unreachable, 2 bad arguments or profile, 3 an SLO was violated,
+4 a worker process died (--workers; its stations' data is partial)
 """
 
 

@@ -33,9 +33,9 @@ from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._source_addresses import automatic_source_addresses
 from fleet.engine._worker import ShardSpec
-from fleet.metrics import RunRecorder, format_progress
+from fleet.metrics import RunRecorder, TimeSeries, format_progress
 
-EXIT_WORKER_DIED = 3  # the run completed, but a worker died: its stations' data is partial
+EXIT_WORKER_DIED = 4  # the run completed, but a worker died: its stations' data is partial
 SINGLE_PROCESS_BELOW = 5_000  # stations; below this, one process is plenty and starts faster
 _ENTRY = "fleet.engine._worker:main"
 _STOP_GRACE_S = 60.0  # past the run's duration, how long workers get to finish before SIGTERM
@@ -186,7 +186,8 @@ async def run_sharded(
                 job,
                 fleet=replace(fleet, indices=shard.indices),
                 capture_path=_capture_path(job.capture_path, shard.index),
-                metrics_port=None,  # one exporter per port: the workers do not serve one each
+                # one exporter per worker on consecutive ports; PromQL's sum() adds them up
+                metrics_port=None if job.metrics_port is None else job.metrics_port + shard.index,
             )
             await shard.process.send_spec(ShardSpec(shard_job, shard.index))
             shard.running = True
@@ -298,10 +299,26 @@ def _result(
             by_address[address] = by_address.get(address, 0) + 1
         extra["source_addresses"] = dict(sorted(by_address.items()))
     duration = max((o.get("duration_s", 0.0) for o in outcomes), default=trio.current_time() - started)
+    timeseries = _merged_timeseries(outcomes)
+    if timeseries is not None:
+        extra["timeseries"] = timeseries
+    extra["stations_by_ocpp_version"] = job.ocpp.counts(fleet.stations)
     summary = recorder.summary(
-        ocpp_version="2.0.1",
+        ocpp_version=job.ocpp.label,
         duration_s=round(duration, 3),
         stations_configured=fleet.stations,
         extra=extra,
     )
     return JobResult(EXIT_WORKER_DIED if deaths else EXIT_OK, summary, recorder=recorder)
+
+
+def _merged_timeseries(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The workers' time series added point by point. Each is aligned on its own worker's start;
+    the workers get their go within milliseconds of each other, well inside one interval."""
+    series = [TimeSeries.from_dict(o["timeseries"]) for o in outcomes if o.get("timeseries")]
+    if not series:
+        return None
+    merged = series[0]
+    for other in series[1:]:
+        merged.merge(other)
+    return merged.to_dict()

@@ -62,6 +62,7 @@ async def run_shard(spec: ShardSpec, channel: ParentChannel) -> None:
                 "exit_code": result.exit_code,
                 "failure": result.failure,
                 "interrupted": bool(summary.get("interrupted", False)),
+                "timeseries": summary.get("timeseries"),
             }
             nursery.cancel_scope.cancel()
         outcome["duration_s"] = trio.current_time() - started

@@ -12,7 +12,7 @@ import trio.testing
 from _engine_security_support import errors_of, make_pki, run_small_fleet, summary_of
 
 from fleet.csms import CsmsSecurity, CsmsServer, PasswordBook
-from fleet.engine import ClientSecurity, FleetConfig, StationIdentities, StationIdentity
+from fleet.engine import ClientSecurity, CsmsUnreachable, FleetConfig, StationIdentities, StationIdentity
 from fleet.metrics import RunRecorder
 
 STATIONS = 4
@@ -121,10 +121,11 @@ async def test_an_untrusted_csms_certificate_stops_the_run_with_the_reason(
             _fleet(ClientSecurity(2, ca_file=other.server_ca_file), identities),
             csms,
         )
-    unreachable = caught.value
+    unreachable: BaseException = caught.value
     while isinstance(unreachable, BaseExceptionGroup):
         unreachable = unreachable.exceptions[0]
-    assert getattr(unreachable, "kind", None) == "server_certificate"
+    assert isinstance(unreachable, CsmsUnreachable)
+    assert unreachable.kind == "server_certificate"
     assert IDS[0] in str(unreachable) and "--ca-file" in str(unreachable)
 
 

@@ -56,6 +56,9 @@ async def test_two_workers_give_one_exactly_merged_result() -> None:
     # station i connected from address i % 2, whichever worker ran it
     assert set(summary["source_addresses"]) == set(_ADDRESSES)
     assert sum(summary["source_addresses"].values()) == summary["stations"]["connected_peak"]
+    # the workers' time series are added point by point: every boot is in the merged series
+    boot_latencies = summary["timeseries"]["histograms"]["latency"]["BootNotification"]
+    assert sum(sum(n for _, n in h["buckets"]) for h in boot_latencies if h) == merged_boots["ok"]
 
 
 def _worker_pids() -> list[int]:
