@@ -11,7 +11,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from fleet.behaviour import Profile, ProfileError, load_profile, resolve_profile
-from fleet.ocpp import v201
+from fleet.ocpp import v16, v201
+from fleet.station import OcppVersion as StationVersion
 
 if TYPE_CHECKING:
     from locust.argument_parser import LocustArgumentParser
@@ -25,10 +26,10 @@ class OcppVersion:
     request_type: str  # the "Type" column of Locust's statistics
 
 
-# every version --fleet-ocpp accepts; None: known, but no station core for it in this build yet
-OCPP_VERSIONS: dict[str, OcppVersion | None] = {
+# every version --fleet-ocpp accepts
+OCPP_VERSIONS: dict[str, OcppVersion] = {
     "2.0.1": OcppVersion(subprotocol=v201.SUBPROTOCOL, request_type="OCPP2.0.1"),
-    "1.6": None,
+    "1.6": OcppVersion(subprotocol=v16.SUBPROTOCOL, request_type="OCPP1.6"),
 }
 
 
@@ -76,11 +77,6 @@ class FleetOptions:
             raise FleetOptionError(
                 f"--fleet-ocpp {self.ocpp}: unknown OCPP version; use one of {', '.join(OCPP_VERSIONS)}"
             )
-        if OCPP_VERSIONS[self.ocpp] is None:
-            raise FleetOptionError(
-                f"--fleet-ocpp {self.ocpp}: this build has no OCPP {self.ocpp} station core yet; "
-                "use --fleet-ocpp 2.0.1"
-            )
         if not self.speed > 0:
             raise FleetOptionError(f"--fleet-speed {self.speed}: must be > 0 (simulated seconds per second)")
         if not 1 <= self.evses <= 64:
@@ -101,9 +97,12 @@ class FleetOptions:
 
     @property
     def version(self) -> OcppVersion:
-        version = OCPP_VERSIONS[self.ocpp]
-        assert version is not None, "FleetOptions.check() refuses versions without a station core"
-        return version
+        return OCPP_VERSIONS[self.ocpp]
+
+    @property
+    def station_version(self) -> StationVersion:
+        """The station core's name for the version (checked by ``check``)."""
+        return "1.6" if self.ocpp == "1.6" else "2.0.1"
 
     def load_profile(self) -> Profile | None:
         return None if self.profile is None else load_checked_profile(self.profile)

@@ -62,12 +62,19 @@ class StationBuilder:
                 start_at=now,
                 epoch=self._epoch,
                 app_start=False,  # no way to make an arbitrary CSMS send RequestStartTransaction
+                ocpp_version=options.station_version,
             )
         else:
             config = StationConfig(
                 station_id=station_id, evse_count=options.evses, wall_clock_epoch=self._epoch
             )
-            shell = SimulatedStation(config, random.Random(rng.getrandbits(64)), _SIMPLE_DRIVER, start_at=now)
+            shell = SimulatedStation(
+                config,
+                random.Random(rng.getrandbits(64)),
+                _SIMPLE_DRIVER,
+                start_at=now,
+                ocpp_version=options.station_version,
+            )
         _stretch_network_timers(shell, options.speed)
         return shell
 

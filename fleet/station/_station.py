@@ -14,7 +14,7 @@ from fleet.station._config import EvseState, StationConfig
 from fleet.station._context import StationContext
 from fleet.station._device_model import DeviceModel
 from fleet.station._dispatch import IncomingFrames
-from fleet.station._events import BootStatus, Event, RebootRequested
+from fleet.station._events import RebootRequested
 from fleet.station._evse import Evse
 from fleet.station._firmware import FirmwareUpdates
 from fleet.station._handlers import DataTransferHandler, RequestHandlers
@@ -23,12 +23,10 @@ from fleet.station._operations import OperatorHandlers
 from fleet.station._outgoing import OutgoingCall
 from fleet.station._reset import ResetScheduler
 from fleet.station._security_events import SecurityEvents
-
-# a bounded number of timer rounds per handle_timer call: timers re-armed in the past fire again
-_MAX_TIMER_ROUNDS = 64
+from fleet.station._shell_api import StationShellApi
 
 
-class Station:
+class Station(StationShellApi[StationContext]):
     """One OCPP 2.0.1 charging station, sans-IO.
 
     The shell calls ``connected``/``disconnected``/``receive``/``handle_timer`` with the current
@@ -45,6 +43,7 @@ class Station:
         self._charging = ChargingController(ctx)
         self._boot = BootSequence(ctx, on_accepted=self._on_accepted)
         self._reset = ResetScheduler(ctx, self._charging, reboot=self._reboot)
+        self._maybe_reboot = self._reset.maybe_reboot
         self._handlers = RequestHandlers(ctx, self._charging, self._boot, self._reset)
         self._firmware = FirmwareUpdates(ctx, self._charging, reboot=self._firmware_reboot)
         logs = LogUploads(ctx)
@@ -71,92 +70,14 @@ class Station:
         return self._evse(evse_id).limit_w
 
     @property
-    def station_id(self) -> str:
-        return self.config.station_id
-
-    @property
-    def is_connected(self) -> bool:
-        return self._ctx.channel.connected
-
-    @property
-    def boot_status(self) -> BootStatus | None:
-        return self._ctx.channel.registration
-
-    @property
     def device_model(self) -> DeviceModel:
         return self._ctx.model
-
-    @property
-    def queued_transaction_messages(self) -> int:
-        return len(self._ctx.channel.transactions)
-
-    @property
-    def calls_waiting(self) -> int:
-        """CALLs queued behind the one in flight or held while offline: the send-queue depth."""
-        return self._ctx.channel.calls_waiting
 
     def evse_state(self, evse_id: int) -> EvseState:
         self._evse(evse_id)
         return self._charging.state(evse_id)
 
     # --- the shell's side ----------------------------------------------------------------------
-
-    def connected(self, now: float) -> None:
-        self._ctx.channel.observe(now)
-        channel = self._ctx.channel
-        if channel.connected:
-            raise LocalProtocolError(f"station {self.station_id!r}: connected() twice without disconnected()")
-        channel.connection_up()
-        if channel.registration == "Accepted":
-            self._on_accepted(now)  # same power cycle: no new boot needed (OCPP 2.0.1 B04)
-        else:
-            self._boot.send_boot(now)
-
-    def disconnected(self, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._ctx.channel.connection_down(now)
-        self._boot.stop_heartbeat()
-        self._reset.maybe_reboot(now)
-
-    def receive(self, data: str | bytes, now: float) -> None:
-        channel = self._ctx.channel
-        channel.observe(now)
-        if now > channel.last_exchange_at:
-            channel.last_exchange_at = now
-        try:
-            self._incoming.receive(data, now)
-        finally:
-            self._reset.maybe_reboot(now)
-
-    def events(self) -> list[Event]:
-        # the shells drain after every input, and most drains find nothing
-        events = self._ctx.events
-        if not events:
-            return []
-        drained = events[:]
-        events.clear()  # the list is shared with the channel: empty it, do not replace it
-        return drained
-
-    def data_to_send(self) -> list[str]:
-        channel = self._ctx.channel
-        frames = channel.outbox
-        if not frames:
-            return []
-        channel.outbox = []
-        return frames
-
-    def next_deadline(self) -> float | None:
-        return self._ctx.timers.next_deadline()
-
-    def handle_timer(self, now: float) -> None:
-        self._ctx.channel.observe(now)
-        for _ in range(_MAX_TIMER_ROUNDS):
-            due = self._ctx.timers.pop_due(now)
-            if not due:
-                break
-            for deadline, callback in due:
-                callback(deadline, now)
-        self._reset.maybe_reboot(now)
 
     def register_data_transfer_handler(self, vendor_id: str, handler: DataTransferHandler) -> None:
         """Answer CSMS DataTransfer requests of ``vendor_id`` (others get UnknownVendorId)."""
@@ -190,11 +111,7 @@ class Station:
         """What the EV draws; ``phases``: how many of the EVSE's phases it draws on (default all),
         so the reported current per phase is power / (voltage x phases)."""
         self._ctx.channel.observe(now)
-        if phases is not None and not 1 <= phases <= self.config.phases:
-            raise LocalProtocolError(
-                f"station {self.station_id!r}: set_ev_demand(phases={phases}) but its EVSEs have "
-                f"{self.config.phases} phase(s); pass 1..{self.config.phases} or None for all"
-            )
+        self._check_phases(phases, "EVSEs")
         self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now, phases)
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:

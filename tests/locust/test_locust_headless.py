@@ -31,3 +31,27 @@ async def test_headless_swarm_reports_ocpp_actions_without_failures(tmp_path: Pa
     assert {"TransactionEvent", "Heartbeat"} & {name for kind, name in stats if kind == "OCPP2.0.1"}
     assert all(row["Failure Count"] == "0" for row in stats.values()), stats
     assert booted == {f"HL-{n:05d}" for n in range(USERS)}
+
+
+async def test_a_16_swarm_is_reported_as_ocpp16(tmp_path: Path) -> None:
+    """The same locustfile with --fleet-ocpp 1.6: the Station16 core behind the same Locust user,
+    rows typed OCPP1.6 with 1.6 action names."""
+    csv_prefix = tmp_path / "run16"
+    users = 4
+    async with open_csms() as csms:
+        args = [
+            *("--headless", "-u", str(users), "-r", str(users), "-t", "6s"),
+            *("--host", f"{csms.url}/ocpp", "--csv", str(csv_prefix), "--only-summary"),
+            *("--fleet-ocpp", "1.6", "--fleet-id-prefix", "V16-", "--fleet-speed", "4"),
+        ]
+        async with fleet_locust(args, tmp_path) as locust:
+            with trio.fail_after(35):
+                code = await locust.wait()
+        booted = set(csms.ledger.stations_booted)
+    assert code == 0, locust.text()[-3000:]
+    stats = read_stats(csv_prefix)
+    assert int(stats[("OCPP1.6", "BootNotification")]["Request Count"]) == users
+    assert int(stats[("OCPP1.6", "StatusNotification")]["Request Count"]) >= users
+    assert not {kind for kind, _ in stats} & {"OCPP2.0.1"}
+    assert all(row["Failure Count"] == "0" for row in stats.values()), stats
+    assert booted == {f"V16-{n:05d}" for n in range(users)}

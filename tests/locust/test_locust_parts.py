@@ -47,12 +47,12 @@ def test_options_from_the_web_form_strings() -> None:
     options = FleetOptions.from_parsed(_parsed(fleet_speed="60", fleet_seed="3", fleet_profile="workplace"))
     assert (options.speed, options.seed, options.profile) == (60.0, 3, "workplace")
     assert options.version.request_type == "OCPP2.0.1"
+    assert FleetOptions.from_parsed(_parsed(fleet_ocpp="1.6")).version.request_type == "OCPP1.6"
 
 
 @pytest.mark.parametrize(
     ("override", "says"),
     [
-        ({"fleet_ocpp": "1.6"}, "no OCPP 1.6 station core yet"),
         ({"fleet_ocpp": "2.1"}, "unknown OCPP version"),
         ({"fleet_speed": "0"}, "--fleet-speed 0.0: must be > 0"),
         ({"fleet_id_prefix": "a/b"}, "--fleet-id-prefix 'a/b'"),

@@ -17,8 +17,9 @@ from fleet.ocpp import LocalProtocolError, ocpp16_error_code, v16
 from fleet.station._boot import BootSequence
 from fleet.station._config import EvseState, StationConfig
 from fleet.station._dispatch import IncomingFrames
-from fleet.station._events import BootStatus, Event, RebootRequested
+from fleet.station._events import RebootRequested
 from fleet.station._outgoing import OutgoingCall
+from fleet.station._shell_api import StationShellApi
 from fleet.station.ocpp16._authorization import Authorizations
 from fleet.station.ocpp16._charging import FREE_VEND_ID_TAG, Charging16
 from fleet.station.ocpp16._configuration import Configuration
@@ -28,14 +29,12 @@ from fleet.station.ocpp16._handlers import DataTransferHandler16, Handlers16
 from fleet.station.ocpp16._maintenance import Maintenance16
 from fleet.station.ocpp16._smart_charging import ChargingProfiles
 
-# a bounded number of timer rounds per handle_timer call: timers re-armed in the past fire again
-_MAX_TIMER_ROUNDS = 64
 _MAX_ID_TAG = 20  # CiString20Type
 # BootNotification fields narrower in 1.6 than in 2.0.1 (StationConfig checks the 2.0.1 limits)
 _BOOT_LIMITS = {"vendor_name": 20, "model": 20}
 
 
-class Station16:
+class Station16(StationShellApi[Context16]):
     """One OCPP 1.6J charge point, sans-IO; ``evse_id`` in the physical API is the connector id.
 
     Same contract as ``fleet.station.Station``: call ``connected``/``disconnected``/``receive``/
@@ -65,24 +64,13 @@ class Station16:
             ctx, self._on_accepted, build_request=self._boot_request, heartbeat_request=v16.HeartbeatRequest
         )
         self._maintenance = Maintenance16(ctx, self._charging, self._reboot)
+        self._maybe_reboot = self._maintenance.maybe_reboot
         self._handlers = Handlers16(ctx, self._charging, self._auth, self._boot, self._maintenance)
         self._incoming = IncomingFrames(
             ctx.channel, ctx.events, v16.ACTIONS, self._handlers.table, error_code=ocpp16_error_code
         )
 
     # --- read-only state -----------------------------------------------------------------------
-
-    @property
-    def station_id(self) -> str:
-        return self.config.station_id
-
-    @property
-    def is_connected(self) -> bool:
-        return self._ctx.channel.connected
-
-    @property
-    def boot_status(self) -> BootStatus | None:
-        return self._ctx.channel.registration
 
     @property
     def configuration(self) -> Configuration:
@@ -100,14 +88,6 @@ class Station16:
     def firmware_version(self) -> str:
         return self._maintenance.firmware_version
 
-    @property
-    def queued_transaction_messages(self) -> int:
-        return len(self._ctx.channel.transactions)
-
-    @property
-    def calls_waiting(self) -> int:
-        return self._ctx.channel.calls_waiting
-
     def evse_state(self, evse_id: int) -> EvseState:
         return self._charging.state(self._connector(evse_id))
 
@@ -116,55 +96,6 @@ class Station16:
         return self._connector(evse_id).limit_w
 
     # --- the shell's side ----------------------------------------------------------------------
-
-    def connected(self, now: float) -> None:
-        channel = self._ctx.channel
-        channel.observe(now)
-        if channel.connected:
-            raise LocalProtocolError(f"station {self.station_id!r}: connected() twice without disconnected()")
-        channel.connection_up()
-        if channel.registration == "Accepted":
-            self._on_accepted(now)  # same power cycle: no new boot needed
-        else:
-            self._boot.send_boot(now)
-
-    def disconnected(self, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._ctx.channel.connection_down(now)
-        self._boot.stop_heartbeat()
-        self._maintenance.maybe_reboot(now)
-
-    def receive(self, data: str | bytes, now: float) -> None:
-        channel = self._ctx.channel
-        channel.observe(now)
-        channel.last_exchange_at = max(channel.last_exchange_at, now)
-        try:
-            self._incoming.receive(data, now)
-        finally:
-            self._maintenance.maybe_reboot(now)
-
-    def events(self) -> list[Event]:
-        events = self._ctx.events[:]
-        self._ctx.events.clear()
-        return events
-
-    def data_to_send(self) -> list[str]:
-        frames = self._ctx.channel.outbox[:]
-        self._ctx.channel.outbox.clear()
-        return frames
-
-    def next_deadline(self) -> float | None:
-        return self._ctx.timers.next_deadline()
-
-    def handle_timer(self, now: float) -> None:
-        self._ctx.channel.observe(now)
-        for _ in range(_MAX_TIMER_ROUNDS):
-            due = self._ctx.timers.pop_due(now)
-            if not due:
-                break
-            for deadline, callback in due:
-                callback(deadline, now)
-        self._maintenance.maybe_reboot(now)
 
     def register_data_transfer_handler(self, vendor_id: str, handler: DataTransferHandler16) -> None:
         """Answer CSMS DataTransfer requests of ``vendor_id`` (others get UnknownVendorId)."""
@@ -199,11 +130,7 @@ class Station16:
         self, evse_id: int, power_w: float, soc_percent: float | None, now: float, phases: int | None = None
     ) -> None:
         self._ctx.channel.observe(now)
-        if phases is not None and not 1 <= phases <= self.config.phases:
-            raise LocalProtocolError(
-                f"station {self.station_id!r}: set_ev_demand(phases={phases}) but its connectors have "
-                f"{self.config.phases} phase(s); pass 1..{self.config.phases} or None for all"
-            )
+        self._check_phases(phases, "connectors")
         self._charging.set_ev_demand(self._connector(evse_id), power_w, soc_percent, now, phases)
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
