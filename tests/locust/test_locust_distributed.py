@@ -16,7 +16,8 @@ from _locust_support import fleet_locust, open_csms, read_stats
 USERS = 6
 # prometheus_client writes labels in alphabetical order
 _BOOTS_OK = re.compile(
-    rb'ocpp_fleet_locust_requests_total\{name="BootNotification",outcome="ok",request_type="OCPP2.0.1"\} (\S+)'
+    rb"ocpp_fleet_locust_requests_total"
+    rb'\{name="BootNotification",outcome="ok",request_type="OCPP2.0.1"\} (\S+)'
 )
 
 
