@@ -35,9 +35,10 @@ def measure(profile: str, count: int, hours: float, seed: int) -> dict[str, Any]
     else:
         loaded, epoch, stations = load_profile_fleet(profile, count, seed=seed)
         config = SimulationConfig(hours=hours, seed=seed, epoch=epoch, profile_name=loaded.name)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     forecast = run_simulation(config, stations)
     wall_s = time.perf_counter() - started
+    cpu_s = time.process_time() - cpu_started
     messages = int(forecast.summary["messages_total"])
     return {
         "profile": config.profile_name,
@@ -48,6 +49,10 @@ def measure(profile: str, count: int, hours: float, seed: int) -> dict[str, Any]
         "build_s": round(started - built, 3),
         "wall_s": round(wall_s, 3),
         "us_per_message": round(wall_s / messages * 1e6, 2) if messages else None,
+        # CPU time is less sensitive than wall time to other work on a shared machine
+        "cpu_s": round(cpu_s, 3),
+        "cpu_us_per_message": round(cpu_s / messages * 1e6, 2) if messages else None,
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "simulated_s_per_wall_s": round(hours * 3600.0 / wall_s, 1),
         "peak_msg_per_s": forecast.summary["messages_per_second"]["peak"],
         # Linux reports ru_maxrss in KiB

@@ -4,7 +4,8 @@ Imports only ``fleet.ocpp``. ``CsmsSession`` is the sans-IO per-connection core,
 what the CSMS received, ``serve_csms`` / ``run_csms`` the trio server around them.
 """
 
-from fleet.csms._answers import CSMS_INITIATED, STATION_INITIATED, token_is_rejected
+from fleet.csms._answer_rules import token_is_rejected
+from fleet.csms._answers import CSMS_INITIATED, STATION_INITIATED
 from fleet.csms._answers16 import CSMS_INITIATED16, STATION_INITIATED16, transaction_id_for
 from fleet.csms._child import (
     ParentChannel,

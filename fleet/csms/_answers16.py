@@ -8,17 +8,13 @@ is counted as a duplicate, and CSMS worker processes that share no state still a
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
-from fleet.csms._answers import Refusal, token_is_rejected
-from fleet.csms._config import CsmsConfig
-from fleet.csms._dialect import CsmsDialect, Handler
-from fleet.csms._ledger import Ledger
+from fleet.csms._answer_rules import AnswerRules, Handler, fixed_answer
+from fleet.csms._dialect import CsmsDialect
 from fleet.csms._ledger16 import record_meter_values, record_start, record_stop
-from fleet.ocpp import OCPP16_ERROR_CODES, ErrorCode, v16
+from fleet.ocpp import OCPP16_ERROR_CODES, v16
 
 _ACCEPTED = v16.IdTagInfo(status="Accepted")
 _INVALID = v16.IdTagInfo(status="Invalid")
@@ -40,31 +36,13 @@ def transaction_id_for(station_id: str, request: v16.StartTransactionRequest) ->
     return int.from_bytes(digest, "big") % _TRANSACTION_ID_SPACE + 1
 
 
-class Answers16:
-    """Decides the 1.6 responses for one station. Holds no per-message state."""
+class Answers16(AnswerRules):
+    """Decides the 1.6 responses for one station."""
 
-    __slots__ = ("_config", "_epoch_offset", "_ledger", "_station_id")
-
-    def __init__(self, station_id: str, config: CsmsConfig, ledger: Ledger, epoch_offset: float) -> None:
-        self._station_id = station_id
-        self._config = config
-        self._ledger = ledger
-        self._epoch_offset = epoch_offset
-
-    def _wall_time(self, now: float) -> datetime:
-        return datetime.fromtimestamp(now + self._epoch_offset, UTC)
+    __slots__ = ()
 
     def _tag_info(self, id_tag: str) -> v16.IdTagInfo:
-        # the same verdict rule as 2.0.1's idTokens, so a driver is refused in both versions
-        config = self._config
-        blocked = bool(config.blocked_token_prefix) and id_tag.startswith(config.blocked_token_prefix)
-        rejected = blocked or token_is_rejected(id_tag, config.seed, config.auth_reject_ratio)
-        return _INVALID if rejected else _ACCEPTED
-
-    def _refuse_if_configured(self, action: str) -> None:
-        if self._config.reject_transaction_events:
-            # not recorded: the station is expected to send it again
-            raise Refusal(ErrorCode.INTERNAL_ERROR, f"{action} refused (reject_transaction_events is set)")
+        return _INVALID if self._refuses_token(id_tag) else _ACCEPTED
 
     def authorize(self, request: v16.AuthorizeRequest, now: float) -> v16.AuthorizeResponse:
         return _AUTHORIZE[self._tag_info(request.id_tag).status]
@@ -72,12 +50,7 @@ class Answers16:
     def boot_notification(
         self, request: v16.BootNotificationRequest, now: float
     ) -> v16.BootNotificationResponse:
-        status = self._config.boot_status
-        if status == "Accepted":
-            self._ledger.station_booted(self._station_id)
-            interval = self._config.heartbeat_interval
-        else:
-            interval = self._config.boot_retry_interval
+        status, interval = self._boot_verdict()
         return v16.BootNotificationResponse(
             current_time=self._wall_time(now), interval=interval, status=status
         )
@@ -109,13 +82,6 @@ class Answers16:
         return _METER_VALUES
 
 
-def _fixed(response: msgspec.Struct) -> Handler:
-    def answer(answers: Any, request: Any, now: float) -> msgspec.Struct:
-        return response
-
-    return answer
-
-
 # Every request a 1.6 charge point may send (core and the security extension), and nothing else.
 ANSWERS16: dict[str, Handler] = {
     "Authorize": Answers16.authorize,
@@ -124,10 +90,10 @@ ANSWERS16: dict[str, Handler] = {
     "MeterValues": Answers16.meter_values,
     "StartTransaction": Answers16.start_transaction,
     "StopTransaction": Answers16.stop_transaction,
-    "DataTransfer": _fixed(_DATA_TRANSFER),
-    "SignCertificate": _fixed(_SIGN_CERTIFICATE),
+    "DataTransfer": fixed_answer(_DATA_TRANSFER),
+    "SignCertificate": fixed_answer(_SIGN_CERTIFICATE),
     **{
-        action: _fixed(v16.ACTIONS[action][1]())
+        action: fixed_answer(v16.ACTIONS[action][1]())
         for action in (
             "DiagnosticsStatusNotification",
             "FirmwareStatusNotification",

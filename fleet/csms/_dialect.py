@@ -13,13 +13,11 @@ from typing import Any
 
 import msgspec
 
+from fleet.csms._answer_rules import Handler
 from fleet.csms._answers import ANSWERS, CSMS_INITIATED, Answers
 from fleet.csms._config import CsmsConfig
 from fleet.csms._ledger import Ledger
 from fleet.ocpp import ErrorCode, v201
-
-# (answers object, request, now) -> response; typed loosely so each version's Answers class fits
-Handler = Callable[[Any, Any, float], msgspec.Struct]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from fleet.csms._answers import Refusal
+from fleet.csms._answer_rules import Refusal
 from fleet.csms._config import CsmsConfig
 from fleet.csms._dialect import OCPP201, CsmsDialect
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation

@@ -4,7 +4,8 @@ trio-websocket's ``open_websocket_url`` cannot bind a local address, and past ~2
 connections to one target a single source address runs out of ephemeral ports. So the TCP
 stream is opened here with ``trio.open_tcp_stream(..., local_address=...)`` and handed to
 ``trio_websocket.wrap_client_stream``. Every connect concern (source address, TLS, later
-authentication headers) lives in this one function.
+authentication headers) lives in this one function; ``transport="lean"`` hands them all to
+``open_lean_websocket`` (fleet/engine/_lean_websocket.py) instead.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ async def open_station_websocket(
 
     ``local_address`` is the source IP to bind (e.g. ``127.0.0.2``), None for the kernel's
     choice. ``extra_headers`` go with the upgrade request (HTTP Basic auth of security profiles 1
-    and 2). A connect that takes longer than ``connect_timeout`` raises
+    and 2). ``transport`` picks the client: "trio-websocket" or "lean" (same errors, same
+    messages). A connect that takes longer than ``connect_timeout`` raises
     ``trio_websocket.ConnectionTimeout``; socket errors are raised as they are (OSError), and a
     refused upgrade as ``trio_websocket.ConnectionRejected``.
     """

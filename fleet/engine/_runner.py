@@ -1,8 +1,8 @@
 """One station's life in the trio shell: connect, pump frames and timers, reconnect with backoff.
 
-One task per station. trio-websocket runs its own reader task per connection; this task waits on
-``get_message`` with the station's next deadline as a cancel deadline, so a station costs one task
-of ours and no extra channel or lock.
+One task per station. This task waits on ``get_message`` with the station's next deadline as a
+cancel deadline; with the lean transport (the default) that wait reads the socket itself, so a
+station costs one task in all (trio-websocket adds a reader task and a channel per connection).
 """
 
 from __future__ import annotations

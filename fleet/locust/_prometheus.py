@@ -15,25 +15,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-# 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s)
-DURATION_BUCKETS_S = (
-    0.001,
-    0.002,
-    0.005,
-    0.01,
-    0.02,
-    0.05,
-    0.1,
-    0.2,
-    0.3,
-    0.5,
-    1.0,
-    2.0,
-    5.0,
-    10.0,
-    20.0,
-    30.0,
-)
+from fleet.metrics import REQUEST_DURATION_BUCKETS
+
 _LABELS = ["request_type", "name"]  # Locust's Type and Name columns: for OCPP rows, the action
 
 
@@ -94,7 +77,7 @@ def _cumulative_buckets(response_times_ms: Mapping[int, int]) -> list[tuple[str,
     buckets: list[tuple[str, float]] = []
     count = 0
     index = 0
-    for bound in DURATION_BUCKETS_S:
+    for bound in REQUEST_DURATION_BUCKETS:
         while index < len(ordered) and ordered[index][0] <= bound * 1000.0:
             count += ordered[index][1]
             index += 1

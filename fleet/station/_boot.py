@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import msgspec
 
@@ -19,6 +20,21 @@ _HEARTBEAT_TIMER = "heartbeat"
 
 BootRequestBuilder = Callable[[v201.BootReasonEnum], msgspec.Struct]
 """The version's BootNotification request for a boot reason (OCPP 1.6 has no reason field)."""
+
+
+class RunsTransactions(Protocol):
+    @property
+    def has_transactions(self) -> bool: ...
+
+
+def ready_to_reboot(ctx: CoreContext, charging: RunsTransactions) -> bool:
+    """Whether a reset or firmware reboot may go now: no transaction runs and, when online, the
+    transaction messages (the Ended/StopTransaction ones) have reached the CSMS. Offline they stay
+    queued across the reboot, so there is nothing to wait for."""
+    if charging.has_transactions:
+        return False
+    channel = ctx.channel
+    return not channel.is_online or channel.transactions_idle
 
 
 class BootSequence:

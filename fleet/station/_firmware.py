@@ -20,6 +20,7 @@ from datetime import datetime
 import msgspec
 
 from fleet.ocpp import v201
+from fleet.station._boot import ready_to_reboot
 from fleet.station._charging import ChargingController
 from fleet.station._context import StationContext
 from fleet.station._outgoing import OutgoingCall
@@ -111,8 +112,7 @@ class FirmwareUpdates:
     def _reboot_when_quiet(self, deadline: float, now: float) -> None:
         if self.status != "InstallRebooting":
             return  # already rebooted (the answer and the safety timer both land here)
-        channel = self._ctx.channel
-        if self._charging.has_transactions or (channel.is_online and not channel.transactions_idle):
+        if not ready_to_reboot(self._ctx, self._charging):
             self._ctx.timers.set(_TIMER, deadline + _QUIET_POLL_S, self._reboot_when_quiet)
             return
         self._ctx.timers.cancel(_TIMER)

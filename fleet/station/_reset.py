@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fleet.ocpp import v201
+from fleet.station._boot import ready_to_reboot
 from fleet.station._charging import ChargingController
 from fleet.station._context import StationContext
 
@@ -33,10 +34,7 @@ class ResetScheduler:
         self.maybe_reboot(now)
 
     def maybe_reboot(self, now: float) -> None:
-        if not self.pending or self._charging.has_transactions:
+        if not self.pending or not ready_to_reboot(self._ctx, self._charging):
             return
-        channel = self._ctx.channel
-        if channel.is_online and not channel.transactions_idle:
-            return  # let the Ended events reach the CSMS before the connection goes
         self.pending = False
         self._reboot(now)

@@ -19,7 +19,8 @@ import msgspec
 from fleet.ocpp import v201
 from fleet.station import _schedule
 from fleet.station._context import StationContext
-from fleet.station._schedule import Period, Purpose, ScheduleProfile, Supply
+from fleet.station._schedule import Purpose, ScheduleProfile, Supply
+from fleet.station._schedule_wire import periods_from_wire, seconds_or_none, unset_to_none
 
 _PURPOSES: dict[str, Purpose] = {
     "ChargingStationMaxProfile": "StationMax",
@@ -141,22 +142,11 @@ class SmartCharging:
             purpose=_PURPOSES[profile.charging_profile_purpose],
             stack_level=profile.stack_level,
             kind=profile.charging_profile_kind,
-            periods=tuple(
-                Period(
-                    start_s=float(period.start_period),
-                    limit=period.limit,
-                    phases=None
-                    if isinstance(period.number_phases, msgspec.UnsetType)
-                    else period.number_phases,
-                )
-                for period in schedule.charging_schedule_period
-            ),
+            periods=periods_from_wire(schedule.charging_schedule_period),
             unit=schedule.charging_rate_unit,
-            recurrency=None
-            if isinstance(profile.recurrency_kind, msgspec.UnsetType)
-            else profile.recurrency_kind,
+            recurrency=unset_to_none(profile.recurrency_kind),
             start=self._optional_time(schedule.start_schedule),
-            duration_s=None if isinstance(schedule.duration, msgspec.UnsetType) else float(schedule.duration),
+            duration_s=seconds_or_none(schedule.duration),
             valid_from=self._optional_time(profile.valid_from),
             valid_to=self._optional_time(profile.valid_to),
             installed_at=now,

@@ -1,51 +1,50 @@
-"""The generated OCPP 2.0.1 structs against the official OCA schemas, for every action."""
+"""The generated OCPP 2.0.1 and 1.6 structs against the official OCA schemas, for every action.
+(1.6's generator, naming and error-code tests are in test_ocpp_v16_structs.py.)"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
 from msgspec import inspect
 
-from fleet.ocpp import decode_payload, v201
+from fleet.ocpp import decode_payload, v16, v201
 from fleet.ocpp._generate import Generator
 from support import OcppSchemaValidator, schema_dir
 from support.instances import build_instance
+from support.schemas import load_schema
 from support.struct_schema import schema_mismatches as _mismatches
 
 SCHEMAS = schema_dir("2.0.1")
-VALIDATOR = OcppSchemaValidator("2.0.1")
+_ACTIONS = {"2.0.1": v201.ACTIONS, "1.6": v16.ACTIONS}
+VALIDATORS = {version: OcppSchemaValidator(version) for version in _ACTIONS}
 MESSAGES = [
-    pytest.param(action, kind, struct, id=f"{action}{kind.title()}")
-    for action, pair in sorted(v201.ACTIONS.items())
+    pytest.param(version, action, kind, struct, id=f"{version}-{action}{kind.title()}")
+    for version, actions in _ACTIONS.items()
+    for action, pair in sorted(actions.items())
     for kind, struct in zip(("request", "response"), pair, strict=True)
 ]
 
 
-def _schema(action: str, kind: str) -> dict[str, Any]:
-    name = f"{action}{'Request' if kind == 'request' else 'Response'}.json"
-    schema: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8-sig"))
-    return schema
-
-
-@pytest.mark.parametrize(("action", "kind", "struct"), MESSAGES)
-def test_struct_matches_its_schema(action: str, kind: str, struct: type[msgspec.Struct]) -> None:
-    schema = _schema(action, kind)
+@pytest.mark.parametrize(("version", "action", "kind", "struct"), MESSAGES)
+def test_struct_matches_its_schema(
+    version: str, action: str, kind: str, struct: type[msgspec.Struct]
+) -> None:
+    schema = load_schema(version, action, kind)
     top = {**schema, "type": "object"}
     assert _mismatches(top, schema, inspect.type_info(struct), struct.__name__) == []
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["required-only", "every-field"])
-@pytest.mark.parametrize(("action", "kind", "struct"), MESSAGES)
+@pytest.mark.parametrize(("version", "action", "kind", "struct"), MESSAGES)
 def test_built_instance_is_schema_valid_and_round_trips(
-    action: str, kind: str, struct: type[msgspec.Struct], full: bool
+    version: str, action: str, kind: str, struct: type[msgspec.Struct], full: bool
 ) -> None:
     instance = build_instance(struct, full=full)
     wire = msgspec.json.encode(instance)
-    assert VALIDATOR.validate_payload(action, kind, json.loads(wire)) == []
+    assert VALIDATORS[version].validate_payload(action, kind, json.loads(wire)) == []
     assert decode_payload(wire, struct, unique_id="id-1", action=action) == instance
 
 
@@ -67,7 +66,7 @@ def test_generator_reproduces_the_committed_module() -> None:
 
 def test_the_comparison_sees_a_wrong_struct() -> None:
     # guards the checker above: a struct compared with another message's schema must not pass
-    schema = _schema("Heartbeat", "response")
+    schema = load_schema("2.0.1", "Heartbeat", "response")
     info = inspect.type_info(v201.BootNotificationResponse)
     problems = _mismatches({**schema, "type": "object"}, schema, info, "BootNotificationResponse")
     assert any("fields" in p for p in problems)

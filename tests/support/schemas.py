@@ -109,6 +109,20 @@ def schema_dir(version: str = "2.0.1") -> Path:
     return Path(ocpp.__file__).parent / _version_info(version)[0] / "schemas"
 
 
+def schema_name(version: str, action: str, kind: str) -> str:
+    """The schema file's stem: 2.0.1 has ``<Action>Request``, 1.6 ``<Action>`` for requests."""
+    if kind not in ("request", "response"):
+        raise ValueError(f"kind must be 'request' or 'response', got {kind!r}")
+    return f"{action}{_version_info(version)[1] if kind == 'request' else 'Response'}"
+
+
+def load_schema(version: str, action: str, kind: str) -> dict[str, Any]:
+    """The official schema of ``action``'s request or response, as plain JSON."""
+    path = schema_dir(version) / f"{schema_name(version, action, kind)}.json"
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8-sig"))
+    return schema
+
+
 def _version_info(version: str) -> tuple[str, str, frozenset[str]]:
     try:
         return _VERSIONS[version]
@@ -134,14 +148,11 @@ class OcppSchemaValidator:
 
     def __init__(self, version: str = "2.0.1") -> None:
         self.version = version
-        _, self._request_suffix, self.error_codes = _version_info(version)
+        self.error_codes = _version_info(version)[2]
 
     def validator(self, action: str, kind: str) -> Draft6Validator | None:
         """The compiled schema of ``action`` ("request" or "response"), None if no such action."""
-        if kind not in ("request", "response"):
-            raise ValueError(f"kind must be 'request' or 'response', got {kind!r}")
-        suffix = self._request_suffix if kind == "request" else "Response"
-        return _load_validator(self.version, f"{action}{suffix}")
+        return _load_validator(self.version, schema_name(self.version, action, kind))
 
     def validate_payload(self, action: str, kind: str, payload: Any) -> list[str]:
         """Violations of one payload as ``"<json path>: <reason>"`` strings (empty = valid)."""

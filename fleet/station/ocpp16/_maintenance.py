@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fleet.ocpp import v16
+from fleet.station._boot import ready_to_reboot
 from fleet.station._outgoing import OutgoingCall
 from fleet.station.ocpp16._charging import Charging16
 from fleet.station.ocpp16._context import Context16
@@ -48,11 +49,8 @@ class Maintenance16:
         self.maybe_reboot(now)
 
     def maybe_reboot(self, now: float) -> None:
-        if self._reboot_reason is None or self._charging.has_transactions:
+        if self._reboot_reason is None or not ready_to_reboot(self._ctx, self._charging):
             return
-        channel = self._ctx.channel
-        if channel.is_online and not channel.transactions_idle:
-            return  # let the StopTransactions reach the CSMS before the connection goes
         reason, self._reboot_reason = self._reboot_reason, None
         self._reboot(reason, now)
 

@@ -16,7 +16,8 @@ import msgspec
 
 from fleet.ocpp import v16
 from fleet.station import _schedule
-from fleet.station._schedule import Period, Purpose, ScheduleProfile, Supply
+from fleet.station._schedule import Purpose, ScheduleProfile, Supply
+from fleet.station._schedule_wire import periods_from_wire, seconds_or_none, unset_to_none
 
 Profile = v16.CsChargingProfiles
 _PURPOSES: dict[str, Purpose] = {
@@ -35,10 +36,6 @@ class Installed:
 
     def __post_init__(self) -> None:
         self.schedule = _translate(self.connector_id, self.profile, self.installed_at)
-
-
-def _optional(value: datetime | msgspec.UnsetType) -> datetime | None:
-    return None if isinstance(value, msgspec.UnsetType) else value
 
 
 class ChargingProfiles:
@@ -169,26 +166,18 @@ def _seconds(at: datetime | None) -> float | None:
 
 def _translate(connector_id: int, profile: Profile, installed_at: datetime) -> ScheduleProfile:
     schedule = profile.charging_schedule
-    recurrency = profile.recurrency_kind
     return ScheduleProfile(
         profile_id=profile.charging_profile_id,
         evse_id=connector_id,
         purpose=_PURPOSES[profile.charging_profile_purpose],
         stack_level=profile.stack_level,
         kind=profile.charging_profile_kind,
-        periods=tuple(
-            Period(
-                start_s=float(period.start_period),
-                limit=period.limit,
-                phases=None if isinstance(period.number_phases, msgspec.UnsetType) else period.number_phases,
-            )
-            for period in schedule.charging_schedule_period
-        ),
+        periods=periods_from_wire(schedule.charging_schedule_period),
         unit=schedule.charging_rate_unit,
-        recurrency=None if isinstance(recurrency, msgspec.UnsetType) else recurrency,
-        start=_seconds(_optional(schedule.start_schedule)),
-        duration_s=None if isinstance(schedule.duration, msgspec.UnsetType) else float(schedule.duration),
-        valid_from=_seconds(_optional(profile.valid_from)),
-        valid_to=_seconds(_optional(profile.valid_to)),
+        recurrency=unset_to_none(profile.recurrency_kind),
+        start=_seconds(unset_to_none(schedule.start_schedule)),
+        duration_s=seconds_or_none(schedule.duration),
+        valid_from=_seconds(unset_to_none(profile.valid_from)),
+        valid_to=_seconds(unset_to_none(profile.valid_to)),
         installed_at=installed_at.timestamp(),
     )
