@@ -48,6 +48,7 @@ async def run_fleet(
     handle_signals: bool = False,
     probe_timeout_s: float | None = None,
     on_behaviour_event: BehaviourEventHandler | None = None,
+    recorder_for: Callable[[int], Recorder] | None = None,
 ) -> FleetOutcome:
     """Ramp ``config.stations`` stations up at ``config.ramp_per_s`` and run them until
     ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``).
@@ -56,7 +57,9 @@ async def run_fleet(
     raised instead of ramping a fleet against an endpoint that is not there.
 
     A recorder that also takes ``generator_sampled`` (a HealthRecorder) gets the generator's
-    own health once a second: busy fraction, loop lag, CALLs queued.
+    own health once a second: busy fraction, loop lag, CALLs queued. ``recorder_for(index)``,
+    when given, is what station ``index`` reports to instead of ``recorder`` (e.g. the totals plus
+    its OCPP version's own recorder).
     """
     master = random.Random(config.seed)
     started = trio.current_time()
@@ -90,7 +93,7 @@ async def run_fleet(
                     station_id,
                     make_station(index, station_id, rng, clock.now()),
                     config,
-                    recorder,
+                    recorder if recorder_for is None else recorder_for(index),
                     runner_rng,
                     capture,
                     probe if index == mine[0] else None,

@@ -170,6 +170,10 @@ async def run_job(
     if export is not None:
         listeners.append(export.recorder)
     reports: Recorder = RecorderFanout(listeners)
+    # a mixed fleet also gets results per OCPP version: each station reports to the totals and
+    # to its version's recorder
+    by_version = {version: RunRecorder() for version in ("1.6", "2.0.1")} if job.ocpp.label == "mixed" else {}
+    version_reports = {version: RecorderFanout([reports, r]) for version, r in by_version.items()}
     async with trio.open_nursery() as nursery:
         if export is not None:
             nursery.start_soon(export.serve)
@@ -220,6 +224,9 @@ async def run_job(
                 on_progress=on_progress,
                 handle_signals=True,
                 on_behaviour_event=_remote_starts(server, nursery, reports, versions),
+                recorder_for=(lambda index: version_reports[job.ocpp.version_for(index)])
+                if by_version
+                else None,
             )
         except CsmsUnreachable as exc:
             nursery.cancel_scope.cancel()
@@ -238,6 +245,16 @@ async def run_job(
         }
         if server is not None:
             extra["csms"] = server.ledger.summary()
+        if by_version:
+            counts = job.ocpp.counts(fleet.stations)
+            extra["by_ocpp_version"] = {
+                version: r.summary(
+                    ocpp_version=version,
+                    duration_s=round(outcome.duration_s, 3),
+                    stations_configured=counts[version],
+                )
+                for version, r in by_version.items()
+            }
         if job.csms_script:
             extra["csms_script"] = [outcome.to_dict() for outcome in script_outcomes]
         summary = recorder.summary(

@@ -337,6 +337,8 @@ async def _upgrade(
     while True:
         data = await stream.receive_some(_RECEIVE_BYTES)
         if not data:
+            if rejection is not None:  # a refusal whose body ends with the connection
+                raise ConnectionRejected(rejection.status_code, tuple(rejection.headers), bytes(body))
             raise HandshakeError("the server closed the connection before answering the WebSocket upgrade")
         try:
             ws.receive_data(data)  # type: ignore[arg-type]  # a bytearray (TLS) works too

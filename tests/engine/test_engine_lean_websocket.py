@@ -303,6 +303,21 @@ async def test_garbage_instead_of_an_upgrade_fails_at_once_not_at_the_timeout(
         assert url in message
 
 
+async def test_a_refusal_whose_body_ends_with_the_connection_keeps_its_status(
+    autojump_clock: trio.testing.MockClock, nursery: trio.Nursery
+) -> None:
+    async def refuse(stream: trio.SocketStream) -> None:
+        async with stream:
+            await stream.receive_some(65536)
+            await stream.send_all(b"HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\nstation blocked")
+
+    url = await serve_raw(nursery, refuse)
+    with trio.fail_after(60):
+        kind, message = await _connect_error(url, "lean", connect_timeout=30)
+    assert kind == "http_status"
+    assert "HTTP 403" in message and "station blocked" in message
+
+
 async def test_garbage_after_the_upgrade_closes_the_connection(nursery: trio.Nursery) -> None:
     rng = random.Random(7)
     for _ in range(10):

@@ -4,7 +4,6 @@ and against the strict third-party CSMS built with the `ocpp` library (a real pe
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ from fleet.behaviour import DriverSettings
 from fleet.cli import build_parser
 from fleet.cli._main import job_from_arguments
 from fleet.engine import FleetConfig, OcppMix, RunJob, run_job
-from support import OcppSchemaValidator, start_ocpp_lib_csms
+from support import OcppSchemaValidator
+from support.fleet_against_ocpp_lib import STATIONS, run_fleet_against_ocpp_lib_csms
 
 
 def _errors(summary: dict[str, Any]) -> list[Any]:
@@ -92,39 +92,26 @@ async def test_a_mixed_fleet_charges_in_both_versions_against_the_embedded_csms(
     )
     counts, violations = _validate_mixed_capture(capture, tmp_path)
     assert counts == {"1.6": 21, "2.0.1": 9}
+    # results per version: each version's actions, stations and totals, adding up to the run's
+    per_version = summary["by_ocpp_version"]
+    assert set(per_version["1.6"]["actions"]) >= {"BootNotification", "StartTransaction", "StopTransaction"}
+    assert "TransactionEvent" not in per_version["1.6"]["actions"]
+    assert "StartTransaction" not in per_version["2.0.1"]["actions"]
+    assert per_version["1.6"]["stations"]["booted"] == 21 and per_version["2.0.1"]["stations"]["booted"] == 9
+    for action, stats in summary["actions"].items():
+        assert stats["ok"] == sum(v["actions"].get(action, {}).get("ok", 0) for v in per_version.values())
     assert violations == []
 
 
 async def test_a_mixed_fleet_against_the_ocpp_library_csms_has_zero_violations(tmp_path: Path) -> None:
-    out = tmp_path / "r.json"
-    capture = tmp_path / "frames.jsonl"
-    with start_ocpp_lib_csms(0, tmp_path, max_seconds=120) as csms:
-        with trio.fail_after(90):
-            done = await trio.run_process(
-                [
-                    sys.executable, "-m", "fleet", "run",
-                    "--csms", csms.url,
-                    "--ocpp", "mix:0.5",
-                    "--stations", "10",
-                    "--duration", "8",
-                    "--ramp", "20",
-                    "--idle-mean", "2",
-                    "--charge-mean", "3",
-                    "--out", str(out),
-                    "--capture", str(capture),
-                ],
-                capture_stdout=True,
-                capture_stderr=True,
-                check=False,
-            )  # fmt: skip
-        seen = csms.summary()
-    assert done.returncode == 0, done.stderr.decode()
-    assert seen["violations"] == []
-    assert seen["stations"] == 10
-    result = json.loads(out.read_text())
-    assert result["errors"] == [] and all(stats["errors"] == 0 for stats in result["actions"].values())
-    assert result["ocpp_version"] == "mixed"
-    assert result["actions"]["StartTransaction"]["ok"] > 0
-    counts, violations = _validate_mixed_capture(capture, tmp_path)
-    assert counts == {"1.6": 5, "2.0.1": 5}
+    run = await run_fleet_against_ocpp_lib_csms(
+        tmp_path, "--ocpp", "mix:0.5", "--idle-mean", "2", "--charge-mean", "3"
+    )
+    assert run.csms["violations"] == []
+    assert run.csms["stations"] == STATIONS
+    assert run.fleet_errors == []
+    assert run.result["ocpp_version"] == "mixed"
+    assert run.result["actions"]["StartTransaction"]["ok"] > 0
+    counts, violations = _validate_mixed_capture(run.capture, tmp_path)
+    assert counts == {"1.6": STATIONS // 2, "2.0.1": STATIONS // 2}
     assert violations == []

@@ -6,6 +6,7 @@ keeps the station's unanswered CALLs, and answers them with typed v201 responses
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Callable
@@ -14,10 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from hypothesis import strategies as st
 
-from fleet.ocpp import encode_call, encode_call_error, encode_call_result, v201
+from fleet.ocpp import RemoteProtocolError, encode_call, encode_call_error, encode_call_result, v16, v201
 from fleet.station import Event, Station, Station16, StationConfig
 from support import OcppSchemaValidator
+from support.fuzzing import mutated_answer
+from support.instances import build_instance
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the station's wall clock is EPOCH + now
 MAX_ROUNDS = 200  # bounds every "answer until quiet" loop
@@ -107,6 +111,23 @@ class FakeCsms:
         self.log.append(("received", text))
         self.station.receive(text, now)
         self.pump()
+
+    def feed_untrusted(self, text: str, now: float) -> None:
+        """Deliver a frame that may be malformed: RemoteProtocolError is the one exception allowed."""
+        self.log.append(("received", text))
+        with contextlib.suppress(RemoteProtocolError):
+            self.station.receive(text, now)
+        self.pump()
+
+    def answer_pending_mutated(self, data: st.DataObject, now: float, *, rounds: int = 3) -> None:
+        """Answer up to ``rounds`` pending CALLs with mutated responses (see ``mutated_answer``)."""
+        actions = v16.ACTIONS if self.version == "1.6" else v201.ACTIONS
+        for _ in range(rounds):
+            if not self.pending_actions():
+                return
+            call = self.pending.pop(0)
+            response = build_instance(actions[call.action][1], full=data.draw(st.booleans()))
+            self.feed_untrusted(mutated_answer(call.unique_id, response, data), now)
 
     def take(self, action: str) -> SentCall:
         self.pump()

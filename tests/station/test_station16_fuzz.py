@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
 
-import msgspec
 from _station16_harness import boot16, default_response16, make_station16
 from _station_harness import FakeCsms
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_fuzz import JSON_JUNK, _mutate
 
 from fleet.ocpp import RemoteProtocolError, encode_call_result, v16
 from fleet.station import Station16
+from support.fuzzing import mutate_json, plain_json
 from support.instances import build_instance
 
 # every action a 1.6 Central System may send in the core profiles (security extension excluded)
@@ -45,17 +43,6 @@ CSMS_ACTIONS = sorted(
 FUZZ = settings(max_examples=150, deadline=None)
 
 
-def _to_json(struct: Any) -> Any:
-    return json.loads(msgspec.json.encode(struct))
-
-
-def _feed(station: Station16, csms: FakeCsms, text: str, now: float) -> None:
-    csms.log.append(("received", text))
-    with contextlib.suppress(RemoteProtocolError):  # the one exception allowed
-        station.receive(text, now)
-    csms.pump()
-
-
 def _settle(station: Station16, csms: FakeCsms, now: float, until: float) -> None:
     """Answer what the station sends and run its timers to ``until``; a station that rebooted
     (Reset, UpdateFirmware) refuses answers to calls that died with the line: that is allowed."""
@@ -63,7 +50,7 @@ def _settle(station: Station16, csms: FakeCsms, now: float, until: float) -> Non
         csms.pump()
         if csms.pending:
             call = csms.pending.pop(0)
-            _feed(station, csms, encode_call_result(call.unique_id, default_response16(call, now)), now)
+            csms.feed_untrusted(encode_call_result(call.unique_id, default_response16(call, now)), now)
             continue
         deadline = station.next_deadline()
         if deadline is None or deadline > until:
@@ -87,7 +74,7 @@ def _charging_station() -> tuple[Station16, FakeCsms]:
 @given(st.binary(max_size=200))
 def test_random_bytes_never_raise_anything_but_remote_protocol_error(data: bytes) -> None:
     station, csms = _charging_station()
-    _feed(station, csms, data.decode("utf-8", "replace"), 2.0)
+    csms.feed_untrusted(data.decode("utf-8", "replace"), 2.0)
     with contextlib.suppress(RemoteProtocolError):
         station.receive(data, 2.0)
     for frame in station.data_to_send():
@@ -102,16 +89,16 @@ def test_mutated_csms_calls_get_schema_valid_replies_with_1_6_error_codes(
 ) -> None:
     station, csms = _charging_station()
     request = build_instance(v16.ACTIONS[action][0], full=data.draw(st.booleans()))
-    payload = _to_json(request)
-    mutated = _mutate(payload, data) if data.draw(st.booleans()) else payload
-    _feed(station, csms, json.dumps([2, "fz-1", action, mutated]), 2.0)
+    payload = plain_json(request)
+    mutated = mutate_json(payload, data) if data.draw(st.booleans()) else payload
+    csms.feed_untrusted(json.dumps([2, "fz-1", action, mutated]), 2.0)
     _settle(station, csms, 3.0, 200.0)
     csms.assert_schema_valid()
     reply = csms.replies.get("fz-1")
     if reply is not None and reply[0] == 4:
         assert reply[2] not in {"FormatViolation", "OccurrenceConstraintViolation", "RpcFrameworkError"}
     # still alive: a well-formed request is answered afterwards
-    _feed(station, csms, json.dumps([2, "fz-2", "GetLocalListVersion", {}]), 300.0)
+    csms.feed_untrusted(json.dumps([2, "fz-2", "GetLocalListVersion", {}]), 300.0)
     if station.is_connected:
         assert csms.replies["fz-2"][0] == 3
 
@@ -122,20 +109,6 @@ def test_mutated_answers_to_pending_calls_give_events_or_remote_protocol_error(d
     station, csms = _charging_station()
     station.plug_in(2, 2.0)
     station.present_id_token(2, "CARD", "ISO14443", 2.0)
-    for _ in range(3):
-        if not csms.pending_actions():
-            break
-        call = csms.pending[0]
-        csms.pending.remove(call)
-        response = build_instance(v16.ACTIONS[call.action][1], full=data.draw(st.booleans()))
-        payload = _mutate(_to_json(response), data)
-        envelope = data.draw(st.sampled_from(["result", "error", "garbled"]))
-        if envelope == "result":
-            text = json.dumps([3, call.unique_id, payload])
-        elif envelope == "error":
-            text = json.dumps([4, call.unique_id, data.draw(st.text(max_size=20)), "x", {}])
-        else:
-            text = json.dumps([3, call.unique_id, payload, data.draw(JSON_JUNK)])
-        _feed(station, csms, text, 3.0)
+    csms.answer_pending_mutated(data, 3.0)
     _settle(station, csms, 3.0, 400.0)
     csms.assert_schema_valid()
