@@ -1,75 +1,74 @@
-"""What the generator process measures about itself: CPU time, RSS, progress, timer lateness.
+"""What the generator measures about itself: CPU time, RSS, progress, timer lateness.
 
-A sampler thread reads the process's CPU time and RSS and the recorder's counters a few times a
-second (the same for the trio fleet and the asyncio peer); ``lag_probe`` runs inside the event
+A sampler thread reads the CPU time and RSS of the generator's processes (this one and, in a
+sharded run, its shard workers: ``bench._process_tree``) and the recorder's counters a few times
+a second (the same for the trio fleet and the asyncio peer); ``lag_probe`` runs inside the event
 loop and records how late a short sleep wakes up, which is what every station timer suffers too.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from fleet.metrics import RunRecorder
+from bench._process_tree import tree_usage
+from fleet.metrics import Snapshot
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def rss_bytes() -> int:
-    """Resident set size now (Linux /proc; 0 elsewhere, and the RSS figures are then left out)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except OSError:
-        return 0
+Row = tuple[float, float, int, int, int, int, int, int]
 
 
 @dataclass(slots=True)
 class Timeline:
-    """Samples ``(t, cpu_s, rss_bytes, connected, booted, messages)``; t in s since ``origin``."""
+    """Samples ``(t, cpu_s, rss_bytes, connected, booted, messages, transactions_active,
+    processes)``; t in s since ``origin``; CPU and RSS summed over the generator's processes."""
 
     origin: float
-    samples: list[tuple[float, float, int, int, int, int]] = field(default_factory=list)
+    samples: list[Row] = field(default_factory=list)
 
-    def sample(self, recorder: RunRecorder) -> None:
-        snap = recorder.snapshot()
+    def sample(self, snapshot: Callable[[], Snapshot]) -> None:
+        snap = snapshot()
+        cpu, rss, processes = tree_usage()
         self.samples.append(
             (
                 round(time.monotonic() - self.origin, 3),
-                round(time.process_time(), 4),
-                rss_bytes(),
+                round(cpu, 4),
+                rss,
                 snap.connected,
                 snap.booted,
                 snap.messages_sent,
+                snap.transactions_active,
+                processes,
             )
         )
 
 
 class Sampler:
-    """Samples ``recorder`` every ``interval_s`` on a daemon thread until ``stop``."""
+    """Samples ``snapshot`` (the recorder's counters) and the processes every ``interval_s`` on
+    a daemon thread until ``stop``."""
 
-    def __init__(self, recorder: RunRecorder, timeline: Timeline, interval_s: float = 0.2) -> None:
-        self._recorder = recorder
+    def __init__(
+        self, snapshot: Callable[[], Snapshot], timeline: Timeline, interval_s: float = 0.2
+    ) -> None:
+        self._snapshot = snapshot
         self._timeline = timeline
         self._interval_s = interval_s
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench sampler", daemon=True)
 
     def start(self) -> None:
-        self._timeline.sample(self._recorder)
+        self._timeline.sample(self._snapshot)
         self._thread.start()
 
     def stop(self) -> None:
         self._stopped.set()
         self._thread.join()
-        self._timeline.sample(self._recorder)
+        self._timeline.sample(self._snapshot)
 
     def _loop(self) -> None:
         while not self._stopped.wait(self._interval_s):
-            self._timeline.sample(self._recorder)
+            self._timeline.sample(self._snapshot)
 
 
 async def lag_probe(

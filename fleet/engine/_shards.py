@@ -136,9 +136,11 @@ async def run_sharded(
     csms_workers_count: int | None = None,
     progress: Progress | None = None,
     worker_reports: dict[int, dict[str, Any]] | None = None,
+    on_merged: Callable[[RunRecorder], None] | None = None,
 ) -> JobResult:
     """Run ``job`` over ``workers`` processes and merge their results (see the module doc).
-    ``worker_reports``, if given, receives each worker's last ``RunRecorder.to_dict()``."""
+    ``worker_reports``, if given, receives each worker's last ``RunRecorder.to_dict()``;
+    ``on_merged``, if given, the workers' merged recorder once a second (a live view)."""
     fleet = job.fleet
     check_open_files(
         math.ceil(fleet.stations / workers),
@@ -192,7 +194,7 @@ async def run_sharded(
             await shard.process.send_spec(ShardSpec(shard_job, shard.index))
             shard.running = True
         async with trio.open_nursery() as watchers:
-            watchers.start_soon(_progress_loop, shards, fleet.duration_s, progress, started)
+            watchers.start_soon(_progress_loop, shards, fleet.duration_s, progress, started, on_merged)
             watchers.start_soon(
                 _stop_workers_when_asked, shards, signals, fleet.duration_s + _STOP_GRACE_S, stop
             )
@@ -241,9 +243,13 @@ async def _stop_workers_when_asked(
 
 
 async def _progress_loop(
-    shards: list[_Shard], duration_s: float, progress: Progress | None, started: float
+    shards: list[_Shard],
+    duration_s: float,
+    progress: Progress | None,
+    started: float,
+    on_merged: Callable[[RunRecorder], None] | None = None,
 ) -> None:
-    if progress is None:
+    if progress is None and on_merged is None:
         return
     configured = sum(len(shard.indices) for shard in shards)
     last: tuple[float, int] | None = None
@@ -252,7 +258,12 @@ async def _progress_loop(
         await trio.sleep_until(started + tick)
         tick += 1
         now = trio.current_time()
-        snapshot = _merged(shards).snapshot()
+        merged = _merged(shards)
+        if on_merged is not None:
+            on_merged(merged)
+        if progress is None:
+            continue
+        snapshot = merged.snapshot()
         rate = 0.0
         if last is not None and now > last[0]:
             rate = (snapshot.messages_sent - last[1]) / (now - last[0])

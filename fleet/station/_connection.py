@@ -30,6 +30,8 @@ from fleet.station._timers import Timers
 
 _TIMEOUT_TIMER = "call-timeout"
 _RETRY_TIMER = "transaction-retry"
+# the timers that only move what is already queued: all a station keeps once its behaviour stops
+CHANNEL_TIMERS = frozenset({_TIMEOUT_TIMER, _RETRY_TIMER})
 _EXPIRED_IDS_KEPT = 32
 
 
@@ -82,6 +84,11 @@ class CallChannel:
         if self._in_flight is not None and self._in_flight[1].transactional:
             waiting -= 1  # the queue's head is the CALL in flight, not a waiting one
         return waiting
+
+    @property
+    def calls_unanswered(self) -> int:
+        """CALLs waiting plus the one in flight: 0 once the CSMS has answered all that was queued."""
+        return self.calls_waiting + (self._in_flight is not None)
 
     def observe(self, now: float) -> None:
         if now > self._latest_now:

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from fleet.ocpp import LocalProtocolError
 from fleet.station._boot import BootSequence
+from fleet.station._connection import CHANNEL_TIMERS
 from fleet.station._dispatch import IncomingFrames
 from fleet.station._events import BootStatus, Event
 from fleet.station._protocols import CoreContext
@@ -51,7 +52,21 @@ class StationShellApi(Generic[ContextT]):
         """CALLs queued behind the one in flight or held while offline: the send-queue depth."""
         return self._ctx.channel.calls_waiting
 
+    @property
+    def calls_unanswered(self) -> int:
+        """CALLs queued or in flight: 0 once everything the station recorded reached the CSMS."""
+        return self._ctx.channel.calls_unanswered
+
     # --- the shell's side ----------------------------------------------------------------------
+
+    def stop_behaviour(self, now: float) -> None:
+        """The run is ending: cancel every timer but the channel's own (a CALL's timeout, a
+        transaction message's retry), so from now on the station only sends what it has queued:
+        no heartbeats, meter values or scheduled work that would make new messages. Running
+        transactions are not ended: a real fleet does not stop charging because a test ends."""
+        channel = self._ctx.channel
+        channel.observe(now)
+        self._ctx.timers.keep_only(CHANNEL_TIMERS)
 
     def connected(self, now: float) -> None:
         channel = self._ctx.channel

@@ -3,7 +3,7 @@ because the shells ask for it after every input and most inputs do not touch the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 
 TimerCallback = Callable[[float, float], None]
 """Called with (deadline, now): the deadline is the intended time, kept for latency honesty."""
@@ -30,6 +30,11 @@ class Timers:
         previous = self._armed.pop(key, None)
         if previous is not None and previous[0] == self._earliest:
             self._stale = True
+
+    def keep_only(self, keys: Collection[Hashable]) -> None:
+        """Cancel every timer whose key is not in ``keys``."""
+        self._armed = {key: armed for key, armed in self._armed.items() if key in keys}
+        self._stale = True
 
     def is_set(self, key: Hashable) -> bool:
         return key in self._armed

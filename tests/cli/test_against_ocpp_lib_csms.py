@@ -10,6 +10,7 @@ from pathlib import Path
 
 from support import OcppSchemaValidator
 from support.fleet_against_ocpp_lib import STATIONS, run_fleet_against_ocpp_lib_csms
+from support.run_summary import summary_errors
 
 
 async def test_fleet_run_against_ocpp_library_csms_has_zero_violations(tmp_path: Path) -> None:
@@ -18,5 +19,5 @@ async def test_fleet_run_against_ocpp_library_csms_has_zero_violations(tmp_path:
     assert run.csms["stations"] == STATIONS
     assert run.csms["messages"]["BootNotification"] >= STATIONS
     assert run.csms["messages"]["TransactionEvent"] > 0
-    assert run.fleet_errors == []
+    assert summary_errors(run.result) == []
     assert OcppSchemaValidator("2.0.1").validate_capture(run.capture) == []

@@ -6,7 +6,11 @@ import functools
 import json
 from typing import Any
 
-from support import schema_dir
+from hypothesis import strategies as st
+
+from fleet.csms import CsmsSession, InternalFault
+from fleet.ocpp import CallError, CallResult, decode_frame
+from support import OcppSchemaValidator, schema_dir
 
 # OCPP 2.0.1 part 2: every request a charging station may send (DataTransfer goes both ways)
 STATION_TO_CSMS = (
@@ -92,3 +96,31 @@ def parse(frame: str) -> list[Any]:
     value = json.loads(frame)
     assert isinstance(value, list)
     return value
+
+
+# JSON values of any shape, to replace or add fields with in fuzzed frames
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=10,
+)
+
+
+def assert_any_input_is_answered_well(
+    session: CsmsSession, data: str | bytes, schemas: OcppSchemaValidator, now: float
+) -> None:
+    """Whatever ``data`` is, the session does not raise, answers at most once (a CALLRESULT valid
+    for the action or a CALLERROR in the version's vocabulary) and reports no InternalFault."""
+    session.receive(data, now)  # must not raise
+    out = session.data_to_send()
+    assert len(out) <= 1
+    for text in out:
+        reply = decode_frame(text)
+        assert isinstance(reply, CallResult | CallError)
+        raw = parse(text)
+        if isinstance(reply, CallError):
+            assert raw[2] in schemas.error_codes and len(raw[3]) <= 255 and raw[4] == {}
+        else:
+            action = json.loads(data)[2]
+            assert schemas.validate_payload(action, "response", raw[2]) == []
+    assert not [e for e in session.events() if isinstance(e, InternalFault)]

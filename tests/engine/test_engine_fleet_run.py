@@ -15,15 +15,7 @@ from fleet.cli import build_parser
 from fleet.cli._main import job_from_arguments
 from fleet.engine import FleetConfig, RunJob, run_job
 from support import OcppSchemaValidator
-
-
-def _errors(summary: dict[str, Any]) -> list[Any]:
-    failed_calls: list[Any] = [
-        (name, stats["errors"], stats.get("errors_by_code"))
-        for name, stats in summary["actions"].items()
-        if stats["errors"]
-    ]
-    return failed_calls + list(summary["errors"])
+from support.run_summary import summary_errors
 
 
 async def test_fleet_charges_against_the_embedded_csms(
@@ -39,7 +31,7 @@ async def test_fleet_charges_against_the_embedded_csms(
         result = await run_job(job)
     summary = result.summary
     assert result.exit_code == 0 and summary is not None
-    assert _errors(summary) == []
+    assert summary_errors(summary) == []
     assert summary["stations"]["connected_peak"] == 20
     assert summary["actions"]["BootNotification"]["ok"] == 20
     assert summary["transactions"]["started"] > 0
@@ -64,7 +56,7 @@ async def test_readme_contract_200_stations_30_seconds(
         result = await run_job(job_from_arguments(arguments))
     summary = result.summary
     assert result.exit_code == 0 and summary is not None
-    assert _errors(summary) == []
+    assert summary_errors(summary) == []
     assert summary["stations"]["configured"] == 200
     assert summary["stations"]["connected_peak"] == 200
     assert summary["transactions"]["started"] > 0
@@ -144,7 +136,7 @@ async def test_profile_at_speed_120_charges_and_stays_schema_valid(
         result = await run_job(job_from_arguments(arguments))
     summary = result.summary
     assert result.exit_code == 0 and summary is not None
-    assert _errors(summary) == []
+    assert summary_errors(summary) == []
     assert summary["speed"] == 120 and summary["profile"] == "workplace"
     assert summary["transactions"]["started"] > 15  # the morning peak of a commuter car park
     assert summary["transactions"]["ended"] > 0
@@ -176,7 +168,7 @@ async def test_profile_outages_reconnect_and_replay_without_losing_data(
         result = await run_job(job_from_arguments(arguments))
     summary = result.summary
     assert result.exit_code == 0 and summary is not None
-    assert _errors(summary) == []
+    assert summary_errors(summary) == []
     assert summary["stations"]["reconnects"] > 5
     ledger = summary["csms"]
     assert ledger["offline_messages"] > 0  # transaction messages queued during outages, replayed

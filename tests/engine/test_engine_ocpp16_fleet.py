@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import trio
 import trio.testing
@@ -17,11 +16,7 @@ from fleet.cli._main import job_from_arguments
 from fleet.engine import FleetConfig, OcppMix, RunJob, run_job
 from support import OcppSchemaValidator
 from support.fleet_against_ocpp_lib import STATIONS, run_fleet_against_ocpp_lib_csms
-
-
-def _errors(summary: dict[str, Any]) -> list[Any]:
-    failed = [(name, stats["errors"]) for name, stats in summary["actions"].items() if stats["errors"]]
-    return failed + list(summary["errors"])
+from support.run_summary import summary_errors
 
 
 def _validate_mixed_capture(capture: Path, tmp_path: Path) -> tuple[dict[str, int], list[str]]:
@@ -60,7 +55,7 @@ async def test_fleet_run_ocpp_1_6_200_stations_30_seconds(
         result = await run_job(job_from_arguments(arguments))
     summary = result.summary
     assert result.exit_code == 0 and summary is not None
-    assert _errors(summary) == []
+    assert summary_errors(summary) == []
     assert summary["ocpp_version"] == "1.6"
     assert summary["stations_by_ocpp_version"] == {"1.6": 200, "2.0.1": 0}
     assert summary["stations"]["connected_peak"] == 200
@@ -84,7 +79,7 @@ async def test_a_mixed_fleet_charges_in_both_versions_against_the_embedded_csms(
         result = await run_job(job)
     summary = result.summary
     assert result.exit_code == 0 and summary is not None
-    assert _errors(summary) == []
+    assert summary_errors(summary) == []
     assert summary["ocpp_version"] == "mixed"
     assert summary["stations_by_ocpp_version"] == {"1.6": 21, "2.0.1": 9}
     assert (
@@ -109,7 +104,7 @@ async def test_a_mixed_fleet_against_the_ocpp_library_csms_has_zero_violations(t
     )
     assert run.csms["violations"] == []
     assert run.csms["stations"] == STATIONS
-    assert run.fleet_errors == []
+    assert summary_errors(run.result) == []
     assert run.result["ocpp_version"] == "mixed"
     assert run.result["actions"]["StartTransaction"]["ok"] > 0
     counts, violations = _validate_mixed_capture(run.capture, tmp_path)

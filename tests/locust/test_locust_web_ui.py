@@ -5,24 +5,18 @@ Over 20 s on a busy machine: Locust and Chromium start, and the table refreshes 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import trio
 from _locust_support import fleet_locust, open_csms
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from support.browser import headless_chromium, needs_chromium
+
 USERS = 4
 WAIT_S = 20.0  # the longest any one step of the page may take
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-    reason="needs Debian's chromium and chromedriver (apt-get install chromium chromium-driver)",
-)
+pytestmark = needs_chromium
 
 
 @dataclass
@@ -32,87 +26,67 @@ class Seen:
     status_after_stop: str
 
 
-def drive_web_ui(url: str, csms_url: str, id_prefix: str) -> Seen:
+def drive_web_ui(url: str, csms_url: str, id_prefix: str, profile_dir: Path) -> Seen:
     """What a user does in the browser; blocking (Selenium), so the test runs it in a thread."""
-    from selenium import webdriver
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1600,1000",
-    ]:
-        options.add_argument(flag)
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        try:
-            wait = WebDriverWait(
-                driver,
-                WAIT_S,
-                poll_frequency=0.2,
-                ignored_exceptions=[StaleElementReferenceException, NoSuchElementException],
+    profile_dir.mkdir()
+    with headless_chromium(profile_dir) as driver:
+        wait = WebDriverWait(
+            driver,
+            WAIT_S,
+            poll_frequency=0.2,
+            ignored_exceptions=[StaleElementReferenceException, NoSuchElementException],
+        )
+
+        def fill(name: str, value: str) -> None:
+            # React-controlled MUI inputs: select all and type, so onChange sees the new value
+            field = wait.until(lambda d: d.find_element(By.NAME, name))
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(value)
+
+        def click(xpath: str) -> None:
+            # retried while React re-renders the element under us (stale or not there yet)
+            def clicked(d: WebDriver) -> bool:
+                d.find_element(By.XPATH, xpath).click()
+                return True
+
+            wait.until(clicked)
+
+        def header_value(label: str) -> str:
+            xpath = f"//header//p[normalize-space()='{label}']/following-sibling::span"
+            return str(driver.find_element(By.XPATH, xpath).text)
+
+        def ocpp_rows(d: WebDriver) -> dict[str, str]:
+            # in one script: the table re-renders every 2 s, element handles go stale
+            table = d.execute_script(
+                "return Array.from(document.querySelectorAll('table tr'), row => "
+                "Array.from(row.querySelectorAll('td'), cell => cell.innerText.trim()))"
             )
+            # Type, Name, # Requests, # Fails, ...
+            return {cells[1]: cells[3] for cells in table if cells and cells[0] == "OCPP2.0.1"}
 
-            def fill(name: str, value: str) -> None:
-                # React-controlled MUI inputs: select all and type, so onChange sees the new value
-                field = wait.until(lambda d: d.find_element(By.NAME, name))
-                field.send_keys(Keys.CONTROL, "a")
-                field.send_keys(value)
+        driver.get(url)
+        fill("userCount", str(USERS))
+        fill("spawnRate", str(USERS))
+        fill("host", csms_url)
+        click("//button[normalize-space()='Custom parameters']")
+        wait.until(lambda d: d.find_element(By.NAME, "fleetIdPrefix").is_displayed())
+        fill("fleetIdPrefix", id_prefix)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
-            def click(xpath: str) -> None:
-                # retried while React re-renders the element under us (stale or not there yet)
-                def clicked(d: WebDriver) -> bool:
-                    d.find_element(By.XPATH, xpath).click()
-                    return True
-
-                wait.until(clicked)
-
-            def header_value(label: str) -> str:
-                xpath = f"//header//p[normalize-space()='{label}']/following-sibling::span"
-                return str(driver.find_element(By.XPATH, xpath).text)
-
-            def ocpp_rows(d: WebDriver) -> dict[str, str]:
-                # in one script: the table re-renders every 2 s, element handles go stale
-                table = d.execute_script(
-                    "return Array.from(document.querySelectorAll('table tr'), row => "
-                    "Array.from(row.querySelectorAll('td'), cell => cell.innerText.trim()))"
-                )
-                # Type, Name, # Requests, # Fails, ...
-                return {cells[1]: cells[3] for cells in table if cells and cells[0] == "OCPP2.0.1"}
-
-            driver.get(url)
-            fill("userCount", str(USERS))
-            fill("spawnRate", str(USERS))
-            fill("host", csms_url)
-            click("//button[normalize-space()='Custom parameters']")
-            wait.until(lambda d: d.find_element(By.NAME, "fleetIdPrefix").is_displayed())
-            fill("fleetIdPrefix", id_prefix)
-            driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-
-            wait.until(lambda d: header_value("Users") == str(USERS))
-            users = header_value("Users")
-            wait.until(lambda d: {"BootNotification", "StatusNotification"} <= set(ocpp_rows(d)))
-            rows = ocpp_rows(driver)
-            # MUI upper-cases button labels in CSS only: the DOM says "Stop"
-            click("//button[translate(normalize-space(), 'stop', 'STOP')='STOP']")
-            wait.until(lambda d: header_value("Status") == "STOPPED")
-            return Seen(users, rows, header_value("Status"))
-        finally:
-            driver.quit()
+        wait.until(lambda d: header_value("Users") == str(USERS))
+        users = header_value("Users")
+        wait.until(lambda d: {"BootNotification", "StatusNotification"} <= set(ocpp_rows(d)))
+        rows = ocpp_rows(driver)
+        # MUI upper-cases button labels in CSS only: the DOM says "Stop"
+        click("//button[translate(normalize-space(), 'stop', 'STOP')='STOP']")
+        wait.until(lambda d: header_value("Status") == "STOPPED")
+        return Seen(users, rows, header_value("Status"))
 
 
 async def test_web_ui_starts_a_swarm_with_a_fleet_option_and_stops_it(
@@ -133,7 +107,11 @@ async def test_web_ui_starts_a_swarm_with_a_fleet_option_and_stops_it(
                 await locust.wait_for(b"Starting web interface")
             with trio.fail_after(38):
                 seen = await trio.to_thread.run_sync(
-                    drive_web_ui, f"http://127.0.0.1:{unused_port}/", f"{csms.url}/ocpp", "WEB-"
+                    drive_web_ui,
+                    f"http://127.0.0.1:{unused_port}/",
+                    f"{csms.url}/ocpp",
+                    "WEB-",
+                    tmp_path / "chromium-profile",
                 )
         booted = set(csms.ledger.stations_booted)
     assert seen.users == str(USERS)

@@ -22,14 +22,6 @@ class FleetRunSeen:
     result: dict[str, Any]  # the fleet's ``--out`` JSON
     capture: Path  # every frame, as ``--capture`` wrote them
 
-    @property
-    def fleet_errors(self) -> list[Any]:
-        """The run's errors and the actions that had any: empty for a clean run."""
-        failed = [
-            (name, stats["errors"]) for name, stats in self.result["actions"].items() if stats["errors"]
-        ]
-        return failed + list(self.result["errors"])
-
 
 async def run_fleet_against_ocpp_lib_csms(tmp_path: Path, *arguments: str) -> FleetRunSeen:
     """``fleet run`` with ``STATIONS`` stations for 8 s (plus ``arguments``) against a fresh library
