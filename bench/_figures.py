@@ -6,21 +6,26 @@ from __future__ import annotations
 import math
 from typing import Any
 
-# (t, cpu_s, rss_bytes, connected, booted, messages) as the worker's Timeline samples them
-Sample = tuple[float, float, int, int, int, int]
+from fleet.metrics import LatencyHistogram
+
+# (t, cpu_s, rss_bytes, connected, booted, messages, transactions_active, processes) as the
+# worker's Timeline samples them; CPU and RSS summed over the generator's processes
+Sample = tuple[float, ...]
 
 CONNECTION_ERRORS = ("connect_error", "connection_lost")
-_T, _CPU, _RSS, _CONNECTED, _BOOTED, _MESSAGES = range(6)
+_T, _CPU, _RSS, _CONNECTED, _BOOTED, _MESSAGES, _TX_ACTIVE, _PROCESSES = range(8)
 _TEARDOWN_MARGIN_S = 0.3  # samples this close to the end may already see stations closing
 _MIN_STEADY_MESSAGES = 20  # fewer round trips than this in the steady window say nothing per message
 
 
-def figures(raw: dict[str, Any], stations: int, duration_s: float) -> dict[str, float]:
+def figures(raw: dict[str, Any], stations: int, duration_s: float, evses: int = 1) -> dict[str, float]:
     """The figures of one generator run (fleet or peer) that lasted ``duration_s``."""
     summary: dict[str, Any] = raw["summary"]
     samples: list[Sample] = [tuple(s) for s in raw["timeline"]]
-    # the run's end, before the stations are closed: what follows is teardown
-    ends_at = samples[0][_T] + duration_s - _TEARDOWN_MARGIN_S
+    # the run's end, before the stations are closed: what follows is teardown (a sharded run's
+    # stations start once its worker processes are up: run_started_s after the first sample)
+    started = samples[0][_T] + raw.get("run_started_s", 0.0)
+    ends_at = started + duration_s - _TEARDOWN_MARGIN_S
     timeline = [s for s in samples if s[_T] <= ends_at] or samples[:1]
     first, last = timeline[0], timeline[-1]
     booted_all = next((s for s in timeline if s[_BOOTED] >= stations), None)
@@ -42,9 +47,13 @@ def figures(raw: dict[str, Any], stations: int, duration_s: float) -> dict[str, 
         out["cpu_us_per_message"] = _round(
             (last[_CPU] - first[_CPU]) / (last[_MESSAGES] - first[_MESSAGES]) * 1e6
         )
+    out["processes"] = int(max(s[_PROCESSES] for s in timeline))
     connected = last[_CONNECTED]
     if connected and last[_RSS]:
-        out["rss_per_station_kb"] = _round((last[_RSS] - first[_RSS]) / connected / 1024)
+        # the baseline: the processes' RSS with no station (in a sharded run the parent's first
+        # sample plus, per shard worker, an empty shard's RSS measured beforehand)
+        baseline = raw.get("rss_baseline_bytes", first[_RSS])
+        out["rss_per_station_kb"] = _round((last[_RSS] - baseline) / connected / 1024)
     if booted_all is not None:
         out["connect_boot_all_s"] = _round(booted_all[_T] - first[_T])
         messages = last[_MESSAGES] - booted_all[_MESSAGES]
@@ -53,7 +62,17 @@ def figures(raw: dict[str, Any], stations: int, duration_s: float) -> dict[str, 
             # a station's CALL and its answer: every message counted here was answered
             out["cpu_us_per_round_trip"] = _round((last[_CPU] - booted_all[_CPU]) / messages * 1e6)
             out["steady_messages_per_s"] = _round(messages / seconds)
-    out.update(_lag(raw["lateness"], booted_all[_T] if booted_all is not None else None))
+    steady_from = booted_all[_T] if booted_all is not None else None
+    out.update(_lag(raw["lateness"], steady_from))
+    out.update(
+        _timer_lateness(
+            summary.get("timeseries"),
+            None if steady_from is None else steady_from - started,
+            ends_at - started,
+        )
+    )
+    if steady_from is not None:
+        out.update(_transactions(timeline, steady_from, stations * evses))
     out.update(_recovery(timeline, stations))
     for action, stats in summary["actions"].items():
         latency = stats.get("latency_ms") or {}
@@ -100,6 +119,42 @@ def _lag(lateness: list[list[float]], steady_from: float | None) -> dict[str, fl
         if steady:
             out["lag_p99_steady_ms"] = _round(_percentile(steady, 99) * 1e3)
     return out
+
+
+def _timer_lateness(
+    series: dict[str, Any] | None, steady_from: float | None, ends: float
+) -> dict[str, float]:
+    """Station timer lateness (the fleet engine's own measure, every shard's) from the run's time
+    series: over the run, and over the intervals that start after every station had booted
+    (``steady_from`` and ``ends`` in s since the stations' run began, the series' own origin)."""
+    if not series or "histograms" not in series:
+        return {}
+    interval = float(series["interval_s"])
+    everything, steady = LatencyHistogram(), LatencyHistogram()
+    for i, sparse in enumerate(series["histograms"]["lateness"]):
+        if sparse is None or (i + 1) * interval > ends:
+            continue
+        bucket = LatencyHistogram.from_dict(sparse)
+        everything.merge(bucket)
+        if steady_from is not None and i * interval >= steady_from:
+            steady.merge(bucket)
+    out: dict[str, float] = {}
+    for name, histogram in (("timer_lateness", everything), ("timer_lateness_steady", steady)):
+        if histogram.count:
+            out[f"{name}_p99_ms"] = _round(histogram.percentile(99) * 1e3)
+            out[f"{name}_count"] = histogram.count
+    return out
+
+
+def _transactions(timeline: list[Sample], steady_from: float, evses: int) -> dict[str, float]:
+    """Share of EVSEs in a transaction over the steady state: mean, and the least sampled."""
+    shares = [s[_TX_ACTIVE] / evses for s in timeline if s[_T] >= steady_from and len(s) > _TX_ACTIVE]
+    if not shares or not any(shares):
+        return {}
+    return {
+        "transactions_active_share_mean": _round(sum(shares) / len(shares)),
+        "transactions_active_share_min": _round(min(shares)),
+    }
 
 
 def _recovery(timeline: list[Sample], stations: int) -> dict[str, float]:

@@ -48,9 +48,7 @@ class Sampler:
     """Samples ``snapshot`` (the recorder's counters) and the processes every ``interval_s`` on
     a daemon thread until ``stop``."""
 
-    def __init__(
-        self, snapshot: Callable[[], Snapshot], timeline: Timeline, interval_s: float = 0.2
-    ) -> None:
+    def __init__(self, snapshot: Callable[[], Snapshot], timeline: Timeline, interval_s: float = 0.2) -> None:
         self._snapshot = snapshot
         self._timeline = timeline
         self._interval_s = interval_s

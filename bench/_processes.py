@@ -24,6 +24,12 @@ _CSMS_MAIN = (
     "config = CsmsConfig(heartbeat_interval=int(sys.argv[2]), response_delay_s=float(sys.argv[3]))\n"
     "with contextlib.suppress(KeyboardInterrupt): trio.run(run_csms, config, '127.0.0.1', int(sys.argv[1]))"
 )
+# `fleet csms --workers N`: N processes on one port (SO_REUSEPORT); prints the merged ledger on SIGINT
+_CSMS_WORKERS_MAIN = (
+    "import sys, trio; from fleet.csms import CsmsConfig, run_csms_workers\n"
+    "config = CsmsConfig(heartbeat_interval=int(sys.argv[2]), response_delay_s=float(sys.argv[3]))\n"
+    "trio.run(run_csms_workers, config, '127.0.0.1', int(sys.argv[1]), int(sys.argv[4]))"
+)
 
 
 class BenchProcessError(Exception):
@@ -45,8 +51,11 @@ def _tail(log: IO[bytes]) -> str:
 class Target:
     """The server the generator talks to; ``restart`` stops it and starts it on the same port."""
 
-    def __init__(self, kind: str, heartbeat_interval: int, response_delay_s: float = 0.0) -> None:
+    def __init__(
+        self, kind: str, heartbeat_interval: int, response_delay_s: float = 0.0, workers: int = 1
+    ) -> None:
         self.kind = kind
+        self._workers = workers
         self._heartbeat_interval = heartbeat_interval
         self._response_delay_s = response_delay_s
         self.port = 0
@@ -67,7 +76,10 @@ class Target:
                 "--heartbeat-interval",
                 hb,
             ]
-        return [sys.executable, "-c", _CSMS_MAIN, str(self.port), hb, str(self._response_delay_s)]
+        delay = str(self._response_delay_s)
+        if self._workers > 1:
+            return [sys.executable, "-c", _CSMS_WORKERS_MAIN, str(self.port), hb, delay, str(self._workers)]
+        return [sys.executable, "-c", _CSMS_MAIN, str(self.port), hb, delay]
 
     def start(self, timeout_s: float = 30.0) -> None:
         # held open for the process's life, read back only to explain a failure

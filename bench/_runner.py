@@ -19,7 +19,16 @@ from bench._scenario import Scenario
 from bench._worker_job import WorkerJob
 
 RESULT_FORMAT = 1
-TIMELINE_COLUMNS = ["t_s", "cpu_s", "rss_bytes", "connected", "booted", "messages"]
+TIMELINE_COLUMNS = [
+    "t_s",
+    "cpu_s",
+    "rss_bytes",
+    "connected",
+    "booted",
+    "messages",
+    "transactions_active",
+    "processes",
+]
 _TIMELINE_POINTS = 200  # enough to plot the ramp and the steady state, small enough to commit
 # time a worker may take beyond its run: start-up, ramp, closing every connection
 _WORKER_SLACK_S = 120.0
@@ -68,7 +77,7 @@ def run_scenario(
 
 
 def _one_run(s: Scenario, impl: str, log: Callable[[str], None]) -> dict[str, Any]:
-    target = Target(s.target, s.csms.heartbeat_interval, s.csms.response_delay_s)
+    target = Target(s.target, s.csms.heartbeat_interval, s.csms.response_delay_s, s.csms_workers)
     target.start()
     try:
         log(
@@ -79,13 +88,18 @@ def _one_run(s: Scenario, impl: str, log: Callable[[str], None]) -> dict[str, An
     finally:
         target.stop()
     run: dict[str, Any] = {
-        "figures": figures(raw, s.stations, s.duration_s),
+        "figures": figures(raw, s.stations, s.duration_s, s.evses),
         # the run's own per-second time series is large; the result keeps the thinned timeline
         "summary": {key: value for key, value in raw["summary"].items() if key != "timeseries"},
         "timeline": {"columns": TIMELINE_COLUMNS, "samples": _thin(raw["timeline"], _TIMELINE_POINTS)},
     }
     if target.ledgers:
         run["csms_ledger"] = target.ledgers
+    # what rss_per_station_kb subtracts: the generator processes' RSS with no station
+    run["rss_baseline_bytes"] = {
+        "total": raw.get("rss_baseline_bytes"),
+        "per_shard_worker": raw.get("worker_baseline_rss_bytes", 0),
+    }
     return run
 
 
@@ -117,7 +131,7 @@ def _saturation(s: Scenario, impl: str, log: Callable[[str], None]) -> dict[str,
     last step that kept up (delivered rate, Heartbeat p99 and timer lateness within limits)."""
     assert s.saturation is not None
     limits = s.saturation
-    target = Target(s.target, s.csms.heartbeat_interval, s.csms.response_delay_s)
+    target = Target(s.target, s.csms.heartbeat_interval, s.csms.response_delay_s, s.csms_workers)
     target.start()
     steps: list[dict[str, Any]] = []
     knee: dict[str, Any] | None = None
@@ -125,7 +139,7 @@ def _saturation(s: Scenario, impl: str, log: Callable[[str], None]) -> dict[str,
         for count in limits.steps:
             log(f"{s.name}: step {count} stations, {limits.step_duration_s:g} s ({impl}, {s.target})")
             raw = _generate(s, impl, target, count, limits.step_duration_s, f"S{count}-")
-            got = figures(raw, count, limits.step_duration_s)
+            got = figures(raw, count, limits.step_duration_s, s.evses)
             offered = count / s.csms.heartbeat_interval
             step: dict[str, Any] = {
                 "stations": count,

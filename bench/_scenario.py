@@ -64,6 +64,12 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     target: Literal["csms", "responder"] = "csms"
     implementation: Literal["fleet", "peer"] = "fleet"
     peer: bool = False  # also run the peer baseline in the same session and state fleet/peer ratios
+    # generator processes: 1 = the fleet engine in the bench worker's process; N > 1 = sharded as
+    # `fleet run --workers N` (CPU and RSS summed over the processes). The peer is one process.
+    workers: int = 1
+    csms_workers: int = 1  # target "csms": processes of the embedded CSMS (`fleet csms --workers N`)
+    source_addresses: int = 0  # stations connect from 127.0.0.1..N; 0: automatic (1 per 20,000)
+    transport: Literal["lean", "trio-websocket"] = "lean"  # the fleet's WebSocket client
     measures: list[str] = []  # the headline figures this scenario exists for (shown first)
     csms: CsmsSettings = CsmsSettings()
     driver: DriverSettings = DriverSettings()
@@ -118,6 +124,15 @@ def _check(path: Path, s: Scenario) -> None:
         problems.append(
             f"csms.heartbeat_interval: expected whole seconds >= 1, got {s.csms.heartbeat_interval}"
         )
+    for field, count, least in (
+        ("workers", s.workers, 1),
+        ("csms_workers", s.csms_workers, 1),
+        ("source_addresses", s.source_addresses, 0),
+    ):
+        if count < least:
+            problems.append(f"{field}: expected a count >= {least}, got {count}")
+    if s.csms_workers > 1 and s.target != "csms":
+        problems.append('csms_workers: only the embedded CSMS (target = "csms") runs in several processes')
     if s.profile is not None and s.implementation == "peer":
         problems.append("profile: the peer baseline has only the simple driver; drop [profile] or use fleet")
     if s.restart is not None and not 0 < s.restart.at_s < s.duration_s:

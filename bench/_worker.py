@@ -9,6 +9,7 @@ are the generator's alone (the CSMS or responder is another process).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import os
 import sys
@@ -20,26 +21,52 @@ import msgspec
 import trio
 
 from bench._probe import Sampler, Timeline, lag_probe
+from bench._process_tree import tree_usage
 from bench._worker_job import WorkerJob
-from fleet.metrics import RunRecorder
+from fleet.metrics import RunRecorder, Snapshot
+
+_REPORT_DELAY_MAX_S = 2.0  # a shard worker's report interval + the parent's merge interval
+_BASELINE_RUN_S = 1.2  # long enough for one of an empty shard's once-a-second reports
 
 
 def main(argv: list[str]) -> int:
     job = msgspec.json.decode(Path(argv[0]).read_bytes(), type=WorkerJob)
     # load the generator's code before the baseline sample: its RSS is not a per-station cost
     importlib.import_module("bench.peer" if job.implementation == "peer" else "fleet.engine")
+    sharded = job.implementation == "fleet" and job.scenario.workers > 1
+    # a shard worker's RSS with no stations, measured before the run in a process of its own
+    worker_baseline = trio.run(shard_baseline_rss, job) if sharded else 0
     recorder = RunRecorder()
+    live = _LiveView(recorder)
     origin = time.monotonic()
     timeline = Timeline(origin)
     lateness: list[tuple[float, float]] = []
-    sampler = Sampler(recorder, timeline)
+    sampler = Sampler(live.snapshot, timeline)
     sampler.start()
     if job.implementation == "peer":
         summary = asyncio.run(_run_peer(job, recorder, lateness, origin))
+    elif sharded:
+        summary = trio.run(_run_sharded_fleet, job, live)
     else:
         summary = trio.run(_run_fleet, job, recorder, lateness, origin)
     sampler.stop()
-    raw = {"summary": summary, "timeline": timeline.samples, "lateness": lateness}
+    raw = {
+        "summary": summary,
+        "timeline": timeline.samples,
+        "lateness": lateness,
+        # (RSS at the end - this) / stations connected: the per-station RSS of every process
+        "rss_baseline_bytes": timeline.samples[0][2] + job.scenario.workers * worker_baseline
+        if sharded
+        else timeline.samples[0][2],
+        "worker_baseline_rss_bytes": worker_baseline,
+        # when the stations' run began, in s since the timeline's origin: a sharded run's workers
+        # start it once they are up (imports take seconds); the first station connects at once,
+        # a worker reports 1 s into its run and the parent merges once a second: so at the latest
+        # 2 s before the first report that shows a station (an early estimate ends the window early)
+        "run_started_s": max(0.0, live.first_active - _REPORT_DELAY_MAX_S - origin)
+        if live.first_active
+        else 0.0,
+    }
     Path(argv[1]).write_bytes(msgspec.json.encode(raw))
     sys.stdout.flush()
     sys.stderr.flush()
@@ -63,9 +90,57 @@ async def _run_fleet(
     return result.summary
 
 
+class _LiveView:
+    """The counters the sampler reads: the bench's recorder in one process; in a sharded run the
+    merge of the workers' latest reports, which the parent refreshes once a second."""
+
+    def __init__(self, recorder: RunRecorder) -> None:
+        self._recorder = recorder
+        self._merged: Snapshot | None = None
+        self.first_active: float | None = None  # time.monotonic() of the first report with a station
+
+    def update(self, merged: RunRecorder) -> None:
+        snapshot = merged.snapshot()
+        if self.first_active is None and (snapshot.connected or snapshot.messages_sent):
+            self.first_active = time.monotonic()
+        self._merged = snapshot
+
+    def snapshot(self) -> Snapshot:
+        return self._merged if self._merged is not None else self._recorder.snapshot()
+
+
+async def _run_sharded_fleet(job: WorkerJob, live: _LiveView) -> dict[str, Any]:
+    """`fleet run --workers N`: this process is the parent, the shards are its children."""
+    from fleet.engine import run_sharded
+
+    result = await run_sharded(_fleet_job(job), job.scenario.workers, on_merged=live.update)
+    if result.summary is None:
+        raise SystemExit(f"bench worker: the sharded fleet could not run: {result.failure}")
+    return result.summary
+
+
+async def shard_baseline_rss(job: WorkerJob) -> int:
+    """RSS of a shard worker with no stations: the real shard entry point (a fresh interpreter,
+    the same imports and job) given an empty slice of the station ids, read while it runs."""
+    from fleet.csms import WorkerProcess
+    from fleet.engine._worker import ShardSpec
+
+    run = _fleet_job(job)
+    fleet = dataclasses.replace(run.fleet, indices=range(0), duration_s=_BASELINE_RUN_S)
+    spec = ShardSpec(dataclasses.replace(run, fleet=fleet), 0)
+    worker = await WorkerProcess.start("fleet.engine._worker:main", spec, "baseline shard")
+    rss = 0
+    with trio.fail_after(_BASELINE_RUN_S + 60):
+        async for message in worker.messages():
+            if message[0] == "progress":  # sent once a second while the (empty) run goes on
+                rss = max(rss, tree_usage(worker.process.pid)[1])
+        await worker.wait()
+    return rss
+
+
 def _fleet_job(job: WorkerJob) -> Any:
     from fleet.behaviour import DriverSettings, load_profile, resolve_profile
-    from fleet.engine import FleetConfig, RunJob
+    from fleet.engine import FleetConfig, RunJob, automatic_source_addresses, parse_source_addresses
 
     scenario = job.scenario
     profile = scenario.profile
@@ -76,6 +151,11 @@ def _fleet_job(job: WorkerJob) -> Any:
 
         moment = datetime.fromisoformat(profile.start)
         start = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    addresses = (
+        parse_source_addresses(str(scenario.source_addresses))
+        if scenario.source_addresses
+        else automatic_source_addresses(job.csms_url, job.stations)
+    )
     return RunJob(
         fleet=FleetConfig(
             csms_url=job.csms_url,
@@ -86,6 +166,8 @@ def _fleet_job(job: WorkerJob) -> Any:
             id_prefix=job.id_prefix,
             connect_timeout_s=30.0,
             speed=speed,
+            source_addresses=addresses,
+            transport=scenario.transport,
         ),
         evses_per_station=scenario.evses,
         driver=DriverSettings(

@@ -34,6 +34,10 @@ SOC_STEP_PERCENT = 1.0
 MAX_HOLD_S = 300.0  # seconds_until_change never says more: a bound on how stale a decision gets
 MIN_HOLD_S = 1.0  # nor less (except for the exact time to the target): no busy loops at a knee
 _SOC_EPSILON = 1e-6  # float rounding when the SoC lands on the target after an exact hold
+# a lithium-ion pack's voltage rises with the SoC: under charge from ~0.88 x nominal when empty to
+# ~1.04 x nominal when full (e.g. 352-416 V for a 400 V pack, 704-832 V for an 800 V one)
+PACK_VOLTAGE_EMPTY = 0.88
+PACK_VOLTAGE_FULL = 1.04
 
 
 class ChargingBattery:
@@ -68,6 +72,12 @@ class ChargingBattery:
     @property
     def target_reached(self) -> bool:
         return self.soc_percent >= self.target_percent - _SOC_EPSILON
+
+    @property
+    def voltage_v(self) -> float:
+        """The pack voltage at the current SoC: what a DC charger's output (DC link) sits at."""
+        share = PACK_VOLTAGE_EMPTY + (PACK_VOLTAGE_FULL - PACK_VOLTAGE_EMPTY) * self.soc_percent / 100.0
+        return self.model.pack_voltage_v * share
 
     def accepts(self, current: Current) -> bool:
         """False for DC on an EV without a DC inlet (``max_dc_kw = 0``): it draws nothing there."""

@@ -272,6 +272,7 @@ class ProfileDriver:
             self._reported_soc(),
             at,
             battery.phases_used(kind.current, station.config.phases),
+            dc_voltage_v=self._dc_voltage(),
         )
         return power
 
@@ -280,6 +281,12 @@ class ProfileDriver:
         if self._visit is None or self.station_type.current != "DC":
             return None
         return self._visit.battery.soc_percent
+
+    def _dc_voltage(self) -> float | None:
+        # a DC charger's output sits at the EV battery's voltage, which rises with the SoC
+        if self._visit is None or self.station_type.current != "DC":
+            return None
+        return self._visit.battery.voltage_v
 
     def _sync_battery(self, station: Station, at: float) -> None:
         """Give the battery exactly the energy the meter counted since the last sync."""
@@ -293,6 +300,7 @@ class ProfileDriver:
             self._reported_soc(),
             at,
             visit.battery.phases_used(self.station_type.current, station.config.phases),
+            dc_voltage_v=self._dc_voltage(),
         )
         energy_wh = station.evse_state(self.evse_id).energy_wh
         delivered_wh = max(0.0, energy_wh - visit.mark_wh)

@@ -124,6 +124,8 @@ class EvModel(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=T
     ac_phases: Literal[1, 3] = 3
     max_dc_kw: _NonNegative = 0.0  # 0: no DC inlet
     dc_curve: list[tuple[_Percent, _NonNegative]] = []
+    # nominal battery voltage: 400 (most EVs) or 800 (E-GMP, J1 platforms); sets the DC link voltage
+    pack_voltage_v: Annotated[float, msgspec.Meta(ge=200, le=1000)] = 400.0
 
 
 class Faults(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):

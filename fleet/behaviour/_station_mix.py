@@ -56,6 +56,7 @@ def station_config(station_id: str, station_type: StationType, epoch: float) -> 
             max_power_w=station_type.max_power_kw * 1000.0,
             # DC chargers draw from all three grid phases
             phases=station_type.phases if station_type.current == "AC" else 3,
+            current=station_type.current,
             wall_clock_epoch=epoch,
         )
     except ValueError as exc:

@@ -143,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="WebSocket connect + handshake timeout (default 10)",
     )
+    run.add_argument(
+        "--drain-timeout",
+        type=arg.non_negative_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="at the end (or the first Ctrl-C), stop the behaviour and give connected stations this "
+        "long to send what they queued (default 10; 0 = stop at once; a second Ctrl-C skips it)",
+    )
     _add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
     add_slo_option(run)
     run.add_argument(
@@ -244,6 +252,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
                 seed=ns.seed,
                 id_prefix=ns.id_prefix,
                 connect_timeout_s=ns.connect_timeout,
+                drain_timeout_s=ns.drain_timeout,
                 speed=ns.speed,
                 source_addresses=ns.source_addresses,
                 transport=ns.transport,

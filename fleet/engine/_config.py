@@ -28,6 +28,8 @@ class FleetConfig:
     # the station indices this process runs (one shard of a --workers run); None: all of them
     indices: range | None = None
     transport: Transport = DEFAULT_TRANSPORT  # the WebSocket client (fleet/engine/_lean_websocket.py)
+    # at the end, real seconds the connected stations get to send what is queued (0: stop at once)
+    drain_timeout_s: float = 10.0
 
     def source_address(self, index: int) -> str | None:
         return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None

@@ -13,6 +13,7 @@ import trio
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
+from fleet.engine._drain import Drain, DrainReport
 from fleet.engine._health import HealthRecorder, monitor_generator, total_calls_waiting
 from fleet.engine._protocol import ShellStation
 from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
@@ -36,6 +37,7 @@ class FleetOutcome:
     duration_s: float
     interrupted: bool  # stopped early by SIGINT/SIGTERM
     stations_started: int
+    drain: DrainReport | None = None  # None: the run was aborted before it ran (CSMS unreachable)
 
 
 async def run_fleet(
@@ -51,7 +53,9 @@ async def run_fleet(
     recorder_for: Callable[[int], Recorder] | None = None,
 ) -> FleetOutcome:
     """Ramp ``config.stations`` stations up at ``config.ramp_per_s`` and run them until
-    ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``).
+    ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``),
+    then drain for up to ``config.drain_timeout_s`` (see fleet.engine._drain; a second signal
+    skips it).
 
     The first station is a probe: if its first connection attempt fails, CsmsUnreachable is
     raised instead of ramping a fleet against an endpoint that is not there.
@@ -68,56 +72,67 @@ async def run_fleet(
     spawned = 0
     unreachable: tuple[str, str] | None = None
     stop = _StopFlag()
+    drain = Drain(config.drain_timeout_s)
+    ramp_scope = trio.CancelScope(deadline=stop_at)  # the run proper; the drain follows it
+    runners: list[StationRunner] = []
 
-    with trio.move_on_at(stop_at) as run_scope:
+    with trio.CancelScope() as run_scope:
         async with trio.open_nursery() as nursery:
             if handle_signals:
-                nursery.start_soon(_stop_on_signal, run_scope, stop)
+                nursery.start_soon(_stop_on_signal, ramp_scope, run_scope, stop, drain.timeout_s > 0)
             if on_progress is not None:
                 nursery.start_soon(_progress_loop, on_progress, started)
-            runners: list[StationRunner] = []
             if isinstance(recorder, HealthRecorder):
                 nursery.start_soon(monitor_generator, recorder, partial(total_calls_waiting, runners))
             probe = FirstAttempt()
             mine = config.indices if config.indices is not None else range(config.stations)
-            for index in range(config.stations):
-                # every station's draws are taken here or not, so station i has the same seeded
-                # streams (and start time) whichever shard runs it
-                rng = random.Random(master.getrandbits(64))
-                runner_rng = random.Random(master.getrandbits(64))
-                if index not in mine:
-                    continue
-                await trio.sleep_until(started + index / config.ramp_per_s)
-                station_id = config.station_id(index)
-                runner = StationRunner(
-                    station_id,
-                    make_station(index, station_id, rng, clock.now()),
-                    config,
-                    recorder if recorder_for is None else recorder_for(index),
-                    runner_rng,
-                    capture,
-                    probe if index == mine[0] else None,
-                    clock,
-                    on_behaviour_event,
-                    local_address=config.source_address(index),
-                    identity=config.identity(index),
-                )
-                nursery.start_soon(runner.run, name=f"station {station_id}")
-                runners.append(runner)
-                spawned += 1
-                if index == mine[0]:
-                    timeout = probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
-                    with trio.move_on_after(timeout):
-                        await probe.done.wait()
-                    if probe.error is not None:
-                        unreachable = probe.error
-                        nursery.cancel_scope.cancel()
-                        break
-            await trio.sleep_forever()
+            with ramp_scope:
+                for index in range(config.stations):
+                    # every station's draws are taken here or not, so station i has the same seeded
+                    # streams (and start time) whichever shard runs it
+                    rng = random.Random(master.getrandbits(64))
+                    runner_rng = random.Random(master.getrandbits(64))
+                    if index not in mine:
+                        continue
+                    await trio.sleep_until(started + index / config.ramp_per_s)
+                    station_id = config.station_id(index)
+                    runner = StationRunner(
+                        station_id,
+                        make_station(index, station_id, rng, clock.now()),
+                        config,
+                        recorder if recorder_for is None else recorder_for(index),
+                        runner_rng,
+                        capture,
+                        probe if index == mine[0] else None,
+                        clock,
+                        on_behaviour_event,
+                        local_address=config.source_address(index),
+                        identity=config.identity(index),
+                    )
+                    nursery.start_soon(runner.run, name=f"station {station_id}")
+                    runners.append(runner)
+                    spawned += 1
+                    if index == mine[0]:
+                        timeout = (
+                            probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
+                        )
+                        with trio.move_on_after(timeout):
+                            await probe.done.wait()
+                        if probe.error is not None:
+                            unreachable = probe.error
+                            nursery.cancel_scope.cancel()
+                            break
+                await trio.sleep_forever()
+            if unreachable is None and drain.timeout_s > 0 and not run_scope.cancel_called:
+                await drain.run(runners)
+            nursery.cancel_scope.cancel()
     if unreachable is not None:
         raise CsmsUnreachable(*unreachable)
     return FleetOutcome(
-        duration_s=trio.current_time() - started, interrupted=stop.signalled, stations_started=spawned
+        duration_s=trio.current_time() - started,
+        interrupted=stop.signalled,
+        stations_started=spawned,
+        drain=drain.report(runners),
     )
 
 
@@ -125,12 +140,18 @@ class _StopFlag:
     signalled = False
 
 
-async def _stop_on_signal(scope: trio.CancelScope, stop: _StopFlag) -> None:
+async def _stop_on_signal(
+    ramp_scope: trio.CancelScope, run_scope: trio.CancelScope, stop: _StopFlag, drains: bool
+) -> None:
+    """The first signal ends the run (the drain follows), a second one (or the first, when there
+    is no drain) stops at once."""
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
             stop.signalled = True
-            scope.cancel()
-            return
+            if ramp_scope.cancel_called or not drains:
+                run_scope.cancel()
+                return
+            ramp_scope.cancel()
 
 
 async def _progress_loop(on_progress: ProgressCallback, started: float) -> None:

@@ -240,6 +240,7 @@ async def run_job(
             "speed": fleet.speed,
             "profile": job.profile.name if job.profile is not None else None,
             "interrupted": outcome.interrupted,
+            "drain": outcome.drain.to_dict() if outcome.drain is not None else None,
             "timeseries": timeseries.to_dict(),
             "stations_by_ocpp_version": job.ocpp.counts(fleet.stations),
         }

@@ -22,6 +22,7 @@ from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
 from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
+from fleet.engine._drain import Drain
 from fleet.engine._identities import StationIdentity
 from fleet.engine._lean_websocket import StationWebSocket
 from fleet.engine._protocol import ShellStation
@@ -129,6 +130,9 @@ class StationRunner:
         self._on_behaviour_event = on_behaviour_event
         self._local_address = local_address
         core = getattr(station, "station", station)  # the OCPP core inside a behaviour shell
+        self._core: ShellStation = core
+        self._drain: Drain | None = None  # set when the run ends: flush, make no new work
+        self._wait_scope: trio.CancelScope | None = None  # the pump's wait, to wake it for the drain
         self._credentials = StationCredentials(
             config.security, identity if identity is not None else StationIdentity(station_id), core
         )
@@ -164,6 +168,9 @@ class StationRunner:
                 self.station.disconnected(now)
                 self._recorder.station_disconnected()
                 self._drain_events(now)
+            if self._drain is not None:
+                self._drain.leave(self.station_id)  # no reconnecting once the run is ending
+                await trio.sleep_forever()
             attempt += 1
             self._recorder.reconnect()
             if ended is _Ended.RECONNECT:
@@ -180,6 +187,25 @@ class StationRunner:
         """The station's send-queue depth (0 for a shell that does not tell)."""
         waiting: int = getattr(self.station, "calls_waiting", 0)
         return waiting
+
+    def calls_unanswered(self) -> int:
+        """CALLs queued or in flight (the send-queue depth for a shell that does not tell)."""
+        unanswered: int | None = getattr(self._core, "calls_unanswered", None)
+        return self.calls_waiting() if unanswered is None else unanswered
+
+    def begin_drain(self, drain: Drain) -> bool:
+        """The run ends: stop the behaviour, keep flushing; True when connected (takes part)."""
+        self._drain = drain
+        stop: Callable[[float], None] | None = getattr(self._core, "stop_behaviour", None)
+        if stop is not None:
+            stop(self._clock.now())
+        if self._wait_scope is not None:
+            self._wait_scope.cancel()  # the pump may be waiting for a deadline that is gone now
+        return self._connected
+
+    def _timers(self) -> ShellStation:
+        """Whose timers run: the shell's (driver steps, outages), or only the core's once draining."""
+        return self.station if self._drain is None else self._core
 
     def _connection_failed(self, exc: BaseException) -> None:
         kind, message = classify_connect_error(exc, self._url)
@@ -235,11 +261,12 @@ class StationRunner:
         station.connected(now)
         await self._flush(ws, now)
         while True:
-            deadline = station.next_deadline()
+            deadline = self._timers().next_deadline()
             message: str | bytes | None = None
             waiting_since = trio.current_time()
-            with trio.move_on_at(clock.to_real(deadline)):
+            with trio.move_on_at(clock.to_real(deadline)) as self._wait_scope:
                 message = await ws.get_message()
+            self._wait_scope = None
             now = clock.now()
             if message is not None:
                 if self._capture is not None:
@@ -251,7 +278,10 @@ class StationRunner:
                         "protocol_error",
                         f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
                     )
-            deadline = station.next_deadline()
+                if self._drain is not None:
+                    self.begin_drain(self._drain)  # a CSMS request may have armed new work
+            timers = self._timers()
+            deadline = timers.next_deadline()
             real_now = trio.current_time()
             if deadline is not None and real_now >= (due := clock.to_real(deadline)):
                 # lateness counts from when this task was free to run the timer: the event
@@ -259,12 +289,14 @@ class StationRunner:
                 self._recorder.timer_fired(real_now - max(due, waiting_since))
                 # due in real time; the sim/real round trip may leave `now` a hair before it
                 now = max(now, deadline)
-                station.handle_timer(now)
+                timers.handle_timer(now)
             ending = self._drain_events(now)
             await self._flush(ws, now)
             if ending is not None:
                 return ending
-            if self._offline_until is not None and self._offline_until(now) is not None:
+            if self._drain is not None:
+                self._drain.update(self.station_id, self.calls_unanswered())
+            elif self._offline_until is not None and self._offline_until(now) is not None:
                 return _Ended.OUTAGE
 
     async def _flush(self, ws: StationWebSocket, now: float) -> None:
@@ -276,18 +308,19 @@ class StationRunner:
     async def _run_offline_until(self, until: float) -> None:
         """Keep the station's clock running while it is disconnected (drivers still charge).
         ``until`` is real time."""
-        station = self.station
         clock = self._clock
         while True:
-            deadline = station.next_deadline()
+            timers = self._timers()
+            deadline = timers.next_deadline()
             waiting_since = trio.current_time()
             await trio.sleep_until(min(until, clock.to_real(deadline)))
             real_now = trio.current_time()
             now = clock.to_sim(real_now)
+            timers = self._timers()  # the drain may have begun meanwhile
             if deadline is not None and real_now >= (due := clock.to_real(deadline)):
                 self._recorder.timer_fired(real_now - max(due, waiting_since))
                 now = max(now, deadline)
-                station.handle_timer(now)
+                timers.handle_timer(now)
                 self._drain_events(now)
             if real_now >= until:
                 return
@@ -297,19 +330,24 @@ class StationRunner:
         ending: _Ended | None = None
         recorder = self._recorder
         speed = self._clock.speed
+        drain = self._drain
         if self._behaviour_events is not None:
             for wish in self._behaviour_events():
-                if self._on_behaviour_event is not None:
+                if self._on_behaviour_event is not None and drain is None:
                     self._on_behaviour_event(self.station_id, wish)
         for event in self.station.events():
             if isinstance(event, CallSucceeded):
                 recorder.call_succeeded(
                     event.action, max(0.0, event.completed_at - event.intended_at) / speed
                 )
+                if drain is not None:
+                    drain.answered()
             elif isinstance(event, CallFailed):
                 recorder.call_failed(
                     event.action, event.error_code, max(0.0, event.completed_at - event.intended_at) / speed
                 )
+                if drain is not None:
+                    drain.answered(event.error_code)
             elif isinstance(event, RequestAnswered):
                 recorder.request_answered(event.action, event.error_code)
             elif isinstance(event, TransactionStarted):

@@ -29,6 +29,7 @@ import trio
 
 from fleet.csms import CsmsWorkerPool, Ledger, WorkerProcess, csms_workers, describe_exit
 from fleet.engine._config import FleetConfig
+from fleet.engine._drain import DrainReport
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_job
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._source_addresses import automatic_source_addresses
@@ -295,6 +296,7 @@ def _result(
         "speed": fleet.speed,
         "profile": job.profile.name if job.profile is not None else None,
         "interrupted": interrupted or any(o.get("interrupted") for o in outcomes),
+        "drain": DrainReport.merged(o["drain"] for o in outcomes if o.get("drain")),
         "workers": {
             "count": len(shards),
             "csms_workers": pool.size if pool is not None else 0,

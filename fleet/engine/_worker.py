@@ -62,6 +62,7 @@ async def run_shard(spec: ShardSpec, channel: ParentChannel) -> None:
                 "exit_code": result.exit_code,
                 "failure": result.failure,
                 "interrupted": bool(summary.get("interrupted", False)),
+                "drain": summary.get("drain"),
                 "timeseries": summary.get("timeseries"),
             }
             nursery.cancel_scope.cancel()

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._plain_data import from_plain, to_plain
 
 # a timer that runs this late at p99 means the event loop cannot keep the schedule
 LATENESS_P99_LIMIT_S = 0.100
@@ -138,15 +139,11 @@ class GeneratorHealth:
             busy_streak_max=self._busy_streak_max,
             calls_waiting_max=self._calls_waiting_max,
         )
-        result: dict[str, Any] = msgspec.to_builtins(data)
-        return result
+        return to_plain(data)
 
     @classmethod
     def from_dict(cls, data: Any) -> GeneratorHealth:
-        try:
-            parsed = msgspec.convert(data, _HealthData)
-        except msgspec.ValidationError as exc:
-            raise ValueError(f"generator health data is malformed: {exc}") from None
+        parsed = from_plain(data, _HealthData, "generator health")
         health = cls()
         health._timer_lateness = LatencyHistogram.from_dict(parsed.timer_lateness)
         health._loop_lag = LatencyHistogram.from_dict(parsed.loop_lag)

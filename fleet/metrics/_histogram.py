@@ -17,6 +17,8 @@ from typing import Any
 
 import msgspec
 
+from fleet.metrics._plain_data import from_plain, to_plain
+
 _SUB_BITS = 7
 _SUB_BUCKETS = 1 << _SUB_BITS  # 128 per power of two: <= 1/128 relative error
 _LINEAR_LIMIT = _SUB_BUCKETS << 1  # below this many µs, one bucket per µs
@@ -166,16 +168,12 @@ class LatencyHistogram:
             max=self._max,
             buckets=[(index, n) for index, n in enumerate(self._counts) if n],
         )
-        result: dict[str, Any] = msgspec.to_builtins(data)
-        return result
+        return to_plain(data)
 
     @classmethod
     def from_dict(cls, data: Any) -> LatencyHistogram:
         """Rebuild a histogram from ``to_dict`` output; ValueError says which field is wrong."""
-        try:
-            parsed = msgspec.convert(data, _HistogramData)
-        except msgspec.ValidationError as exc:
-            raise ValueError(f"histogram data is malformed: {exc}") from None
+        parsed = from_plain(data, _HistogramData, "histogram")
         if parsed.layout != _LAYOUT:
             raise ValueError(
                 f"histogram data has layout {parsed.layout!r}, this version reads {_LAYOUT!r}: "

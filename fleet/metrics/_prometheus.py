@@ -141,14 +141,18 @@ class _ScrapeTimeMetrics(Collector):
         family.add_metric([version, "charging"], max(0, recorder.transactions_active))
         yield family
         configured_family = GaugeMetricFamily(
-            "ocpp_fleet_stations_configured", "Stations the run is configured to simulate", labels=["ocpp_version"]
+            "ocpp_fleet_stations_configured",
+            "Stations the run is configured to simulate",
+            labels=["ocpp_version"],
         )
         configured_family.add_metric([version], configured)
         yield configured_family
 
     def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         # a fixed description lets the registry check for duplicate names without collecting
-        yield CounterMetricFamily("ocpp_fleet_ocpp_messages", "", labels=["ocpp_version", "action", "direction"])
+        yield CounterMetricFamily(
+            "ocpp_fleet_ocpp_messages", "", labels=["ocpp_version", "action", "direction"]
+        )
         yield GaugeMetricFamily("ocpp_fleet_stations", "", labels=["ocpp_version", "state"])
         yield GaugeMetricFamily("ocpp_fleet_stations_configured", "", labels=["ocpp_version"])
 
@@ -193,7 +197,9 @@ class PrometheusRecorder:
         )
         self._errors = counter("ocpp_fleet_errors", "Errors of the generator by kind", "kind")
         self._dropped = counter(
-            "ocpp_fleet_messages_dropped", "Messages the stations gave up on (retries, queue overflow)", "action"
+            "ocpp_fleet_messages_dropped",
+            "Messages the stations gave up on (retries, queue overflow)",
+            "action",
         )
         self._lag = Histogram(
             "ocpp_fleet_generator_lag_seconds",
@@ -207,16 +213,20 @@ class PrometheusRecorder:
             "CPU seconds of the generator process per wall-clock second, sampled each second",
         )
         self._loop_lag = gauge(
-            "ocpp_fleet_generator_loop_lag_seconds", "How late the generator's once-a-second sampling tick woke up"
+            "ocpp_fleet_generator_loop_lag_seconds",
+            "How late the generator's once-a-second sampling tick woke up",
         )
         self._calls_waiting = gauge(
             "ocpp_fleet_generator_calls_waiting", "CALLs waiting in the stations' send queues"
         )
         # unlabelled besides the version: created now so they read 0 rather than absent
-        self._tx_started = counter("ocpp_fleet_transactions_started", "Transactions started").labels(ocpp_version)
+        self._tx_started = counter("ocpp_fleet_transactions_started", "Transactions started").labels(
+            ocpp_version
+        )
         self._tx_ended = counter("ocpp_fleet_transactions_ended", "Transactions ended").labels(ocpp_version)
         self._energy = counter(
-            "ocpp_fleet_energy_delivered_joules", "Energy delivered in ended transactions (J; kWh = J / 3.6e6)"
+            "ocpp_fleet_energy_delivered_joules",
+            "Energy delivered in ended transactions (J; kWh = J / 3.6e6)",
         ).labels(ocpp_version)
         self._reconnects = counter(
             "ocpp_fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"

@@ -13,6 +13,7 @@ import msgspec
 
 from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._plain_data import from_plain, to_plain
 from fleet.metrics._tally import BoundedTally
 
 ERROR_LIMIT = 100  # distinct (kind, message) pairs kept; the rest are counted under "other"
@@ -392,16 +393,12 @@ class RunRecorder:
             energy_wh=self._energy_wh,
             generator=self._generator.to_dict(),
         )
-        result: dict[str, Any] = msgspec.to_builtins(data)
-        return result
+        return to_plain(data)
 
     @classmethod
     def from_dict(cls, data: Any) -> RunRecorder:
         """Rebuild a recorder from ``to_dict`` output; ValueError says which field is wrong."""
-        try:
-            parsed = msgspec.convert(data, _RecorderData)
-        except msgspec.ValidationError as exc:
-            raise ValueError(f"recorder data is malformed: {exc}") from None
+        parsed = from_plain(data, _RecorderData, "recorder")
         recorder = cls()
         for name, action in parsed.actions.items():
             stats = recorder._action(name)

@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._plain_data import from_plain, to_plain
 
 DEFAULT_MAX_POINTS = 2000
 
@@ -296,7 +297,7 @@ class TimeSeries:
                 lateness=[p.lateness for p in points],
             ),
         )
-        result: dict[str, Any] = msgspec.to_builtins(data)
+        result = to_plain(data)
         result["t"] = starts
         result["messages_per_s"] = [round(p.messages / c, 3) for p, c in zip(points, covered, strict=True)]
         result["call_errors_per_s"] = [
@@ -312,10 +313,7 @@ class TimeSeries:
     @classmethod
     def from_dict(cls, data: Any, clock: Callable[[], float] | None = None) -> TimeSeries:
         """Rebuild a series from ``to_dict`` output (to merge it); ValueError says what is wrong."""
-        try:
-            parsed = msgspec.convert(data, _SeriesData)
-        except msgspec.ValidationError as exc:
-            raise ValueError(f"time series data is malformed: {exc}") from None
+        parsed = from_plain(data, _SeriesData, "time series")
         columns: tuple[list[Any], ...] = (
             parsed.messages,
             parsed.call_errors,

@@ -43,7 +43,9 @@ class ChargingController:
         config = ctx.config
         self.evses: dict[int, Evse] = {
             evse_id: Evse(
-                evse_id, config.max_power_w, Meter(voltage_v=config.voltage_v, phases=config.phases)
+                evse_id,
+                config.max_power_w,
+                Meter(voltage_v=config.voltage_v, phases=config.phases, dc=config.current == "DC"),
             )
             for evse_id in range(1, config.evse_count + 1)
         }
@@ -99,12 +101,19 @@ class ChargingController:
         self._reconcile(evse, "EVCommunicationLost", now)
 
     def set_ev_demand(
-        self, evse: Evse, power_w: float, soc_percent: float | None, now: float, phases: int | None = None
+        self,
+        evse: Evse,
+        power_w: float,
+        soc_percent: float | None,
+        now: float,
+        phases: int | None = None,
+        dc_voltage_v: float | None = None,
     ) -> None:
         evse.meter.advance(now)
         evse.ev_demand_w = max(0.0, power_w)
         evse.meter.soc_percent = soc_percent
         evse.meter.phases_in_use = phases
+        evse.meter.dc_voltage_v = dc_voltage_v
         self._reconcile(evse, "ChargingStateChanged", now)
 
     def present_id_token(self, evse: Evse, id_token: str, token_type: str, now: float) -> None:
@@ -229,12 +238,13 @@ class ChargingController:
         evse.lock_fails_next = True
 
     def set_faulted(self, evse: Evse, faulted: bool, now: float) -> None:
-        """A connector fault: status Faulted (NotifyEvent via the availability monitor), a running
+        """A connector fault: status Faulted and a Connector.Problem alert (NotifyEvent), a running
         session is suspended (SuspendedEVSE) until it clears; cleared, the status is derived again."""
         if evse.faulted == faulted:
             return
         evse.faulted = faulted
         self._reconcile(evse, "AbnormalCondition" if faulted else "ChargingStateChanged", now)
+        self.monitor.connector_problem(evse.evse_id, faulted, now)
 
     # --- CSMS requests -------------------------------------------------------------------------
 
@@ -359,7 +369,11 @@ class ChargingController:
         # offline changes are not queued: the snapshot sent after the next boot supersedes them
         if self._ctx.channel.is_online:
             self.send_status(evse, now)
-            self.monitor.availability_changed(evse.evse_id, status, now)
+            monitor = self.monitor
+            monitor.variable_changed(
+                "Connector", evse.evse_id, CONNECTOR_ID, "AvailabilityState", status, now
+            )
+            monitor.variable_changed("EVSE", evse.evse_id, None, "AvailabilityState", status, now)
 
     def send_status(self, evse: Evse, now: float, *, csms_requested: bool = False) -> None:
         request = v201.StatusNotificationRequest(

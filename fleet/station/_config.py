@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 # The OCA schemas cap these fields; checking at construction gives the user the field name
 # instead of a schema violation on the wire much later.
@@ -18,8 +19,10 @@ class StationConfig:
     serial_number: str | None = None
     firmware_version: str = "0.1.0"
     max_power_w: float = 22_000.0  # per EVSE
-    phases: int = 3
-    voltage_v: float = 230.0
+    phases: int = 3  # grid phases (a DC charger draws from all three)
+    voltage_v: float = 230.0  # grid voltage per phase
+    # what the EVSE delivers: DC meters report the DC side (the EV's battery voltage, DC amperes)
+    current: Literal["AC", "DC"] = "AC"
     # UTC seconds: the station's wall clock is epoch + now (tests fix it; the engine sets
     # time.time() - trio.current_time())
     wall_clock_epoch: float = 1_767_225_600.0
@@ -38,6 +41,8 @@ class StationConfig:
                 problems.append(f"{field} is at most {limit} characters (OCPP 2.0.1), got {len(value)}")
         if self.max_power_w <= 0 or self.voltage_v <= 0:
             problems.append("max_power_w and voltage_v must be positive")
+        if self.current not in ("AC", "DC"):
+            problems.append(f"current must be 'AC' or 'DC', got {self.current!r}")
         if self.phases not in (1, 2, 3):
             problems.append(f"phases must be 1, 2 or 3, got {self.phases}")
         if self.offline_queue_limit < 1:

@@ -176,6 +176,8 @@ STANDARD_VARIABLES: tuple[VariableSpec, ...] = (
     _V("SecurityCtrlr", "BasicAuthPassword", "string", _WO, "", min_limit=16, max_limit=40),
     _V("SecurityCtrlr", "OrganizationName", "string", _RW, "ocpp-fleet", max_limit=50),
     _V("SecurityCtrlr", "CertificateEntries", "integer", _RO, "0", persistent=False),
+    _V("MonitoringCtrlr", "Available", "boolean", _RO, "true", constant=True),
+    _V("MonitoringCtrlr", "Enabled", "boolean", _RW, "true"),  # false: no NotifyEvent at all
     _V("ClockCtrlr", "DateTime", "dateTime", _RO, "1970-01-01T00:00:00Z", persistent=False),
     _V("ClockCtrlr", "TimeSource", "SequenceList", _RW, "Heartbeat", values_list=_TIME_SOURCES,
        allow_empty=False),
@@ -511,6 +513,13 @@ class DeviceModel:
         ]
 
     # --- internals --------------------------------------------------------------------------------
+
+    def check_exists(
+        self, component: v201.Component, variable: v201.Variable
+    ) -> Literal["UnknownComponent", "UnknownVariable"] | None:
+        """None when the station has this variable (for SetVariableMonitoring), else what is unknown."""
+        found = self._find_requested(component, variable)
+        return found if isinstance(found, str) else None
 
     def _find(
         self,

@@ -1,4 +1,10 @@
-"""One EVSE's energy meter: energy is the integral of power over time, so it only ever grows."""
+"""One EVSE's energy meter: energy is the integral of power over time, so it only ever grows.
+
+An AC meter reports the grid side: the phase voltage and the current per phase in use. A DC meter
+(``dc=True``) reports the DC side, as DC chargers' meters do: the voltage of the DC link, which the
+EV's battery sets (unknown while no EV is connected, and then not reported), and the DC current,
+so that power = voltage x current; there are no phases on the DC side.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,11 @@ from fleet.ocpp import v201
 
 
 class Meter:
-    def __init__(self, *, voltage_v: float, phases: int) -> None:
+    def __init__(self, *, voltage_v: float, phases: int, dc: bool = False) -> None:
         self.voltage_v = voltage_v
         self.phases = phases
+        self.dc = dc
+        self.dc_voltage_v: float | None = None  # the DC link voltage the EV's battery sets
         # phases the EV actually draws on (a 1-phase car on a 3-phase EVSE); None: all of them
         self.phases_in_use: int | None = None
         self.energy_wh = 0.0
@@ -31,8 +39,21 @@ class Meter:
         self.power_w = power_w
 
     @property
-    def current_a(self) -> float:
-        """Per phase: power = voltage x current x phases in use."""
+    def voltage_reading_v(self) -> float | None:
+        """The reported voltage: the phase voltage (AC), the DC link's to 0.1 V (DC; None: no EV)."""
+        if not self.dc:
+            return self.voltage_v
+        return None if self.dc_voltage_v is None else round(self.dc_voltage_v, 1)
+
+    @property
+    def current_a(self) -> float | None:
+        """AC, per phase: power = voltage x current x phases in use. DC: power = voltage x current,
+        with the voltage as reported (so the reported values multiply back to the power)."""
+        if self.dc:
+            voltage = self.voltage_reading_v
+            if voltage is None:
+                return None if self.power_w else 0.0
+            return self.power_w / voltage
         phases = self.phases if self.phases_in_use is None else self.phases_in_use
         return self.power_w / (self.voltage_v * phases)
 
@@ -69,8 +90,8 @@ class Meter:
 _READINGS: dict[str, Callable[[Meter], tuple[float | None, str]]] = {
     "Energy.Active.Import.Register": lambda m: (round(m.energy_wh, 3), "Wh"),
     "Power.Active.Import": lambda m: (round(m.power_w, 3), "W"),
-    "Current.Import": lambda m: (round(m.current_a, 3), "A"),
-    "Voltage": lambda m: (m.voltage_v, "V"),
+    "Current.Import": lambda m: (None if (current := m.current_a) is None else round(current, 3), "A"),
+    "Voltage": lambda m: (m.voltage_reading_v, "V"),
     "SoC": lambda m: (None if m.soc_percent is None else round(m.soc_percent, 1), "Percent"),
 }
 _UNITS = {name: v201.UnitOfMeasure(unit=name) for name in ("Wh", "W", "A", "V", "Percent")}

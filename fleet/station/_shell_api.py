@@ -136,5 +136,13 @@ class StationShellApi(Generic[ContextT]):
                 f"{config.phases} phase(s); pass 1..{config.phases} or None for all"
             )
 
+    def _check_dc_voltage(self, dc_voltage_v: float | None) -> None:
+        config = self._ctx.config
+        if dc_voltage_v is not None and (config.current != "DC" or not dc_voltage_v > 0):
+            raise LocalProtocolError(
+                f"station {config.station_id!r} ({config.current}): set_ev_demand(dc_voltage_v="
+                f"{dc_voltage_v}) is for DC stations, in volts > 0; leave it None on AC stations"
+            )
+
     def _on_accepted(self, now: float) -> None:
         raise NotImplementedError  # each facade knows what follows an accepted boot

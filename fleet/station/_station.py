@@ -50,6 +50,7 @@ class Station(StationShellApi[StationContext]):
         self._handlers.firmware_status = self._firmware.send_status
         self._handlers.log_status = logs.send_status
         self._handlers.table.update(OperatorHandlers(ctx, self._charging, self._firmware, logs).table)
+        self._handlers.table.update(self._charging.monitor.table)  # SetVariableMonitoring & co.
         self._security = SecurityEvents(ctx)
         self._handlers.on_variables_set = self._security.after_set_variables
         self._incoming = IncomingFrames(ctx.channel, ctx.events, v201.ACTIONS, self._handlers.table)
@@ -106,13 +107,22 @@ class Station(StationShellApi[StationContext]):
         self._reset.maybe_reboot(now)
 
     def set_ev_demand(
-        self, evse_id: int, power_w: float, soc_percent: float | None, now: float, phases: int | None = None
+        self,
+        evse_id: int,
+        power_w: float,
+        soc_percent: float | None,
+        now: float,
+        phases: int | None = None,
+        *,
+        dc_voltage_v: float | None = None,
     ) -> None:
         """What the EV draws; ``phases``: how many of the EVSE's phases it draws on (default all),
-        so the reported current per phase is power / (voltage x phases)."""
+        so the reported current per phase is power / (voltage x phases). ``dc_voltage_v`` (DC
+        stations): the EV battery's voltage, reported as the DC link's, with current = power / it."""
         self._ctx.channel.observe(now)
         self._check_phases(phases, "EVSEs")
-        self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now, phases)
+        self._check_dc_voltage(dc_voltage_v)
+        self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now, phases, dc_voltage_v)
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
         self._ctx.channel.observe(now)

@@ -14,14 +14,20 @@ from fleet.ocpp import encode_call_result, v201
 MAX_TIMER_CALLS = 100_000
 
 
-def _response(action: str, payload: dict[str, Any], now: float) -> msgspec.Struct:
-    stamp = datetime.fromtimestamp(1_767_225_600.0 + now, tz=UTC)
+EPOCH = 1_767_225_600.0  # the CSMS's clock: EPOCH + now
+
+
+def accommodating_response(action: str, payload: dict[str, Any], now: float) -> msgspec.Struct:
+    """What a CSMS that accepts everything answers to a station's CALL."""
+    stamp = datetime.fromtimestamp(EPOCH + now, tz=UTC)
     if action == "BootNotification":
         return v201.BootNotificationResponse(current_time=stamp, interval=300, status="Accepted")
     if action == "Heartbeat":
         return v201.HeartbeatResponse(current_time=stamp)
     if action == "Authorize":
         return v201.AuthorizeResponse(id_token_info=v201.IdTokenInfo(status="Accepted"))
+    if action == "TransactionEvent" and "idToken" in payload:
+        return v201.TransactionEventResponse(id_token_info=v201.IdTokenInfo(status="Accepted"))
     return v201.ACTIONS[action][1]()
 
 
@@ -39,7 +45,9 @@ def run(sim: SimulatedStation, until: float, *, offline: tuple[float, float] | N
                 sent.append(text)
                 frame = json.loads(text)
                 if frame[0] == 2 and sim.is_connected:
-                    sim.receive(encode_call_result(frame[1], _response(frame[2], frame[3], now)), now)
+                    sim.receive(
+                        encode_call_result(frame[1], accommodating_response(frame[2], frame[3], now)), now
+                    )
         raise AssertionError("the station and the CSMS kept talking: more than 1000 rounds")
 
     changes = [(offline[0], False), (offline[1], True)] if offline is not None else []

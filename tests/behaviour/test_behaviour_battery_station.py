@@ -9,18 +9,16 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-import msgspec
 import pytest
+from _behaviour_csms import EPOCH, accommodating_response
 
 from fleet.behaviour import ChargingBattery, EvModel
-from fleet.ocpp import LocalProtocolError, encode_call_result, v201
+from fleet.ocpp import LocalProtocolError, encode_call_result
 from fleet.station import Station, StationConfig
 from support import OcppSchemaValidator
 
-EPOCH = 1_767_225_600.0
 ROUNDING_WH = 0.0005  # the register is sent with 3 decimals
 DC_CURVE = [
     (0.0, 200.0),
@@ -33,19 +31,6 @@ DC_CURVE = [
 ]
 FAST_DC = EvModel(name="fast-dc", share=1, battery_kwh=77.4, max_ac_kw=11, max_dc_kw=235, dc_curve=DC_CURVE)
 ONE_PHASE = EvModel(name="one-phase", share=1, battery_kwh=40, max_ac_kw=7.4, ac_phases=1)
-
-
-def _response(action: str, payload: dict[str, Any], now: float) -> msgspec.Struct:
-    stamp = datetime.fromtimestamp(EPOCH + now, tz=UTC)
-    if action == "BootNotification":
-        return v201.BootNotificationResponse(current_time=stamp, interval=300, status="Accepted")
-    if action == "Heartbeat":
-        return v201.HeartbeatResponse(current_time=stamp)
-    if action == "Authorize":
-        return v201.AuthorizeResponse(id_token_info=v201.IdTokenInfo(status="Accepted"))
-    if action == "TransactionEvent" and "idToken" in payload:
-        return v201.TransactionEventResponse(id_token_info=v201.IdTokenInfo(status="Accepted"))
-    return v201.ACTIONS[action][1]()
 
 
 @dataclass
@@ -64,7 +49,7 @@ class Session:
                 self.log.append(("sent", text))
                 frame = json.loads(text)
                 if frame[0] == 2:
-                    reply = encode_call_result(frame[1], _response(frame[2], frame[3], now))
+                    reply = encode_call_result(frame[1], accommodating_response(frame[2], frame[3], now))
                     self.log.append(("received", reply))
                     self.station.receive(reply, now)
         raise AssertionError("the station kept sending")

@@ -228,8 +228,12 @@ def test_a_faulted_connector_reports_faulted_and_the_driver_does_not_start() -> 
     assert fault is not None and fault.start < 2 * HOUR
     statuses = [p["connectorStatus"] for p in out.calls("StatusNotification")]
     assert statuses[-1] == "Faulted"
-    notified = [d["actualValue"] for p in out.calls("NotifyEvent") for d in p["eventData"]]
-    assert "Faulted" in notified
+    notified = [
+        (d["component"]["name"], d["variable"]["name"], d["actualValue"])
+        for p in out.calls("NotifyEvent")
+        for d in p["eventData"]
+    ]
+    assert ("Connector", "Problem", "true") in notified  # the hard-wired alert of the fault
     started_after = [
         p
         for p in out.calls("TransactionEvent")

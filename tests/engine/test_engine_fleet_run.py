@@ -11,11 +11,9 @@ import trio.testing
 import trio_websocket
 
 from fleet.behaviour import DriverSettings
-from fleet.cli import build_parser
-from fleet.cli._main import job_from_arguments
 from fleet.engine import FleetConfig, RunJob, run_job
 from support import OcppSchemaValidator
-from support.run_summary import summary_errors
+from support.run_summary import run_cleanly_in_process, summary_errors
 
 
 async def test_fleet_charges_against_the_embedded_csms(
@@ -38,8 +36,9 @@ async def test_fleet_charges_against_the_embedded_csms(
     assert summary["transactions"]["ended"] > 0
     ledger = summary["csms"]
     assert ledger["seq_no_gaps"] == 0 and ledger["seq_no_duplicates"] == 0
-    # Ended messages still queued when the run stops have not reached the CSMS yet
-    assert 0 < ledger["transactions_ended"] <= summary["transactions"]["ended"]
+    # the drain at the end sends the Ended messages still queued when the run stopped
+    assert summary["drain"]["left_unsent"] == 0
+    assert ledger["transactions_ended"] == summary["transactions"]["ended"]
     assert OcppSchemaValidator("2.0.1").validate_capture(capture) == []
 
 
@@ -49,14 +48,10 @@ async def test_readme_contract_200_stations_30_seconds(
     """`fleet run --stations 200 --duration 30` as the CLI builds it: charging, zero errors, every
     frame sent valid against the official OCPP 2.0.1 schemas."""
     capture = tmp_path / "frames.jsonl"
-    arguments = build_parser().parse_args(
-        ["run", "--stations", "200", "--duration", "30", "--capture", str(capture)]
+    summary = await run_cleanly_in_process(
+        ["run", "--stations", "200", "--duration", "30", "--capture", str(capture)],
+        timeout_s=100,
     )
-    with trio.fail_after(100):
-        result = await run_job(job_from_arguments(arguments))
-    summary = result.summary
-    assert result.exit_code == 0 and summary is not None
-    assert summary_errors(summary) == []
     assert summary["stations"]["configured"] == 200
     assert summary["stations"]["connected_peak"] == 200
     assert summary["transactions"]["started"] > 0
@@ -121,7 +116,7 @@ async def test_profile_at_speed_120_charges_and_stays_schema_valid(
 ) -> None:
     """`fleet run --profile workplace --speed 120`: a working day in 5 minutes, every frame valid."""
     capture = tmp_path / "frames.jsonl"
-    arguments = build_parser().parse_args(
+    summary = await run_cleanly_in_process(
         [
             "run",
             "--profile", "workplace",
@@ -130,13 +125,9 @@ async def test_profile_at_speed_120_charges_and_stays_schema_valid(
             "--duration", "300",
             "--start", "2026-11-30T05:00:00Z",  # a Monday, 06:00 local time of the profile
             "--capture", str(capture),
-        ]
+        ],
+        timeout_s=400,
     )  # fmt: skip
-    with trio.fail_after(400):
-        result = await run_job(job_from_arguments(arguments))
-    summary = result.summary
-    assert result.exit_code == 0 and summary is not None
-    assert summary_errors(summary) == []
     assert summary["speed"] == 120 and summary["profile"] == "workplace"
     assert summary["transactions"]["started"] > 15  # the morning peak of a commuter car park
     assert summary["transactions"]["ended"] > 0
@@ -153,7 +144,7 @@ async def test_profile_outages_reconnect_and_replay_without_losing_data(
     engine drops and restores connections as the behaviour asks, queued transaction messages are
     replayed flagged offline, and the CSMS sees every seqNo exactly once."""
     capture = tmp_path / "frames.jsonl"
-    arguments = build_parser().parse_args(
+    summary = await run_cleanly_in_process(
         [
             "run",
             "--profile", "residential",
@@ -162,13 +153,9 @@ async def test_profile_outages_reconnect_and_replay_without_losing_data(
             "--duration", "300",  # 50 simulated hours: ~19 outages expected
             "--start", "2026-11-30T12:00:00Z",
             "--capture", str(capture),
-        ]
+        ],
+        timeout_s=400,
     )  # fmt: skip
-    with trio.fail_after(400):
-        result = await run_job(job_from_arguments(arguments))
-    summary = result.summary
-    assert result.exit_code == 0 and summary is not None
-    assert summary_errors(summary) == []
     assert summary["stations"]["reconnects"] > 5
     ledger = summary["csms"]
     assert ledger["offline_messages"] > 0  # transaction messages queued during outages, replayed

@@ -11,12 +11,10 @@ import trio
 import trio.testing
 
 from fleet.behaviour import DriverSettings
-from fleet.cli import build_parser
-from fleet.cli._main import job_from_arguments
 from fleet.engine import FleetConfig, OcppMix, RunJob, run_job
 from support import OcppSchemaValidator
 from support.fleet_against_ocpp_lib import STATIONS, run_fleet_against_ocpp_lib_csms
-from support.run_summary import summary_errors
+from support.run_summary import run_cleanly_in_process, summary_errors
 
 
 def _validate_mixed_capture(capture: Path, tmp_path: Path) -> tuple[dict[str, int], list[str]]:
@@ -48,14 +46,10 @@ async def test_fleet_run_ocpp_1_6_200_stations_30_seconds(
     """`fleet run --ocpp 1.6 --stations 200 --duration 30` as the CLI builds it: zero errors and
     every frame sent valid against the official OCPP 1.6 schemas."""
     capture = tmp_path / "frames.jsonl"
-    arguments = build_parser().parse_args(
-        ["run", "--ocpp", "1.6", "--stations", "200", "--duration", "30", "--capture", str(capture)]
+    summary = await run_cleanly_in_process(
+        ["run", "--ocpp", "1.6", "--stations", "200", "--duration", "30", "--capture", str(capture)],
+        timeout_s=100,
     )
-    with trio.fail_after(100):
-        result = await run_job(job_from_arguments(arguments))
-    summary = result.summary
-    assert result.exit_code == 0 and summary is not None
-    assert summary_errors(summary) == []
     assert summary["ocpp_version"] == "1.6"
     assert summary["stations_by_ocpp_version"] == {"1.6": 200, "2.0.1": 0}
     assert summary["stations"]["connected_peak"] == 200

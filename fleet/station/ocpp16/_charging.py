@@ -45,7 +45,9 @@ class Charging16:
         config = ctx.config
         self.connectors: dict[int, Connector] = {
             connector_id: Connector(
-                connector_id, config.max_power_w, Meter(voltage_v=config.voltage_v, phases=config.phases)
+                connector_id,
+                config.max_power_w,
+                Meter(voltage_v=config.voltage_v, phases=config.phases, dc=config.current == "DC"),
             )
             for connector_id in range(1, config.evse_count + 1)
         }
@@ -94,12 +96,19 @@ class Charging16:
         self.reconcile(c, now)
 
     def set_ev_demand(
-        self, c: Connector, power_w: float, soc_percent: float | None, now: float, phases: int | None
+        self,
+        c: Connector,
+        power_w: float,
+        soc_percent: float | None,
+        now: float,
+        phases: int | None,
+        dc_voltage_v: float | None = None,
     ) -> None:
         c.meter.advance(now)
         c.ev_demand_w = max(0.0, power_w)
         c.meter.soc_percent = soc_percent
         c.meter.phases_in_use = phases
+        c.meter.dc_voltage_v = dc_voltage_v
         self.reconcile(c, now)
 
     def set_faulted(self, c: Connector, faulted: bool, now: float) -> None:

@@ -127,11 +127,21 @@ class Station16(StationShellApi[Context16]):
         self._maintenance.maybe_reboot(now)
 
     def set_ev_demand(
-        self, evse_id: int, power_w: float, soc_percent: float | None, now: float, phases: int | None = None
+        self,
+        evse_id: int,
+        power_w: float,
+        soc_percent: float | None,
+        now: float,
+        phases: int | None = None,
+        *,
+        dc_voltage_v: float | None = None,
     ) -> None:
         self._ctx.channel.observe(now)
         self._check_phases(phases, "connectors")
-        self._charging.set_ev_demand(self._connector(evse_id), power_w, soc_percent, now, phases)
+        self._check_dc_voltage(dc_voltage_v)
+        self._charging.set_ev_demand(
+            self._connector(evse_id), power_w, soc_percent, now, phases, dc_voltage_v
+        )
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
         self._ctx.channel.observe(now)
