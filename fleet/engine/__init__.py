@@ -5,6 +5,7 @@ from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._connect import open_station_websocket
 from fleet.engine._connection_errors import SubprotocolRefused, classify_connect_error
+from fleet.engine._drain import DrainReport
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet
 from fleet.engine._identities import (
     IdentityError,
@@ -38,6 +39,7 @@ __all__ = [
     "Backoff",
     "ClientSecurity",
     "CsmsUnreachable",
+    "DrainReport",
     "FleetConfig",
     "FleetOutcome",
     "FrameCapture",
