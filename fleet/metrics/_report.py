@@ -36,7 +36,20 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     lines.extend(_dropped_lines(summary.get("messages_dropped", [])))
     lines.extend(_error_lines(summary.get("errors", [])))
     lines.extend(_generator_lines(summary.get("generator")))
+    lines.extend(_drain_lines(summary.get("drain")))
     return "\n".join(lines)
+
+
+def _drain_lines(drain: Mapping[str, Any] | None) -> list[str]:
+    if not drain:
+        return []
+    line = (
+        f"end of run: {drain['messages_flushed']} queued messages flushed by {drain['stations_drained']} "
+        f"stations in {drain['seconds']:.1f} s"
+    )
+    if drain["left_unsent"]:
+        line += f"; {drain['left_unsent']} CALLs left unsent or unanswered (not in the CSMS's data)"
+    return [line]
 
 
 def _generator_lines(generator: Mapping[str, Any] | None) -> list[str]:

@@ -147,3 +147,12 @@ def test_progress_line_of_an_open_ended_run_from_a_recorder() -> None:
     line = format_progress(recorder.snapshot(), 0.0, 3.0, None)
 
     assert line == "[   3.0s] stations 1 connected (peak 1), 0 msg/s, 1 errors, 0 tx active"
+
+
+def test_the_end_of_run_drain_is_reported_and_unsent_calls_are_not_hidden() -> None:
+    drained = {"stations_drained": 3, "messages_flushed": 7, "left_unsent": 0, "seconds": 1.23}
+    text = format_summary({"drain": drained})
+    assert "end of run: 7 queued messages flushed by 3 stations in 1.2 s" in text
+    assert "left unsent" not in text
+    text = format_summary({"drain": {**drained, "left_unsent": 2}})
+    assert "2 CALLs left unsent or unanswered" in text
