@@ -34,6 +34,10 @@ def main(argv: list[str]) -> int:
     # load the generator's code before the baseline sample: its RSS is not a per-station cost
     importlib.import_module("bench.peer" if job.implementation == "peer" else "fleet.engine")
     sharded = job.implementation == "fleet" and job.scenario.workers > 1
+    if job.implementation == "fleet":  # as `fleet run` does; the peer is left as a user writes it
+        from fleet.csms import tune_gc_for_long_runs
+
+        tune_gc_for_long_runs()
     # a shard worker's RSS with no stations, measured before the run in a process of its own
     worker_baseline = trio.run(shard_baseline_rss, job) if sharded else 0
     recorder = RunRecorder()
@@ -121,7 +125,8 @@ async def _run_sharded_fleet(job: WorkerJob, live: _LiveView) -> dict[str, Any]:
 
 async def shard_baseline_rss(job: WorkerJob) -> int:
     """RSS of a shard worker with no stations: the real shard entry point (a fresh interpreter,
-    the same imports and job) given an empty slice of the station ids, read while it runs."""
+    the same imports and job) given an empty slice of the station ids; the most it held while
+    it ran (sampled every 50 ms until it exits)."""
     from fleet.csms import WorkerProcess
     from fleet.engine._worker import ShardSpec
 
@@ -129,13 +134,22 @@ async def shard_baseline_rss(job: WorkerJob) -> int:
     fleet = dataclasses.replace(run.fleet, indices=range(0), duration_s=_BASELINE_RUN_S)
     spec = ShardSpec(dataclasses.replace(run, fleet=fleet), 0)
     worker = await WorkerProcess.start("fleet.engine._worker:main", spec, "baseline shard")
-    rss = 0
+    most = 0
+
+    async def sample() -> None:
+        nonlocal most
+        while True:
+            most = max(most, tree_usage(worker.process.pid)[1])
+            await trio.sleep(0.05)
+
     with trio.fail_after(_BASELINE_RUN_S + 60):
-        async for message in worker.messages():
-            if message[0] == "progress":  # sent once a second while the (empty) run goes on
-                rss = max(rss, tree_usage(worker.process.pid)[1])
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sample)
+            async for _ in worker.messages():  # until the worker closes its channel and exits
+                pass
+            nursery.cancel_scope.cancel()
         await worker.wait()
-    return rss
+    return most
 
 
 def _fleet_job(job: WorkerJob) -> Any:

@@ -26,7 +26,7 @@ from fleet.cli._security_options import (
 )
 from fleet.cli._simulate import add_simulate_command, run_simulate
 from fleet.cli._slo import add_slo_option, check_slos
-from fleet.csms import CsmsConfig, run_csms
+from fleet.csms import CsmsConfig, run_csms, tune_gc_for_long_runs
 from fleet.engine import FleetConfig, OcppMix, RunJob, print_progress_line
 from fleet.metrics import MetricsPortUnavailable, format_summary, write_html_report, write_json
 
@@ -330,6 +330,7 @@ def _csms(ns: argparse.Namespace) -> int:
             )
             return 2
         return serve_csms_workers(ns, _csms_config(ns, "", 0))
+    tune_gc_for_long_runs()
     try:
         with csms_metrics(ns) as registry:
             trio.run(

@@ -10,7 +10,7 @@ from functools import partial
 import trio
 
 from fleet.cli import _arguments as arg
-from fleet.csms import CsmsConfig, run_csms_workers
+from fleet.csms import CsmsConfig, run_csms_workers, tune_gc_for_long_runs
 from fleet.engine import (
     DEFAULT_TRANSPORT,
     TRANSPORTS,
@@ -78,6 +78,7 @@ def run_job_scaled(
     job: RunJob, ns: argparse.Namespace, progress: Callable[[str, float], None] | None
 ) -> JobResult | None:
     """Run the job as `fleet run` ARGS asked; None (after saying why) if it cannot start."""
+    tune_gc_for_long_runs()
     try:
         return trio.run(
             partial(
@@ -90,6 +91,7 @@ def run_job_scaled(
 
 
 def serve_csms_workers(ns: argparse.Namespace, config: CsmsConfig) -> int:
+    tune_gc_for_long_runs()
     try:
         trio.run(run_csms_workers, config, ns.host, ns.port, ns.workers)
     except OSError as exc:

@@ -20,6 +20,7 @@ from fleet.csms._errors import StationCallFailed, StationCallRefused, StationCal
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger, TransactionRecord
 from fleet.csms._ledger_merge import merge_ledgers
+from fleet.csms._long_run_gc import tune_gc_for_long_runs
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
@@ -78,4 +79,5 @@ __all__ = [
     "take_stdout",
     "token_is_rejected",
     "transaction_id_for",
+    "tune_gc_for_long_runs",
 ]

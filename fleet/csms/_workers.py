@@ -31,6 +31,7 @@ from fleet.csms._child import (
 from fleet.csms._config import CsmsConfig
 from fleet.csms._ledger import Ledger
 from fleet.csms._ledger_merge import merge_ledgers
+from fleet.csms._long_run_gc import tune_gc_for_long_runs
 from fleet.csms._server import CsmsServer, serve_csms
 
 _START_TIMEOUT_S = 30.0  # a python start-up plus a bind, on a machine that may be busy
@@ -212,6 +213,7 @@ async def _serve(spec: _Spec, channel: ParentChannel) -> None:
 def main() -> None:
     spec = read_spec()
     channel_fd = take_stdout()
+    tune_gc_for_long_runs()
 
     async def serve() -> None:
         await _serve(spec, ParentChannel(channel_fd))

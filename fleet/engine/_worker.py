@@ -18,7 +18,7 @@ from typing import Any
 
 import trio
 
-from fleet.csms import ParentChannel, cancel_when_orphaned, read_spec, take_stdout
+from fleet.csms import ParentChannel, cancel_when_orphaned, read_spec, take_stdout, tune_gc_for_long_runs
 from fleet.engine._job import RunJob, run_job
 from fleet.engine._limits import raise_open_file_limit
 from fleet.metrics import RunRecorder
@@ -75,6 +75,7 @@ def main() -> None:
     spec: ShardSpec = read_spec()
     channel_fd = take_stdout()
     raise_open_file_limit()
+    tune_gc_for_long_runs()
 
     async def shard() -> None:
         await run_shard(spec, ParentChannel(channel_fd))
