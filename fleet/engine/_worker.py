@@ -35,7 +35,10 @@ class ShardSpec:
 async def _report_every_second(recorder: RunRecorder, channel: ParentChannel) -> None:
     while True:
         await trio.sleep(REPORT_INTERVAL_S)
-        await channel.send(("progress", recorder.to_dict()))
+        # shielded: a send cancelled half-way (the run ending while a big report waits for the
+        # pipe) would leave a partial frame that corrupts the final report after it
+        with trio.CancelScope(shield=True):
+            await channel.send(("progress", recorder.to_dict()))
 
 
 async def _stop_on_signal(signals: AsyncIterator[int], scope: trio.CancelScope) -> None:
