@@ -34,7 +34,7 @@ from fleet.metrics import MetricsPortUnavailable, format_summary, write_html_rep
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fleet",
-        description="Simulate a fleet of OCPP 2.0.1 charging stations against a CSMS and measure it.",
+        description="Simulate a fleet of OCPP 2.0.1 and 1.6J charging stations against a CSMS; measure it.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
