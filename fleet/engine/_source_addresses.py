@@ -17,7 +17,7 @@ _LOOPBACK_NET = ipaddress.IPv4Network("127.0.0.0/8")
 
 
 def parse_source_addresses(text: str) -> tuple[str, ...]:
-    """``8`` (127.0.0.1 .. 127.0.0.8), ``127.0.0.1-127.0.0.8``, or ``10.0.0.5,10.0.0.6``.
+    """``8`` (127.0.0.1 .. 127.0.0.8), ``127.0.0.1-127.0.0.8``, or ``127.0.0.5,127.0.0.6``.
 
     ValueError says what was wrong and what is expected."""
     expected = "a count (8), a range (127.0.0.1-127.0.0.8) or a list (127.0.0.1,127.0.0.2)"

@@ -45,7 +45,7 @@ class ChargingController:
             evse_id: Evse(
                 evse_id,
                 config.max_power_w,
-                Meter(voltage_v=config.voltage_v, phases=config.phases, dc=config.current == "DC"),
+                Meter.for_station(config),
             )
             for evse_id in range(1, config.evse_count + 1)
         }

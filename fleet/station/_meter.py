@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fleet.ocpp import v201
+from fleet.station._config import StationConfig
 
 
 class Meter:
@@ -26,6 +27,11 @@ class Meter:
         self.power_w = 0.0
         self.soc_percent: float | None = None
         self._integrated_to: float | None = None
+
+    @classmethod
+    def for_station(cls, config: StationConfig) -> Meter:
+        """The meter of one EVSE (connector) of a station built from ``config``."""
+        return cls(voltage_v=config.voltage_v, phases=config.phases, dc=config.current == "DC")
 
     def advance(self, now: float) -> None:
         """Integrate the current power up to ``now`` (earlier times are ignored: monotonic)."""

@@ -26,7 +26,7 @@ def test_source_address_specs() -> None:
         "127.0.1.0",
         "127.0.1.1",
     )
-    assert parse_source_addresses("10.0.0.5, 10.0.0.6") == ("10.0.0.5", "10.0.0.6")
+    assert parse_source_addresses("127.0.0.5, 127.0.0.9") == ("127.0.0.5", "127.0.0.9")
     with pytest.raises(ValueError, match="expected a count"):
         parse_source_addresses("127.0.0.9-127.0.0.1")
     with pytest.raises(ValueError, match="expected a count"):

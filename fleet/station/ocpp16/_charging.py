@@ -47,7 +47,7 @@ class Charging16:
             connector_id: Connector(
                 connector_id,
                 config.max_power_w,
-                Meter(voltage_v=config.voltage_v, phases=config.phases, dc=config.current == "DC"),
+                Meter.for_station(config),
             )
             for connector_id in range(1, config.evse_count + 1)
         }
