@@ -17,13 +17,28 @@ from fleet.behaviour._profile import (
     parse_profile,
     resolve_profile,
 )
-from fleet.behaviour._profile_driver import DriverStats, ProfileDriver
+from fleet.behaviour._profile_driver import (
+    APP_WAIT_S,
+    AUTH_WAIT_S,
+    HUMAN_STEP_S,
+    IDLE_AFTER_STOP_MEAN_S,
+    DriverStats,
+    ProfileDriver,
+    Visit,
+    arrival_source,
+    draw_visit,
+    start_choices,
+)
 from fleet.behaviour._profile_schema import Distribution, EvModel, Profile, StationType
-from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet
+from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet, profile_fleet_plan
 from fleet.behaviour._simulated import SimulatedStation
 from fleet.behaviour._station_mix import station_config, station_types_for
 
 __all__ = [
+    "APP_WAIT_S",
+    "AUTH_WAIT_S",
+    "HUMAN_STEP_S",
+    "IDLE_AFTER_STOP_MEAN_S",
     "ArrivalProcess",
     "ArrivalSource",
     "Backoff",
@@ -45,17 +60,22 @@ __all__ = [
     "SimulatedStation",
     "SpeedClock",
     "StationType",
+    "Visit",
+    "arrival_source",
     "arrivals_per_evse_day",
     "build_profile_fleet",
     "bundled_profiles_dir",
     "draw",
     "draw_session_soc",
+    "draw_visit",
     "list_profiles",
     "load_profile",
     "mean",
     "parse_profile",
     "pick_ev_model",
+    "profile_fleet_plan",
     "resolve_profile",
+    "start_choices",
     "station_config",
     "station_types_for",
 ]

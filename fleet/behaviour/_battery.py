@@ -128,29 +128,45 @@ class ChargingBattery:
         return metered_wh
 
     def seconds_until_change(
-        self, power_w: float, tolerance: float = 0.05, soc_step_percent: float = SOC_STEP_PERCENT
+        self,
+        power_w: float,
+        tolerance: float = 0.05,
+        soc_step_percent: float = SOC_STEP_PERCENT,
+        max_hold_s: float = MAX_HOLD_S,
     ) -> float | None:
         """How long ``power_w`` may be held before asking ``power_w()`` again: until the target is
         reached, the power at the new SoC differs from the power at the current SoC by more than
-        ``tolerance`` (relative), or the SoC moved ``soc_step_percent``; at most ``MAX_HOLD_S``.
-        None when nothing changes on its own (target reached, or no power flowing)."""
-        if tolerance < 0 or soc_step_percent <= 0:
+        ``tolerance`` (relative), or the SoC moved ``soc_step_percent``; at most ``max_hold_s``.
+        None when nothing changes on its own (target reached, or no power flowing). A caller
+        that only needs the energy (not a fresh SoC in meter values) passes a large
+        ``soc_step_percent`` and ``max_hold_s`` and takes a few steps per session."""
+        if tolerance < 0 or soc_step_percent <= 0 or max_hold_s <= 0:
             raise ValueError(
-                "ChargingBattery.seconds_until_change: tolerance must be >= 0 and soc_step_percent "
-                f"> 0, got {tolerance} and {soc_step_percent}"
+                "ChargingBattery.seconds_until_change: tolerance must be >= 0, soc_step_percent "
+                f"and max_hold_s > 0, got {tolerance}, {soc_step_percent} and {max_hold_s}"
             )
         if self.target_reached or power_w <= 0:
             return None
         rate = power_w / 3600.0 * self._soc_percent_per_wh()  # SoC percent per second
         end = min(self.target_percent, 100.0, self.soc_percent + soc_step_percent)
         # a tiny power gives an infinite time to the end: the cap then applies
-        to_horizon = min(MAX_HOLD_S, (end - self.soc_percent) / rate)
+        to_horizon = min(max_hold_s, (end - self.soc_percent) / rate)
         horizon = min(end, self.soc_percent + rate * to_horizon)
         change = self._soc_where_power_changes(horizon, tolerance)
         if change is None:
             return to_horizon
         # the floor must not carry the SoC past the target
         return min(to_horizon, max(MIN_HOLD_S, (change - self.soc_percent) / rate))
+
+    def mean_power_w(self, seconds: float, power_w: float) -> float:
+        """The mean power over the next ``seconds`` if the EV follows its curve, starting from
+        ``power_w`` now (trapezoid between now and the SoC reached at that rate). For long holds
+        (``seconds_until_change`` with a wide band) this keeps the energy of a tapering curve
+        right; holding ``power_w`` would overstate it by up to half the band."""
+        if seconds <= 0 or power_w <= 0:
+            return power_w
+        soc_end = min(100.0, self.soc_percent + power_w * seconds / 3600.0 * self._soc_percent_per_wh())
+        return (power_w + self._power_ignoring_target(soc_end)) / 2.0
 
     # --- the power curve -----------------------------------------------------------------------
 

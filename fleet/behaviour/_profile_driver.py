@@ -52,7 +52,9 @@ class DriverStats:
 
 
 @dataclass(slots=True)
-class _Visit:
+class Visit:
+    """One driver's visit, drawn on arrival (``draw_visit``)."""
+
     method: StartMethod
     token: str
     battery: ChargingBattery
@@ -64,6 +66,50 @@ class _Visit:
     plugged: bool = False
     mark_at: float = 0.0  # battery and meter are in step up to here
     mark_wh: float = 0.0  # the meter register at mark_at
+
+
+def start_choices(profile: Profile, app_start: bool) -> tuple[list[StartMethod], list[float]]:
+    """The start methods and their weights; without an app path in the shell (``app_start``
+    False), app users tap their card instead."""
+    auth = profile.authorization
+    methods: list[StartMethod] = ["rfid", "pin", "start_button", "app"]
+    weights = [auth.rfid + (0.0 if app_start else auth.app), auth.pin, auth.start_button]
+    weights.append(auth.app if app_start else 0.0)
+    if sum(weights) <= 0:
+        weights = [1.0, 0.0, 0.0, 0.0]
+    return methods, weights
+
+
+def draw_visit(
+    profile: Profile,
+    current: Literal["AC", "DC"],
+    rng: random.Random,
+    choices: tuple[list[StartMethod], list[float]],
+    at: float,
+) -> Visit:
+    """The visit of a driver arriving at ``at``: EV, SoC, dwell, start method, token and
+    misbehaviour, drawn from ``rng`` in a fixed order (every draw every visit, so one choice does
+    not shift the later ones). Both simulation models draw visits here: same seed, same visits."""
+    model = pick_ev_model(profile.ev_models, rng, current=current)
+    soc, target = draw_session_soc(profile.arrival_soc_percent, profile.target_soc_percent, rng)
+    dwell_s = max(MIN_DWELL_S, draw(profile.dwell_h, rng) * 3600.0)
+    method = rng.choices(choices[0], choices[1])[0]
+    rejected = rng.random() < profile.authorization.rejected_token
+    plug_in_first = rng.random() < profile.authorization.plug_in_first
+    unplug_before_stop = rng.random() < profile.misbehaviour.unplug_before_stop
+    idle_after_stop = rng.random() < profile.misbehaviour.idle_after_charging
+    token = _token_for(method, rng)
+    if rejected and method != "start_button":  # a button has no token to refuse
+        token = REJECTED_PREFIX + token
+    return Visit(
+        method=method,
+        token=token,
+        battery=ChargingBattery(model, soc, target),
+        depart_at=at + dwell_s,
+        plug_in_first=plug_in_first,
+        unplug_before_stop=unplug_before_stop,
+        idle_after_stop=idle_after_stop,
+    )
 
 
 def arrival_source(profile: Profile, epoch: float, rng: random.Random) -> ArrivalSource | None:
@@ -102,16 +148,10 @@ class ProfileDriver:
         self.station_type = station_type
         self.phase: Phase = "away"
         self.stats = DriverStats()
-        auth = profile.authorization
-        # without an app path in the shell, app users tap their card instead
-        self._methods: list[StartMethod] = ["rfid", "pin", "start_button", "app"]
-        self._weights = [auth.rfid + (0.0 if app_start else auth.app), auth.pin, auth.start_button]
-        self._weights.append(auth.app if app_start else 0.0)
-        if sum(self._weights) <= 0:
-            self._weights = [1.0, 0.0, 0.0, 0.0]
+        self._choices = start_choices(profile, app_start)
         self._arrivals = arrival_source(profile, epoch, random.Random(rng.getrandbits(64)))
         self._rng = rng
-        self._visit: _Visit | None = None
+        self._visit: Visit | None = None
         self._wanted: list[RemoteStartWanted] = []
         self._next_at = self._arrivals.next_arrival(start_at) if self._arrivals is not None else None
 
@@ -212,31 +252,10 @@ class ProfileDriver:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _new_visit(self, at: float) -> _Visit:
-        profile, rng = self.profile, self._rng
-        model = pick_ev_model(profile.ev_models, rng, current=self.station_type.current)
-        soc, target = draw_session_soc(profile.arrival_soc_percent, profile.target_soc_percent, rng)
-        dwell_s = max(MIN_DWELL_S, draw(profile.dwell_h, rng) * 3600.0)
-        method = rng.choices(self._methods, self._weights)[0]
-        # drawn every visit whatever the method, so one choice does not shift the later draws
-        rejected = rng.random() < profile.authorization.rejected_token
-        plug_in_first = rng.random() < profile.authorization.plug_in_first
-        unplug_before_stop = rng.random() < profile.misbehaviour.unplug_before_stop
-        idle_after_stop = rng.random() < profile.misbehaviour.idle_after_charging
-        token = _token_for(method, rng)
-        if rejected and method != "start_button":  # a button has no token to refuse
-            token = REJECTED_PREFIX + token
-        return _Visit(
-            method=method,
-            token=token,
-            battery=ChargingBattery(model, soc, target),
-            depart_at=at + dwell_s,
-            plug_in_first=plug_in_first,
-            unplug_before_stop=unplug_before_stop,
-            idle_after_stop=idle_after_stop,
-        )
+    def _new_visit(self, at: float) -> Visit:
+        return draw_visit(self.profile, self.station_type.current, self._rng, self._choices, at)
 
-    def _require_visit(self) -> _Visit:
+    def _require_visit(self) -> Visit:
         if self._visit is None:  # pragma: no cover - the phase table makes this unreachable
             raise RuntimeError(f"driver at EVSE {self.evse_id} in phase {self.phase} without a visit")
         return self._visit

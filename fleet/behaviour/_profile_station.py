@@ -169,9 +169,7 @@ def build_profile_fleet(
     """``count`` stations of the profile's mix (exact shares), station ``i`` named ``id_for(i)``;
     the same seed gives the same fleet. ``indices``: build only those stations of it (a shard),
     each the same as in the whole fleet."""
-    master = random.Random(seed)
-    types = station_types_for(profile, count, random.Random(master.getrandbits(64)))
-    seeds = [master.getrandbits(64) for _ in types]
+    types, seeds = profile_fleet_plan(profile, count, seed)
     return [
         ProfileStation(
             id_for(index),
@@ -184,3 +182,12 @@ def build_profile_fleet(
         )
         for index in (range(count) if indices is None else indices)
     ]
+
+
+def profile_fleet_plan(profile: Profile, count: int, seed: int) -> tuple[list[StationType], list[int]]:
+    """(station type, random seed) of each of the ``count`` stations of a profile fleet: what
+    ``build_profile_fleet`` builds, and what the session model of ``fleet simulate`` draws from,
+    so both models simulate the same stations with the same random streams."""
+    master = random.Random(seed)
+    types = station_types_for(profile, count, random.Random(master.getrandbits(64)))
+    return types, [master.getrandbits(64) for _ in types]

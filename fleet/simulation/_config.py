@@ -6,6 +6,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from fleet.behaviour import Distribution, draw
 from fleet.csms import CsmsConfig
@@ -16,6 +17,10 @@ DEFAULT_LATENCY_S = 0.020
 
 # a one-way delay: fixed seconds, or a distribution of seconds (see fleet.behaviour's profile schema)
 Latency = float | Distribution
+# "frames": every OCPP frame through the station core and the CSMS model (fleet.simulation._loop);
+# "sessions": visits counted into messages without frames (fleet.simulation._session_model)
+Model = Literal["frames", "sessions"]
+MODELS: tuple[Model, ...] = ("sessions", "frames")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,7 @@ class SimulationConfig:
     csms: CsmsConfig = field(default_factory=CsmsConfig)
     profile_name: str = "simple"  # echoed in the forecast and the plot title
     reboot_delay_s: float = 1.0  # how long a station takes to come back after a Reset
+    model: Model = "frames"
 
     def __post_init__(self) -> None:
         problems: list[str] = []

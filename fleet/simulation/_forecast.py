@@ -83,6 +83,7 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
         },
     }
     echo = {
+        "model": config.model,
         "profile": config.profile_name,
         "stations": stations,
         "hours": config.hours,

@@ -20,6 +20,7 @@ from fleet.simulation._fleets import load_profile_fleet, simple_fleet
 from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._loop import ProgressHook, SimStation, Simulation
 from fleet.simulation._outcome import SimulationOutcome
+from fleet.simulation._session_model import run_session_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,8 @@ def run_sharded(
     Raises WorkerDied when a worker process dies."""
     ranges = shard_ranges(spec.count, workers)
     if len(ranges) == 1:
+        if config.model == "sessions":
+            return build_forecast(config, _run_sessions(config, spec, None, on_progress), spec.count)
         _, _, stations = build_fleet(spec)
         return Simulation(config, stations, on_progress=on_progress).run()
     # spawn, not fork: a forked child would inherit whatever state the parent's threads hold
@@ -98,7 +101,29 @@ def run_sharded(
 
 def run_shard(config: SimulationConfig, spec: FleetSpec, indices: range) -> SimulationOutcome:
     """One worker: build the stations of ``indices`` and simulate them as part of the fleet."""
+    if config.model == "sessions":
+        return _run_sessions(config, spec, indices, None)
     _, _, stations = build_fleet(spec, indices)
     simulation = Simulation(config, stations, first_index=indices.start, fleet_size=spec.count)
     simulation.run()
     return simulation.outcome()
+
+
+def _run_sessions(
+    config: SimulationConfig, spec: FleetSpec, indices: range | None, on_progress: ProgressHook | None
+) -> SimulationOutcome:
+    if spec.profile is None:
+        raise ValueError(
+            "the session model needs a behaviour profile; the simple driver runs on --model frames"
+        )
+    # the session model reports the share of stations done; the hook takes simulated seconds
+    progress = None if on_progress is None else (lambda share: on_progress(share * config.duration_s))
+    return run_session_model(
+        config,
+        spec.profile,
+        spec.count,
+        spec.seed,
+        id_prefix=spec.id_prefix,
+        indices=indices,
+        on_progress=progress,
+    )

@@ -1,0 +1,253 @@
+"""One EVSE in the session model: its driver's visits, turned straight into the messages the
+station core would send for them, the transactions and the power drawn.
+
+The visits are the frames model's: same driver random stream, drawn by the same ``draw_visit``,
+the same arrival source and connector faults, the same battery physics. What replaces the
+station core is the rule for which message each step of a visit causes (2.0.1, the station
+core's defaults: TxStartPoint PowerPathClosed, TxStopPoint EVConnected+Authorized,
+LocalPreAuthorize off, LocalAuthorizeOffline and OfflineTxForUnknownIdEnabled on):
+
+- plug in: StatusNotification Occupied; unplug: StatusNotification Available
+- RFID/PIN token: Authorize (online), answered Invalid for ``BLOCKED-`` tokens; offline the
+  station admits the unknown token and no Authorize is sent
+- power path closed (plugged and authorized): TransactionEvent Started
+- EV full: TransactionEvent Updated (SuspendedEV); a connector fault: StatusNotification and
+  NotifyEvent when it begins and when it clears, and during a transaction an Updated each time
+- badge out: TransactionEvent Ended, the cable stays in until the driver unplugs; unplugging
+  during a transaction ends it (Ended, then Available)
+
+Periodic and clock-aligned meter values, heartbeats and what an outage does to delivery are the
+station's business (``_session_station``). Whether the model matches the frames model is tested
+(``tests/simulation/test_simulation_session_model_agreement.py``), not assumed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fleet.behaviour import (
+    APP_WAIT_S,
+    AUTH_WAIT_S,
+    HUMAN_STEP_S,
+    IDLE_AFTER_STOP_MEAN_S,
+    ArrivalSource,
+    Profile,
+    StationType,
+    Visit,
+    draw_visit,
+    start_choices,
+)
+from fleet.behaviour._profile_driver import REJECTED_PREFIX
+
+Interval = tuple[float, float]
+# a power is held until the EV's curve leaves this band around it; the trapezoid mean over each
+# hold (ChargingBattery.mean_power_w) keeps the energy right with few, long steps
+_POWER_BAND = 0.1
+
+
+@dataclass(slots=True)
+class SessionTx:
+    """One transaction: ``updates`` are the send times of its TransactionEvents other than
+    Started, Ended and the periodic/clock-aligned meter values."""
+
+    evse_id: int
+    start: float
+    end: float | None = None  # None: still running at the horizon
+    updates: list[float] = field(default_factory=list)
+    energy_wh: float = 0.0  # metered up to ``end`` (or the horizon)
+
+
+class EvseSink(Protocol):
+    """Where an EVSE's output goes (the station collects it)."""
+
+    def message(self, at: float, action: str) -> None: ...
+    def csms_call(self, outcome: str) -> None: ...
+    def power(self, start: float, end: float, watts: float) -> None: ...
+    def transaction(self, tx: SessionTx) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvseSetting:
+    """What an EVSE's visits depend on besides its random streams."""
+
+    profile: Profile
+    station_type: StationType
+    phases: int
+    horizon: float
+    one_way_s: float  # network + CSMS, each direction
+    response_delay_s: float  # the CSMS model's own delay before it answers
+    online: Callable[[float], bool]
+
+    @property
+    def round_trip_s(self) -> float:
+        """A CALL's answer arrives this long after it was sent."""
+        return 2.0 * self.one_way_s + self.response_delay_s
+
+
+class SessionEvse:
+    def __init__(
+        self,
+        evse_id: int,
+        setting: EvseSetting,
+        rng: random.Random,
+        arrivals: ArrivalSource | None,
+        faults: list[Interval],
+    ) -> None:
+        self.evse_id = evse_id
+        self._setting = setting
+        self._rng = rng
+        self._arrivals = arrivals
+        self._faults = faults
+        self._fault_starts = [start for start, _ in faults]
+        self._choices = start_choices(setting.profile, app_start=True)
+        kind = setting.station_type
+        self._evse_limit_w = kind.max_power_kw * 1000.0
+        self._cable_limit_w = kind.cable_limit_kw * 1000.0 if kind.cable_limit_kw is not None else None
+
+    def run(self, sink: EvseSink) -> None:
+        for start, end in self._faults:
+            for change in (start, end):
+                sink.message(change, "StatusNotification")
+                sink.message(change, "NotifyEvent")
+        if self._arrivals is None:
+            return
+        setting, rng = self._setting, self._rng
+        at: float | None = self._arrivals.next_arrival(0.0)
+        while at is not None and at < setting.horizon:
+            visit = draw_visit(setting.profile, setting.station_type.current, rng, self._choices, at)
+            if self._faulted(at):  # turned away: the connector is not Available
+                at = self._arrivals.next_arrival(at)
+                continue
+            human = rng.uniform(*HUMAN_STEP_S)
+            started, check_at = self._start(visit, at, human, sink)
+            if started is None or self._faulted(started):
+                sink.message(check_at, "StatusNotification")  # gave up: unplug, Available
+                at = self._arrivals.next_arrival(check_at)
+                continue
+            if visit.method == "app" and visit.token.startswith(REJECTED_PREFIX):
+                self._refused_remote_start(started, check_at, sink)
+                at = self._arrivals.next_arrival(check_at)
+                continue
+            leave_at = self._session(visit, started, check_at, sink)
+            at = self._arrivals.next_arrival(leave_at)
+
+    # --- a visit --------------------------------------------------------------------------------
+
+    def _start(self, visit: Visit, at: float, human: float, sink: EvseSink) -> tuple[float | None, float]:
+        """(when the transaction starts or None, when the driver checks it did)."""
+        method = visit.method
+        if visit.plug_in_first or method in ("app", "start_button"):
+            sink.message(at, "StatusNotification")  # plugged in: Occupied
+            act_at = at + human
+            if method == "app":
+                check_at = act_at + APP_WAIT_S
+                if not self._setting.online(act_at):
+                    sink.csms_call("RequestStartTransaction/NotConnected")
+                    return None, check_at
+                sink.csms_call("RequestStartTransaction/Accepted")
+                # the CSMS's request reaches the station; AuthorizeRemoteStart is off
+                return act_at + self._setting.one_way_s + self._setting.response_delay_s, check_at
+            if method == "start_button":
+                return act_at, act_at + AUTH_WAIT_S
+            return self._authorize(visit, act_at, sink), act_at + AUTH_WAIT_S
+        granted = self._authorize(visit, at, sink)
+        plug_at = at + human
+        sink.message(plug_at, "StatusNotification")
+        return (plug_at if granted is not None else None), plug_at + AUTH_WAIT_S
+
+    def _refused_remote_start(self, started: float, check_at: float, sink: EvseSink) -> None:
+        """An app start with a refused token: the station starts on the CSMS's request, the CSMS
+        answers the Started event Invalid and the station ends it (StopTxOnInvalidId); the
+        driver sees no session at ``check_at``, unplugs and leaves."""
+        tx = SessionTx(self.evse_id, started)
+        sink.transaction(tx)
+        tx.end = started + self._setting.round_trip_s
+        sink.message(check_at, "StatusNotification")
+
+    def _authorize(self, visit: Visit, at: float, sink: EvseSink) -> float | None:
+        """When the token is granted, or None (refused)."""
+        if not self._setting.online(at):
+            return at  # offline: an unknown token is admitted locally
+        sink.message(at, "Authorize")
+        if visit.token.startswith(REJECTED_PREFIX):
+            return None
+        return at + self._setting.round_trip_s
+
+    def _session(self, visit: Visit, start: float, check_at: float, sink: EvseSink) -> float:
+        """Charge from ``start``; returns when the driver has left."""
+        horizon = self._setting.horizon
+        tx = SessionTx(self.evse_id, start)
+        sink.transaction(tx)
+        stop_at = max(visit.depart_at, check_at)
+        self._charge(visit, tx, start, min(stop_at, horizon), sink)
+        if stop_at >= horizon:
+            return stop_at
+        tx.end = stop_at
+        if visit.method == "app" or visit.unplug_before_stop:
+            sink.message(stop_at, "StatusNotification")  # the unplug ends it: Ended, Available
+            return stop_at
+        if visit.idle_after_stop:
+            leave_at = stop_at + self._rng.expovariate(1.0 / IDLE_AFTER_STOP_MEAN_S)
+        else:
+            leave_at = stop_at + self._rng.uniform(*HUMAN_STEP_S)
+        sink.message(leave_at, "StatusNotification")
+        return leave_at
+
+    # --- charging -------------------------------------------------------------------------------
+
+    def _charge(self, visit: Visit, tx: SessionTx, start: float, stop: float, sink: EvseSink) -> None:
+        """Power from ``start`` to ``stop``, paused by connector faults; the state changes go to
+        ``tx.updates``."""
+        at = start
+        first = max(0, bisect.bisect_right(self._fault_starts, start) - 1)
+        for fault_start, fault_end in self._faults[first:]:
+            if fault_start >= stop:
+                break
+            if fault_end <= start:
+                continue
+            at = self._charge_between(visit, tx, at, max(at, fault_start), sink)
+            if fault_start >= start:
+                tx.updates.append(fault_start)  # SuspendedEVSE
+            if fault_end < stop:
+                tx.updates.append(fault_end)  # charging (or SuspendedEV) again
+            at = max(at, fault_end)
+        self._charge_between(visit, tx, at, stop, sink)
+
+    def _charge_between(
+        self, visit: Visit, tx: SessionTx, start: float, stop: float, sink: EvseSink
+    ) -> float:
+        battery = visit.battery
+        kind = self._setting.station_type
+        if not battery.accepts(kind.current) or battery.target_reached:
+            return stop
+        at = start
+        while at < stop:
+            watts = battery.power_w(
+                current=kind.current,
+                evse_limit_w=self._evse_limit_w,
+                evse_phases=self._setting.phases,
+                cable_limit_w=self._cable_limit_w,
+            )
+            hold = battery.seconds_until_change(
+                watts, _POWER_BAND, soc_step_percent=100.0, max_hold_s=math.inf
+            )
+            if hold is None:
+                break
+            step = min(hold, stop - at)
+            watts = battery.mean_power_w(step, watts)
+            tx.energy_wh += battery.advance(step, watts)
+            sink.power(at, at + step, watts)
+            at += step
+            if battery.target_reached:
+                tx.updates.append(at)  # SuspendedEV
+                break
+        return stop
+
+    def _faulted(self, at: float) -> bool:
+        index = bisect.bisect_right(self._fault_starts, at) - 1
+        return index >= 0 and self._faults[index][0] <= at < self._faults[index][1]

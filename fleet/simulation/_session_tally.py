@@ -1,0 +1,193 @@
+"""What the CSMS receives in the session model, counted without a message object per message.
+
+One-off messages are counted where they land (the second the CSMS receives them). The bulk of a
+day's traffic is regular: a transaction's periodic meter values are one arithmetic progression
+(``count_periodic``: O(1) per transaction in a strided difference array, expanded once at the
+end), clock-aligned ones fall on the same ticks for every station (``count_aligned``), and the
+energy of a constant-power segment spreads over minutes through a difference array too.
+Everything is integers (energy in mJ), so shards merge exactly, in any order.
+
+``to_outcome`` turns the tally into the ``SimulationOutcome`` the frames model produces, so both
+models share one forecast builder, one JSON layout and one plot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleet.csms import TransactionRecord
+from fleet.simulation._ledger import TimedLedger
+from fleet.simulation._outcome import SimulationOutcome
+from fleet.simulation._station_stats import StationStats
+
+_MJ_PER_MWH = 3600  # 1 mWh = 3.6 J = 3,600 mJ
+
+
+@dataclass(frozen=True, slots=True)
+class TallyTransaction:
+    transaction_id: str
+    station_id: str
+    evse_id: int
+    ended: bool
+    offline_messages: int
+    energy_mwh: int
+
+
+class SessionTally:
+    def __init__(self, seconds: int, aligned_seconds: list[int]) -> None:
+        self.seconds = seconds
+        self.minutes = -(-seconds // 60)
+        self.counts: dict[str, list[int]] = {}  # action -> messages received per second
+        # period -> strided difference array of periodic TransactionEvents (see count_periodic)
+        self._periodic: dict[int, list[int]] = {}
+        # the second each clock-aligned tick lands in; a difference array over tick numbers
+        self._aligned_seconds = aligned_seconds
+        self._aligned_diff = [0] * (len(aligned_seconds) + 1)
+        self.offline_per_minute = [0] * self.minutes
+        self.open_changes: list[tuple[float, int]] = []
+        self.connected_changes: list[tuple[float, int]] = []
+        self._edge_mj = [0] * self.minutes  # energy in the partial minutes of each segment
+        self._full_mw_diff = [0] * (self.minutes + 1)  # power over whole minutes, differences
+        self.transactions: list[TallyTransaction] = []
+        self.stations_booted: set[str] = set()
+        self.csms_outcomes: dict[str, int] = {}
+
+    # --- counting -------------------------------------------------------------------------------
+
+    def count(self, action: str, second: int, count: int = 1) -> None:
+        series = self.counts.get(action)
+        if series is None:
+            series = self.counts[action] = [0] * self.seconds
+        series[second] += count
+
+    def count_periodic(self, first_second: int, period: int, count: int) -> None:
+        """``count`` TransactionEvents in seconds first, first + period, ... (period an integer:
+        a tick at t0 + k*period lands in second int(t0) + k*period)."""
+        if count <= 0:
+            return
+        diff = self._periodic.get(period)
+        if diff is None:
+            diff = self._periodic[period] = [0] * (self.seconds + period)
+        diff[first_second] += 1
+        stop = first_second + count * period
+        if stop < len(diff):
+            diff[stop] -= 1
+
+    def count_aligned(self, first_tick: int, count: int) -> None:
+        if count > 0:
+            self._aligned_diff[first_tick] += 1
+            self._aligned_diff[first_tick + count] -= 1
+
+    def count_offline(self, second: int, count: int = 1) -> None:
+        self.offline_per_minute[second // 60] += count
+
+    def power(self, start: float, end: float, watts: float) -> None:
+        """``watts`` drawn over [start, end) (clipped to the horizon)."""
+        end = min(end, float(self.seconds))
+        if end <= start or watts <= 0.0:
+            return
+        first, last = int(start // 60), int(end // 60)
+        if first == last:
+            self._edge_mj[first] += round(watts * (end - start) * 1000.0)
+            return
+        self._edge_mj[first] += round(watts * ((first + 1) * 60.0 - start) * 1000.0)
+        if last < self.minutes:
+            self._edge_mj[last] += round(watts * (end - last * 60.0) * 1000.0)
+        if last > first + 1:
+            milliwatts = round(watts * 1000.0)
+            self._full_mw_diff[first + 1] += milliwatts
+            self._full_mw_diff[last] -= milliwatts
+
+    def count_csms_call(self, outcome: str) -> None:
+        self.csms_outcomes[outcome] = self.csms_outcomes.get(outcome, 0) + 1
+
+    # --- the outcome ----------------------------------------------------------------------------
+
+    def transaction_events_per_second(self) -> list[int]:
+        events = list(self.counts.get("TransactionEvent", [0] * self.seconds))
+        for period, diff in self._periodic.items():
+            expanded = diff[: self.seconds]
+            for second in range(period, self.seconds):
+                expanded[second] += expanded[second - period]
+            for second, count in enumerate(expanded):
+                if count:
+                    events[second] += count
+        level = 0
+        for tick, second in enumerate(self._aligned_seconds):
+            level += self._aligned_diff[tick]
+            if level and second < self.seconds:
+                events[second] += level
+        return events
+
+    def energy_per_minute_mj(self) -> list[int]:
+        energy, power = [], 0
+        for minute in range(self.minutes):
+            power += self._full_mw_diff[minute]
+            energy.append(self._edge_mj[minute] + power * 60)
+        return energy
+
+    def to_outcome(self) -> SimulationOutcome:
+        ledger = TimedLedger(self.seconds)
+        by_second = dict(self.counts)
+        if "TransactionEvent" in by_second or self._periodic or any(self._aligned_diff):
+            by_second["TransactionEvent"] = self.transaction_events_per_second()
+        for action, series in sorted(by_second.items()):
+            total = sum(series)
+            if total == 0:
+                continue
+            ledger.messages_by_action[action] = total
+            per_minute = [0] * self.minutes
+            for second, count in enumerate(series):
+                if count:
+                    per_minute[second // 60] += count
+                    ledger.per_second[second] += count
+            ledger.per_minute_by_action[action] = per_minute
+        ledger.offline_per_minute = list(self.offline_per_minute)
+        ledger.stations_booted = set(self.stations_booted)
+        ledger.open_changes = list(self.open_changes)
+        ledger.open_transactions = sum(delta for _, delta in self.open_changes)
+        stats = StationStats()
+        for tx in self.transactions:
+            ledger.transactions[tx.transaction_id] = TransactionRecord(
+                transaction_id=tx.transaction_id,
+                station_id=tx.station_id,
+                evse_id=tx.evse_id,
+                started=True,
+                ended=tx.ended,
+                offline_messages=tx.offline_messages,
+                energy_wh=tx.energy_mwh / 1000.0,
+                first_energy_wh=0.0,
+            )
+            stats.transactions_started += 1
+            if tx.ended:
+                stats.transactions_ended += 1
+                stats.ended_energy_parts_wh.append(tx.energy_mwh / 1000.0)
+        energy = self.energy_per_minute_mj()
+        ledger.delivered_mwh = round(sum(energy) / _MJ_PER_MWH)
+        cumulative, energy_series = 0, []
+        for minute_mj in energy:
+            cumulative += minute_mj
+            energy_series.append(round(cumulative / _MJ_PER_MWH))
+        return SimulationOutcome(
+            ledger=ledger,
+            stats=stats,
+            connected_series=_levels_at_minute_ends(self.connected_changes, self.minutes),
+            open_transactions_series=_levels_at_minute_ends(self.open_changes, self.minutes),
+            energy_series_mwh=energy_series,
+            connected_changes=list(self.connected_changes),
+            csms_outcomes=dict(self.csms_outcomes),
+            station_protocol_errors=0,
+        )
+
+
+def _levels_at_minute_ends(changes: list[tuple[float, int]], minutes: int) -> list[int]:
+    """The level after every change before the end of each minute (as the frames model samples)."""
+    levels, level, index = [], 0, 0
+    ordered = sorted(changes)
+    for minute in range(minutes):
+        end = (minute + 1) * 60.0
+        while index < len(ordered) and ordered[index][0] < end:
+            level += ordered[index][1]
+            index += 1
+        levels.append(level)
+    return levels
