@@ -196,8 +196,10 @@ def test_bad_inputs_say_what_and_how_to_fix() -> None:
         ChargingBattery(FAST_DC, 10.0, 80.0).power_w(current="AC", evse_limit_w=11_000, evse_phases=4)
     with pytest.raises(ValueError, match="must be >= 0"):
         ChargingBattery(FAST_DC, 10.0, 80.0).advance(-1.0, 100.0)
-    with pytest.raises(ValueError, match="soc_step_percent > 0"):
+    with pytest.raises(ValueError, match="soc_step_percent and max_hold_s > 0"):
         ChargingBattery(FAST_DC, 10.0, 80.0).seconds_until_change(100.0, soc_step_percent=0.0)
+    with pytest.raises(ValueError, match="soc_step_percent and max_hold_s > 0"):
+        ChargingBattery(FAST_DC, 10.0, 80.0).seconds_until_change(100.0, max_hold_s=0.0)
 
 
 # --- property: random cars, SoCs and limits ----------------------------------------------------

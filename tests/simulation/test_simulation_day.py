@@ -29,6 +29,7 @@ def test_a_day_of_twenty_stations_has_1440_points_per_series(tmp_path: Path) -> 
     assert energy[-1] > 0
     assert max(series["concurrent_transactions"]) <= forecast.summary["peak_concurrent_transactions"]
     assert forecast.config == {
+        "model": "frames",
         "profile": "simple",
         "stations": 20,
         "hours": 24.0,

@@ -18,6 +18,8 @@ def _run(out: Path) -> bytes:
             "simulate",
             "--profile",
             "workplace",
+            "--model",
+            "frames",
             "--stations",
             "8",
             "--hours",
