@@ -1,12 +1,15 @@
 """How fast `fleet simulate` runs: stations x hours of virtual time, wall seconds, µs per message.
 
-A measurement, never a test. Each size runs in a fresh process so its peak RSS is its own.
+A measurement, never a test. Each size runs in a fresh process so its peak RSS is its own, on
+one core (no --workers).
 
-    python bench/simulate_day.py [--profile workplace] [--hours 24] [--seed 1] [COUNT ...]
+    python bench/simulate_day.py [--profile workplace] [--model sessions|frames] [--hours 24]
+                                 [--seed 1] [COUNT ...]
 
-COUNT defaults to 1000 10000. With the station core at ~100+ µs per message round trip, the
-10,000-station day takes tens of minutes on one core: start it in the background. Results are
-printed and written to bench/results/simulate_day-<profile>-<count>x<hours>h.json.
+COUNT defaults to 1000 10000. The session model (the default with a profile) does a day of
+10,000 workplace stations in seconds; the frames model (every frame through the station core,
+~100+ µs per message) takes tens of minutes for it: start that in the background. Results are
+printed and written to bench/results/simulate_day-<profile>-<count>x<hours>h-<model>.json.
 """
 
 from __future__ import annotations
@@ -25,28 +28,28 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def measure(profile: str, count: int, hours: float, seed: int) -> dict[str, Any]:
-    from fleet.simulation import SimulationConfig, load_profile_fleet, run_simulation, simple_fleet
+def measure(profile: str, model: str, count: int, hours: float, seed: int) -> dict[str, Any]:
+    from fleet.simulation import FleetSpec, SimulationConfig, build_fleet, run_sharded
 
-    built = time.perf_counter()
-    if profile == "simple":
-        config = SimulationConfig(hours=hours, seed=seed)
-        stations: Any = simple_fleet(count, seed=seed, epoch=config.epoch)
-    else:
-        loaded, epoch, stations = load_profile_fleet(profile, count, seed=seed)
-        config = SimulationConfig(hours=hours, seed=seed, epoch=epoch, profile_name=loaded.name)
+    spec = FleetSpec(count=count, seed=seed, profile=None if profile == "simple" else profile)
+    name, epoch, _ = build_fleet(spec, range(0))
+    config = SimulationConfig(hours=hours, seed=seed, epoch=epoch, profile_name=name, model=model)  # type: ignore[arg-type]
+    # wall and CPU include building the stations (the frames model's fleet, the sessions' plan)
     started, cpu_started = time.perf_counter(), time.process_time()
-    forecast = run_simulation(config, stations)
+    forecast = run_sharded(config, spec, 1)
     wall_s = time.perf_counter() - started
     cpu_s = time.process_time() - cpu_started
     messages = int(forecast.summary["messages_total"])
     return {
+        "model": model,
         "profile": config.profile_name,
         "stations": count,
         "hours": hours,
         "seed": seed,
         "messages": messages,
-        "build_s": round(started - built, 3),
+        "messages_by_action": forecast.summary["messages_by_action"],
+        "transactions_started": forecast.summary["transactions_started"],
+        "energy_kwh": forecast.summary["energy_kwh"],
         "wall_s": round(wall_s, 3),
         "us_per_message": round(wall_s / messages * 1e6, 2) if messages else None,
         # CPU time is less sensitive than wall time to other work on a shared machine
@@ -81,26 +84,34 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("counts", nargs="*", type=int, default=[1_000, 10_000], metavar="COUNT")
     parser.add_argument("--profile", default="workplace", help="bundled name, file, or 'simple'")
+    parser.add_argument(
+        "--model",
+        choices=("sessions", "frames"),
+        help="default: sessions with a profile, frames for 'simple'",
+    )
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one size
     ns = parser.parse_args(argv)
+    model = ns.model or ("frames" if ns.profile == "simple" else "sessions")
     if ns.one:
-        print(json.dumps(measure(ns.profile, ns.counts[0], ns.hours, ns.seed)))
+        print(json.dumps(measure(ns.profile, model, ns.counts[0], ns.hours, ns.seed)))
         return 0
     RESULTS.mkdir(exist_ok=True)
     for count in ns.counts:
-        child = [sys.executable, __file__, "--one", "--profile", ns.profile, "--hours", str(ns.hours)]
+        child = [sys.executable, __file__, "--one", "--profile", ns.profile, "--model", model]
+        child += ["--hours", str(ns.hours)]
         child += ["--seed", str(ns.seed), str(count)]
         done = subprocess.run(child, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"{count} stations: failed\n{done.stderr}", file=sys.stderr)
             return 1
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        name = f"simulate_day-{Path(ns.profile).stem}-{count}x{ns.hours:g}h.json"
+        name = f"simulate_day-{Path(ns.profile).stem}-{count}x{ns.hours:g}h-{model}.json"
         (RESULTS / name).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
         print(
-            f"{result['profile']}: {count} stations x {ns.hours:g} h: {result['messages']} messages in "
+            f"{result['profile']} ({model} model): {count} stations x {ns.hours:g} h: "
+            f"{result['messages']} messages in "
             f"{result['wall_s']} s = {result['us_per_message']} µs/message "
             f"({result['simulated_s_per_wall_s']} simulated s per wall s), "
             f"peak RSS {result['peak_rss_mb']} MB"

@@ -82,6 +82,28 @@ def _merged(intervals: list[Interval]) -> list[Interval]:
     return merged
 
 
+class OfflinePeriods:
+    """When a station has no connection: before it first connects, and its outages (merged)."""
+
+    def __init__(self, intervals: list[Interval]) -> None:
+        self.intervals = _merged(intervals)
+        self.starts = [start for start, _ in self.intervals]
+
+    def index_at(self, at: float) -> int | None:
+        """The offline interval ``at`` falls in, or None when online then."""
+        index = bisect.bisect_right(self.starts, at) - 1
+        if index >= 0 and at < self.intervals[index][1]:
+            return index
+        return None
+
+    def online(self, at: float) -> bool:
+        return self.index_at(at) is None
+
+    def next_after(self, at: float) -> int:
+        """The index of the first offline interval starting after ``at`` (may be past the end)."""
+        return bisect.bisect_right(self.starts, at)
+
+
 class SessionStation:
     def __init__(
         self,
@@ -114,10 +136,15 @@ class SessionStation:
         ]
         horizon = fleet.horizon
         before_connect = [(0.0, connect_at)] if connect_at > 0 else []
-        self._offline = _merged(before_connect + fault_intervals(outages, horizon))
-        self._offline_starts = [start for start, _ in self._offline]
+        self._offline = OfflinePeriods(before_connect + fault_intervals(outages, horizon))
         setting = EvseSetting(
-            profile, station_type, phases, horizon, fleet.one_way_s, fleet.response_delay_s, self.online
+            profile,
+            station_type,
+            phases,
+            horizon,
+            fleet.one_way_s,
+            fleet.response_delay_s,
+            self._offline.online,
         )
         self._evses = [
             SessionEvse(
@@ -130,26 +157,16 @@ class SessionStation:
             for evse_id, driver_rng in enumerate(driver_rngs, start=1)
         ]
 
-    def online(self, at: float) -> bool:
-        index = bisect.bisect_right(self._offline_starts, at) - 1
-        return index < 0 or at >= self._offline[index][1]
-
-    def _offline_index(self, at: float) -> int | None:
-        index = bisect.bisect_right(self._offline_starts, at) - 1
-        if index >= 0 and at < self._offline[index][1]:
-            return index
-        return None
-
     # --- running --------------------------------------------------------------------------------
 
     def run(self, tally: SessionTally) -> None:
         collected = _Collector(tally)
         for evse in self._evses:
             evse.run(collected)
-        delivery = _Delivery(self, tally)
+        delivery = _Delivery(self.station_id, len(self._evses), self._offline, self._fleet, tally)
         delivery.connections()
         for at, action in collected.messages:
-            if at < self._fleet.horizon and self.online(at):
+            if at < self._fleet.horizon and self._offline.online(at):
                 delivery.land(at, action)
         for tx in collected.transactions:
             self._transaction(tx, tally, delivery)
@@ -202,7 +219,7 @@ class SessionStation:
         first_second = int(start + self._fleet.one_way_s)
         offline = 0
         online_from = 1
-        for off_start, off_end in self._offline:
+        for off_start, off_end in self._offline.intervals:
             if off_end <= start:
                 continue
             if off_start >= end or online_from > ticks:
@@ -218,7 +235,7 @@ class SessionStation:
         tally.count_periodic(first_second + online_from * period, period, ticks - online_from + 1)
         if not self._samples_keep_busy():
             for k in range(1, ticks + 1):
-                if self.online(start + k * period):
+                if self._offline.online(start + k * period):
                     delivery.point(start + k * period)
         return offline
 
@@ -228,19 +245,20 @@ class SessionStation:
         tick, stop = bisect.bisect_right(ticks, start), bisect.bisect_left(ticks, end)
         offline = 0
         while tick < stop:
-            index = self._offline_index(ticks[tick])
+            offline_periods = self._offline.intervals
+            index = self._offline.index_at(ticks[tick])
             if index is None:
                 run_end = stop
-                next_offline = bisect.bisect_right(self._offline_starts, ticks[tick])
-                if next_offline < len(self._offline):
-                    run_end = min(stop, bisect.bisect_left(ticks, self._offline[next_offline][0]))
+                next_offline = self._offline.next_after(ticks[tick])
+                if next_offline < len(offline_periods):
+                    run_end = min(stop, bisect.bisect_left(ticks, offline_periods[next_offline][0]))
                 tally.count_aligned(tick, run_end - tick)
                 if not self._samples_keep_busy():
                     for k in range(tick, run_end):
                         delivery.point(ticks[k])
             else:
-                run_end = min(stop, bisect.bisect_left(ticks, self._offline[index][1]))
-                delivery.queue(self._offline[index][1], run_end - tick)
+                run_end = min(stop, bisect.bisect_left(ticks, offline_periods[index][1]))
+                delivery.queue(offline_periods[index][1], run_end - tick)
                 offline += run_end - tick
             tick = run_end
         return offline
@@ -249,19 +267,21 @@ class SessionStation:
 class _Delivery:
     """A station's connection: what reaches the CSMS when, and the heartbeats in the silences."""
 
-    def __init__(self, station: SessionStation, tally: SessionTally) -> None:
-        self._station = station
+    def __init__(
+        self, station_id: str, evses: int, offline: OfflinePeriods, fleet: FleetSetting, tally: SessionTally
+    ) -> None:
+        self._station_id = station_id
+        self._evses = evses
+        self._offline = offline
         self._tally = tally
-        fleet = station._fleet
         self._fleet = fleet
         self._one_way = fleet.one_way_s
         self._rtt = fleet.round_trip_s
-        offline = station._offline
         horizon = fleet.horizon
         # online windows: the complement of the offline intervals within [0, horizon)
         self.windows: list[Interval] = []
         at = 0.0
-        for start, end in offline:
+        for start, end in offline.intervals:
             if start > at:
                 self.windows.append((at, min(start, horizon)))
             at = max(at, end)
@@ -290,14 +310,14 @@ class _Delivery:
                 self._activity.append((max(start, window_start), min(end, window_end)))
 
     def connections(self) -> None:
-        evses = len(self._station._evses)
+        evses = self._evses
         rtt = self._rtt
         tally = self._tally
         for number, (start, end) in enumerate(self.windows):
             first = 0
             if number == 0:
                 self.land(start, "BootNotification")
-                tally.stations_booted.add(self._station.station_id)
+                tally.stations_booted.add(self._station_id)
                 first = 1
             for k in range(evses):
                 self.land(start + (first + k) * rtt, "StatusNotification")
@@ -321,11 +341,11 @@ class _Delivery:
         ``at``, or None past the horizon."""
         if at >= self._fleet.horizon:
             return None
-        index = self._station._offline_index(at)
+        index = self._offline.index_at(at)
         if index is None:
             self.land(at, "TransactionEvent")
             return at + self._one_way, 0
-        window = self._window_after(self._station._offline[index][1])
+        window = self._window_after(self._offline.intervals[index][1])
         if window is None:
             return None
         self._queued[window] += 1
