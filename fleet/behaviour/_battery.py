@@ -18,6 +18,7 @@ it changes meaningfully, not every second.
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Literal
 
 from fleet.behaviour._profile_schema import EvModel
@@ -128,29 +129,24 @@ class ChargingBattery:
         return metered_wh
 
     def seconds_until_change(
-        self,
-        power_w: float,
-        tolerance: float = 0.05,
-        soc_step_percent: float = SOC_STEP_PERCENT,
-        max_hold_s: float = MAX_HOLD_S,
+        self, power_w: float, tolerance: float = 0.05, soc_step_percent: float = SOC_STEP_PERCENT
     ) -> float | None:
         """How long ``power_w`` may be held before asking ``power_w()`` again: until the target is
         reached, the power at the new SoC differs from the power at the current SoC by more than
-        ``tolerance`` (relative), or the SoC moved ``soc_step_percent``; at most ``max_hold_s``.
-        None when nothing changes on its own (target reached, or no power flowing). A caller
-        that only needs the energy (not a fresh SoC in meter values) passes a large
-        ``soc_step_percent`` and ``max_hold_s`` and takes a few steps per session."""
-        if tolerance < 0 or soc_step_percent <= 0 or max_hold_s <= 0:
+        ``tolerance`` (relative), or the SoC moved ``soc_step_percent``; at most ``MAX_HOLD_S``.
+        None when nothing changes on its own (target reached, or no power flowing). (A caller
+        that needs only the energy, not a fresh SoC for meter values, uses ``charge_for``.)"""
+        if tolerance < 0 or soc_step_percent <= 0:
             raise ValueError(
-                "ChargingBattery.seconds_until_change: tolerance must be >= 0, soc_step_percent "
-                f"and max_hold_s > 0, got {tolerance}, {soc_step_percent} and {max_hold_s}"
+                "ChargingBattery.seconds_until_change: tolerance must be >= 0 and soc_step_percent "
+                f"> 0, got {tolerance} and {soc_step_percent}"
             )
         if self.target_reached or power_w <= 0:
             return None
         rate = power_w / 3600.0 * self._soc_percent_per_wh()  # SoC percent per second
         end = min(self.target_percent, 100.0, self.soc_percent + soc_step_percent)
         # a tiny power gives an infinite time to the end: the cap then applies
-        to_horizon = min(max_hold_s, (end - self.soc_percent) / rate)
+        to_horizon = min(MAX_HOLD_S, (end - self.soc_percent) / rate)
         horizon = min(end, self.soc_percent + rate * to_horizon)
         change = self._soc_where_power_changes(horizon, tolerance)
         if change is None:
@@ -158,15 +154,71 @@ class ChargingBattery:
         # the floor must not carry the SoC past the target
         return min(to_horizon, max(MIN_HOLD_S, (change - self.soc_percent) / rate))
 
-    def mean_power_w(self, seconds: float, power_w: float) -> float:
-        """The mean power over the next ``seconds`` if the EV follows its curve, starting from
-        ``power_w`` now (trapezoid between now and the SoC reached at that rate). For long holds
-        (``seconds_until_change`` with a wide band) this keeps the energy of a tapering curve
-        right; holding ``power_w`` would overstate it by up to half the band."""
-        if seconds <= 0 or power_w <= 0:
-            return power_w
-        soc_end = min(100.0, self.soc_percent + power_w * seconds / 3600.0 * self._soc_percent_per_wh())
-        return (power_w + self._power_ignoring_target(soc_end)) / 2.0
+    def charge_for(self, seconds: float) -> list[tuple[float, float]]:
+        """Charge for ``seconds`` or until the target, drawing at every instant what the EV
+        accepts (operating point of the latest ``power_w`` call): the exact solution of
+        dSoC/dt = k * P(SoC) for the piecewise-linear power curve, one piece per stretch where
+        P is linear in the SoC (an exponential in time; constant where a limit holds it).
+        Returns the pieces as (seconds, metered Wh); ``soc_percent`` and ``energy_wh`` advance.
+        A whole session takes a handful of pieces, whatever its length."""
+        if seconds < 0:
+            raise ValueError(f"ChargingBattery.charge_for: seconds must be >= 0, got {seconds}")
+        per_wh = self._soc_percent_per_wh()
+        per_joule = per_wh / 3600.0  # SoC percent per W.s
+        end_soc = min(self.target_percent, 100.0)
+        pieces: list[tuple[float, float]] = []
+        left = seconds
+        while left > 0.0 and not self.target_reached:
+            start = self.soc_percent
+            edge = self._next_edge(start, end_soc)
+            # linear on [start, edge): the value at the edge is the line's (a curve may step there)
+            p_start = self._power_ignoring_target(start)
+            p_edge = 2.0 * self._power_ignoring_target((start + edge) / 2.0) - p_start
+            if p_start <= 0.0:
+                break
+            slope = (p_edge - p_start) / (edge - start)  # W per SoC percent
+            constant = abs(slope) * (edge - start) <= 1e-9 * p_start
+            if constant:
+                to_edge = (edge - start) / (per_joule * p_start)
+            elif p_edge <= 0.0:
+                to_edge = math.inf
+            else:
+                to_edge = math.log(p_edge / p_start) / (per_joule * slope)
+            if to_edge <= left:
+                taken, reached = to_edge, edge
+            else:
+                taken = left
+                if constant:
+                    reached = start + per_joule * p_start * taken
+                else:
+                    reached = start + p_start * math.expm1(per_joule * slope * taken) / slope
+                reached = min(reached, edge)
+            metered_wh = (reached - start) / per_wh
+            self.energy_wh += metered_wh
+            self.soc_percent = end_soc if reached >= end_soc - _SOC_EPSILON else reached
+            pieces.append((taken, metered_wh))
+            left -= taken
+        return pieces
+
+    def _next_edge(self, soc: float, end_soc: float) -> float:
+        """The next SoC after ``soc`` where the power stops being linear in the SoC: a point of
+        the EV's curve, where the EV's limit crosses the supply limit, or ``end_soc``."""
+        step = 1e-9
+        edge = end_soc
+        for point in self._breakpoints():
+            if soc + step < point < edge:
+                edge = point
+                break
+        supply = self._supply_limit_w
+        if supply is not None:
+            # the EV's limit is linear on [soc, edge): its value at the edge from the midpoint
+            ev_here = self._ev_limit_w(soc)
+            ev_edge = 2.0 * self._ev_limit_w((soc + edge) / 2.0) - ev_here
+            if (ev_here - supply) * (ev_edge - supply) < 0.0:
+                crossing = soc + (supply - ev_here) * (edge - soc) / (ev_edge - ev_here)
+                if soc + step < crossing < edge:
+                    edge = crossing
+        return edge
 
     # --- the power curve -----------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ station's business (``_session_station``). Whether the model matches the frames 
 from __future__ import annotations
 
 import bisect
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,9 +44,6 @@ from fleet.behaviour import (
 from fleet.behaviour._profile_driver import REJECTED_PREFIX
 
 Interval = tuple[float, float]
-# a power is held until the EV's curve leaves this band around it; the trapezoid mean over each
-# hold (ChargingBattery.mean_power_w) keeps the energy right with few, long steps
-_POWER_BAND = 0.1
 
 
 @dataclass(slots=True)
@@ -221,31 +217,26 @@ class SessionEvse:
     def _charge_between(
         self, visit: Visit, tx: SessionTx, start: float, stop: float, sink: EvseSink
     ) -> float:
+        """Charge along the EV's curve from ``start`` to ``stop`` (exactly integrated, a few
+        pieces per session); the EV's suspending at its target goes to ``tx.updates``."""
         battery = visit.battery
         kind = self._setting.station_type
-        if not battery.accepts(kind.current) or battery.target_reached:
+        if stop <= start or not battery.accepts(kind.current) or battery.target_reached:
             return stop
+        battery.power_w(
+            current=kind.current,
+            evse_limit_w=self._evse_limit_w,
+            evse_phases=self._setting.phases,
+            cable_limit_w=self._cable_limit_w,
+        )
         at = start
-        while at < stop:
-            watts = battery.power_w(
-                current=kind.current,
-                evse_limit_w=self._evse_limit_w,
-                evse_phases=self._setting.phases,
-                cable_limit_w=self._cable_limit_w,
-            )
-            hold = battery.seconds_until_change(
-                watts, _POWER_BAND, soc_step_percent=100.0, max_hold_s=math.inf
-            )
-            if hold is None:
-                break
-            step = min(hold, stop - at)
-            watts = battery.mean_power_w(step, watts)
-            tx.energy_wh += battery.advance(step, watts)
-            sink.power(at, at + step, watts)
-            at += step
-            if battery.target_reached:
-                tx.updates.append(at)  # SuspendedEV
-                break
+        for seconds, metered_wh in battery.charge_for(stop - start):
+            if seconds > 0.0:
+                sink.power(at, at + seconds, metered_wh * 3600.0 / seconds)
+            tx.energy_wh += metered_wh
+            at += seconds
+        if battery.target_reached:
+            tx.updates.append(at)  # SuspendedEV
         return stop
 
     def _faulted(self, at: float) -> bool:

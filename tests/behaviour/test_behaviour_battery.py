@@ -196,10 +196,10 @@ def test_bad_inputs_say_what_and_how_to_fix() -> None:
         ChargingBattery(FAST_DC, 10.0, 80.0).power_w(current="AC", evse_limit_w=11_000, evse_phases=4)
     with pytest.raises(ValueError, match="must be >= 0"):
         ChargingBattery(FAST_DC, 10.0, 80.0).advance(-1.0, 100.0)
-    with pytest.raises(ValueError, match="soc_step_percent and max_hold_s > 0"):
+    with pytest.raises(ValueError, match="soc_step_percent > 0"):
         ChargingBattery(FAST_DC, 10.0, 80.0).seconds_until_change(100.0, soc_step_percent=0.0)
-    with pytest.raises(ValueError, match="soc_step_percent and max_hold_s > 0"):
-        ChargingBattery(FAST_DC, 10.0, 80.0).seconds_until_change(100.0, max_hold_s=0.0)
+    with pytest.raises(ValueError, match="seconds must be >= 0"):
+        ChargingBattery(FAST_DC, 10.0, 80.0).charge_for(-1.0)
 
 
 # --- property: random cars, SoCs and limits ----------------------------------------------------
@@ -269,3 +269,78 @@ def test_power_is_never_negative_nor_above_a_limit_and_soc_only_grows(
         assert previous <= battery.soc_percent <= 100.0
         assert battery.soc_percent <= max(target, soc) + 1e-6  # the hold stops at the target
         previous = battery.soc_percent
+
+
+# --- charge_for: the exact integral the session model uses --------------------------------------
+
+
+def _seconds_to_target_by_soc_steps(battery: ChargingBattery, steps: int = 20_000) -> tuple[float, float]:
+    """(seconds, metered Wh) to the target by the midpoint rule in SoC: dt = dSoC / (k P(SoC))."""
+    start, end = battery.soc_percent, min(battery.target_percent, 100.0)
+    per_wh = (
+        (AC_EFFICIENCY if battery._current == "AC" else DC_EFFICIENCY)
+        * 100.0
+        / (battery.model.battery_kwh * 1000.0)
+    )
+    width = (end - start) / steps
+    seconds = 0.0
+    for i in range(steps):
+        power = battery._power_ignoring_target(start + (i + 0.5) * width)
+        seconds += width / (per_wh / 3600.0 * power)
+    return seconds, (end - start) / per_wh
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    model=ev_models(),
+    soc=st.floats(0.0, 90.0),
+    gain=st.floats(1.0, 60.0),
+    current=st.sampled_from(["AC", "DC"]),
+    evse_limit_w=st.floats(1_000.0, 400_000.0),
+    cable_limit_w=optional_limit,
+)
+def test_charge_for_is_the_exact_integral_of_the_power_curve(
+    model: EvModel,
+    soc: float,
+    gain: float,
+    current: Literal["AC", "DC"],
+    evse_limit_w: float,
+    cable_limit_w: float | None,
+) -> None:
+    target = min(100.0, soc + gain)
+    battery = ChargingBattery(model, soc, target)
+    if not battery.accepts(current):
+        return
+    power = battery.power_w(
+        current=current, evse_limit_w=evse_limit_w, evse_phases=3, cable_limit_w=cable_limit_w
+    )
+    interior = [point for point, _ in model.dc_curve if soc < point < target]
+    socs = [soc, soc + 1e-9, target - 1e-9, *(p + d for p in interior for d in (-1e-9, 1e-9))]
+    if min(battery._power_ignoring_target(point) for point in socs) <= 1.0:
+        return  # a curve through 0 W never reaches its target: nothing to compare
+    want_s, want_wh = _seconds_to_target_by_soc_steps(battery)
+    pieces = battery.charge_for(10 * want_s + 1.0)
+    got_s = sum(seconds for seconds, _ in pieces)
+    assert battery.target_reached and battery.soc_percent == target
+    assert got_s == pytest.approx(want_s, rel=1e-3)
+    assert battery.energy_wh == pytest.approx(want_wh, rel=1e-9)
+    assert sum(wh for _, wh in pieces) == pytest.approx(want_wh, rel=1e-9)
+    assert len(pieces) <= len(model.dc_curve) + 4  # a handful, however long the session
+    for seconds, wh in pieces:  # each piece's mean power is within the limits
+        assert seconds >= 0.0 and wh >= 0.0
+        if seconds > 0:
+            assert wh * 3600.0 / seconds <= power * (1 + 1e-9) or current == "DC"
+
+
+def test_charge_for_stops_when_the_time_is_up_and_resumes_where_it_stopped() -> None:
+    whole = ChargingBattery(FAST_DC, 10.0, 90.0)
+    whole.power_w(current="DC", evse_limit_w=350_000, evse_phases=3)
+    total_s = sum(seconds for seconds, _ in whole.charge_for(1e6))
+    split = ChargingBattery(FAST_DC, 10.0, 90.0)
+    split.power_w(current="DC", evse_limit_w=350_000, evse_phases=3)
+    first = split.charge_for(total_s / 3)
+    assert sum(seconds for seconds, _ in first) == pytest.approx(total_s / 3)
+    assert not split.target_reached and 10.0 < split.soc_percent < 90.0
+    rest = sum(seconds for seconds, _ in split.charge_for(1e6))
+    assert total_s / 3 + rest == pytest.approx(total_s, rel=1e-9)
+    assert split.energy_wh == pytest.approx(whole.energy_wh, rel=1e-12)
