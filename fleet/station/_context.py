@@ -10,6 +10,7 @@ from fleet.station._config import StationConfig
 from fleet.station._connection import CallChannel
 from fleet.station._device_model import DeviceModel
 from fleet.station._events import Event
+from fleet.station._nameplate import apply_nameplate
 from fleet.station._settings import Settings
 from fleet.station._timers import Timers
 
@@ -28,6 +29,7 @@ class StationContext:
     @classmethod
     def create(cls, config: StationConfig, rng: random.Random) -> StationContext:
         model = DeviceModel(evse_count=config.evse_count, station_id=config.station_id)
+        apply_nameplate(model, config)
         settings = Settings(model)
         timers = Timers()
         events: list[Event] = []
