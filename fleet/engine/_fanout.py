@@ -15,10 +15,14 @@ from fleet.engine._runner import Recorder
 class RecorderFanout:
     """Forwards each call, in order, to every recorder given."""
 
-    def __init__(self, recorders: Sequence[Recorder]) -> None:
+    def __init__(self, recorders: Sequence[Recorder], *, health: Sequence[HealthRecorder] = ()) -> None:
         self._recorders = tuple(recorders)
-        # the monitor's samples go only to the recorders that take them
-        self._health = tuple(recorder for recorder in recorders if isinstance(recorder, HealthRecorder))
+        # the monitor's samples go only to the recorders that take them, and to ``health``: those
+        # that take nothing else (a mixed fleet's Prometheus generator health)
+        self._health: tuple[HealthRecorder, ...] = (
+            *(recorder for recorder in recorders if isinstance(recorder, HealthRecorder)),
+            *health,
+        )
 
     def call_succeeded(self, action: str, latency_s: float) -> None:
         for recorder in self._recorders:

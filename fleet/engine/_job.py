@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 import trio
+from prometheus_client import CollectorRegistry
 
 from fleet.behaviour import (
     DriverSettings,
@@ -117,9 +118,13 @@ def _station_factory(
 
 
 def _remote_starts(
-    server: CsmsServer | None, nursery: trio.Nursery, recorder: Recorder, versions: dict[str, str]
+    server: CsmsServer | None,
+    nursery: trio.Nursery,
+    recorder_for: Callable[[str], Recorder],
+    versions: dict[str, str],
 ) -> Callable[[str, Any], None]:
-    """Drivers who start by app: the embedded CSMS sends RequestStartTransaction for them."""
+    """Drivers who start by app: the embedded CSMS sends RequestStartTransaction for them.
+    A failure is reported to ``recorder_for(station id)``."""
     remote_start_ids = itertools.count(1)
 
     async def request_start(station_id: str, wish: RemoteStartWanted) -> None:
@@ -138,7 +143,7 @@ def _remote_starts(
         try:
             await server.call(station_id, action, request)
         except StationCallFailed as exc:
-            recorder.error("remote_start", f"{station_id}: {action} failed: {exc}")
+            recorder_for(station_id).error("remote_start", f"{station_id}: {action} failed: {exc}")
 
     def on_behaviour_event(station_id: str, wish: Any) -> None:
         if server is not None and isinstance(wish, RemoteStartWanted):
@@ -147,33 +152,52 @@ def _remote_starts(
     return on_behaviour_event
 
 
+def _stations_here(job: RunJob) -> dict[str, int]:
+    """The stations this process runs (all, or one shard's slice) per OCPP version that gets
+    Prometheus series: the fleet's one version, or both for a mixed fleet."""
+    fleet = job.fleet
+    counts = job.ocpp.counts_of(fleet.indices if fleet.indices is not None else range(fleet.stations))
+    label = job.ocpp.label
+    return counts if label == "mixed" else {label: counts[label]}
+
+
 async def run_job(
     job: RunJob,
     *,
     progress: Callable[[str, float], None] | None = None,
     recorder: RunRecorder | None = None,  # pass one to watch the run while it goes (bench/)
+    # pass one to read the run's Prometheus series (served too when job.metrics_port is set)
+    metrics_registry: CollectorRegistry | None = None,
 ) -> JobResult:
     recorder = recorder if recorder is not None else RunRecorder()
     export: MetricsExport | None = None
-    if job.metrics_port is not None:
+    if job.metrics_port is not None or metrics_registry is not None:
         try:
             export = MetricsExport(
                 job.metrics_host,
                 job.metrics_port,
-                stations_configured=job.fleet.stations,
-                ocpp_version=job.ocpp.label,  # "mixed" for a mixed fleet: reports carry no version
+                stations_by_version=_stations_here(job),
+                ocpp_version=job.ocpp.label,  # labels the generator's health: "mixed" for a mixed fleet
+                registry=metrics_registry,
             )
         except MetricsPortUnavailable as exc:
             return JobResult(EXIT_SETUP, None, str(exc))
+    mixed = job.ocpp.label == "mixed"
     timeseries = TimeSeries(trio.current_time)  # what the report plots
     listeners: list[Recorder] = [recorder, timeseries]
-    if export is not None:
-        listeners.append(export.recorder)
-    reports: Recorder = RecorderFanout(listeners)
+    if export is not None and not mixed:
+        listeners.append(export.recorders[job.ocpp.label])
+    # a mixed fleet's Prometheus recorders sit in the per-version fan-outs below; the generator
+    # monitor's samples reach the process-wide health series from here
+    health = [export.metrics] if export is not None and mixed else []
+    reports: Recorder = RecorderFanout(listeners, health=health)
     # a mixed fleet also gets results per OCPP version: each station reports to the totals and
-    # to its version's recorder
-    by_version = {version: RunRecorder() for version in ("1.6", "2.0.1")} if job.ocpp.label == "mixed" else {}
-    version_reports = {version: RecorderFanout([reports, r]) for version, r in by_version.items()}
+    # to its version's recorders (its results, its Prometheus series)
+    by_version = {version: RunRecorder() for version in ("1.6", "2.0.1")} if mixed else {}
+    version_reports = {
+        version: RecorderFanout([reports, r, *([export.recorders[version]] if export is not None else [])])
+        for version, r in by_version.items()
+    }
     async with trio.open_nursery() as nursery:
         if export is not None:
             nursery.start_soon(export.serve)
@@ -188,7 +212,11 @@ async def run_job(
         # clock at the start of the run and then runs --speed times faster)
         start_epoch = job.sim_start_epoch if job.sim_start_epoch is not None else time.time()
         epoch = start_epoch - trio.current_time()
-        versions: dict[str, str] = {}
+        versions: dict[str, str] = {}  # station id -> OCPP version, as the stations are made
+
+        def recorder_for_station(station_id: str) -> Recorder:
+            return version_reports.get(versions.get(station_id, ""), reports)
+
         make_station = _station_factory(replace(job, fleet=fleet), epoch, server is not None, versions)
         script_outcomes: list[StepOutcome] = []
         if server is not None and job.csms_script:
@@ -223,7 +251,7 @@ async def run_job(
                 capture=capture,
                 on_progress=on_progress,
                 handle_signals=True,
-                on_behaviour_event=_remote_starts(server, nursery, reports, versions),
+                on_behaviour_event=_remote_starts(server, nursery, recorder_for_station, versions),
                 recorder_for=(lambda index: version_reports[job.ocpp.version_for(index)])
                 if by_version
                 else None,

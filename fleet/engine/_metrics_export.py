@@ -1,28 +1,50 @@
-"""``fleet run --metrics-port``: one registry for the run, its Prometheus recorder, the exporter.
+"""``fleet run --metrics-port``: one registry for the run, its Prometheus recorders, the exporter.
 
 The embedded CSMS (when the run starts one) registers its ``ocpp_fleet_csms_*`` metrics in the same
 registry, so one scrape target shows both sides of the conversation.
+
+One recorder per OCPP version the process's stations speak: a mixed fleet's stations report to
+their own version's recorder, so every per-station series says ``1.6`` or ``2.0.1``; the
+generator's health is the process's and carries the fleet's label (``mixed``), see
+fleet.metrics._prometheus.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import trio
 from prometheus_client import CollectorRegistry
 
-from fleet.metrics import MetricsExporter, PrometheusRecorder
+from fleet.metrics import MetricsExporter, PrometheusMetrics, PrometheusRecorder
 
 
 class MetricsExport:
-    """Listening from construction (raises ``MetricsPortUnavailable``) until ``serve`` is cancelled."""
+    """Listening from construction (raises ``MetricsPortUnavailable``) until ``serve`` is cancelled;
+    with ``port`` None, only recording into ``registry`` (for whoever reads it: tests).
+
+    ``stations_by_version``: the stations this process runs, per OCPP version that gets series
+    (one version for a single-version fleet, both for a mixed one). ``ocpp_version`` labels the
+    generator's health: the version, or "mixed".
+    """
 
     def __init__(
-        self, host: str, port: int, *, stations_configured: int, ocpp_version: str = "2.0.1"
+        self,
+        host: str,
+        port: int | None,
+        *,
+        stations_by_version: Mapping[str, int],
+        ocpp_version: str = "2.0.1",
+        registry: CollectorRegistry | None = None,
     ) -> None:
-        self.registry = CollectorRegistry()
-        self.recorder = PrometheusRecorder(
-            self.registry, ocpp_version=ocpp_version, stations_configured=stations_configured
-        )
-        self.exporter = MetricsExporter(self.registry, host, port)
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.metrics = PrometheusMetrics(self.registry, generator_label=ocpp_version)
+        self.recorders: dict[str, PrometheusRecorder] = {
+            version: self.metrics.recorder(version, stations_configured=count)
+            for version, count in stations_by_version.items()
+        }
+        # last: the exporter's thread may scrape from here on
+        self.exporter = MetricsExporter(self.registry, host, port) if port is not None else None
 
     async def serve(self) -> None:
         """Keep exporting until cancelled: run it in the run's nursery so the exporter stops
@@ -30,6 +52,7 @@ class MetricsExport:
         try:
             await trio.sleep_forever()
         finally:
-            # shutting the server down waits for its poll loop (up to 0.5 s): off the event loop
-            with trio.CancelScope(shield=True):
-                await trio.to_thread.run_sync(self.exporter.close)
+            if self.exporter is not None:
+                # shutting the server down waits for its poll loop (up to 0.5 s): off the event loop
+                with trio.CancelScope(shield=True):
+                    await trio.to_thread.run_sync(self.exporter.close)

@@ -8,6 +8,7 @@ every run, and the versions spread evenly over the ramp-up rather than in two bl
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fleet.station import OCPP_VERSIONS, OcppVersion
@@ -49,6 +50,14 @@ class OcppMix:
     def counts(self, stations: int) -> dict[str, int]:
         sixteen = math.floor(stations * self.share_16)
         return {"1.6": sixteen, "2.0.1": stations - sixteen}
+
+    def counts_of(self, indices: Iterable[int]) -> dict[str, int]:
+        """Stations per version among ``indices`` (one shard's slice); ``counts`` for them all."""
+        sixteen = total = 0
+        for index in indices:
+            total += 1
+            sixteen += self.version_for(index) == "1.6"
+        return {"1.6": sixteen, "2.0.1": total - sixteen}
 
     @property
     def label(self) -> str:

@@ -16,7 +16,7 @@ from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._html_report import write_html_report
 from fleet.metrics._json_file import write_json
-from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusRecorder
+from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusMetrics, PrometheusRecorder
 from fleet.metrics._recorder import RunRecorder, Snapshot
 from fleet.metrics._report import format_progress, format_summary
 from fleet.metrics._slo import Slo, SloResult, SloSyntaxError, evaluate_slos, parse_slo
@@ -30,6 +30,7 @@ __all__ = [
     "LatencyHistogram",
     "MetricsExporter",
     "MetricsPortUnavailable",
+    "PrometheusMetrics",
     "PrometheusRecorder",
     "ResultsError",
     "RunRecorder",

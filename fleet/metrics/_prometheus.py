@@ -5,6 +5,19 @@ counters, and an ``ocpp_version`` label on every series so fleets of different p
 can share one Prometheus. Label values come from bounded sets (actions, error codes, error kinds,
 station states); a station id is never a label, so the series count does not grow with the fleet.
 
+Which version a series carries:
+
+- per-station series (request durations, messages, call errors, stations by state, configured
+  stations, transactions, energy, reconnects, errors, drops) carry the version the reporting
+  stations speak, ``1.6`` or ``2.0.1``, in a mixed fleet too: the families are registered once
+  (``PrometheusMetrics``) and each version's stations report to their own ``PrometheusRecorder``;
+- the generator-health series (``ocpp_fleet_generator_*``: timer lateness, busy ratio, loop lag,
+  CALLs waiting) describe the one process that runs every station, so each is one series labelled
+  with the fleet's label, ``mixed`` for a mixed fleet. Splitting them by version would invent a
+  per-version figure that does not exist (both versions share one event loop and one CPU).
+
+A single-version fleet's series are the same either way.
+
 Energy is exported in joules (``ocpp_fleet_energy_delivered_joules_total``), the Prometheus base unit;
 divide by 3.6e6 for kWh (the dashboard does).
 
@@ -102,50 +115,54 @@ class _ActionSeries:
 
 
 class _ScrapeTimeMetrics(Collector):
-    """``ocpp_fleet_ocpp_messages_total`` and ``ocpp_fleet_stations{state}``, built from the recorder's
-    plain counts when Prometheus scrapes."""
+    """``ocpp_fleet_ocpp_messages_total`` and ``ocpp_fleet_stations{state}``, built from the
+    recorders' plain counts when Prometheus scrapes (one collector for all versions' recorders)."""
 
-    def __init__(self, recorder: PrometheusRecorder) -> None:
-        self._recorder = recorder
+    def __init__(self, metrics: PrometheusMetrics) -> None:
+        self._metrics = metrics
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         # the exporter's thread reads ints the trio thread writes: each read is atomic, the
-        # dict is copied in one C call, and a scrape that sees one count a report older than
+        # dicts are copied in one C call, and a scrape that sees one count a report older than
         # another is off by one for one scrape
-        recorder = self._recorder
-        version = recorder.ocpp_version
+        recorders = self._metrics.recorders()
         messages = CounterMetricFamily(
             "ocpp_fleet_ocpp_messages",
             "OCPP messages by direction from the stations' side: CALLs sent and their answers "
             "received, CSMS-initiated CALLs received and the answers sent",
             labels=["ocpp_version", "action", "direction"],
         )
-        for action, series in sorted(dict(recorder.actions).items()):
-            messages.add_metric([version, action, "sent"], series.sent)
-            messages.add_metric([version, action, "received"], series.received)
+        for recorder in recorders:
+            version = recorder.ocpp_version
+            for action, series in sorted(dict(recorder.actions).items()):
+                messages.add_metric([version, action, "sent"], series.sent)
+                messages.add_metric([version, action, "received"], series.received)
         yield messages
-        configured = recorder.stations_configured
-        connected = recorder.connected
-        booted_once = recorder.booted_once
-        booted = min(connected, booted_once)
-        offline = max(0, booted_once - connected)
         family = GaugeMetricFamily(
             "ocpp_fleet_stations",
             "Simulated stations by state (connecting + booted + offline = configured; "
             "charging overlaps booted and offline)",
             labels=["ocpp_version", "state"],
         )
-        family.add_metric([version, "connecting"], max(0, configured - booted - offline))
-        family.add_metric([version, "booted"], booted)
-        family.add_metric([version, "offline"], offline)
-        family.add_metric([version, "charging"], max(0, recorder.transactions_active))
+        for recorder in recorders:
+            version = recorder.ocpp_version
+            configured = recorder.stations_configured
+            connected = recorder.connected
+            booted_once = recorder.booted_once
+            booted = min(connected, booted_once)
+            offline = max(0, booted_once - connected)
+            family.add_metric([version, "connecting"], max(0, configured - booted - offline))
+            family.add_metric([version, "booted"], booted)
+            family.add_metric([version, "offline"], offline)
+            family.add_metric([version, "charging"], max(0, recorder.transactions_active))
         yield family
         configured_family = GaugeMetricFamily(
             "ocpp_fleet_stations_configured",
             "Stations the run is configured to simulate",
             labels=["ocpp_version"],
         )
-        configured_family.add_metric([version], configured)
+        for recorder in recorders:
+            configured_family.add_metric([recorder.ocpp_version], recorder.stations_configured)
         yield configured_family
 
     def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
@@ -157,57 +174,52 @@ class _ScrapeTimeMetrics(Collector):
         yield GaugeMetricFamily("ocpp_fleet_stations_configured", "", labels=["ocpp_version"])
 
 
-class PrometheusRecorder:
-    """A ``fleet.engine`` Recorder that exports to ``registry`` (never the global default one).
+class PrometheusMetrics:
+    """The fleet's metric families, registered once in ``registry`` (never the global default one),
+    and the generator's health.
 
-    Series children are looked up once per label set and cached; a successful call costs a dict
-    lookup, one ``observe`` and two int increments.
+    Per-station series are written by one recorder per OCPP version (``recorder``), each labelling
+    them with its version. The generator-health series (timer lateness, busy ratio, loop lag, CALLs
+    waiting) describe the process, so there is one of each, labelled ``generator_label``: the
+    fleet's label, ``mixed`` for a mixed fleet.
     """
 
-    def __init__(
-        self, registry: CollectorRegistry, *, ocpp_version: str = "2.0.1", stations_configured: int = 0
-    ) -> None:
-        self.ocpp_version = ocpp_version
-        self.stations_configured = stations_configured
-        self.connected = 0
-        self.booted_once = 0
-        self.transactions_active = 0
-        self._action = _BoundedLabel(ACTION_LIMIT)
-        self._code = _BoundedLabel(CODE_LIMIT)
-        self._kind = _BoundedLabel(KIND_LIMIT)
+    def __init__(self, registry: CollectorRegistry, *, generator_label: str = "2.0.1") -> None:
+        self.generator_label = generator_label
+        self._recorders: dict[str, PrometheusRecorder] = {}
 
         def counter(name: str, doc: str, *labels: str) -> Counter:
             return Counter(name, doc, ["ocpp_version", *labels], registry=registry)
 
         def gauge(name: str, doc: str) -> Gauge:
-            return Gauge(name, doc, ["ocpp_version"], registry=registry).labels(ocpp_version)
+            return Gauge(name, doc, ["ocpp_version"], registry=registry).labels(generator_label)
 
-        self._duration = Histogram(
+        self.duration = Histogram(
             "ocpp_fleet_ocpp_request_duration_seconds",
             "Time from the intended send of a CALL a station made to its answer (or failure)",
             ["ocpp_version", "action", "outcome"],
             buckets=REQUEST_DURATION_BUCKETS,
             registry=registry,
         )
-        self._call_errors = counter(
+        self.call_errors = counter(
             "ocpp_fleet_ocpp_call_errors",
             "CALLs of the stations that failed: CALLERROR code from the CSMS, Timeout or ConnectionLost",
             "action",
             "code",
         )
-        self._errors = counter("ocpp_fleet_errors", "Errors of the generator by kind", "kind")
-        self._dropped = counter(
+        self.errors = counter("ocpp_fleet_errors", "Errors of the generator by kind", "kind")
+        self.dropped = counter(
             "ocpp_fleet_messages_dropped",
             "Messages the stations gave up on (retries, queue overflow)",
             "action",
         )
-        self._lag = Histogram(
+        self.lag = Histogram(
             "ocpp_fleet_generator_lag_seconds",
             "How late the generator's timers fired: the generator's own health",
             ["ocpp_version"],
             buckets=GENERATOR_LAG_BUCKETS,
             registry=registry,
-        ).labels(ocpp_version)
+        ).labels(generator_label)
         self._busy = gauge(
             "ocpp_fleet_generator_busy_ratio",
             "CPU seconds of the generator process per wall-clock second, sampled each second",
@@ -219,24 +231,92 @@ class PrometheusRecorder:
         self._calls_waiting = gauge(
             "ocpp_fleet_generator_calls_waiting", "CALLs waiting in the stations' send queues"
         )
-        # unlabelled besides the version: created now so they read 0 rather than absent
-        self._tx_started = counter("ocpp_fleet_transactions_started", "Transactions started").labels(
-            ocpp_version
-        )
-        self._tx_ended = counter("ocpp_fleet_transactions_ended", "Transactions ended").labels(ocpp_version)
-        self._energy = counter(
+        self.tx_started = counter("ocpp_fleet_transactions_started", "Transactions started")
+        self.tx_ended = counter("ocpp_fleet_transactions_ended", "Transactions ended")
+        self.energy = counter(
             "ocpp_fleet_energy_delivered_joules",
             "Energy delivered in ended transactions (J; kWh = J / 3.6e6)",
-        ).labels(ocpp_version)
-        self._reconnects = counter(
+        )
+        self.reconnects = counter(
             "ocpp_fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
-        ).labels(ocpp_version)
+        )
+        registry.register(_ScrapeTimeMetrics(self))
+
+    def recorder(self, ocpp_version: str, *, stations_configured: int = 0) -> PrometheusRecorder:
+        """The recorder the stations speaking ``ocpp_version`` report to (one per version)."""
+        return PrometheusRecorder(self, ocpp_version=ocpp_version, stations_configured=stations_configured)
+
+    def recorders(self) -> list[PrometheusRecorder]:
+        return list(self._recorders.values())
+
+    def _add(self, recorder: PrometheusRecorder) -> None:
+        if recorder.ocpp_version in self._recorders:
+            # two recorders would export the same scrape-time series twice
+            raise ValueError(f"a Prometheus recorder for OCPP {recorder.ocpp_version} exists already")
+        self._recorders[recorder.ocpp_version] = recorder
+
+    # -- the generator's health ------------------------------------------------------------------
+
+    def timer_fired(self, lateness_s: float) -> None:
+        """How late a station timer fired (0 when on time)."""
+        self.lag.observe(max(0.0, lateness_s))
+
+    def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
+        """About once a second (see fleet.engine's generator monitor)."""
+        self._busy.set(busy_fraction)
+        self._loop_lag.set(max(0.0, loop_lag_s))
+        self._calls_waiting.set(calls_waiting)
+
+
+class PrometheusRecorder:
+    """A ``fleet.engine`` Recorder for the stations of one OCPP version: their series carry
+    ``ocpp_version``; generator-health reports go to the shared ``PrometheusMetrics``.
+
+    ``PrometheusRecorder(registry, ocpp_version=...)`` registers the families in ``registry`` with
+    the generator's health labelled ``ocpp_version`` too (a single-version fleet);
+    ``PrometheusMetrics.recorder`` makes one per version over families registered once.
+
+    Series children are looked up once per label set and cached; a successful call costs a dict
+    lookup, one ``observe`` and two int increments.
+    """
+
+    def __init__(
+        self,
+        registry: CollectorRegistry | PrometheusMetrics,
+        *,
+        ocpp_version: str = "2.0.1",
+        stations_configured: int = 0,
+    ) -> None:
+        metrics = (
+            registry
+            if isinstance(registry, PrometheusMetrics)
+            else PrometheusMetrics(registry, generator_label=ocpp_version)
+        )
+        self.metrics = metrics
+        self.ocpp_version = ocpp_version
+        self.stations_configured = stations_configured
+        self.connected = 0
+        self.booted_once = 0
+        self.transactions_active = 0
+        self._action = _BoundedLabel(ACTION_LIMIT)
+        self._code = _BoundedLabel(CODE_LIMIT)
+        self._kind = _BoundedLabel(KIND_LIMIT)
+        self._duration = metrics.duration
+        self._call_errors = metrics.call_errors
+        self._errors = metrics.errors
+        self._dropped = metrics.dropped
+        self._lag = metrics.lag
+        # unlabelled besides the version: created now so they read 0 rather than absent
+        self._tx_started = metrics.tx_started.labels(ocpp_version)
+        self._tx_ended = metrics.tx_ended.labels(ocpp_version)
+        self._energy = metrics.energy.labels(ocpp_version)
+        self._reconnects = metrics.reconnects.labels(ocpp_version)
         self._children: dict[tuple[object, ...], Counter] = {}
         # by label value (what the collector exports), and by the action as reported: the latter
         # caches only actions under their own name, so made-up ones cannot grow it
         self.actions: dict[str, _ActionSeries] = {}
         self._series_by_action: dict[str, _ActionSeries] = {}
-        registry.register(_ScrapeTimeMetrics(self))
+        metrics._add(self)
 
     def _child(self, metric: Counter, *labels: str) -> Counter:
         key = (metric, *labels)
@@ -308,11 +388,10 @@ class PrometheusRecorder:
         self._child(self._dropped, self._action(action)).inc()
 
     def timer_fired(self, lateness_s: float) -> None:
-        """Generator health: how late a station timer fired (0 when on time)."""
+        """Generator health: how late a station timer fired (0 when on time), into the one
+        lag histogram of the process (labelled with the generator's label, not this version)."""
         self._lag.observe(max(0.0, lateness_s))
 
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         """Generator health, about once a second (see fleet.engine's generator monitor)."""
-        self._busy.set(busy_fraction)
-        self._loop_lag.set(max(0.0, loop_lag_s))
-        self._calls_waiting.set(calls_waiting)
+        self.metrics.generator_sampled(busy_fraction, loop_lag_s, calls_waiting)
