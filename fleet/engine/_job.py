@@ -77,6 +77,8 @@ class JobResult:
     summary: dict[str, Any] | None
     failure: str | None = None  # one line saying why the run could not happen
     recorder: RunRecorder | None = None  # the run's measurements, for checks beyond the summary (SLOs)
+    # a mixed fleet's measurements per OCPP version (what ``by_ocpp_version`` summarises)
+    by_version: dict[str, RunRecorder] = field(default_factory=dict)
 
 
 def _station_factory(
@@ -293,7 +295,7 @@ async def run_job(
             extra=extra,
         )
         nursery.cancel_scope.cancel()
-    return JobResult(EXIT_OK, summary, recorder=recorder)
+    return JobResult(EXIT_OK, summary, recorder=recorder, by_version=by_version)
 
 
 def print_progress_line(line: str, elapsed: float) -> None:

@@ -269,35 +269,6 @@ async def open_lean_websocket(
     the server refuses the upgrade; ``HandshakeError`` when it answers something that is not
     HTTP; ``OSError`` / ``trio.BrokenResourceError`` from the socket and TLS as they are.
     """
-    websocket = await connect_lean_websocket(
-        url,
-        subprotocols,
-        connect_timeout=connect_timeout,
-        local_address=local_address,
-        ssl_context=ssl_context,
-        extra_headers=extra_headers,
-        close_timeout=close_timeout,
-        max_message_size=max_message_size,
-    )
-    try:
-        yield websocket
-    finally:
-        with trio.CancelScope(shield=True):
-            await websocket.aclose()
-
-
-async def connect_lean_websocket(
-    url: str,
-    subprotocols: Iterable[str],
-    *,
-    connect_timeout: float,
-    local_address: str | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    extra_headers: list[tuple[bytes, bytes]] | None = None,
-    close_timeout: float = 2.0,
-    max_message_size: int = MAX_MESSAGE_SIZE,
-) -> LeanWebSocket:
-    """``open_lean_websocket`` without the context manager: the caller must ``aclose`` it."""
     host, port, host_header, resource, secure = parse_websocket_url(url)
     if secure and ssl_context is None:
         raise ValueError(f"{url!r}: a wss:// URL needs an ssl_context")
@@ -316,7 +287,7 @@ async def connect_lean_websocket(
             )
             ws = WSConnection(ConnectionType.CLIENT)
             await stream.send_all(ws.send(request))
-            connection = await _upgrade(stream, ws, close_timeout, max_message_size)
+            websocket = await _upgrade(stream, ws, close_timeout, max_message_size)
     except trio.TooSlowError:
         if stream is not None:
             await trio.aclose_forcefully(stream)
@@ -325,7 +296,11 @@ async def connect_lean_websocket(
         if stream is not None:
             await trio.aclose_forcefully(stream)
         raise
-    return connection
+    try:
+        yield websocket
+    finally:
+        with trio.CancelScope(shield=True):
+            await websocket.aclose()
 
 
 async def _upgrade(

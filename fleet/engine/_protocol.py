@@ -1,19 +1,9 @@
-"""What the engine needs from a simulated station: the sans-IO shell API of DESIGN.md."""
+"""What the engine needs from a simulated station: the sans-IO shell API of DESIGN.md, defined
+next to the station cores (``fleet.station.ShellStation``) so that the virtual-time shell states
+the same contract; re-exported here for the engine's modules."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from fleet.station import ShellStation
 
-from fleet.station import Event
-
-
-class ShellStation(Protocol):
-    """A station (with or without behaviour around it) as a shell drives it."""
-
-    def connected(self, now: float) -> None: ...
-    def disconnected(self, now: float) -> None: ...
-    def receive(self, data: str | bytes, now: float) -> None: ...
-    def events(self) -> list[Event]: ...
-    def data_to_send(self) -> list[str]: ...
-    def next_deadline(self) -> float | None: ...
-    def handle_timer(self, now: float) -> None: ...
+__all__ = ["ShellStation"]

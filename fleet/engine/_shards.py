@@ -315,7 +315,18 @@ def _result(
     timeseries = _merged_timeseries(outcomes)
     if timeseries is not None:
         extra["timeseries"] = timeseries
-    extra["stations_by_ocpp_version"] = job.ocpp.counts(fleet.stations)
+    counts = job.ocpp.counts(fleet.stations)
+    extra["stations_by_ocpp_version"] = counts
+    by_version = _merged_by_version(outcomes)
+    if job.ocpp.label == "mixed" and by_version:
+        # from the workers' final reports: a worker that died sent none, so this part of the
+        # result lacks its stations (workers.died says which)
+        extra["by_ocpp_version"] = {
+            version: by_version[version].summary(
+                ocpp_version=version, duration_s=round(duration, 3), stations_configured=counts[version]
+            )
+            for version in sorted(by_version)
+        }
     summary = recorder.summary(
         ocpp_version=job.ocpp.label,
         duration_s=round(duration, 3),
@@ -323,6 +334,14 @@ def _result(
         extra=extra,
     )
     return JobResult(EXIT_WORKER_DIED if deaths else EXIT_OK, summary, recorder=recorder)
+
+
+def _merged_by_version(outcomes: list[dict[str, Any]]) -> dict[str, RunRecorder]:
+    merged: dict[str, RunRecorder] = {}
+    for outcome in outcomes:
+        for version, data in (outcome.get("by_version") or {}).items():
+            merged.setdefault(version, RunRecorder()).merge(RunRecorder.from_dict(data))
+    return merged
 
 
 def _merged_timeseries(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ Started by the parent (fleet.engine._shards) as ``fleet.engine._worker:main``. I
 recorder (``RunRecorder.to_dict``) about once a second, and a last time when it stops.
 
 Messages to the parent: ``("progress", recorder_dict)`` and
-``("final", recorder_dict, {"exit_code", "failure", "duration_s", "interrupted"})``.
+``("final", recorder_dict, {"exit_code", "failure", "duration_s", "interrupted", "by_version", ...})``
+(``by_version``: a mixed fleet's recorders per OCPP version, as dicts).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ async def run_shard(spec: ShardSpec, channel: ParentChannel) -> None:
                 "interrupted": bool(summary.get("interrupted", False)),
                 "drain": summary.get("drain"),
                 "timeseries": summary.get("timeseries"),
+                "by_version": {version: r.to_dict() for version, r in result.by_version.items()},
             }
             nursery.cancel_scope.cancel()
         outcome["duration_s"] = trio.current_time() - started

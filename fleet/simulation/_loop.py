@@ -29,11 +29,12 @@ from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._ledger import TimedLedger, peak_of
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._station_stats import StationStats
-from fleet.station import Event
+from fleet.station import ShellStation
 
 
-class SimStation(Protocol):
-    """The shell API of ``fleet.behaviour.SimulatedStation`` / ``ProfileStation``.
+class SimStation(ShellStation, Protocol):
+    """The shell API of ``fleet.behaviour.SimulatedStation`` / ``ProfileStation``: the engine's
+    ``ShellStation`` and the station id.
 
     Optional, looked up with ``getattr``: ``offline_until(now) -> float | None`` (an outage:
     drop the connection now, reconnect not before that time) and ``behaviour_events()`` (drained
@@ -42,13 +43,6 @@ class SimStation(Protocol):
 
     @property
     def station_id(self) -> str: ...
-    def connected(self, now: float) -> None: ...
-    def disconnected(self, now: float) -> None: ...
-    def receive(self, data: str | bytes, now: float) -> None: ...
-    def events(self) -> list[Event]: ...
-    def data_to_send(self) -> list[str]: ...
-    def next_deadline(self) -> float | None: ...
-    def handle_timer(self, now: float) -> None: ...
 
 
 # (now, station id, "sent" | "received" as seen by the station, frame)

@@ -18,6 +18,7 @@ from fleet.station._events import (
     TransactionStarted,
 )
 from fleet.station._handlers import DataTransferHandler
+from fleet.station._shell_api import ShellStation
 from fleet.station._station import Station
 from fleet.station._versions import (
     OCPP_VERSIONS,
@@ -46,6 +47,7 @@ __all__ = [
     "RebootRequested",
     "ReconnectRequested",
     "RequestAnswered",
+    "ShellStation",
     "Station",
     "Station16",
     "StationConfig",

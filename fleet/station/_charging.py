@@ -109,11 +109,8 @@ class ChargingController:
         phases: int | None = None,
         dc_voltage_v: float | None = None,
     ) -> None:
-        evse.meter.advance(now)
+        evse.meter.set_ev_readings(now, soc_percent, phases, dc_voltage_v)
         evse.ev_demand_w = max(0.0, power_w)
-        evse.meter.soc_percent = soc_percent
-        evse.meter.phases_in_use = phases
-        evse.meter.dc_voltage_v = dc_voltage_v
         self._reconcile(evse, "ChargingStateChanged", now)
 
     def present_id_token(self, evse: Evse, id_token: str, token_type: str, now: float) -> None:

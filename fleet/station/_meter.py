@@ -44,6 +44,16 @@ class Meter:
         self.advance(now)
         self.power_w = power_w
 
+    def set_ev_readings(
+        self, now: float, soc_percent: float | None, phases_in_use: int | None, dc_voltage_v: float | None
+    ) -> None:
+        """What the EV reports changed (``set_ev_demand``, either OCPP version); the energy up to
+        ``now`` is integrated first, at the power that flowed until then."""
+        self.advance(now)
+        self.soc_percent = soc_percent
+        self.phases_in_use = phases_in_use
+        self.dc_voltage_v = dc_voltage_v
+
     @property
     def voltage_reading_v(self) -> float | None:
         """The reported voltage: the phase voltage (AC), the DC link's to 0.1 V (DC; None: no EV)."""

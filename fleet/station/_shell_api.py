@@ -1,10 +1,12 @@
-"""The shell-facing half of a station facade, the same for OCPP 2.0.1 and 1.6: time and bytes in,
-events, frames and deadlines out. Each facade adds its version's physical inputs and internals."""
+"""The half of a station facade that is the same for OCPP 2.0.1 and 1.6: time and bytes in, events,
+frames and deadlines out, and the physical inputs that only differ in the charging point they
+reach (a 2.0.1 EVSE, a 1.6 connector). Each facade adds the inputs whose logic differs by version
+(id tokens, DataTransfer) and its internals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from fleet.ocpp import LocalProtocolError
 from fleet.station._boot import BootSequence
@@ -17,16 +19,53 @@ from fleet.station._protocols import CoreContext
 _MAX_TIMER_ROUNDS = 64
 
 ContextT = TypeVar("ContextT", bound=CoreContext)
+PointT = TypeVar("PointT")
+PointT_contra = TypeVar("PointT_contra", contravariant=True)
 
 
-class StationShellApi(Generic[ContextT]):
-    """What a shell drives. A facade sets ``_ctx``, ``_boot``, ``_incoming`` and ``_maybe_reboot``
-    (its reset/maintenance part's ``maybe_reboot``, stored bound so a frame costs no extra lookup)
-    and implements ``_on_accepted``."""
+class ShellStation(Protocol):
+    """The sans-IO shell API of DESIGN.md as a shell drives it: a station core (``StationShellApi``)
+    or a station with behaviour around it. The trio engine and the virtual-time loop both take it."""
+
+    def connected(self, now: float) -> None: ...
+    def disconnected(self, now: float) -> None: ...
+    def receive(self, data: str | bytes, now: float) -> None: ...
+    def events(self) -> list[Event]: ...
+    def data_to_send(self) -> list[str]: ...
+    def next_deadline(self) -> float | None: ...
+    def handle_timer(self, now: float) -> None: ...
+
+
+class PointCharging(Protocol[PointT_contra]):
+    """The physical inputs both versions' charging parts take for one charging point."""
+
+    def plug_in(self, point: PointT_contra, now: float, /) -> None: ...
+    def unplug(self, point: PointT_contra, now: float, /) -> None: ...
+    def set_faulted(self, point: PointT_contra, faulted: bool, now: float, /) -> None: ...
+    def set_ev_demand(
+        self,
+        point: PointT_contra,
+        power_w: float,
+        soc_percent: float | None,
+        now: float,
+        phases: int | None,
+        dc_voltage_v: float | None,
+        /,
+    ) -> None: ...
+
+
+class StationShellApi(Generic[ContextT, PointT]):
+    """What a shell drives. A facade sets ``_ctx``, ``_boot``, ``_incoming``, ``_charging``,
+    ``_points`` (its charging part's points by id) and ``_maybe_reboot`` (its reset/maintenance
+    part's ``maybe_reboot``, stored bound so a frame costs no extra lookup), names its points in
+    ``_point_noun`` and implements ``_on_accepted``."""
 
     _ctx: ContextT
     _boot: BootSequence
     _incoming: IncomingFrames
+    _charging: PointCharging[PointT]
+    _points: Mapping[int, PointT]
+    _point_noun: ClassVar[str]  # "EVSEs" or "connectors", for error messages
     _maybe_reboot: Callable[[float], None]
 
     # --- read-only state -----------------------------------------------------------------------
@@ -127,13 +166,60 @@ class StationShellApi(Generic[ContextT]):
                 callback(deadline, now)
         self._maybe_reboot(now)
 
-    def _check_phases(self, phases: int | None, points: str) -> None:
-        """``set_ev_demand``'s ``phases`` against the station's; ``points``: "EVSEs" or "connectors"."""
+    # --- the physical world --------------------------------------------------------------------
+
+    def plug_in(self, evse_id: int, now: float) -> None:
+        self._ctx.channel.observe(now)
+        self._charging.plug_in(self._point(evse_id), now)
+        self._maybe_reboot(now)
+
+    def unplug(self, evse_id: int, now: float) -> None:
+        self._ctx.channel.observe(now)
+        self._charging.unplug(self._point(evse_id), now)
+        self._maybe_reboot(now)
+
+    def set_ev_demand(
+        self,
+        evse_id: int,
+        power_w: float,
+        soc_percent: float | None,
+        now: float,
+        phases: int | None = None,
+        *,
+        dc_voltage_v: float | None = None,
+    ) -> None:
+        """What the EV draws; ``phases``: how many of the EVSE's phases it draws on (default all),
+        so the reported current per phase is power / (voltage x phases). ``dc_voltage_v`` (DC
+        stations): the EV battery's voltage, reported as the DC link's, with current = power / it."""
+        self._ctx.channel.observe(now)
+        self._check_phases(phases)
+        self._check_dc_voltage(dc_voltage_v)
+        self._charging.set_ev_demand(self._point(evse_id), power_w, soc_percent, now, phases, dc_voltage_v)
+
+    def set_connector_faulted(self, evse_id: int, faulted: bool, now: float) -> None:
+        """A connector fault appears (or clears): Faulted status, no new sessions, no energy."""
+        self._ctx.channel.observe(now)
+        self._charging.set_faulted(self._point(evse_id), faulted, now)
+        self._maybe_reboot(now)
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _point(self, evse_id: int) -> PointT:
+        point = self._points.get(evse_id)
+        if point is None:
+            raise LocalProtocolError(
+                f"station {self.station_id!r} has {self._point_noun} 1..{self._ctx.config.evse_count}, "
+                f"not {evse_id!r}"
+            )
+        return point
+
+    def _check_phases(self, phases: int | None) -> None:
+        """``set_ev_demand``'s ``phases`` against the station's."""
         config = self._ctx.config
         if phases is not None and not 1 <= phases <= config.phases:
             raise LocalProtocolError(
-                f"station {config.station_id!r}: set_ev_demand(phases={phases}) but its {points} have "
-                f"{config.phases} phase(s); pass 1..{config.phases} or None for all"
+                f"station {config.station_id!r}: set_ev_demand(phases={phases}) but its {self._point_noun} "
+                f"have {config.phases} phase(s); pass 1..{config.phases} or None for all"
             )
 
     def _check_dc_voltage(self, dc_voltage_v: float | None) -> None:

@@ -20,7 +20,7 @@ from fleet.ocpp import v201
 from fleet.station import _schedule
 from fleet.station._context import StationContext
 from fleet.station._schedule import Purpose, ScheduleProfile, Supply
-from fleet.station._schedule_wire import periods_from_wire, seconds_or_none, unset_to_none
+from fleet.station._schedule_wire import schedule_from_wire
 
 _PURPOSES: dict[str, Purpose] = {
     "ChargingStationMaxProfile": "StationMax",
@@ -135,20 +135,13 @@ class SmartCharging:
         return next(((reason, text) for failed, reason, text in checks if failed), None)
 
     def _translate(self, evse_id: int, profile: v201.ChargingProfile, now: float) -> ScheduleProfile:
-        schedule = profile.charging_schedule[0]
-        return ScheduleProfile(
+        return schedule_from_wire(
+            profile,
+            profile.charging_schedule[0],
             profile_id=profile.id,
             evse_id=evse_id,
             purpose=_PURPOSES[profile.charging_profile_purpose],
-            stack_level=profile.stack_level,
-            kind=profile.charging_profile_kind,
-            periods=periods_from_wire(schedule.charging_schedule_period),
-            unit=schedule.charging_rate_unit,
-            recurrency=unset_to_none(profile.recurrency_kind),
-            start=self._optional_time(schedule.start_schedule),
-            duration_s=seconds_or_none(schedule.duration),
-            valid_from=self._optional_time(profile.valid_from),
-            valid_to=self._optional_time(profile.valid_to),
+            seconds=self._station_time,
             installed_at=now,
         )
 
@@ -264,9 +257,6 @@ class SmartCharging:
 
     def _station_time(self, at: datetime) -> float:
         return at.timestamp() - self._ctx.clock.epoch
-
-    def _optional_time(self, at: datetime | msgspec.UnsetType) -> float | None:
-        return None if isinstance(at, msgspec.UnsetType) else self._station_time(at)
 
 
 def _overlap(a: ScheduleProfile, b: ScheduleProfile) -> bool:

@@ -26,7 +26,7 @@ from fleet.station._security_events import SecurityEvents
 from fleet.station._shell_api import StationShellApi
 
 
-class Station(StationShellApi[StationContext]):
+class Station(StationShellApi[StationContext, Evse]):
     """One OCPP 2.0.1 charging station, sans-IO.
 
     The shell calls ``connected``/``disconnected``/``receive``/``handle_timer`` with the current
@@ -37,10 +37,13 @@ class Station(StationShellApi[StationContext]):
 
     subprotocol = v201.SUBPROTOCOL  # the WebSocket subprotocol a shell offers for this station
     ocpp_version = "2.0.1"
+    _point_noun = "EVSEs"
+    _charging: ChargingController
 
     def __init__(self, config: StationConfig, rng: random.Random) -> None:
         self._ctx = ctx = StationContext.create(config, rng)
         self._charging = ChargingController(ctx)
+        self._points = self._charging.evses
         self._boot = BootSequence(ctx, on_accepted=self._on_accepted)
         self._reset = ResetScheduler(ctx, self._charging, reboot=self._reboot)
         self._maybe_reboot = self._reset.maybe_reboot
@@ -68,14 +71,14 @@ class Station(StationShellApi[StationContext]):
 
     def charging_limit_w(self, evse_id: int) -> float | None:
         """The smart-charging limit in force on the EVSE (None: no profile limits it)."""
-        return self._evse(evse_id).limit_w
+        return self._point(evse_id).limit_w
 
     @property
     def device_model(self) -> DeviceModel:
         return self._ctx.model
 
     def evse_state(self, evse_id: int) -> EvseState:
-        self._evse(evse_id)
+        self._point(evse_id)
         return self._charging.state(evse_id)
 
     # --- the shell's side ----------------------------------------------------------------------
@@ -86,15 +89,7 @@ class Station(StationShellApi[StationContext]):
 
     # --- the physical world --------------------------------------------------------------------
 
-    def plug_in(self, evse_id: int, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._charging.plug_in(self._evse(evse_id), now)
-        self._reset.maybe_reboot(now)
-
-    def unplug(self, evse_id: int, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._charging.unplug(self._evse(evse_id), now)
-        self._reset.maybe_reboot(now)
+    # plug_in, unplug, set_ev_demand and set_connector_faulted: StationShellApi
 
     def present_id_token(self, evse_id: int, id_token: str, token_type: str, now: float) -> None:
         self._ctx.channel.observe(now)
@@ -103,26 +98,8 @@ class Station(StationShellApi[StationContext]):
                 f"id token {id_token!r} of type {token_type!r}: type must be one of {sorted(_TOKEN_TYPES)} "
                 "and the token at most 36 characters"
             )
-        self._charging.present_id_token(self._evse(evse_id), id_token, token_type, now)
+        self._charging.present_id_token(self._point(evse_id), id_token, token_type, now)
         self._reset.maybe_reboot(now)
-
-    def set_ev_demand(
-        self,
-        evse_id: int,
-        power_w: float,
-        soc_percent: float | None,
-        now: float,
-        phases: int | None = None,
-        *,
-        dc_voltage_v: float | None = None,
-    ) -> None:
-        """What the EV draws; ``phases``: how many of the EVSE's phases it draws on (default all),
-        so the reported current per phase is power / (voltage x phases). ``dc_voltage_v`` (DC
-        stations): the EV battery's voltage, reported as the DC link's, with current = power / it."""
-        self._ctx.channel.observe(now)
-        self._check_phases(phases, "EVSEs")
-        self._check_dc_voltage(dc_voltage_v)
-        self._charging.set_ev_demand(self._evse(evse_id), power_w, soc_percent, now, phases, dc_voltage_v)
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
         self._ctx.channel.observe(now)
@@ -140,23 +117,9 @@ class Station(StationShellApi[StationContext]):
         self._security.report(event_type, now, tech_info)
 
     def fail_next_lock(self, evse_id: int) -> None:
-        self._charging.fail_next_lock(self._evse(evse_id))
-
-    def set_connector_faulted(self, evse_id: int, faulted: bool, now: float) -> None:
-        """A connector fault appears (or clears): Faulted status, no new sessions, no energy."""
-        self._ctx.channel.observe(now)
-        self._charging.set_faulted(self._evse(evse_id), faulted, now)
-        self._reset.maybe_reboot(now)
+        self._charging.fail_next_lock(self._point(evse_id))
 
     # --- internals -----------------------------------------------------------------------------
-
-    def _evse(self, evse_id: int) -> Evse:
-        evse = self._charging.evses.get(evse_id)
-        if evse is None:
-            raise LocalProtocolError(
-                f"station {self.station_id!r} has EVSEs 1..{self.config.evse_count}, not {evse_id!r}"
-            )
-        return evse
 
     def _on_accepted(self, now: float) -> None:
         self._charging.send_status_snapshot(now)

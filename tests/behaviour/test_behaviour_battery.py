@@ -5,25 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
+from _ev_models import DC_CURVE, FAST_DC
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fleet.behaviour import ChargingBattery, EvModel
 from fleet.behaviour._battery import AC_EFFICIENCY, CV_FLOOR, DC_EFFICIENCY, MAX_HOLD_S
 
-# roughly a 77 kWh 800 V car: flat to 50 %, tapering from 60 % (published curves, rounded)
-DC_CURVE = [
-    (0.0, 200.0),
-    (10.0, 230.0),
-    (50.0, 230.0),
-    (60.0, 180.0),
-    (80.0, 100.0),
-    (90.0, 50.0),
-    (100.0, 10.0),
-]
-FAST_DC = EvModel(
-    name="fast-dc", share=1.0, battery_kwh=77.4, max_ac_kw=11.0, max_dc_kw=235.0, dc_curve=DC_CURVE
-)
 ONE_PHASE = EvModel(name="one-phase", share=1.0, battery_kwh=40.0, max_ac_kw=7.4, ac_phases=1, max_dc_kw=50.0)
 AC_ONLY = EvModel(name="ac-only", share=1.0, battery_kwh=30.0, max_ac_kw=11.0)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import pytest
 from _behaviour_csms import EPOCH, accommodating_response
+from _ev_models import FAST_DC
 
 from fleet.behaviour import ChargingBattery, EvModel
 from fleet.ocpp import LocalProtocolError, encode_call_result
@@ -20,16 +21,6 @@ from fleet.station import Station, StationConfig
 from support import OcppSchemaValidator
 
 ROUNDING_WH = 0.0005  # the register is sent with 3 decimals
-DC_CURVE = [
-    (0.0, 200.0),
-    (10.0, 230.0),
-    (50.0, 230.0),
-    (60.0, 180.0),
-    (80.0, 100.0),
-    (90.0, 50.0),
-    (100.0, 10.0),
-]
-FAST_DC = EvModel(name="fast-dc", share=1, battery_kwh=77.4, max_ac_kw=11, max_dc_kw=235, dc_curve=DC_CURVE)
 ONE_PHASE = EvModel(name="one-phase", share=1, battery_kwh=40, max_ac_kw=7.4, ac_phases=1)
 
 

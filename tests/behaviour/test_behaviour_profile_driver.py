@@ -169,7 +169,8 @@ def test_app_starts_become_remote_start_wanted_only_when_the_shell_offers_it() -
     assert {p["idToken"]["type"] for p in out.calls("Authorize")} == {"ISO14443"}
 
 
-def test_a_dc_session_reports_rising_soc_up_to_the_target_then_the_ev_suspends() -> None:
+def _dc_day_from_20_to_80_percent() -> Transcript:
+    """A day at a DC station of drivers who stay 3 h and charge CAR from 20 % to 80 %."""
     long_stay = _profile(
         dwell_h=Fixed(value=3.0),
         arrival_soc_percent=Fixed(value=20.0),
@@ -177,6 +178,11 @@ def test_a_dc_session_reports_rising_soc_up_to_the_target_then_the_ev_suspends()
         ev_models=[CAR],
     )
     _, out = _run(long_stay, DC150, days=1)
+    return out
+
+
+def test_a_dc_session_reports_rising_soc_up_to_the_target_then_the_ev_suspends() -> None:
+    out = _dc_day_from_20_to_80_percent()
     socs: dict[str, list[float]] = {}
     states: dict[str, list[str]] = {}
     for event in out.calls("TransactionEvent"):
@@ -198,13 +204,7 @@ def test_a_dc_session_reports_rising_soc_up_to_the_target_then_the_ev_suspends()
 
 def test_energy_delivered_matches_the_soc_gain_of_the_battery() -> None:
     # 60 kWh car from 20 % to 80 %: 36 kWh into the cells, 36 / 0.95 kWh through a DC meter
-    long_stay = _profile(
-        dwell_h=Fixed(value=3.0),
-        arrival_soc_percent=Fixed(value=20.0),
-        target_soc_percent=Fixed(value=80.0),
-        ev_models=[CAR],
-    )
-    _, out = _run(long_stay, DC150, days=1)
+    out = _dc_day_from_20_to_80_percent()
     ended = [e for e in _ended(out) if e["transactionInfo"]["stoppedReason"] == "Local"]
     assert ended
     starts = {

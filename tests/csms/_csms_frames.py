@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fleet.csms import CsmsSession, InternalFault
-from fleet.ocpp import CallError, CallResult, decode_frame
+from fleet.ocpp import CallError, CallResult, decode_frame, v201
 from support import OcppSchemaValidator, schema_dir
 
 # OCPP 2.0.1 part 2: every request a charging station may send (DataTransfer goes both ways)
@@ -86,6 +86,18 @@ def _example(node: dict[str, Any], root: dict[str, Any], with_optional: bool, de
     if kind == "boolean":
         return True
     return {"any": ["json", 1]}  # DataTransfer.data: "data without specified length or format"
+
+
+def get_variables() -> v201.GetVariablesRequest:
+    """A CSMS-initiated request any station answers: GetVariables of OCPPCommCtrlr.HeartbeatInterval."""
+    return v201.GetVariablesRequest(
+        get_variable_data=[
+            v201.GetVariableData(
+                component=v201.Component(name="OCPPCommCtrlr"),
+                variable=v201.Variable(name="HeartbeatInterval"),
+            )
+        ]
+    )
 
 
 def call_frame(unique_id: str, action: str, payload: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import trio
 import trio.testing
-from _csms_frames import call_frame, parse
+from _csms_frames import call_frame, get_variables, parse
 from trio_websocket import ConnectionClosed, ConnectionRejected, WebSocketConnection, open_websocket_url
 
 from fleet.csms import (
@@ -150,17 +150,6 @@ async def answer_calls(websocket: WebSocketConnection, answer: Any) -> None:
         frame = await next_frame(websocket)
         if frame[0] == 2:
             await websocket.send_message(json.dumps(answer(frame)))
-
-
-def get_variables() -> v201.GetVariablesRequest:
-    return v201.GetVariablesRequest(
-        get_variable_data=[
-            v201.GetVariableData(
-                component=v201.Component(name="OCPPCommCtrlr"),
-                variable=v201.Variable(name="HeartbeatInterval"),
-            )
-        ]
-    )
 
 
 def variables_result(frame: list[Any]) -> list[Any]:

@@ -13,6 +13,7 @@ from _csms_frames import (
     assert_any_input_is_answered_well,
     call_frame,
     example_request,
+    get_variables,
     parse,
 )
 from hypothesis import given
@@ -152,17 +153,6 @@ def test_an_answer_to_nothing_is_a_protocol_violation() -> None:
 
 
 # -- CSMS-initiated calls --------------------------------------------------------------------------
-
-
-def get_variables() -> v201.GetVariablesRequest:
-    return v201.GetVariablesRequest(
-        get_variable_data=[
-            v201.GetVariableData(
-                component=v201.Component(name="OCPPCommCtrlr"),
-                variable=v201.Variable(name="HeartbeatInterval"),
-            )
-        ]
-    )
 
 
 def test_a_csms_call_is_matched_to_its_result() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from fleet.engine import EXIT_OK, EXIT_WORKER_DIED, FleetConfig, RunJob, run_sharded
+from fleet.engine import EXIT_OK, EXIT_WORKER_DIED, FleetConfig, OcppMix, RunJob, run_sharded
 from fleet.metrics import RunRecorder
 
 _ADDRESSES = ("127.0.0.2", "127.0.0.3")
@@ -59,6 +60,24 @@ async def test_two_workers_give_one_exactly_merged_result() -> None:
     # the workers' time series are added point by point: every boot is in the merged series
     boot_latencies = summary["timeseries"]["histograms"]["latency"]["BootNotification"]
     assert sum(sum(n for _, n in h["buckets"]) for h in boot_latencies if h) == merged_boots["ok"]
+
+
+async def test_a_mixed_fleet_over_two_workers_keeps_its_results_per_ocpp_version() -> None:
+    job = replace(_job(12, 4.0), ocpp=OcppMix(0.5))
+    with trio.fail_after(60):
+        result = await run_sharded(job, 2, csms_workers_count=1)
+    assert result.exit_code == EXIT_OK
+    summary = result.summary
+    assert summary is not None
+    by_version = summary["by_ocpp_version"]
+    assert sorted(by_version) == ["1.6", "2.0.1"]
+    assert {v: by_version[v]["stations"]["configured"] for v in by_version} == summary[
+        "stations_by_ocpp_version"
+    ]
+    assert all(by_version[v]["stations"]["booted"] == 6 for v in by_version)
+    for action in ("BootNotification", "StatusNotification"):
+        total = summary["actions"][action]["sent"]
+        assert total == sum(by_version[v]["actions"].get(action, {"sent": 0})["sent"] for v in by_version)
 
 
 def _worker_pids() -> list[int]:

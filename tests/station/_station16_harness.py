@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 import msgspec
-from _station_harness import EPOCH, FakeCsms, SentCall, wall
+from _station_harness import EPOCH, FakeCsms, SentCall, register, wall
 
 from fleet.ocpp import v16
 from fleet.station import Station16, StationConfig
@@ -47,11 +47,7 @@ def csms16(station: Station16) -> FakeCsms:
 
 def boot16(station: Station16, now: float = 0.0) -> FakeCsms:
     """Connect and register (Accepted), answering the boot-time messages."""
-    csms = csms16(station)
-    station.connected(now)
-    csms.answer(csms.take("BootNotification"), now=now)
-    csms.answer_all(now)
-    return csms
+    return register(csms16(station), now)
 
 
 def charge(

@@ -204,8 +204,12 @@ class FakeCsms:
 
 def boot(station: Station, now: float = 0.0) -> FakeCsms:
     """Connect and register (Accepted), answering the boot-time messages."""
-    csms = FakeCsms(station)
-    station.connected(now)
+    return register(FakeCsms(station), now)
+
+
+def register(csms: FakeCsms, now: float) -> FakeCsms:
+    """Connect ``csms.station`` and register it (Accepted), answering the boot-time messages."""
+    csms.station.connected(now)
     csms.answer(csms.take("BootNotification"), now=now)
     csms.answer_all(now)
     return csms

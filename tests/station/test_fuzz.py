@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from fleet.ocpp import RemoteProtocolError, v201
 from fleet.station import Station
-from support.fuzzing import mutate_json, plain_json
-from support.instances import build_instance
+from support.fuzzing import maybe_mutated_call
 
 CSMS_ACTIONS = [
     "GetVariables",
@@ -55,10 +54,7 @@ def test_random_bytes_never_raise_anything_but_remote_protocol_error(data: bytes
 @given(st.sampled_from(CSMS_ACTIONS), st.data())
 def test_mutated_csms_calls_get_valid_replies(action: str, data: st.DataObject) -> None:
     _, csms = _charging_station()
-    request = build_instance(v201.ACTIONS[action][0], full=data.draw(st.booleans()))
-    payload = plain_json(request)
-    mutated = mutate_json(payload, data) if data.draw(st.booleans()) else payload
-    csms.feed_untrusted(json.dumps([2, "fz-1", action, mutated]), 2.0)
+    csms.feed_untrusted(maybe_mutated_call("fz-1", action, v201.ACTIONS[action][0], data), 2.0)
     csms.answer_all(3.0)
     csms.assert_schema_valid()
     # still alive: a well-formed request is answered afterwards

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from fleet.ocpp import RemoteProtocolError, encode_call_result, v16
 from fleet.station import Station16
-from support.fuzzing import mutate_json, plain_json
-from support.instances import build_instance
+from support.fuzzing import maybe_mutated_call
 
 # every action a 1.6 Central System may send in the core profiles (security extension excluded)
 CSMS_ACTIONS = sorted(
@@ -88,10 +87,7 @@ def test_mutated_csms_calls_get_schema_valid_replies_with_1_6_error_codes(
     action: str, data: st.DataObject
 ) -> None:
     station, csms = _charging_station()
-    request = build_instance(v16.ACTIONS[action][0], full=data.draw(st.booleans()))
-    payload = plain_json(request)
-    mutated = mutate_json(payload, data) if data.draw(st.booleans()) else payload
-    csms.feed_untrusted(json.dumps([2, "fz-1", action, mutated]), 2.0)
+    csms.feed_untrusted(maybe_mutated_call("fz-1", action, v16.ACTIONS[action][0], data), 2.0)
     _settle(station, csms, 3.0, 200.0)
     csms.assert_schema_valid()
     reply = csms.replies.get("fz-1")

@@ -1,5 +1,6 @@
 """Hypothesis helpers for fuzzing an OCPP-J peer: JSON junk, one-field mutations of a payload,
-and a mutated answer to a pending CALL (a CALLRESULT, a CALLERROR or a garbled envelope)."""
+a CALL whose request may be mutated, and a mutated answer to a pending CALL (a CALLRESULT, a
+CALLERROR or a garbled envelope)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 import msgspec
 from hypothesis import strategies as st
+
+from support.instances import build_instance
 
 JSON_JUNK = st.one_of(
     st.none(),
@@ -46,6 +49,15 @@ def mutate_json(value: Any, data: st.DataObject, depth: int = 0) -> Any:
         items[index] = mutate_json(items[index], data, depth + 1)
         return items
     return data.draw(JSON_JUNK)
+
+
+def maybe_mutated_call(
+    unique_id: str, action: str, request_type: type[msgspec.Struct], data: st.DataObject
+) -> str:
+    """A CALL of ``action`` with a minimal or full ``request_type`` instance, mutated half the time."""
+    payload = plain_json(build_instance(request_type, full=data.draw(st.booleans())))
+    mutated = mutate_json(payload, data) if data.draw(st.booleans()) else payload
+    return json.dumps([2, unique_id, action, mutated])
 
 
 def mutated_answer(unique_id: str, response: msgspec.Struct, data: st.DataObject) -> str:

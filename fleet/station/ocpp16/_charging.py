@@ -104,11 +104,8 @@ class Charging16:
         phases: int | None,
         dc_voltage_v: float | None = None,
     ) -> None:
-        c.meter.advance(now)
+        c.meter.set_ev_readings(now, soc_percent, phases, dc_voltage_v)
         c.ev_demand_w = max(0.0, power_w)
-        c.meter.soc_percent = soc_percent
-        c.meter.phases_in_use = phases
-        c.meter.dc_voltage_v = dc_voltage_v
         self.reconcile(c, now)
 
     def set_faulted(self, c: Connector, faulted: bool, now: float) -> None:

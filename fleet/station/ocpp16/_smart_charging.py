@@ -17,7 +17,7 @@ import msgspec
 from fleet.ocpp import v16
 from fleet.station import _schedule
 from fleet.station._schedule import Purpose, ScheduleProfile, Supply
-from fleet.station._schedule_wire import periods_from_wire, seconds_or_none, unset_to_none
+from fleet.station._schedule_wire import schedule_from_wire
 
 Profile = v16.CsChargingProfiles
 _PURPOSES: dict[str, Purpose] = {
@@ -165,19 +165,12 @@ def _seconds(at: datetime | None) -> float | None:
 
 
 def _translate(connector_id: int, profile: Profile, installed_at: datetime) -> ScheduleProfile:
-    schedule = profile.charging_schedule
-    return ScheduleProfile(
+    return schedule_from_wire(
+        profile,
+        profile.charging_schedule,
         profile_id=profile.charging_profile_id,
         evse_id=connector_id,
         purpose=_PURPOSES[profile.charging_profile_purpose],
-        stack_level=profile.stack_level,
-        kind=profile.charging_profile_kind,
-        periods=periods_from_wire(schedule.charging_schedule_period),
-        unit=schedule.charging_rate_unit,
-        recurrency=unset_to_none(profile.recurrency_kind),
-        start=_seconds(unset_to_none(schedule.start_schedule)),
-        duration_s=seconds_or_none(schedule.duration),
-        valid_from=_seconds(unset_to_none(profile.valid_from)),
-        valid_to=_seconds(unset_to_none(profile.valid_to)),
+        seconds=datetime.timestamp,
         installed_at=installed_at.timestamp(),
     )

@@ -34,7 +34,7 @@ _MAX_ID_TAG = 20  # CiString20Type
 _BOOT_LIMITS = {"vendor_name": 20, "model": 20}
 
 
-class Station16(StationShellApi[Context16]):
+class Station16(StationShellApi[Context16, Connector]):
     """One OCPP 1.6J charge point, sans-IO; ``evse_id`` in the physical API is the connector id.
 
     Same contract as ``fleet.station.Station``: call ``connected``/``disconnected``/``receive``/
@@ -44,6 +44,8 @@ class Station16(StationShellApi[Context16]):
 
     subprotocol = v16.SUBPROTOCOL
     ocpp_version = "1.6"
+    _point_noun = "connectors"
+    _charging: Charging16
 
     def __init__(self, config: StationConfig, rng: random.Random) -> None:
         problems = [
@@ -60,6 +62,7 @@ class Station16(StationShellApi[Context16]):
             config.evse_count, config.voltage_v, config.phases, ctx.keys.get_int("ChargeProfileMaxStackLevel")
         )
         self._charging = Charging16(ctx, self._auth, profiles)
+        self._points = self._charging.connectors
         self._boot = BootSequence(
             ctx, self._on_accepted, build_request=self._boot_request, heartbeat_request=v16.HeartbeatRequest
         )
@@ -89,11 +92,11 @@ class Station16(StationShellApi[Context16]):
         return self._maintenance.firmware_version
 
     def evse_state(self, evse_id: int) -> EvseState:
-        return self._charging.state(self._connector(evse_id))
+        return self._charging.state(self._point(evse_id))
 
     def charging_limit_w(self, evse_id: int) -> float | None:
         """The smart-charging limit in force on the connector (None: none)."""
-        return self._connector(evse_id).limit_w
+        return self._point(evse_id).limit_w
 
     # --- the shell's side ----------------------------------------------------------------------
 
@@ -103,15 +106,7 @@ class Station16(StationShellApi[Context16]):
 
     # --- the physical world --------------------------------------------------------------------
 
-    def plug_in(self, evse_id: int, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._charging.plug_in(self._connector(evse_id), now)
-        self._maintenance.maybe_reboot(now)
-
-    def unplug(self, evse_id: int, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._charging.unplug(self._connector(evse_id), now)
-        self._maintenance.maybe_reboot(now)
+    # plug_in, unplug, set_ev_demand and set_connector_faulted: StationShellApi
 
     def present_id_token(self, evse_id: int, id_token: str, token_type: str, now: float) -> None:
         """``token_type`` is 2.0.1's vocabulary, so behaviour models drive both versions:
@@ -123,25 +118,8 @@ class Station16(StationShellApi[Context16]):
                 f"id token {id_token!r}: an OCPP 1.6 idTag is 1..{_MAX_ID_TAG} characters; "
                 "use a shorter token for 1.6 stations"
             )
-        self._charging.present_id_tag(self._connector(evse_id), id_tag, now)
+        self._charging.present_id_tag(self._point(evse_id), id_tag, now)
         self._maintenance.maybe_reboot(now)
-
-    def set_ev_demand(
-        self,
-        evse_id: int,
-        power_w: float,
-        soc_percent: float | None,
-        now: float,
-        phases: int | None = None,
-        *,
-        dc_voltage_v: float | None = None,
-    ) -> None:
-        self._ctx.channel.observe(now)
-        self._check_phases(phases, "connectors")
-        self._check_dc_voltage(dc_voltage_v)
-        self._charging.set_ev_demand(
-            self._connector(evse_id), power_w, soc_percent, now, phases, dc_voltage_v
-        )
 
     def send_data_transfer(self, vendor_id: str, message_id: str | None, data: object, now: float) -> None:
         self._ctx.channel.observe(now)
@@ -155,22 +133,9 @@ class Station16(StationShellApi[Context16]):
         self._ctx.channel.send(OutgoingCall("DataTransfer", request, now), now)
 
     def fail_next_lock(self, evse_id: int) -> None:
-        self._connector(evse_id).lock_fails_next = True
-
-    def set_connector_faulted(self, evse_id: int, faulted: bool, now: float) -> None:
-        self._ctx.channel.observe(now)
-        self._charging.set_faulted(self._connector(evse_id), faulted, now)
-        self._maintenance.maybe_reboot(now)
+        self._point(evse_id).lock_fails_next = True
 
     # --- internals -----------------------------------------------------------------------------
-
-    def _connector(self, evse_id: int) -> Connector:
-        connector = self._charging.connectors.get(evse_id)
-        if connector is None:
-            raise LocalProtocolError(
-                f"station {self.station_id!r} has connectors 1..{self.config.evse_count}, not {evse_id!r}"
-            )
-        return connector
 
     def _boot_request(self, reason: str) -> v16.BootNotificationRequest:
         config = self.config
