@@ -39,8 +39,8 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
         "replays. Same seed, same output, bit for bit. Two models: 'sessions' (the default with "
         "a profile) counts each visit's messages without building them, a day of 10,000 "
         "stations in seconds; 'frames' sends every OCPP frame through the station core and the "
-        "CSMS model on an event heap (about 100x slower; per-message latency, every protocol "
-        "path).",
+        "CSMS model on an event heap (a few hundred times slower; per-message latency, every "
+        "protocol path).",
     )
     simulate.add_argument(
         "--profile",
@@ -200,6 +200,11 @@ def _format_summary(forecast: Forecast) -> str:
         ),
         "by action: "
         + ", ".join(f"{action} {count}" for action, count in summary["messages_by_action"].items()),
+        "peak messages/s by action: "
+        + ", ".join(
+            f"{action} {rates['peak']} at {_clock(rates['peak_at_s'])}"
+            for action, rates in summary["messages_per_second_by_action"].items()
+        ),
     ]
     return "\n".join(lines)
 

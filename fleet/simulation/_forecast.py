@@ -60,6 +60,10 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
         "messages_total": digest["messages_total"],
         "messages_by_action": digest["messages_by_action"],
         "messages_per_second": _rates(ledger.per_second),
+        "messages_per_second_by_action": {
+            action: _rates(ledger.per_second_by_action[action])
+            for action in sorted(ledger.per_second_by_action)
+        },
         "peak_concurrent_transactions": ledger.peak_open_transactions,
         "energy_kwh": round(ledger.delivered_wh / 1000.0, 3),
         "transactions_seen": digest["transactions_seen"],

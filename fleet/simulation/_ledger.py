@@ -23,6 +23,7 @@ class TimedLedger(Ledger):
         self.now = 0.0  # the simulated time being processed; set by the loop
         self.second = 0  # int(now)
         self.per_second = [0] * seconds  # every station-initiated message, for peak and percentiles
+        self.per_second_by_action: dict[str, list[int]] = {}  # the same, per action
         self.per_minute_by_action: dict[str, list[int]] = {}
         self.offline_per_minute = [0] * self.minutes
         self.open_transactions = 0  # seen and not yet ended
@@ -44,7 +45,9 @@ class TimedLedger(Ledger):
         series = self.per_minute_by_action.get(action)
         if series is None:
             series = self.per_minute_by_action[action] = [0] * self.minutes
+            self.per_second_by_action[action] = [0] * self.seconds
         series[second // 60] += 1
+        self.per_second_by_action[action][second] += 1
 
     def transaction_event(self, station_id: str, event: v201.TransactionEventRequest) -> None:
         transaction_id = event.transaction_info.transaction_id
@@ -80,6 +83,8 @@ class TimedLedger(Ledger):
         for action, series in other.per_minute_by_action.items():
             mine = self.per_minute_by_action.setdefault(action, [0] * self.minutes)
             _add_into(mine, series)
+        for action, series in other.per_second_by_action.items():
+            _add_into(self.per_second_by_action.setdefault(action, [0] * self.seconds), series)
         self.open_transactions += other.open_transactions
         self.open_changes += other.open_changes
         self.delivered_mwh += other.delivered_mwh

@@ -142,6 +142,7 @@ class SessionTally:
                     per_minute[second // 60] += count
                     ledger.per_second[second] += count
             ledger.per_minute_by_action[action] = per_minute
+            ledger.per_second_by_action[action] = series
         ledger.offline_per_minute = list(self.offline_per_minute)
         ledger.stations_booted = set(self.stations_booted)
         ledger.open_changes = list(self.open_changes)

@@ -61,6 +61,11 @@ def _assert_agree(sessions: Forecast, frames: Forecast, profile: Profile) -> Non
     assert abs(fast["peak_concurrent_transactions"] - exact["peak_concurrent_transactions"]) <= 1
     assert abs(fast["offline_replays"] - exact["offline_replays"]) <= 0.1 * exact["offline_replays"] + 2
     assert abs(fast["messages_per_second"]["peak"] - exact["messages_per_second"]["peak"]) <= 2
+    assert set(fast["messages_per_second_by_action"]) == set(exact["messages_by_action"])
+    for action, rates in exact["messages_per_second_by_action"].items():
+        mine = fast["messages_per_second_by_action"][action]
+        assert rates["peak"] <= exact["messages_per_second"]["peak"]
+        assert abs(mine["peak"] - rates["peak"]) <= 2 and abs(mine["p99"] - rates["p99"]) <= 1, action
     for hour, (got, want) in enumerate(zip(_hourly(sessions), _hourly(frames), strict=True)):
         assert abs(got - want) <= 0.01 * want + 2, f"hour {hour}: {got} vs {want}"
     # the energy curve, hour by hour: the session model's is the energy delivered by then, the
