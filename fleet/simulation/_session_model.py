@@ -26,7 +26,8 @@ from fleet.behaviour import (
 from fleet.simulation._config import SimulationConfig
 from fleet.simulation._fleets import profile_epoch, station_id_for
 from fleet.simulation._outcome import SimulationOutcome
-from fleet.simulation._session_station import FleetSetting, SessionStation
+from fleet.simulation._session_delivery import FleetSetting
+from fleet.simulation._session_station import SessionStation
 from fleet.simulation._session_tally import SessionTally
 
 ProgressHook = Callable[[float], None]
