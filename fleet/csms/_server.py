@@ -7,6 +7,7 @@ stations.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import time
@@ -195,8 +196,8 @@ class CsmsServer:
     async def _handle(self, request: WebSocketRequest) -> None:
         station_id = unquote(request.path.split("?", 1)[0].rsplit("/", 1)[-1])
         if not station_id:
-            await request.reject(
-                404, body=b"no station id: connect to ws://host:port/<station-id> (last path segment)\n"
+            await _reject(
+                request, 404, b"no station id: connect to ws://host:port/<station-id> (last path segment)\n"
             )
             return
         if self.security is not None:
@@ -208,11 +209,11 @@ class CsmsServer:
             )
             refusal = self.security.refusal(station_id, request.headers, common_name)
             if refusal is not None:
-                await request.reject(refusal[0], body=refusal[1].encode())
+                await _reject(request, refusal[0], refusal[1].encode())
                 return
         subprotocol = pick_subprotocol(request.proposed_subprotocols)
         if subprotocol is None:
-            await request.reject(400, body=refusal_text(request.proposed_subprotocols).encode())
+            await _reject(request, 400, refusal_text(request.proposed_subprotocols).encode())
             return
         websocket = await request.accept(subprotocol=subprotocol)
         remote = request.remote
@@ -271,6 +272,13 @@ class CsmsServer:
                     waiter.done.set()
             elif isinstance(event, InternalFault) and len(self.internal_faults) < _MAX_FAULTS_KEPT:
                 self.internal_faults.append(event)
+
+
+async def _reject(request: WebSocketRequest, status: int, body: bytes) -> None:
+    """Refuse the upgrade. A client may hang up as soon as it reads the status line (before the
+    body): that ends its connection, never the server."""
+    with contextlib.suppress(ConnectionClosed):
+        await request.reject(status, body=body)
 
 
 async def serve_csms(

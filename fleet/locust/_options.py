@@ -11,6 +11,15 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from fleet.behaviour import Profile, ProfileError, load_profile, resolve_profile
+from fleet.identity import (
+    LOCUST_OPTIONS,
+    PROFILES,
+    ClientSecurity,
+    IdentityError,
+    SecuritySetupError,
+    StationIdentities,
+    StationIdentity,
+)
 from fleet.ocpp import v16, v201
 from fleet.station import OcppVersion as StationVersion
 
@@ -49,6 +58,14 @@ class FleetOptions:
     steps: int = 5
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
+    # OCPP security profile and credentials: as `fleet run`'s options without the --fleet- prefix
+    security_profile: int = 0
+    password: str | None = None
+    password_pattern: str | None = None
+    ca_file: str | None = None
+    insecure: bool = False
+    client_cert_pattern: str | None = None
+    client_key_pattern: str | None = None
 
     @classmethod
     def from_parsed(cls, parsed: Any) -> FleetOptions:
@@ -66,6 +83,13 @@ class FleetOptions:
                 steps=int(parsed.fleet_steps),
                 metrics_port=int(parsed.fleet_metrics_port),
                 metrics_host=str(parsed.fleet_metrics_host),
+                security_profile=int(parsed.fleet_security_profile),
+                password=_text(parsed.fleet_password),
+                password_pattern=_text(parsed.fleet_password_pattern),
+                ca_file=_text(parsed.fleet_ca_file),
+                insecure=parsed.fleet_insecure in (True, "true", "True", "on"),
+                client_cert_pattern=_text(parsed.fleet_client_cert_pattern),
+                client_key_pattern=_text(parsed.fleet_client_key_pattern),
             )
         except (TypeError, ValueError) as exc:
             raise FleetOptionError(f"a --fleet-* option is not a number where one is needed: {exc}") from None
@@ -94,6 +118,40 @@ class FleetOptions:
             )
         if self.profile is not None:
             load_checked_profile(self.profile)
+        self.security()
+        self.identities()
+
+    def check_target(self, host: str | None) -> None:
+        """Raise FleetOptionError when the CSMS URL or the first station's credentials do not fit
+        the security profile (the messages of `fleet run`, with the --fleet- option names)."""
+        if not host or not self.security_profile:
+            return
+        identity = self.identities().with_credentials(StationIdentity(f"{self.id_prefix}00000"), 0)
+        try:
+            self.security().check(host, identity)
+        except SecuritySetupError as exc:
+            raise FleetOptionError(str(exc)) from None
+
+    def security(self) -> ClientSecurity:
+        try:
+            return ClientSecurity(
+                self.security_profile, ca_file=self.ca_file, insecure=self.insecure, names=LOCUST_OPTIONS
+            )
+        except SecuritySetupError as exc:
+            raise FleetOptionError(str(exc)) from None
+
+    def identities(self) -> StationIdentities:
+        """The password and certificate patterns (station ids come from --fleet-id-prefix)."""
+        try:
+            return _identities(
+                self.seed,
+                self.password,
+                self.password_pattern,
+                self.client_cert_pattern,
+                self.client_key_pattern,
+            )
+        except IdentityError as exc:
+            raise FleetOptionError(str(exc)) from None
 
     @property
     def version(self) -> OcppVersion:
@@ -115,6 +173,31 @@ def load_checked_profile(name_or_path: str) -> Profile:
         return load_profile(resolve_profile(name_or_path))
     except ProfileError as exc:
         raise FleetOptionError(f"--fleet-profile {name_or_path}: {exc}") from None
+
+
+def _text(value: object) -> str | None:
+    """An optional text option: unset on the command line is None, an empty web UI field ''."""
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+@cache
+def _identities(
+    seed: int,
+    password: str | None,
+    password_pattern: str | None,
+    client_cert_pattern: str | None,
+    client_key_pattern: str | None,
+) -> StationIdentities:
+    # once per process and options: every user of a swarm asks for the same
+    return StationIdentities(
+        seed=seed,
+        password=password,
+        password_pattern=password_pattern,
+        client_cert_pattern=client_cert_pattern,
+        client_key_pattern=client_key_pattern,
+        names=LOCUST_OPTIONS,
+    )
 
 
 def add_fleet_arguments(parser: LocustArgumentParser) -> None:
@@ -188,4 +271,56 @@ def add_fleet_arguments(parser: LocustArgumentParser) -> None:
         metavar="ADDRESS",
         include_in_web_ui=False,
         help="address the metrics server listens on (default 127.0.0.1; 0.0.0.0 for all)",
+    )
+    _add_security_arguments(parser)
+
+
+def _add_security_arguments(parser: LocustArgumentParser) -> None:
+    """`fleet run`'s security options with the --fleet- prefix (README: security profiles).
+    Text options default to '' rather than None so the web UI form keeps them as text."""
+    parser.add_argument(
+        "--fleet-security-profile",
+        type=int,
+        default=0,
+        choices=PROFILES,
+        help="OCPP security profile: 0 none, 1 ws:// + Basic auth, 2 wss:// + Basic auth, "
+        "3 wss:// + client certificate",
+    )
+    parser.add_argument(
+        "--fleet-password",
+        default="",
+        metavar="TEXT",
+        is_secret=True,
+        help="profiles 1, 2: Basic auth password of every station (user = station id)",
+    )
+    parser.add_argument(
+        "--fleet-password-pattern",
+        default="",
+        metavar="PATTERN",
+        help="profiles 1, 2: per-station password, e.g. 'pw-{station_id}' (fields {n}, {site}, {seed}, "
+        "{station_id})",
+    )
+    parser.add_argument(
+        "--fleet-ca-file",
+        default="",
+        metavar="FILE",
+        help="profiles 2, 3: CA bundle the CSMS certificate is checked against (default: system store)",
+    )
+    parser.add_argument(
+        "--fleet-insecure",
+        action="store_true",
+        default=False,
+        help="do not verify the CSMS certificate (test CSMSs only)",
+    )
+    parser.add_argument(
+        "--fleet-client-cert-pattern",
+        default="",
+        metavar="PATTERN",
+        help="profile 3: PEM per station, e.g. 'certs/{station_id}.pem'",
+    )
+    parser.add_argument(
+        "--fleet-client-key-pattern",
+        default="",
+        metavar="PATTERN",
+        help="profile 3: key file when not in the certificate file",
     )

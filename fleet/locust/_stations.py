@@ -34,8 +34,10 @@ class StationIds:
 
     numbers: itertools.count[int] = field(default_factory=itertools.count)
 
-    def next(self, prefix: str, worker_index: int | None) -> str:
-        return station_id_for(prefix, next(self.numbers), worker_index)
+    def next(self, prefix: str, worker_index: int | None) -> tuple[int, str]:
+        """(number, id) of the next station: the number is ``{n}`` of the credential patterns."""
+        number = next(self.numbers)
+        return number, station_id_for(prefix, number, worker_index)
 
 
 class StationBuilder:

@@ -20,6 +20,7 @@ from locust.env import Environment
 from locust.runners import WorkerRunner
 
 from fleet.behaviour import Backoff, SpeedClock
+from fleet.identity import ClientSecurity, StationCredentials, StationIdentities, StationIdentity
 from fleet.locust._options import FleetOptions
 from fleet.locust._reporting import EventReporter
 from fleet.locust._stations import Shell, StationBuilder, StationIds
@@ -46,6 +47,8 @@ class _Fleet:
     options: FleetOptions
     clock: SpeedClock
     builder: StationBuilder
+    security: ClientSecurity
+    identities: StationIdentities  # the credential patterns
 
 
 _fleets: weakref.WeakKeyDictionary[Environment, _Fleet] = weakref.WeakKeyDictionary()
@@ -57,10 +60,13 @@ def _fleet_for(environment: Environment) -> _Fleet:
     options = FleetOptions.from_parsed(environment.parsed_options)
     fleet = _fleets.get(environment)
     if fleet is None or fleet.options != options:
+        options.check_target(environment.host)  # the web UI may have changed host or options
         clock = SpeedClock(speed=options.speed, origin=time.monotonic())
         # the stations' wall clock: UTC now at the start, then running --fleet-speed times faster
         epoch = time.time() - clock.origin
-        fleet = _fleets[environment] = _Fleet(options, clock, StationBuilder(options, epoch))
+        fleet = _fleets[environment] = _Fleet(
+            options, clock, StationBuilder(options, epoch), options.security(), options.identities()
+        )
     return fleet
 
 
@@ -87,10 +93,16 @@ class StationUser(User):
         self._clock = fleet.clock
         self._options = fleet.options
         prefix = fleet.options.id_prefix
-        self.station_id = _station_ids.setdefault(environment, StationIds()).next(
+        number, self.station_id = _station_ids.setdefault(environment, StationIds()).next(
             prefix, _worker_index(environment)
         )
         self.station: Shell = fleet.builder.build(self.station_id, self._clock.now())
+        # password (Basic auth) and client certificate; the password follows SetVariables
+        self._credentials = StationCredentials(
+            fleet.security,
+            fleet.identities.with_credentials(StationIdentity(self.station_id), number),
+            self.station.station,
+        )
         self._rng = random.Random(f"{fleet.options.seed}/backoff/{self.station_id}")
         self._reporter = EventReporter(
             environment.events.request.fire,
@@ -141,11 +153,16 @@ class StationUser(User):
     # --- connection ---------------------------------------------------------------------------
 
     def _connect_and_pump(self) -> _Ended:
-        ws = WebSocketClient(
-            self.url, self._options.version.subprotocol, connect_timeout=self.connect_timeout_s
-        )
+        url = self.url
         started = time.monotonic()
         try:
+            ws = WebSocketClient(
+                url,
+                self._options.version.subprotocol,
+                connect_timeout=self.connect_timeout_s,
+                tls_context=self._credentials.tls_context(url),  # a certificate file may not load
+                headers=self._credentials.headers(),
+            )
             ws.connect()
         except _CONNECT_ERRORS as exc:
             self._reporter.connect_failed(

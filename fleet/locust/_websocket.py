@@ -8,7 +8,6 @@ every blocking call here into a greenlet switch. A timeout on ``receive`` is a s
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import socket
 import ssl
@@ -28,6 +27,8 @@ from wsproto.events import (
     TextMessage,
 )
 
+from fleet.identity import basic_auth_header
+
 _DEFAULT_PORTS = {"ws": 80, "wss": 443}
 _RECEIVE_BYTES = 65536
 _MAX_HANDSHAKE_READS = 1000  # a handshake is a few reads; bounds a peer that trickles bytes
@@ -41,9 +42,21 @@ class WebSocketError(Exception):
 class HandshakeRefused(WebSocketError):
     """The server answered the upgrade with an HTTP status, or without our subprotocol."""
 
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code  # None: accepted, but without our subprotocol
+
 
 class ConnectionClosed(WebSocketError):
     """The peer closed the connection (close frame or EOF)."""
+
+
+# refused upgrades a user fixes on their side (the kinds and fixes of `fleet run`)
+_REJECTIONS = {
+    401: "auth_rejected (HTTP 401): the CSMS refused the station's password; check --fleet-password "
+    "or --fleet-password-pattern (and --fleet-security-profile)",
+    404: "not_found (HTTP 404): no OCPP endpoint at this path; check --host (the station id is appended)",
+}
 
 
 @cache
@@ -54,13 +67,23 @@ def _default_tls_context() -> ssl.SSLContext:
 class WebSocketClient:
     """One client connection. ``connect`` opens it; ``send``/``receive`` move whole messages."""
 
-    def __init__(self, url: str, subprotocol: str, *, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        subprotocol: str,
+        *,
+        connect_timeout: float = 10.0,
+        tls_context: ssl.SSLContext | None = None,  # wss://: None trusts the system store
+        headers: list[tuple[bytes, bytes]] | None = None,  # e.g. Authorization (security profiles 1, 2)
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"{url!r}: a CSMS URL must be ws://host[:port]/path or wss://host[:port]/path")
         self.url = url
         self.subprotocol = subprotocol
         self._connect_timeout = connect_timeout
+        self._tls_context = tls_context
+        self._headers = list(headers or ())
         self._parts = parts
         self._sock: socket.socket | None = None
         self._ws = WSConnection(ConnectionType.CLIENT)
@@ -80,7 +103,8 @@ class WebSocketClient:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if parts.scheme == "wss":
-                sock = _default_tls_context().wrap_socket(sock, server_hostname=host)
+                context = self._tls_context or _default_tls_context()
+                sock = context.wrap_socket(sock, server_hostname=host)
             self._sock = sock
             self._handshake(host, port)
             sock.settimeout(None)
@@ -93,11 +117,10 @@ class WebSocketClient:
         parts = self._parts
         bracketed = f"[{host}]" if ":" in host else host
         host_header = bracketed if port == _DEFAULT_PORTS[parts.scheme] else f"{bracketed}:{port}"
-        headers: list[tuple[bytes, bytes]] = []
-        if parts.username is not None:
-            # OCPP security profiles 1 and 2: HTTP basic auth, user = station id
-            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-            headers.append((b"authorization", b"Basic " + base64.b64encode(credentials)))
+        headers = list(self._headers)
+        if parts.username is not None and not headers:
+            # credentials in the URL (ws://id:password@host/...): HTTP basic auth as well
+            headers.append(basic_auth_header(unquote(parts.username), unquote(parts.password or "")))
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._write(
             self._ws.send(
@@ -117,7 +140,8 @@ class WebSocketClient:
                     return
                 if isinstance(event, RejectConnection):
                     raise HandshakeRefused(
-                        f"the CSMS refused the WebSocket upgrade with HTTP {event.status_code}"
+                        f"the CSMS refused the WebSocket upgrade with HTTP {event.status_code}",
+                        event.status_code,
                     )
                 if isinstance(event, RejectData):
                     continue
@@ -210,13 +234,21 @@ class WebSocketClient:
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line a user can act on for a failed connect or a broken connection."""
+    """One line a user can act on for a failed connect or a broken connection. The security-profile
+    failures start with the kind `fleet run` counts them under (auth_rejected, ...)."""
+    if isinstance(exc, HandshakeRefused) and exc.status_code in _REJECTIONS:
+        return _REJECTIONS[exc.status_code]
     if isinstance(exc, WebSocketError):
         return str(exc)
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the CSMS running and listening on that port?)"
     if isinstance(exc, socket.gaierror):
         return f"host name could not be resolved ({exc.strerror})"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"server_certificate: the CSMS's TLS certificate is not trusted ({exc.verify_message}); "
+            "give its CA with --fleet-ca-file (--fleet-insecure only for a test CSMS)"
+        )
     if isinstance(exc, ssl.SSLError):
         return f"TLS handshake failed ({getattr(exc, 'reason', None) or exc})"
     if isinstance(exc, TimeoutError):

@@ -5,7 +5,8 @@
     locust -f "$(python -c 'import fleet.locust as f; print(f.LOCUSTFILE)')" ...   # the same
 
 Each user is one station (StationUser); the --fleet-* options (profile, OCPP version, id prefix,
-speed, seed) are in the web UI's start form too. --fleet-shape picks a load shape.
+speed, seed, security profile and credentials) are in the web UI's start form too. --fleet-shape
+picks a load shape.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from fleet.identity import warn_if_insecure
 from fleet.locust import _load_curves as curves
 from fleet.locust._options import FleetOptionError, FleetOptions, add_fleet_arguments
 from fleet.locust._prometheus import serve_locust_metrics
@@ -39,10 +41,12 @@ def _on_init(environment: Environment, **_: Any) -> None:
         return  # a worker gets its options from the master with every spawn
     try:
         options = FleetOptions.from_parsed(environment.parsed_options)
+        options.check_target(environment.host)  # without --host: checked when the web UI starts
         if options.shape == "rush-hour":
             curves.arrival_curve(options.load_profile())
     except FleetOptionError as exc:
         sys.exit(f"fleet locust: error: {exc}")
+    warn_if_insecure(options.security())
     if options.shape == "none":
         environment.shape_class = None  # Locust's own --users and --spawn-rate
     else:

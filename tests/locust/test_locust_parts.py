@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fleet.behaviour import load_profile, resolve_profile
+from fleet.identity import StationIdentity, basic_auth_header
 from fleet.locust import FleetOptionError, FleetOptions, station_id_for
 from fleet.locust import _load_curves as curves
 from fleet.locust._prometheus import LocustStatsCollector
@@ -38,6 +39,13 @@ def _parsed(**overrides: Any) -> SimpleNamespace:
         "fleet_steps": 5,
         "fleet_metrics_port": 0,
         "fleet_metrics_host": "127.0.0.1",
+        "fleet_security_profile": 0,
+        "fleet_password": "",
+        "fleet_password_pattern": "",
+        "fleet_ca_file": "",
+        "fleet_insecure": False,
+        "fleet_client_cert_pattern": "",
+        "fleet_client_key_pattern": "",
     }
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -64,6 +72,59 @@ def test_bad_options_say_which_and_why(override: dict[str, str], says: str) -> N
     with pytest.raises(FleetOptionError) as raised:
         FleetOptions.from_parsed(_parsed(**override))
     assert says in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "host", "says"),
+    [
+        (
+            {"fleet_security_profile": "2", "fleet_password": "pw"},
+            "ws://csms/ocpp",
+            "--fleet-security-profile 2 connects with wss://, but the CSMS URL is 'ws://csms/ocpp'",
+        ),
+        (
+            {"fleet_security_profile": "1"},
+            "ws://csms/ocpp",
+            "--fleet-security-profile 1 needs a password per station: give --fleet-password or "
+            "--fleet-password-pattern",
+        ),
+        (
+            {"fleet_security_profile": "3"},
+            "wss://csms/ocpp",
+            "--fleet-security-profile 3 needs a client certificate per station: give "
+            "--fleet-client-cert-pattern (and --fleet-client-key-pattern if the key is a separate file)",
+        ),
+        (
+            {"fleet_password_pattern": "pw-{nope}"},
+            None,
+            "--fleet-password-pattern 'pw-{nope}': unknown field",
+        ),
+        ({"fleet_security_profile": "7"}, None, "--fleet-security-profile: expected 0, 1, 2 or 3, got 7"),
+    ],
+)
+def test_security_options_that_do_not_fit_say_so_as_fleet_run_does(
+    override: dict[str, str], host: str | None, says: str
+) -> None:
+    with pytest.raises(FleetOptionError) as raised:
+        FleetOptions.from_parsed(_parsed(**override)).check_target(host)
+    assert says in str(raised.value)
+
+
+def test_security_options_give_each_station_its_credentials() -> None:
+    options = FleetOptions.from_parsed(
+        _parsed(
+            fleet_security_profile="1",
+            fleet_password_pattern="pw-{station_id}-{n}",
+            fleet_insecure="true",  # the web UI form sends booleans as text
+        )
+    )
+    options.check_target("ws://csms/ocpp")
+    identity = options.identities().with_credentials(StationIdentity("SIM-w1-00007"), 7)
+    assert identity.password == "pw-SIM-w1-00007-7"
+    assert options.insecure
+    assert options.security().headers(identity.station_id, identity.password) == [
+        basic_auth_header("SIM-w1-00007", "pw-SIM-w1-00007-7")
+    ]
 
 
 def test_station_ids_of_different_workers_never_collide() -> None:
