@@ -10,11 +10,13 @@ from typing import Any
 
 from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
+from fleet.csms import CsmsConfig
 from fleet.simulation import (
     MODELS,
     FleetSpec,
     Forecast,
     Model,
+    SamplingOverride,
     SimulationConfig,
     WorkerDied,
     build_fleet,
@@ -89,6 +91,30 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
     simulate.add_argument(
         "--id-prefix", default="SIM-", metavar="TEXT", help="station id prefix (default SIM-)"
     )
+    what_if = simulate.add_argument_group(
+        "what if", "change a setting from the profile's or the CSMS model's and compare the forecasts"
+    )
+    what_if.add_argument(
+        "--heartbeat-interval",
+        type=arg.positive_int,
+        default=300,
+        metavar="S",
+        help="the HeartbeatInterval the CSMS model hands out at boot (default 300)",
+    )
+    what_if.add_argument(
+        "--meter-interval",
+        type=arg.non_negative_int,
+        metavar="S",
+        help="meter values during a transaction every S seconds (TxUpdatedInterval; 0 = none) "
+        "instead of the profile's",
+    )
+    what_if.add_argument(
+        "--aligned-interval",
+        type=arg.non_negative_int,
+        metavar="S",
+        help="clock-aligned meter values every S seconds (AlignedDataCtrlr.Interval; 0 = none) "
+        "instead of the profile's",
+    )
     simulate.add_argument(
         "--workers",
         type=arg.positive_int,
@@ -101,8 +127,23 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_simulate(ns: argparse.Namespace) -> int:
     """Run `fleet simulate` with parsed arguments; print the summary, write the files."""
+    sampling = None
+    if ns.meter_interval is not None or ns.aligned_interval is not None:
+        if ns.profile is None:
+            print(
+                "fleet simulate: error: --meter-interval and --aligned-interval change a profile's "
+                "settings: use them with --profile",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        sampling = SamplingOverride(ns.meter_interval, ns.aligned_interval)
     spec = FleetSpec(
-        count=ns.stations, seed=ns.seed, profile=ns.profile, evses=ns.evses, id_prefix=ns.id_prefix
+        count=ns.stations,
+        seed=ns.seed,
+        profile=ns.profile,
+        evses=ns.evses,
+        id_prefix=ns.id_prefix,
+        sampling=sampling,
     )
     try:
         name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
@@ -125,6 +166,7 @@ def run_simulate(ns: argparse.Namespace) -> int:
         epoch=epoch,
         profile_name=name,
         model=model,
+        csms=CsmsConfig(heartbeat_interval=ns.heartbeat_interval),
     )
     workers = min(ns.workers, ns.stations)
     print(

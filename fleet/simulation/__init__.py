@@ -12,6 +12,7 @@ from fleet.simulation._config import (
     SimulationConfig,
 )
 from fleet.simulation._fleets import (
+    SamplingOverride,
     load_profile_fleet,
     profile_epoch,
     profile_fleet,
@@ -36,6 +37,7 @@ __all__ = [
     "Latency",
     "Model",
     "ProgressHook",
+    "SamplingOverride",
     "SimStation",
     "Simulation",
     "SimulationConfig",

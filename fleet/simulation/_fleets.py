@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import msgspec
 
 from fleet.behaviour import (
     DriverSettings,
@@ -73,6 +76,34 @@ def profile_fleet(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SamplingOverride:
+    """What-if meter-value intervals replacing a profile's ``[ocpp]`` values (None: keep)."""
+
+    tx_updated_interval_s: int | None = None
+    aligned_data_interval_s: int | None = None
+
+    def apply(self, profile: Profile) -> Profile:
+        changes = {
+            name: value
+            for name, value in (
+                ("tx_updated_interval_s", self.tx_updated_interval_s),
+                ("aligned_data_interval_s", self.aligned_data_interval_s),
+            )
+            if value is not None
+        }
+        if not changes:
+            return profile
+        return msgspec.structs.replace(profile, ocpp=msgspec.structs.replace(profile.ocpp, **changes))
+
+
+def load_simulated_profile(name_or_path: str, sampling: SamplingOverride | None = None) -> Profile:
+    """A bundled profile or a profile file, with the what-if sampling intervals applied. Raises
+    fleet.behaviour.ProfileError for a bad or missing profile."""
+    profile = load_profile(resolve_profile(name_or_path))
+    return sampling.apply(profile) if sampling is not None else profile
+
+
 def load_profile_fleet(
     name_or_path: str,
     count: int,
@@ -81,11 +112,12 @@ def load_profile_fleet(
     id_prefix: str = "SIM-",
     start_utc: float = DEFAULT_EPOCH,
     indices: range | None = None,
+    sampling: SamplingOverride | None = None,
 ) -> tuple[Profile, float, Sequence[SimStation]]:
     """(profile, epoch, stations) for a bundled profile name or a profile file: the simulated
     day starts at 00:00 site local time on ``start_utc``'s UTC date. Raises fleet.behaviour.ProfileError
     for a bad or missing profile."""
-    profile = load_profile(resolve_profile(name_or_path))
+    profile = load_simulated_profile(name_or_path, sampling)
     epoch = profile_epoch(profile, start_utc)
     stations = profile_fleet(profile, count, seed=seed, epoch=epoch, id_prefix=id_prefix, indices=indices)
     return profile, epoch, stations

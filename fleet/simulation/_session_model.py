@@ -17,14 +17,12 @@ import math
 from collections.abc import Callable
 
 from fleet.behaviour import (
-    load_profile,
     mean,
     profile_fleet_plan,
-    resolve_profile,
     station_config,
 )
 from fleet.simulation._config import SimulationConfig
-from fleet.simulation._fleets import profile_epoch, station_id_for
+from fleet.simulation._fleets import SamplingOverride, load_simulated_profile, profile_epoch, station_id_for
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._session_delivery import FleetSetting
 from fleet.simulation._session_station import SessionStation
@@ -64,11 +62,12 @@ def run_session_model(
     id_prefix: str = "SIM-",
     indices: range | None = None,
     on_progress: ProgressHook | None = None,
+    sampling: SamplingOverride | None = None,
 ) -> SimulationOutcome:
     """Simulate stations ``indices`` (default all) of a ``count``-station fleet of the profile.
     ``on_progress`` gets the share of stations done (0..1). Raises fleet.behaviour.ProfileError
     for a bad profile."""
-    profile = load_profile(resolve_profile(profile_name))
+    profile = load_simulated_profile(profile_name, sampling)
     epoch = profile_epoch(profile)
     types, seeds = profile_fleet_plan(profile, count, seed)
     horizon = config.duration_s

@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from fleet.simulation._config import DEFAULT_EPOCH, SimulationConfig
-from fleet.simulation._fleets import load_profile_fleet, simple_fleet
+from fleet.simulation._fleets import SamplingOverride, load_profile_fleet, simple_fleet
 from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._loop import ProgressHook, SimStation, Simulation
 from fleet.simulation._outcome import SimulationOutcome
@@ -33,6 +33,7 @@ class FleetSpec:
     profile: str | None = None
     evses: int = 2
     id_prefix: str = "SIM-"
+    sampling: SamplingOverride | None = None  # what-if meter-value intervals (profiles only)
 
 
 class WorkerDied(RuntimeError):
@@ -53,7 +54,12 @@ def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, flo
         )
         return "simple", DEFAULT_EPOCH, stations
     profile, epoch, profiled = load_profile_fleet(
-        spec.profile, spec.count, seed=spec.seed, id_prefix=spec.id_prefix, indices=indices
+        spec.profile,
+        spec.count,
+        seed=spec.seed,
+        id_prefix=spec.id_prefix,
+        indices=indices,
+        sampling=spec.sampling,
     )
     return profile.name, epoch, profiled
 
@@ -73,6 +79,12 @@ def run_sharded(
 ) -> Forecast:
     """Simulate the spec's fleet on ``workers`` processes (1: in this process, with progress).
     Raises WorkerDied when a worker process dies."""
+    return _echo_sampling(_forecast(config, spec, workers, on_progress), spec.sampling)
+
+
+def _forecast(
+    config: SimulationConfig, spec: FleetSpec, workers: int, on_progress: ProgressHook | None
+) -> Forecast:
     ranges = shard_ranges(spec.count, workers)
     if len(ranges) == 1:
         if config.model == "sessions":
@@ -109,6 +121,18 @@ def run_shard(config: SimulationConfig, spec: FleetSpec, indices: range) -> Simu
     return simulation.outcome()
 
 
+def _echo_sampling(forecast: Forecast, sampling: SamplingOverride | None) -> Forecast:
+    """The what-if meter-value intervals in the forecast's ``config``, when any were set."""
+    if sampling is None:
+        return forecast
+    echo = dict(forecast.config)
+    if sampling.tx_updated_interval_s is not None:
+        echo["tx_updated_interval_s"] = sampling.tx_updated_interval_s
+    if sampling.aligned_data_interval_s is not None:
+        echo["aligned_data_interval_s"] = sampling.aligned_data_interval_s
+    return Forecast(echo, forecast.series, forecast.summary)
+
+
 def _run_sessions(
     config: SimulationConfig, spec: FleetSpec, indices: range | None, on_progress: ProgressHook | None
 ) -> SimulationOutcome:
@@ -126,4 +150,5 @@ def _run_sessions(
         id_prefix=spec.id_prefix,
         indices=indices,
         on_progress=progress,
+        sampling=spec.sampling,
     )
