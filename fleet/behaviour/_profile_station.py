@@ -17,7 +17,7 @@ from fleet.behaviour._profile_driver import ProfileDriver
 from fleet.behaviour._profile_schema import Profile, StationType
 from fleet.behaviour._shell import StationShell
 from fleet.behaviour._station_mix import station_config, station_types_for
-from fleet.station import OcppVersion, create_station, set_sampling_intervals
+from fleet.station import LazyRandom, OcppVersion, create_station, set_sampling_intervals
 
 # driver steps and fault changes handled in one handle_timer call at most (a late shell catches
 # up; a pathological profile cannot hang it)
@@ -42,7 +42,7 @@ class ProfileStation(StationShell):
         self.station_type = station_type
         config = station_config(station_id, station_type, epoch)
         # one independent stream per component, drawn in a fixed order: new components go last
-        self.station = create_station(config, random.Random(rng.getrandbits(64)), ocpp_version)
+        self.station = create_station(config, LazyRandom(rng.getrandbits(64)), ocpp_version)
         evse_ids = range(1, config.evse_count + 1)
         self.drivers = [
             ProfileDriver(

@@ -6,7 +6,7 @@ import random
 
 from fleet.behaviour._driver import DriverSettings, SimpleDriver
 from fleet.behaviour._shell import StationShell
-from fleet.station import OcppVersion, StationConfig, create_station
+from fleet.station import LazyRandom, OcppVersion, StationConfig, create_station
 
 
 class SimulatedStation(StationShell):
@@ -21,7 +21,7 @@ class SimulatedStation(StationShell):
     ) -> None:
         settings = driver_settings if driver_settings is not None else DriverSettings()
         # one independent stream each: adding a driver does not change the station's ids
-        self.station = create_station(config, random.Random(rng.getrandbits(64)), ocpp_version)
+        self.station = create_station(config, LazyRandom(rng.getrandbits(64)), ocpp_version)
         self.drivers = [
             SimpleDriver(evse_id, random.Random(rng.getrandbits(64)), settings, start_at)
             for evse_id in range(1, config.evse_count + 1)

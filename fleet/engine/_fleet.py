@@ -17,6 +17,7 @@ from fleet.engine._drain import Drain, DrainReport
 from fleet.engine._health import HealthRecorder, monitor_generator, total_calls_waiting
 from fleet.engine._protocol import ShellStation
 from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
+from fleet.station import LazyRandom
 
 # (index in the fleet, station id, seeded rng, simulated now) -> a station
 StationFactory = Callable[[int, str, random.Random, float], ShellStation]
@@ -91,7 +92,7 @@ async def run_fleet(
                     # every station's draws are taken here or not, so station i has the same seeded
                     # streams (and start time) whichever shard runs it
                     rng = random.Random(master.getrandbits(64))
-                    runner_rng = random.Random(master.getrandbits(64))
+                    runner_rng = LazyRandom(master.getrandbits(64))  # drawn only on a reconnect
                     if index not in mine:
                         continue
                     await trio.sleep_until(started + index / config.ramp_per_s)

@@ -32,6 +32,7 @@ from fleet.station import (
     BootStatusChanged,
     CallFailed,
     CallSucceeded,
+    LazyRandom,
     MessageDropped,
     RebootRequested,
     ReconnectRequested,
@@ -107,7 +108,7 @@ class StationRunner:
         station: ShellStation,
         config: FleetConfig,
         recorder: Recorder,
-        rng: random.Random,
+        rng: random.Random | LazyRandom,  # the reconnect jitter
         capture: FrameCapture | None = None,
         first_attempt: FirstAttempt | None = None,
         clock: SpeedClock | None = None,

@@ -18,6 +18,7 @@ from fleet.station._events import (
     TransactionStarted,
 )
 from fleet.station._handlers import DataTransferHandler
+from fleet.station._lazy_random import LazyRandom, RandomBits
 from fleet.station._shell_api import ShellStation
 from fleet.station._station import Station
 from fleet.station._versions import (
@@ -42,8 +43,10 @@ __all__ = [
     "DeviceModel",
     "Event",
     "EvseState",
+    "LazyRandom",
     "MessageDropped",
     "OcppVersion",
+    "RandomBits",
     "RebootRequested",
     "ReconnectRequested",
     "RequestAnswered",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from fleet.station._clock import WallClock
@@ -10,6 +9,7 @@ from fleet.station._config import StationConfig
 from fleet.station._connection import CallChannel
 from fleet.station._device_model import DeviceModel
 from fleet.station._events import Event
+from fleet.station._lazy_random import RandomBits
 from fleet.station._nameplate import apply_nameplate
 from fleet.station._settings import Settings
 from fleet.station._timers import Timers
@@ -18,7 +18,7 @@ from fleet.station._timers import Timers
 @dataclass(slots=True, eq=False)
 class StationContext:
     config: StationConfig
-    rng: random.Random
+    rng: RandomBits
     model: DeviceModel
     settings: Settings
     clock: WallClock
@@ -27,7 +27,7 @@ class StationContext:
     channel: CallChannel
 
     @classmethod
-    def create(cls, config: StationConfig, rng: random.Random) -> StationContext:
+    def create(cls, config: StationConfig, rng: RandomBits) -> StationContext:
         model = DeviceModel(evse_count=config.evse_count, station_id=config.station_id)
         apply_nameplate(model, config)
         settings = Settings(model)

@@ -3,8 +3,6 @@ deadlines out) and the physical inputs behaviour models use."""
 
 from __future__ import annotations
 
-import random
-
 import msgspec
 
 from fleet.ocpp import LocalProtocolError, v201
@@ -18,6 +16,7 @@ from fleet.station._events import RebootRequested
 from fleet.station._evse import Evse
 from fleet.station._firmware import FirmwareUpdates
 from fleet.station._handlers import DataTransferHandler, RequestHandlers
+from fleet.station._lazy_random import RandomBits
 from fleet.station._log_upload import LogUploads
 from fleet.station._operations import OperatorHandlers
 from fleet.station._outgoing import OutgoingCall
@@ -40,7 +39,7 @@ class Station(StationShellApi[StationContext, Evse]):
     _point_noun = "EVSEs"
     _charging: ChargingController
 
-    def __init__(self, config: StationConfig, rng: random.Random) -> None:
+    def __init__(self, config: StationConfig, rng: RandomBits) -> None:
         self._ctx = ctx = StationContext.create(config, rng)
         self._charging = ChargingController(ctx)
         self._points = self._charging.evses

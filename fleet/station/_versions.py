@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from typing import Literal, get_args
 
 from fleet.station._config import StationConfig
+from fleet.station._lazy_random import RandomBits
 from fleet.station._station import Station
 from fleet.station.ocpp16 import Station16
 
@@ -14,7 +14,7 @@ OCPP_VERSIONS: tuple[OcppVersion, ...] = get_args(OcppVersion)
 AnyStation = Station | Station16
 
 
-def create_station(config: StationConfig, rng: random.Random, version: OcppVersion = "2.0.1") -> AnyStation:
+def create_station(config: StationConfig, rng: RandomBits, version: OcppVersion = "2.0.1") -> AnyStation:
     if version == "1.6":
         return Station16(config, rng)
     return Station(config, rng)

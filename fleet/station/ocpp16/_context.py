@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from fleet.ocpp import v16
@@ -10,6 +9,7 @@ from fleet.station._clock import WallClock
 from fleet.station._config import StationConfig
 from fleet.station._connection import CallChannel
 from fleet.station._events import Event
+from fleet.station._lazy_random import RandomBits
 from fleet.station._timers import Timers
 from fleet.station.ocpp16._configuration import Configuration, Settings16
 
@@ -17,7 +17,7 @@ from fleet.station.ocpp16._configuration import Configuration, Settings16
 @dataclass(slots=True, eq=False)
 class Context16:
     config: StationConfig
-    rng: random.Random
+    rng: RandomBits
     keys: Configuration
     settings: Settings16
     clock: WallClock
@@ -26,7 +26,7 @@ class Context16:
     channel: CallChannel
 
     @classmethod
-    def create(cls, config: StationConfig, rng: random.Random) -> Context16:
+    def create(cls, config: StationConfig, rng: RandomBits) -> Context16:
         keys = Configuration(connectors=config.evse_count)
         settings = Settings16(keys)
         timers = Timers()

@@ -9,8 +9,6 @@ cache, StartTransaction/StopTransaction with CSMS-assigned ids, the 1.6 CSMS ope
 
 from __future__ import annotations
 
-import random
-
 import msgspec
 
 from fleet.ocpp import LocalProtocolError, ocpp16_error_code, v16
@@ -18,6 +16,7 @@ from fleet.station._boot import BootSequence
 from fleet.station._config import EvseState, StationConfig
 from fleet.station._dispatch import IncomingFrames
 from fleet.station._events import RebootRequested
+from fleet.station._lazy_random import RandomBits
 from fleet.station._outgoing import OutgoingCall
 from fleet.station._shell_api import StationShellApi
 from fleet.station.ocpp16._authorization import Authorizations
@@ -47,7 +46,7 @@ class Station16(StationShellApi[Context16, Connector]):
     _point_noun = "connectors"
     _charging: Charging16
 
-    def __init__(self, config: StationConfig, rng: random.Random) -> None:
+    def __init__(self, config: StationConfig, rng: RandomBits) -> None:
         problems = [
             f"{field} is at most {limit} characters in OCPP 1.6, got {len(getattr(config, field))}"
             for field, limit in _BOOT_LIMITS.items()
