@@ -44,7 +44,11 @@ class RequestHandlers:
         self.data_transfer_handlers: dict[str, DataTransferHandler] = {}
         # told of every SetVariables result after it is answered (a new password means reconnecting)
         self.on_variables_set: Callable[[v201.SetVariablesResponse], None] | None = None
-        self.table: dict[str, Handler] = {
+
+    def table(self) -> dict[str, Handler]:
+        """Action -> handler. Built when the station first gets a CSMS request, not kept here:
+        bound methods cost ~1 KB per station, and most stations of a load test are never asked."""
+        return {
             "GetVariables": self.get_variables,
             "SetVariables": self.set_variables,
             "GetBaseReport": self.get_base_report,
@@ -56,10 +60,12 @@ class RequestHandlers:
             "UnlockConnector": self.unlock_connector,
             "DataTransfer": self.data_transfer,
         }
-        # requested message -> (does it apply to these EVSEs?, send it)
-        self._triggers: dict[
-            str, tuple[Callable[[list[Evse]], bool], Callable[[list[Evse], float], None]]
-        ] = {
+
+    def _trigger_table(
+        self,
+    ) -> dict[str, tuple[Callable[[list[Evse]], bool], Callable[[list[Evse], float], None]]]:
+        """Requested message -> (does it apply to these EVSEs?, send it)."""
+        return {
             "BootNotification": (self._while_not_accepted, self._send_boot),
             "Heartbeat": (self._always, self._send_heartbeat),
             "StatusNotification": (self._always, self._send_status),
@@ -194,7 +200,7 @@ class RequestHandlers:
     # --- TriggerMessage ------------------------------------------------------------------------
 
     def trigger_message(self, request: v201.TriggerMessageRequest, now: float) -> Reply:
-        trigger = self._triggers.get(request.requested_message)
+        trigger = self._trigger_table().get(request.requested_message)
         if trigger is None:
             return v201.TriggerMessageResponse(status="NotImplemented"), None
         if isinstance(request.evse, msgspec.UnsetType) or request.evse.id == 0:

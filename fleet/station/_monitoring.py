@@ -58,7 +58,9 @@ class Monitor:
         self._next_event_id = 1
         self._next_monitor_id = 1
         self._monitors: dict[int, _VariableMonitor] = {}
-        self.table: dict[str, Any] = {
+
+    def table(self) -> dict[str, Any]:
+        return {
             "SetVariableMonitoring": self.set_variable_monitoring,
             "ClearVariableMonitoring": self.clear_variable_monitoring,
         }

@@ -28,7 +28,12 @@ class OperatorHandlers:
         self._ctx = ctx
         self._charging = charging
         self._reservations = Reservations(ctx, charging)
-        self.table: dict[str, Callable[[Any, float], Reply]] = {
+        self._firmware = firmware
+        self._logs = logs
+
+    def table(self) -> dict[str, Callable[[Any, float], Reply]]:
+        firmware, logs = self._firmware, self._logs
+        return {
             "SetChargingProfile": self.set_charging_profile,
             "ClearChargingProfile": self.clear_charging_profile,
             "GetChargingProfiles": self.get_charging_profiles,

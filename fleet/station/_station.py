@@ -11,7 +11,7 @@ from fleet.station._charging import ChargingController
 from fleet.station._config import EvseState, StationConfig
 from fleet.station._context import StationContext
 from fleet.station._device_model import DeviceModel
-from fleet.station._dispatch import IncomingFrames
+from fleet.station._dispatch import Handler, IncomingFrames, LazyHandlers
 from fleet.station._events import RebootRequested
 from fleet.station._evse import Evse
 from fleet.station._firmware import FirmwareUpdates
@@ -48,14 +48,18 @@ class Station(StationShellApi[StationContext, Evse]):
         self._maybe_reboot = self._reset.maybe_reboot
         self._handlers = RequestHandlers(ctx, self._charging, self._boot, self._reset)
         self._firmware = FirmwareUpdates(ctx, self._charging, reboot=self._firmware_reboot)
-        logs = LogUploads(ctx)
+        self._logs = LogUploads(ctx)
         self._handlers.firmware_status = self._firmware.send_status
-        self._handlers.log_status = logs.send_status
-        self._handlers.table.update(OperatorHandlers(ctx, self._charging, self._firmware, logs).table)
-        self._handlers.table.update(self._charging.monitor.table)  # SetVariableMonitoring & co.
+        self._handlers.log_status = self._logs.send_status
         self._security = SecurityEvents(ctx)
         self._handlers.on_variables_set = self._security.after_set_variables
-        self._incoming = IncomingFrames(ctx.channel, ctx.events, v201.ACTIONS, self._handlers.table)
+        handlers = LazyHandlers(self._handler_table)
+        self._incoming = IncomingFrames(ctx.channel, ctx.events, v201.ACTIONS, handlers)
+
+    def _handler_table(self) -> dict[str, Handler]:
+        operators = OperatorHandlers(self._ctx, self._charging, self._firmware, self._logs)
+        # SetVariableMonitoring & co. from the monitor
+        return {**self._handlers.table(), **operators.table(), **self._charging.monitor.table()}
 
     # --- read-only state -----------------------------------------------------------------------
 

@@ -42,7 +42,10 @@ class Handlers16:
         self._boot = boot
         self._maintenance = maintenance
         self.data_transfer_handlers: dict[str, DataTransferHandler16] = {}
-        self.table: dict[str, Handler] = {
+
+    def table(self) -> dict[str, Handler]:
+        """Action -> handler, built when first needed (see fleet.station._dispatch.LazyHandlers)."""
+        return {
             "CancelReservation": self.cancel_reservation,
             "ChangeAvailability": self.change_availability,
             "ChangeConfiguration": self.change_configuration,
@@ -63,8 +66,11 @@ class Handlers16:
             "UnlockConnector": self.unlock_connector,
             "UpdateFirmware": self.update_firmware,
         }
-        # requested message -> send it for these connectors (None: the whole station)
-        self._triggers: dict[str, Callable[[list[Connector] | None, float], None]] = {
+
+    def _trigger_table(self) -> dict[str, Callable[[list[Connector] | None, float], None]]:
+        """Requested message -> send it for these connectors (None: the whole station)."""
+        maintenance, boot = self._maintenance, self._boot
+        return {
             "BootNotification": self._send_boot,
             "DiagnosticsStatusNotification": lambda _, now: maintenance.send_diagnostics_status(
                 now, csms_requested=True
@@ -254,7 +260,7 @@ class Handlers16:
     # --- TriggerMessage ------------------------------------------------------------------------
 
     def trigger_message(self, request: v16.TriggerMessageRequest, now: float) -> Reply:
-        send = self._triggers.get(request.requested_message)
+        send = self._trigger_table().get(request.requested_message)
         if send is None:
             return v16.TriggerMessageResponse(status="NotImplemented"), None
         connector_id = _unset_to_none(request.connector_id)

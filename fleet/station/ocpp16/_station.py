@@ -14,7 +14,7 @@ import msgspec
 from fleet.ocpp import LocalProtocolError, ocpp16_error_code, v16
 from fleet.station._boot import BootSequence
 from fleet.station._config import EvseState, StationConfig
-from fleet.station._dispatch import IncomingFrames
+from fleet.station._dispatch import IncomingFrames, LazyHandlers
 from fleet.station._events import RebootRequested
 from fleet.station._lazy_random import RandomBits
 from fleet.station._outgoing import OutgoingCall
@@ -69,7 +69,11 @@ class Station16(StationShellApi[Context16, Connector]):
         self._maybe_reboot = self._maintenance.maybe_reboot
         self._handlers = Handlers16(ctx, self._charging, self._auth, self._boot, self._maintenance)
         self._incoming = IncomingFrames(
-            ctx.channel, ctx.events, v16.ACTIONS, self._handlers.table, error_code=ocpp16_error_code
+            ctx.channel,
+            ctx.events,
+            v16.ACTIONS,
+            LazyHandlers(self._handlers.table),
+            error_code=ocpp16_error_code,
         )
 
     # --- read-only state -----------------------------------------------------------------------
