@@ -106,3 +106,39 @@ async def test_a_security_profile_that_does_not_fit_the_host_refuses_to_start(tm
         "fleet locust: error: --fleet-security-profile 2 connects with wss://, "
         "but the CSMS URL is 'ws://127.0.0.1:9/ocpp'" in output
     ), output[-3000:]
+
+
+async def test_profile_3_swarm_connects_with_a_client_certificate_per_station(tmp_path: Path) -> None:
+    """mTLS: each user presents the certificate issued to its own station id (CN), found through
+    --fleet-client-cert-pattern; the CSMS checks it against the CA that signed it."""
+    server_ca, client_ca = trustme.CA(), trustme.CA()
+    ca_file, cert_file, key_file, client_ca_file = (
+        str(tmp_path / name) for name in ("ca.pem", "csms.pem", "csms.key", "client-ca.pem")
+    )
+    server_ca.cert_pem.write_to_path(ca_file)
+    client_ca.cert_pem.write_to_path(client_ca_file)
+    server_cert = server_ca.issue_cert("127.0.0.1", "localhost")
+    server_cert.cert_chain_pems[0].write_to_path(cert_file)
+    server_cert.private_key_pem.write_to_path(key_file)
+    users = 3
+    for n in range(users):
+        station_id = f"MTLS-{n:05d}"
+        leaf = client_ca.issue_cert(station_id, common_name=station_id)
+        leaf.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / f"{station_id}.pem"))
+    security = CsmsSecurity(3, cert_file=cert_file, key_file=key_file, client_ca_file=client_ca_file)
+    async with trio.open_nursery() as nursery:
+        csms: CsmsServer = await nursery.start(partial(serve_csms, security=security), CsmsConfig())
+        pattern = str(tmp_path / "{station_id}.pem")
+        fleet_args = [
+            *("--fleet-security-profile", "3", "--fleet-ca-file", ca_file, "--fleet-speed", "4"),
+            *("--fleet-client-cert-pattern", pattern, "--fleet-client-key-pattern", pattern),
+            *("--fleet-id-prefix", "MTLS-"),
+        ]
+        code, output = await _swarm(tmp_path, f"{csms.url}/ocpp", users, 4, fleet_args)
+        booted = set(csms.ledger.stations_booted)
+        nursery.cancel_scope.cancel()
+    assert code == 0, output[-3000:]
+    stats = read_stats(tmp_path / "run")
+    assert int(stats[("OCPP2.0.1", "BootNotification")]["Request Count"]) == users
+    assert all(row["Failure Count"] == "0" for row in stats.values()), stats
+    assert booted == {f"MTLS-{n:05d}" for n in range(users)}
