@@ -42,9 +42,8 @@ class Forecast:
 
 def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: int) -> Forecast:
     ledger = sim.ledger
-    by_action = {
-        action: ledger.per_minute_by_action[action] for action in sorted(ledger.per_minute_by_action)
-    }
+    per_minute = ledger.per_minute_by_action  # derived from the per-second counts: once
+    by_action = {action: per_minute[action] for action in sorted(per_minute)}
     totals = [sum(column) for column in zip(*by_action.values(), strict=True)] or [0] * ledger.minutes
     series = {
         "minutes": ledger.minutes,

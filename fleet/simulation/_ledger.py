@@ -22,9 +22,9 @@ class TimedLedger(Ledger):
         self.minutes = -(-seconds // 60)
         self.now = 0.0  # the simulated time being processed; set by the loop
         self.second = 0  # int(now)
-        self.per_second = [0] * seconds  # every station-initiated message, for peak and percentiles
-        self.per_second_by_action: dict[str, list[int]] = {}  # the same, per action
-        self.per_minute_by_action: dict[str, list[int]] = {}
+        # station-initiated messages per second, by action: the totals and the per-minute series
+        # are derived from it (per_second, per_minute_by_action) when the forecast is built
+        self.per_second_by_action: dict[str, list[int]] = {}
         self.offline_per_minute = [0] * self.minutes
         self.open_transactions = 0  # seen and not yet ended
         self.open_changes: list[tuple[float, int]] = []  # (time, +1 seen / -1 ended)
@@ -38,16 +38,26 @@ class TimedLedger(Ledger):
     def peak_open_transactions(self) -> int:
         return peak_of(self.open_changes)
 
+    @property
+    def per_second(self) -> list[int]:
+        """Every station-initiated message per second, for the peak and percentiles."""
+        if not self.per_second_by_action:
+            return [0] * self.seconds
+        return [sum(counts) for counts in zip(*self.per_second_by_action.values(), strict=True)]
+
+    @property
+    def per_minute_by_action(self) -> dict[str, list[int]]:
+        return {
+            action: [sum(series[start : start + 60]) for start in range(0, self.seconds, 60)]
+            for action, series in self.per_second_by_action.items()
+        }
+
     def count_message(self, action: str) -> None:
         super().count_message(action)
-        second = self.second
-        self.per_second[second] += 1
-        series = self.per_minute_by_action.get(action)
+        series = self.per_second_by_action.get(action)
         if series is None:
-            series = self.per_minute_by_action[action] = [0] * self.minutes
-            self.per_second_by_action[action] = [0] * self.seconds
-        series[second // 60] += 1
-        self.per_second_by_action[action][second] += 1
+            series = self.per_second_by_action[action] = [0] * self.seconds
+        series[self.second] += 1
 
     def transaction_event(self, station_id: str, event: v201.TransactionEventRequest) -> None:
         transaction_id = event.transaction_info.transaction_id
@@ -78,11 +88,7 @@ class TimedLedger(Ledger):
             self.protocol_errors[code] = self.protocol_errors.get(code, 0) + count
         self.stations_booted |= other.stations_booted
         self.transactions.update(other.transactions)
-        _add_into(self.per_second, other.per_second)
         _add_into(self.offline_per_minute, other.offline_per_minute)
-        for action, series in other.per_minute_by_action.items():
-            mine = self.per_minute_by_action.setdefault(action, [0] * self.minutes)
-            _add_into(mine, series)
         for action, series in other.per_second_by_action.items():
             _add_into(self.per_second_by_action.setdefault(action, [0] * self.seconds), series)
         self.open_transactions += other.open_transactions

@@ -136,12 +136,6 @@ class SessionTally:
             if total == 0:
                 continue
             ledger.messages_by_action[action] = total
-            per_minute = [0] * self.minutes
-            for second, count in enumerate(series):
-                if count:
-                    per_minute[second // 60] += count
-                    ledger.per_second[second] += count
-            ledger.per_minute_by_action[action] = per_minute
             ledger.per_second_by_action[action] = series
         ledger.offline_per_minute = list(self.offline_per_minute)
         ledger.stations_booted = set(self.stations_booted)
