@@ -14,7 +14,7 @@ values come at least that often keeps heartbeats away.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fleet.behaviour import Profile
 from fleet.simulation._session_evse import Interval
@@ -32,6 +32,14 @@ class FleetSetting:
     response_delay_s: float
     heartbeat_s: float
     aligned_ticks: list[float]  # clock-aligned sampling times within the horizon, ascending
+    # a running transaction's meter values come at least once per heartbeat interval, so it keeps
+    # its station from heartbeating (derived from the above once, not per transaction)
+    samples_keep_busy: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        ocpp = self.profile.ocpp
+        periods = [p for p in (ocpp.tx_updated_interval_s, ocpp.aligned_data_interval_s) if p > 0]
+        object.__setattr__(self, "samples_keep_busy", bool(periods) and min(periods) <= self.heartbeat_s)
 
     @property
     def round_trip_s(self) -> float:

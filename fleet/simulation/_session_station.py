@@ -145,13 +145,8 @@ class SessionStation:
                 energy_mwh=round(tx.energy_wh * 1000.0),
             )
         )
-        if self._samples_keep_busy():
+        if self._fleet.samples_keep_busy:
             delivery.busy(tx.start, end)
-
-    def _samples_keep_busy(self) -> bool:
-        ocpp = self._fleet.profile.ocpp
-        periods = [p for p in (ocpp.tx_updated_interval_s, ocpp.aligned_data_interval_s) if p > 0]
-        return bool(periods) and min(periods) <= self._fleet.heartbeat_s
 
     def _periodic(self, start: float, end: float, tally: SessionTally, delivery: Delivery) -> int:
         """Meter values at start + k * period (k >= 1) before ``end``; returns how many went offline."""
@@ -176,7 +171,7 @@ class SessionStation:
             offline += high - low + 1
             online_from = high + 1
         tally.count_periodic(first_second + online_from * period, period, ticks - online_from + 1)
-        if not self._samples_keep_busy():
+        if not self._fleet.samples_keep_busy:
             for k in range(1, ticks + 1):
                 if self._offline.online(start + k * period):
                     delivery.point(start + k * period)
@@ -196,7 +191,7 @@ class SessionStation:
                 if next_offline < len(offline_periods):
                     run_end = min(stop, bisect.bisect_left(ticks, offline_periods[next_offline][0]))
                 tally.count_aligned(tick, run_end - tick)
-                if not self._samples_keep_busy():
+                if not self._fleet.samples_keep_busy:
                     for k in range(tick, run_end):
                         delivery.point(ticks[k])
             else:
