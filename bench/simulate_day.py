@@ -23,17 +23,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fleet.simulation import Model
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def measure(profile: str, model: str, count: int, hours: float, seed: int) -> dict[str, Any]:
+def measure(profile: str, model: Model, count: int, hours: float, seed: int) -> dict[str, Any]:
     from fleet.simulation import FleetSpec, SimulationConfig, build_fleet, run_sharded
 
     spec = FleetSpec(count=count, seed=seed, profile=None if profile == "simple" else profile)
     name, epoch, _ = build_fleet(spec, range(0))
-    config = SimulationConfig(hours=hours, seed=seed, epoch=epoch, profile_name=name, model=model)  # type: ignore[arg-type]
+    config = SimulationConfig(hours=hours, seed=seed, epoch=epoch, profile_name=name, model=model)
     # wall and CPU include building the stations (the frames model's fleet, the sessions' plan)
     started, cpu_started = time.perf_counter(), time.process_time()
     forecast = run_sharded(config, spec, 1)
@@ -93,7 +96,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one size
     ns = parser.parse_args(argv)
-    model = ns.model or ("frames" if ns.profile == "simple" else "sessions")
+    model: Model = ns.model or ("frames" if ns.profile == "simple" else "sessions")
     if ns.one:
         print(json.dumps(measure(ns.profile, model, ns.counts[0], ns.hours, ns.seed)))
         return 0
