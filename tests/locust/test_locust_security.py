@@ -73,8 +73,10 @@ async def test_profile_2_swarm_with_the_password_boots_and_a_wrong_one_is_auth_r
         )
         assert code == 0, output[-3000:]
         booted = set(csms.ledger.stations_booted)
+        # as long as the good swarm: on a loaded machine a 2 s run could end before a refused
+        # connect was reported (CI saw no connect row once)
         code, output = await _swarm(
-            bad, host, 2, 2, [*security, "--fleet-password", "guess", "--fleet-id-prefix", "BAD-"]
+            bad, host, 2, 4, [*security, "--fleet-password", "guess", "--fleet-id-prefix", "BAD-"]
         )
         assert code == 1, output[-3000:]  # Locust's exit code when requests failed
         booted_after = set(csms.ledger.stations_booted)
