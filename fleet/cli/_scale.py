@@ -59,8 +59,9 @@ def add_run_scale_options(run: argparse.ArgumentParser) -> None:
         "--transport",
         choices=TRANSPORTS,
         default=DEFAULT_TRANSPORT,
-        help=f"the stations' WebSocket client (default {DEFAULT_TRANSPORT}: one task per station, "
-        "about 40%% less memory and CPU per connection than trio-websocket; see bench/README.md)",
+        help=f"how stations talk to the CSMS (default {DEFAULT_TRANSPORT}: one task drives every station's "
+        "socket and timer; lean and trio-websocket run one task per station, the older, costlier "
+        "engines kept for comparison; see bench/README.md)",
     )
 
 

@@ -23,8 +23,8 @@ _NOT_DELIVERED = frozenset({"Timeout", "ConnectionLost"})  # failures where the 
 class Drainable(Protocol):
     """A station runner as the drain sees it."""
 
-    station_id: str
-
+    @property
+    def station_id(self) -> str: ...
     def begin_drain(self, drain: Drain) -> bool: ...  # True: connected, takes part
     def calls_unanswered(self) -> int: ...
 

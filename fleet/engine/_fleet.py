@@ -16,7 +16,8 @@ from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, DrainReport
 from fleet.engine._health import HealthRecorder, monitor_generator, total_calls_waiting
 from fleet.engine._protocol import ShellStation
-from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
+from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder
+from fleet.engine._station_pool import station_pool
 from fleet.station import LazyRandom
 
 # (index in the fleet, station id, seeded rng, simulated now) -> a station
@@ -75,7 +76,7 @@ async def run_fleet(
     stop = _StopFlag()
     drain = Drain(config.drain_timeout_s)
     ramp_scope = trio.CancelScope(deadline=stop_at)  # the run proper; the drain follows it
-    runners: list[StationRunner] = []
+    stations = station_pool(config, clock, capture, on_behaviour_event)
 
     with trio.CancelScope() as run_scope:
         async with trio.open_nursery() as nursery:
@@ -83,10 +84,12 @@ async def run_fleet(
                 nursery.start_soon(_stop_on_signal, ramp_scope, run_scope, stop, drain.timeout_s > 0)
             if on_progress is not None:
                 nursery.start_soon(_progress_loop, on_progress, started)
-            if isinstance(recorder, HealthRecorder):
-                nursery.start_soon(monitor_generator, recorder, partial(total_calls_waiting, runners))
             probe = FirstAttempt()
             mine = config.indices if config.indices is not None else range(config.stations)
+            await stations.begin(nursery)
+            if isinstance(recorder, HealthRecorder):
+                queued = partial(total_calls_waiting, stations.runners)
+                nursery.start_soon(monitor_generator, recorder, queued)
             with ramp_scope:
                 for index in range(config.stations):
                     # every station's draws are taken here or not, so station i has the same seeded
@@ -97,21 +100,14 @@ async def run_fleet(
                         continue
                     await trio.sleep_until(started + index / config.ramp_per_s)
                     station_id = config.station_id(index)
-                    runner = StationRunner(
+                    stations.start(
+                        index,
                         station_id,
                         make_station(index, station_id, rng, clock.now()),
-                        config,
                         recorder if recorder_for is None else recorder_for(index),
                         runner_rng,
-                        capture,
                         probe if index == mine[0] else None,
-                        clock,
-                        on_behaviour_event,
-                        local_address=config.source_address(index),
-                        identity=config.identity(index),
                     )
-                    nursery.start_soon(runner.run, name=f"station {station_id}")
-                    runners.append(runner)
                     spawned += 1
                     if index == mine[0]:
                         timeout = (
@@ -125,7 +121,7 @@ async def run_fleet(
                             break
                 await trio.sleep_forever()
             if unreachable is None and drain.timeout_s > 0 and not run_scope.cancel_called:
-                await drain.run(runners)
+                await drain.run(stations.drainables())
             nursery.cancel_scope.cancel()
     if unreachable is not None:
         raise CsmsUnreachable(*unreachable)
@@ -133,7 +129,7 @@ async def run_fleet(
         duration_s=trio.current_time() - started,
         interrupted=stop.signalled,
         stations_started=spawned,
-        drain=drain.report(runners),
+        drain=drain.report(stations.drainables()),
     )
 
 

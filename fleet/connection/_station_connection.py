@@ -1,0 +1,566 @@
+"""One station's connection as both shells drive it: sans-IO, like the station core inside it.
+
+A ``StationConnection`` owns the station (its OCPP core and behaviour), the WebSocket handshake
+and framing, the station's timers, and the connection's life: connect, upgrade, pump, close,
+back off, reconnect, simulate offline, drain. It touches no socket and reads no clock. The shell
+(the trio reactor, or a greenlet under Locust) moves bytes and time in and out:
+
+    conn.wants_transport             -> open TCP (+TLS), then conn.transport_open(now) or
+                                        conn.transport_failed(exc, now)
+    conn.receive_data(data, now)     <- bytes read from the socket
+    conn.transport_eof(now)          <- the peer closed TCP
+    conn.data_to_send()              -> bytes to write (handshake request, frames, close frames)
+    conn.wants_close                 -> close the socket, then conn.transport_closed(now)
+    conn.next_wakeup() / wakeup(now) <- timers: the station's, connect and close timeouts, backoff
+
+Every time is real (the shell's clock); the station sees simulated time through ``clock``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import random
+from collections.abc import Callable
+from typing import Any
+
+from fleet.behaviour import Backoff, SpeedClock
+from fleet.connection._errors import (
+    CONNECTION_LOST,
+    SERVER_CERTIFICATE,
+    ConnectTimeout,
+    PeerClosed,
+    classify_error,
+)
+from fleet.connection._framing import ClientFramer
+from fleet.connection._handshake import SubprotocolRefused, UpgradeAnswer, upgrade_request
+from fleet.connection._observer import (
+    BehaviourEventHandler,
+    DrainSink,
+    FirstAttemptHandler,
+    FrameSink,
+    Recorder,
+)
+from fleet.connection._target import parse_websocket_url
+from fleet.identity import StationCredentials
+from fleet.ocpp import RemoteProtocolError, v201
+from fleet.station import (
+    BootStatusChanged,
+    CallFailed,
+    CallSucceeded,
+    LazyRandom,
+    MessageDropped,
+    RebootRequested,
+    ReconnectRequested,
+    RequestAnswered,
+    ShellStation,
+    TransactionEnded,
+    TransactionStarted,
+)
+
+# connection failures the station core reports as an OCPP security event (2.0.1 appendix 1:
+# the critical ones, which the station must push to the CSMS once it is connected again)
+SECURITY_EVENTS = {SERVER_CERTIFICATE: "InvalidCsmsCertificate"}
+
+
+class Phase(enum.Enum):
+    OFFLINE = "offline"  # no connection; reconnects at resume_at
+    CONNECT_DUE = "connect_due"  # the shell is to open a transport now (wants_transport)
+    CONNECTING = "connecting"  # the shell is opening TCP (+TLS)
+    UPGRADING = "upgrading"  # the upgrade request is sent; waiting for the 101
+    OPEN = "open"
+    CLOSING = "closing"  # our close frame is out; waiting for the peer's (bounded)
+    STOPPED = "stopped"  # the run is ending and this station is offline: no more connects
+
+
+class Ended(enum.Enum):
+    """Why a connection ended (decides when the next one starts)."""
+
+    FAILED = "failed"  # could not connect, or the connection broke: back off
+    REBOOT = "reboot"  # the station reset itself: back after the reboot delay
+    OUTAGE = "outage"  # the behaviour simulates a connectivity outage: back when it ends
+    RECONNECT = "reconnect"  # new connection settings (BasicAuthPassword): reconnect at once
+    STOP = "stop"  # the run ends
+
+
+class ConnectionSettings:
+    """What every connection of a fleet shares (one object per fleet, not per station)."""
+
+    __slots__ = ("backoff", "clock", "close_timeout_s", "connect_timeout_s", "reboot_delay_s")
+
+    def __init__(
+        self,
+        clock: SpeedClock,
+        *,
+        connect_timeout_s: float = 10.0,
+        close_timeout_s: float = 2.0,
+        reboot_delay_s: float = 1.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.clock = clock
+        self.connect_timeout_s = connect_timeout_s
+        self.close_timeout_s = close_timeout_s
+        self.reboot_delay_s = reboot_delay_s
+        self.backoff = backoff if backoff is not None else Backoff()
+
+
+class StationConnection:
+    __slots__ = (
+        "_answer",
+        "_attempt",
+        "_behaviour_events",
+        "_booted_once",
+        "_capture",
+        "_connected",
+        "_core",
+        "_credentials",
+        "_drain",
+        "_ended",
+        "_first_attempt",
+        "_framer",
+        "_offline_until",
+        "_on_behaviour_event",
+        "_output",
+        "_phase_deadline",
+        "_recorder",
+        "_report_security_event",
+        "_rng",
+        "_security_events_reported",
+        "_settings",
+        "_stop_behaviour",
+        "_subprotocol",
+        "phase",
+        "station",
+        "station_id",
+        "url",
+        "wants_close",
+    )
+
+    def __init__(
+        self,
+        station_id: str,
+        station: ShellStation,
+        url: str,
+        settings: ConnectionSettings,
+        recorder: Recorder,
+        rng: random.Random | LazyRandom,  # the reconnect jitter
+        credentials: StationCredentials,
+        *,
+        capture: FrameSink | None = None,
+        first_attempt: FirstAttemptHandler | None = None,
+        on_behaviour_event: BehaviourEventHandler | None = None,
+    ) -> None:
+        parse_websocket_url(url)  # a bad URL fails here, naming it, not at the first connect
+        self.station_id = station_id
+        self.station = station
+        self.url = url
+        self._settings = settings
+        self._recorder = recorder
+        self._rng = rng
+        self._credentials = credentials
+        self._capture = capture
+        self._first_attempt = first_attempt
+        self._on_behaviour_event = on_behaviour_event
+        core = getattr(station, "station", station)  # the OCPP core inside a behaviour shell
+        self._core: ShellStation = core
+        self._report_security_event: Callable[[str, float, str], None] | None = getattr(
+            core, "report_security_event", None
+        )
+        self._stop_behaviour: Callable[[float], None] | None = getattr(core, "stop_behaviour", None)
+        # optional parts of the shell API (ProfileStation has them, a bare Station not)
+        self._offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
+        self._behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
+        # the station's OCPP version decides the WebSocket subprotocol (2.0.1 when it does not say)
+        self._subprotocol: str = getattr(station, "subprotocol", v201.SUBPROTOCOL)
+        self._security_events_reported: set[str] = set()  # once per failure streak, not per retry
+        self._answer: UpgradeAnswer | None = None
+        self._framer: ClientFramer | None = None
+        self._output = bytearray()
+        self._drain: DrainSink | None = None
+        self._connected = False
+        self._booted_once = False
+        self._attempt = 0
+        self._ended = Ended.FAILED
+        self._phase_deadline = math.inf  # connect timeout, close timeout or reconnect time (real)
+        self.phase = Phase.CONNECT_DUE
+        self.wants_close = False
+
+    # --- what the shell asks ----------------------------------------------------------------
+
+    @property
+    def wants_transport(self) -> bool:
+        return self.phase is Phase.CONNECT_DUE
+
+    @property
+    def connected(self) -> bool:
+        """The WebSocket is open and the station knows it."""
+        return self._connected
+
+    @property
+    def subprotocol(self) -> str:
+        return self._subprotocol
+
+    def data_to_send(self) -> bytes:
+        if not self._output:
+            return b""
+        data = bytes(self._output)
+        self._output.clear()
+        return data
+
+    def next_wakeup(self) -> float:
+        """Real time of the next thing to do without input (inf: nothing)."""
+        if self.phase is Phase.STOPPED:
+            return math.inf
+        deadline = self._timers().next_deadline()
+        station_due = math.inf if deadline is None else self._settings.clock.to_real(deadline)
+        return min(station_due, self._phase_deadline)
+
+    def calls_waiting(self) -> int:
+        waiting: int = getattr(self.station, "calls_waiting", 0)
+        return waiting
+
+    def calls_unanswered(self) -> int:
+        """CALLs queued or in flight (the send-queue depth for a shell that does not tell)."""
+        unanswered: int | None = getattr(self._core, "calls_unanswered", None)
+        return self.calls_waiting() if unanswered is None else unanswered
+
+    def tls_context(self) -> Any:
+        """The ssl.SSLContext for a wss:// URL (None for ws://); may raise OSError/ssl.SSLError."""
+        return self._credentials.tls_context(self.url)
+
+    # --- transport events --------------------------------------------------------------------
+
+    def transport_opening(self, now: float) -> None:
+        """The shell begins to open TCP (+TLS) for the upgrade."""
+        self.phase = Phase.CONNECTING
+        self._phase_deadline = now + self._settings.connect_timeout_s
+
+    def transport_open(self, now: float) -> None:
+        """TCP (+TLS) is up: send the upgrade request."""
+        target = parse_websocket_url(self.url)
+        request, accept = upgrade_request(target, [self._subprotocol], self._credentials.headers())
+        self._answer = UpgradeAnswer(accept, [self._subprotocol])
+        self._output += request
+        self.phase = Phase.UPGRADING
+
+    def receive_data(self, data: bytes | bytearray, now: float) -> None:
+        phase = self.phase
+        if phase is Phase.OPEN or phase is Phase.CLOSING:
+            self._frames_received(data, now)
+        elif phase is Phase.UPGRADING:
+            self._answer_received(data, now)
+
+    def transport_eof(self, now: float) -> None:
+        """The peer closed the TCP connection (read returned no bytes)."""
+        phase = self.phase
+        if phase is Phase.UPGRADING:
+            assert self._answer is not None
+            self.transport_failed(self._answer.eof(), now)
+        elif phase is Phase.OPEN:
+            self.transport_failed(PeerClosed("the peer closed the TCP connection without a close frame"), now)
+        elif phase is Phase.CLOSING:
+            self.wants_close = True
+
+    def transport_failed(self, exc: BaseException, now: float) -> None:
+        """Connecting failed, or the open connection broke (socket, TLS or handshake error)."""
+        if self.phase in (Phase.CONNECTING, Phase.UPGRADING, Phase.OPEN):
+            self._report_failure(exc, now)
+            self._end(Ended.FAILED, now)
+        self.wants_close = True
+
+    def transport_closed(self, now: float) -> None:
+        """The shell closed the socket (after ``wants_close``, or at the end of the run)."""
+        self.wants_close = False
+        self._framer = None
+        self._answer = None
+        self._output.clear()
+        if self._connected:  # closed under us without an end decision (the run stops)
+            self._disconnect(now)
+        if self.phase is Phase.STOPPED:
+            return
+        if self._drain is not None:
+            self._drain.leave(self.station_id)  # no reconnecting once the run is ending
+            self.phase, self._phase_deadline = Phase.STOPPED, math.inf
+            return
+        self.phase = Phase.OFFLINE
+        self._phase_deadline = self._resume_at(now)
+
+    def wakeup(self, now: float) -> None:
+        """Run what is due at real time ``now``: phase timeouts, then the station's timers."""
+        phase = self.phase
+        if now >= self._phase_deadline:
+            if phase is Phase.CONNECTING or phase is Phase.UPGRADING:
+                self.transport_failed(ConnectTimeout(), now)
+                return
+            if phase is Phase.CLOSING:
+                self._phase_deadline = math.inf
+                self.wants_close = True
+            elif phase is Phase.OFFLINE:
+                self._reconnect_unless_in_outage(now)
+        sim_now = self._run_timers(now, self._settings.clock.to_sim(now))
+        if self.phase is Phase.OPEN:
+            self._after_step(now, sim_now)
+        else:
+            self._report_events(sim_now)
+
+    def _reconnect_unless_in_outage(self, now: float) -> None:
+        """Time to connect again, unless the behaviour has the station offline: then at its end."""
+        clock = self._settings.clock
+        sim_now = clock.to_sim(now)
+        until = self._offline_until(sim_now) if self._offline_until is not None else None
+        if until is not None and until > sim_now:
+            self._phase_deadline = clock.to_real(until)
+            return
+        self._phase_deadline = math.inf
+        self.phase = Phase.CONNECT_DUE
+
+    # --- the end of the run ------------------------------------------------------------------
+
+    def begin_drain(self, drain: DrainSink, now: float) -> bool:
+        """The run ends: stop the behaviour, keep flushing; True when connected (takes part)."""
+        self._drain = drain
+        if self._stop_behaviour is not None:
+            self._stop_behaviour(self._settings.clock.to_sim(now))
+        if self.phase in (Phase.OFFLINE, Phase.CONNECT_DUE):
+            self.phase, self._phase_deadline = Phase.STOPPED, math.inf
+        return self._connected
+
+    def close(self, now: float) -> None:
+        """The run stops: say goodbye with a close frame (the shell waits for ``wants_close``,
+        bounded by its own timeout). Records no disconnect: the station did not lose anything."""
+        if self.phase is Phase.OPEN:
+            assert self._framer is not None
+            self._output += self._framer.close()
+            self._connected = False
+            self.phase = Phase.CLOSING
+            self._phase_deadline = now + self._settings.close_timeout_s
+        elif self.phase in (Phase.CONNECTING, Phase.UPGRADING):
+            self.wants_close = True
+        if self.phase is not Phase.CLOSING:
+            self.phase, self._phase_deadline = Phase.STOPPED, math.inf
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _timers(self) -> ShellStation:
+        """Whose timers run: the shell's (driver steps, outages), or only the core's once draining."""
+        return self.station if self._drain is None else self._core
+
+    def _answer_received(self, data: bytes | bytearray, now: float) -> None:
+        assert self._answer is not None
+        try:
+            accepted = self._answer.feed(bytes(data))
+            if accepted is None:
+                return
+            if accepted.subprotocol != self._subprotocol:
+                raise SubprotocolRefused(
+                    f"the CSMS did not accept subprotocol {self._subprotocol!r} "
+                    f"(it selected {accepted.subprotocol!r}); does this endpoint speak that OCPP version?"
+                )
+        except Exception as exc:
+            self.transport_failed(exc, now)
+            return
+        self._answer = None
+        self._open(now)
+        if accepted.rest:
+            self._frames_received(accepted.rest, now)
+
+    def _open(self, now: float) -> None:
+        self._framer = ClientFramer()
+        self.phase = Phase.OPEN
+        self._phase_deadline = math.inf
+        self._attempt = 0
+        if self._first_attempt is not None:
+            self._first_attempt(None)
+            self._first_attempt = None
+        self._security_events_reported.clear()
+        self._connected = True
+        self._recorder.station_connected()
+        sim_now = self._settings.clock.to_sim(now)
+        self.station.connected(sim_now)
+        # as after any step, but an outage or a reboot is acted on only after the next input or
+        # timer: the first frames (boot, statuses) get their answers first
+        ending = self._report_events(sim_now)
+        self._flush(sim_now)
+        if ending is not None:
+            self._end_politely(ending, now)
+        elif self._drain is not None:
+            self._drain.update(self.station_id, self.calls_unanswered())
+
+    def _frames_received(self, data: bytes | bytearray, now: float) -> None:
+        framer = self._framer
+        assert framer is not None
+        messages = framer.receive(data)
+        if self.phase is Phase.CLOSING:  # whatever precedes the peer's close frame is dropped
+            if framer.close_received:
+                self.wants_close = True
+            return
+        sim_now = self._settings.clock.to_sim(now)
+        if messages:
+            station = self.station
+            capture = self._capture
+            for message in messages:
+                if capture is not None:
+                    capture.received(sim_now, self.station_id, message)
+                try:
+                    station.receive(message, sim_now)
+                except RemoteProtocolError as exc:
+                    self._recorder.error(
+                        "protocol_error",
+                        f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
+                    )
+            if self._drain is not None:
+                self._restop_behaviour(sim_now)  # a CSMS request may have armed new work
+            sim_now = self._run_timers(now, sim_now)
+        closed = framer.closed
+        if closed is not None:
+            self._output += framer.take_output()
+            reason = f"code {closed.code}" + (f", {closed.reason}" if closed.reason else "")
+            if not closed.by_peer:
+                reason = f"the CSMS broke the WebSocket protocol: {reason}"
+            self.transport_failed(PeerClosed(reason), now)
+            return
+        pending = framer.take_output()
+        if pending:
+            self._output += pending
+        self._after_step(now, sim_now)
+
+    def _restop_behaviour(self, sim_now: float) -> None:
+        if self._stop_behaviour is not None:
+            self._stop_behaviour(sim_now)
+
+    def _run_timers(self, now: float, sim_now: float) -> float:
+        """Run the station's timers if due at real time ``now``; the simulated time the step is at
+        from then on (a deadline due in real time may be a hair after ``sim_now``: the sim/real
+        round trip)."""
+        timers = self._timers()
+        deadline = timers.next_deadline()
+        if deadline is None:
+            return sim_now
+        due = self._settings.clock.to_real(deadline)
+        if now < due:
+            return sim_now
+        self._recorder.timer_fired(now - due)
+        sim_now = max(sim_now, deadline)
+        timers.handle_timer(sim_now)
+        return sim_now
+
+    def _after_step(self, now: float, sim_now: float) -> None:
+        """After input or timers on an open connection: report, flush, maybe end."""
+        ending = self._report_events(sim_now)
+        self._flush(sim_now)
+        if ending is not None:
+            self._end_politely(ending, now)
+        elif self._drain is not None:
+            self._drain.update(self.station_id, self.calls_unanswered())
+        elif self._offline_until is not None and self._offline_until(sim_now) is not None:
+            self._end_politely(Ended.OUTAGE, now)
+
+    def _flush(self, sim_now: float) -> None:
+        frames = self.station.data_to_send()
+        if not frames:
+            return
+        framer = self._framer
+        assert framer is not None
+        capture = self._capture
+        for frame in frames:
+            if capture is not None:
+                capture.sent(sim_now, self.station_id, frame)
+            self._output += framer.send_text(frame)
+
+    def _end_politely(self, ended: Ended, now: float) -> None:
+        """End an open connection by our choice: close frame, then wait for the peer's."""
+        assert self._framer is not None
+        self._end(ended, now)
+        self._output += self._framer.close()
+        self.phase = Phase.CLOSING
+        self._phase_deadline = now + self._settings.close_timeout_s
+
+    def _end(self, ended: Ended, now: float) -> None:
+        self._ended = ended
+        if self._connected:
+            self._disconnect(now)
+        self.phase = Phase.CLOSING
+        self._phase_deadline = math.inf
+
+    def _disconnect(self, now: float) -> None:
+        self._connected = False
+        sim_now = self._settings.clock.to_sim(now)
+        self.station.disconnected(sim_now)
+        self._recorder.station_disconnected()
+        self._report_events(sim_now)
+
+    def _resume_at(self, now: float) -> float:
+        """Real time of the next connect after a connection ended at ``now``."""
+        self._attempt += 1
+        self._recorder.reconnect()
+        ended = self._ended
+        self._ended = Ended.FAILED
+        settings = self._settings
+        if ended is Ended.RECONNECT:
+            return now
+        if ended is Ended.REBOOT:
+            return now + settings.reboot_delay_s
+        if ended is Ended.OUTAGE:
+            clock = settings.clock
+            sim_now = clock.to_sim(now)
+            until = self._offline_until(sim_now) if self._offline_until is not None else None
+            return clock.to_real(sim_now if until is None else max(sim_now, until))
+        return now + settings.backoff.delay(self._attempt, self._rng.random())
+
+    def _report_failure(self, exc: BaseException, now: float) -> None:
+        kind, message = classify_error(exc, self.url)
+        event_type = SECURITY_EVENTS.get(kind)
+        report = self._report_security_event
+        if event_type and report and not self._connected and event_type not in self._security_events_reported:
+            self._security_events_reported.add(event_type)
+            report(event_type, self._settings.clock.to_sim(now), message)
+        if self._connected:
+            kind, message = CONNECTION_LOST, f"{self.station_id}: connection lost ({message})"
+        self._recorder.error(kind, message)
+        if self._first_attempt is not None:
+            self._first_attempt((kind, message))
+            self._first_attempt = None
+
+    def _report_events(self, sim_now: float) -> Ended | None:
+        """Record what the station reported; say if it wants the connection ended (and why)."""
+        if self._behaviour_events is not None:
+            wishes = self._behaviour_events()
+            if wishes and self._on_behaviour_event is not None and self._drain is None:
+                for wish in wishes:
+                    self._on_behaviour_event(self.station_id, wish)
+        events = self.station.events()
+        if not events:
+            return None
+        ending: Ended | None = None
+        recorder = self._recorder
+        speed = self._settings.clock.speed
+        drain = self._drain
+        for event in events:
+            if isinstance(event, CallSucceeded):
+                latency = max(0.0, event.completed_at - event.intended_at) / speed
+                recorder.call_succeeded(event.action, latency)
+                if drain is not None:
+                    drain.answered()
+            elif isinstance(event, CallFailed):
+                recorder.call_failed(
+                    event.action, event.error_code, max(0.0, event.completed_at - event.intended_at) / speed
+                )
+                if drain is not None:
+                    drain.answered(event.error_code)
+            elif isinstance(event, RequestAnswered):
+                recorder.request_answered(event.action, event.error_code)
+            elif isinstance(event, TransactionStarted):
+                recorder.transaction_started()
+            elif isinstance(event, TransactionEnded):
+                recorder.transaction_ended(event.energy_wh)
+            elif isinstance(event, MessageDropped):
+                recorder.message_dropped(event.action, event.reason)
+            elif isinstance(event, BootStatusChanged):
+                if event.status == "Accepted" and not self._booted_once:
+                    self._booted_once = True
+                    recorder.station_booted()
+            elif isinstance(event, RebootRequested):
+                ending = Ended.REBOOT
+            elif isinstance(event, ReconnectRequested) and ending is None:
+                ending = Ended.RECONNECT
+        return ending
