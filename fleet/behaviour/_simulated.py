@@ -28,11 +28,13 @@ class SimulatedStation(StationShell):
         ]
 
     def next_deadline(self) -> float | None:
-        deadlines = [d for d in (driver.next_deadline() for driver in self.drivers) if d is not None]
-        own = self.station.next_deadline()
-        if own is not None:
-            deadlines.append(own)
-        return min(deadlines, default=None)
+        # asked after every step of every station: no lists built
+        earliest = self.station.next_deadline()
+        for driver in self.drivers:
+            at = driver.next_deadline()
+            if at is not None and (earliest is None or at < earliest):
+                earliest = at
+        return earliest
 
     def handle_timer(self, now: float) -> None:
         due = sorted(

@@ -7,10 +7,11 @@ raising. It is the hot path of the load generator, so the common case (whole unf
 in one read) is a handful of byte operations; the rest (a frame split over reads, fragmented
 messages, control frames) takes a slower general path.
 
-Where a server frame is only partly read, the payload read so far is taken at once (a text
-message's UTF-8 is validated as it arrives, so a broken message fails the connection before its
-end arrives, RFC 6455 section 8.1); only a frame's header, or a control frame's 125 bytes, wait
-in the buffer for the rest.
+Where a server frame is only partly read, the payload read so far is taken at once: a text
+message's UTF-8 is validated as it arrives, so a broken message fails the connection (RFC 6455
+8.1) before its end arrives, as wsproto does; only a frame's header, or a control frame's 125
+bytes, wait in the buffer for the rest. The checks are made in wsproto's order, so that the two
+agree on where a broken stream fails (tests/connection/test_connection_framing.py fuzzes that).
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ if hasattr(os, "register_at_fork"):  # a forked child must not reuse its parent'
 
 def _masked_frame(first: int, payload: bytes) -> bytes:
     """One client frame: FIN/opcode byte ``first``, ``payload`` masked with a fresh key."""
-    if not _keys:
+    try:
+        key = _keys.pop()
+    except IndexError:
         _refill_keys()
-    key = _keys.pop()
+        key = _keys.pop()
     n = len(payload)
     if n < 126:
         head = _HEAD_SHORT.pack(first, 0x80 | n, key)

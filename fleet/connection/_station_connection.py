@@ -11,7 +11,9 @@ back off, reconnect, simulate offline, drain. It touches no socket and reads no 
     conn.transport_eof(now)          <- the peer closed TCP
     conn.data_to_send()              -> bytes to write (handshake request, frames, close frames)
     conn.wants_close                 -> close the socket, then conn.transport_closed(now)
-    conn.next_wakeup() / wakeup(now) <- timers: the station's, connect and close timeouts, backoff
+    conn.next_wakeup() / wakeup(now) <- timers: the station's, connect and close timeouts, backoff;
+                                        call wakeup whenever now >= next_wakeup(), also right
+                                        after input (receive_data runs no timer itself)
 
 Every time is real (the shell's clock); the station sees simulated time through ``clock``.
 """
@@ -129,6 +131,7 @@ class StationConnection:
         "_settings",
         "_stop_behaviour",
         "_subprotocol",
+        "_where",
         "phase",
         "station",
         "station_id",
@@ -149,8 +152,10 @@ class StationConnection:
         capture: FrameSink | None = None,
         first_attempt: FirstAttemptHandler | None = None,
         on_behaviour_event: BehaviourEventHandler | None = None,
+        where: str | None = None,  # how error messages name the target (default: the URL)
     ) -> None:
         parse_websocket_url(url)  # a bad URL fails here, naming it, not at the first connect
+        self._where = where if where is not None else url
         self.station_id = station_id
         self.station = station
         self.url = url
@@ -410,7 +415,6 @@ class StationConnection:
                     )
             if self._drain is not None:
                 self._restop_behaviour(sim_now)  # a CSMS request may have armed new work
-            sim_now = self._run_timers(now, sim_now)
         closed = framer.closed
         if closed is not None:
             self._output += framer.take_output()
@@ -508,7 +512,7 @@ class StationConnection:
         return now + settings.backoff.delay(self._attempt, self._rng.random())
 
     def _report_failure(self, exc: BaseException, now: float) -> None:
-        kind, message = classify_error(exc, self.url)
+        kind, message = classify_error(exc, self._where)
         event_type = SECURITY_EVENTS.get(kind)
         report = self._report_security_event
         if event_type and report and not self._connected and event_type not in self._security_events_reported:
