@@ -121,9 +121,11 @@ def main(argv: list[str]) -> None:
         messages = 0
         for _ in range(rounds):
             for conn in conns:
-                now = conn.next_wakeup()
-                conn.wakeup(now)
-                data = conn.data_to_send()
+                data = b""
+                while not data:  # a wake-up may only re-arm the heartbeat (an answer came meanwhile)
+                    now = conn.next_wakeup()
+                    conn.wakeup(now)
+                    data = conn.data_to_send()
                 conn.receive_data(server.answer(data), now + 0.001)
                 conn.data_to_send()
                 messages += 1

@@ -38,6 +38,7 @@ from fleet.connection._observer import (
     DrainSink,
     FirstAttemptHandler,
     FrameSink,
+    LatenessSink,
     Recorder,
 )
 from fleet.connection._station_connection import (
@@ -77,6 +78,7 @@ __all__ = [
     "FirstAttemptHandler",
     "FrameSink",
     "HandshakeFailed",
+    "LatenessSink",
     "PeerClosed",
     "Phase",
     "Recorder",

@@ -24,6 +24,13 @@ class Recorder(Protocol):
     def timer_fired(self, lateness_s: float) -> None: ...
 
 
+class LatenessSink(Protocol):
+    """Where a fleet's station timers' lateness goes when the shell folds it (one histogram per
+    process, handed to the recorders once a second) instead of one ``timer_fired`` per timer."""
+
+    def record(self, seconds: float) -> None: ...
+
+
 class FrameSink(Protocol):
     """Every frame sent and received (``fleet run --capture``)."""
 

@@ -41,6 +41,7 @@ from fleet.connection._observer import (
     DrainSink,
     FirstAttemptHandler,
     FrameSink,
+    LatenessSink,
     Recorder,
 )
 from fleet.connection._target import parse_websocket_url
@@ -88,7 +89,14 @@ class Ended(enum.Enum):
 class ConnectionSettings:
     """What every connection of a fleet shares (one object per fleet, not per station)."""
 
-    __slots__ = ("backoff", "clock", "close_timeout_s", "connect_timeout_s", "reboot_delay_s")
+    __slots__ = (
+        "backoff",
+        "clock",
+        "close_timeout_s",
+        "connect_timeout_s",
+        "reboot_delay_s",
+        "timer_lateness",
+    )
 
     def __init__(
         self,
@@ -98,8 +106,10 @@ class ConnectionSettings:
         close_timeout_s: float = 2.0,
         reboot_delay_s: float = 1.0,
         backoff: Backoff | None = None,
+        timer_lateness: LatenessSink | None = None,  # None: each timer reports to the recorder
     ) -> None:
         self.clock = clock
+        self.timer_lateness = timer_lateness
         self.connect_timeout_s = connect_timeout_s
         self.close_timeout_s = close_timeout_s
         self.reboot_delay_s = reboot_delay_s
@@ -443,7 +453,11 @@ class StationConnection:
         due = self._settings.clock.to_real(deadline)
         if now < due:
             return sim_now
-        self._recorder.timer_fired(now - due)
+        lateness = self._settings.timer_lateness
+        if lateness is not None:
+            lateness.record(now - due)
+        else:
+            self._recorder.timer_fired(now - due)
         sim_now = max(sim_now, deadline)
         timers.handle_timer(sim_now)
         return sim_now

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fleet.engine._health import HealthRecorder
+from fleet.engine._health import FoldedLatenessRecorder, HealthRecorder
 from fleet.engine._runner import Recorder
+from fleet.metrics import LatencyHistogram
 
 
 class RecorderFanout:
@@ -23,6 +24,8 @@ class RecorderFanout:
             *(recorder for recorder in recorders if isinstance(recorder, HealthRecorder)),
             *health,
         )
+        # folded timer lateness is generator health too: it also reaches ``health``
+        self._lateness_only = tuple(item for item in health if isinstance(item, FoldedLatenessRecorder))
 
     def call_succeeded(self, action: str, latency_s: float) -> None:
         for recorder in self._recorders:
@@ -71,6 +74,17 @@ class RecorderFanout:
     def timer_fired(self, lateness_s: float) -> None:
         for recorder in self._recorders:
             recorder.timer_fired(lateness_s)
+
+    def timers_fired(self, lateness: LatencyHistogram) -> None:
+        for only in self._lateness_only:
+            only.timers_fired(lateness)
+        for recorder in self._recorders:
+            if isinstance(recorder, FoldedLatenessRecorder):
+                recorder.timers_fired(lateness)
+            else:
+                for seconds, count in lateness.buckets():
+                    for _ in range(count):
+                        recorder.timer_fired(seconds)
 
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         for recorder in self._health:

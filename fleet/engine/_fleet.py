@@ -76,7 +76,7 @@ async def run_fleet(
     stop = _StopFlag()
     drain = Drain(config.drain_timeout_s)
     ramp_scope = trio.CancelScope(deadline=stop_at)  # the run proper; the drain follows it
-    stations = station_pool(config, clock, capture, on_behaviour_event)
+    stations = station_pool(config, clock, capture, on_behaviour_event, recorder)
 
     with trio.CancelScope() as run_scope:
         async with trio.open_nursery() as nursery:
@@ -123,6 +123,7 @@ async def run_fleet(
             if unreachable is None and drain.timeout_s > 0 and not run_scope.cancel_called:
                 await drain.run(stations.drainables())
             nursery.cancel_scope.cancel()
+    stations.finish()
     if unreachable is not None:
         raise CsmsUnreachable(*unreachable)
     return FleetOutcome(

@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import trio
 
+from fleet.metrics import LatencyHistogram
+
 SAMPLE_INTERVAL_S = 1.0
 
 
@@ -21,6 +23,14 @@ class HealthRecorder(Protocol):
     """What takes the monitor's samples (RunRecorder, the time series, the fan-out)."""
 
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None: ...
+
+
+@runtime_checkable
+class FoldedLatenessRecorder(Protocol):
+    """Takes station timers' lateness folded into a histogram (the reactor hands it over once a
+    second instead of one call per timer)."""
+
+    def timers_fired(self, lateness: LatencyHistogram) -> None: ...
 
 
 class QueuedCalls(Protocol):

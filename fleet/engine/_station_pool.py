@@ -18,11 +18,12 @@ from fleet.connection import ConnectionSettings, StationConnection
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, Drainable
-from fleet.engine._health import QueuedCalls
+from fleet.engine._health import FoldedLatenessRecorder, QueuedCalls
 from fleet.engine._protocol import ShellStation
 from fleet.engine._reactor import Link, Reactor
 from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
 from fleet.engine._security import StationCredentials
+from fleet.metrics import LatencyHistogram
 from fleet.station import LazyRandom
 
 
@@ -40,6 +41,7 @@ class StationPool(Protocol):
         probe: FirstAttempt | None,
     ) -> None: ...
     def drainables(self) -> Sequence[Drainable]: ...
+    def finish(self) -> None: ...
 
 
 def station_pool(
@@ -47,10 +49,11 @@ def station_pool(
     clock: SpeedClock,
     capture: FrameCapture | None,
     on_behaviour_event: BehaviourEventHandler | None,
+    recorder: Recorder,
 ) -> StationPool:
     if config.transport == "reactor":
-        return ReactorPool(config, clock, capture, on_behaviour_event)
-    return TaskPerStation(config, clock, capture, on_behaviour_event)
+        return ReactorPool(config, clock, capture, on_behaviour_event, recorder)
+    return TaskPerStation(config, clock, capture, on_behaviour_event, recorder)
 
 
 class _Base:
@@ -60,7 +63,9 @@ class _Base:
         clock: SpeedClock,
         capture: FrameCapture | None,
         on_behaviour_event: BehaviourEventHandler | None,
+        recorder: Recorder,
     ) -> None:
+        self._recorder = recorder  # the fleet's (a station may report to its own, see start)
         self._config = config
         self._clock = clock
         self._capture = capture
@@ -110,6 +115,9 @@ class TaskPerStation(_Base):
     def drainables(self) -> Sequence[Drainable]:
         return self._runners
 
+    def finish(self) -> None:
+        pass  # every timer reported itself
+
 
 class ReactorPool(_Base):
     """Every station on one reactor task (fleet/engine/_reactor.py)."""
@@ -120,14 +128,22 @@ class ReactorPool(_Base):
     def runners(self) -> Sequence[QueuedCalls]:
         return self._reactor.links if hasattr(self, "_reactor") else ()
 
+    _lateness: LatencyHistogram | None = None
+
     async def begin(self, nursery: trio.Nursery) -> None:
         config = self._config
+        if isinstance(self._recorder, FoldedLatenessRecorder):
+            # one histogram record per timer, handed to the recorders once a second, instead
+            # of a call through every recorder per timer
+            self._lateness = LatencyHistogram()
+            nursery.start_soon(self._hand_over_lateness_every_second)
         self._settings = ConnectionSettings(
             self._clock,
             connect_timeout_s=config.connect_timeout_s,
             close_timeout_s=config.close_timeout_s,
             reboot_delay_s=config.reboot_delay_s,
             backoff=config.backoff,
+            timer_lateness=self._lateness,
         )
         self._reactor = Reactor(close_timeout_s=config.close_timeout_s)
         await self._reactor.resolve(config.csms_url)
@@ -157,6 +173,18 @@ class ReactorPool(_Base):
             on_behaviour_event=self._on_behaviour_event,
         )
         self._reactor.add(conn, config.source_address(index))
+
+    def finish(self) -> None:
+        """Hand over what the timers reported since the last second."""
+        recorder, lateness = self._recorder, self._lateness
+        if lateness is not None and lateness.count and isinstance(recorder, FoldedLatenessRecorder):
+            recorder.timers_fired(lateness)
+            lateness.clear()
+
+    async def _hand_over_lateness_every_second(self) -> None:
+        while True:
+            await trio.sleep(1.0)
+            self.finish()
 
     def drainables(self) -> Sequence[Drainable]:
         if not hasattr(self, "_reactor"):

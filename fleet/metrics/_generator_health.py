@@ -64,6 +64,10 @@ class GeneratorHealth:
         # a clock round trip can leave a hair below zero; that is "on time"
         self._timer_lateness.record(max(0.0, lateness_s))
 
+    def timers_fired(self, lateness: LatencyHistogram) -> None:
+        """Many timers' lateness at once (the reactor folds them per second)."""
+        self._timer_lateness.merge(lateness)
+
     def sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         if not math.isfinite(busy_fraction):
             raise ValueError(f"busy fraction must be a finite number, got {busy_fraction!r}")

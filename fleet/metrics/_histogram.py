@@ -12,7 +12,7 @@ check ``count`` when "no data" must be told apart from "zero".
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -104,6 +104,22 @@ class LatencyHistogram:
         self._sum += other._sum
         self._min = min(self._min, other._min)
         self._max = max(self._max, other._max)
+
+    def clear(self) -> None:
+        """Empty again (a fold handed over, the next one begins)."""
+        self._counts = [0] * _BUCKET_COUNT
+        self._count = 0
+        self._sum = 0.0
+        self._min = math.inf
+        self._max = 0.0
+
+    def buckets(self) -> Iterator[tuple[float, int]]:
+        """(a value inside the bucket, in seconds, its count) for each non-empty bucket: what a
+        histogram with other bucket edges (Prometheus) replays from this one."""
+        for index, n in enumerate(self._counts):
+            if n:
+                lower = 0 if index == 0 else _upper_edge_us(index - 1)
+                yield (lower + _upper_edge_us(index)) / 2e6, n
 
     @property
     def count(self) -> int:

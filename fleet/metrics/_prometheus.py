@@ -42,6 +42,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from fleet.metrics._histogram import LatencyHistogram
+
 # 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s) so that
 # histogram_quantile interpolates within a narrow bucket there
 REQUEST_DURATION_BUCKETS = (
@@ -261,6 +263,12 @@ class PrometheusMetrics:
         """How late a station timer fired (0 when on time)."""
         self.lag.observe(max(0.0, lateness_s))
 
+    def timers_fired(self, lateness: LatencyHistogram) -> None:
+        """Many timers' lateness at once: each of our buckets replayed into Prometheus's."""
+        for seconds, count in lateness.buckets():
+            for _ in range(count):
+                self.lag.observe(seconds)
+
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         """About once a second (see fleet.engine's generator monitor)."""
         self._busy.set(busy_fraction)
@@ -391,6 +399,12 @@ class PrometheusRecorder:
         """Generator health: how late a station timer fired (0 when on time), into the one
         lag histogram of the process (labelled with the generator's label, not this version)."""
         self._lag.observe(max(0.0, lateness_s))
+
+    def timers_fired(self, lateness: LatencyHistogram) -> None:
+        """Many timers' lateness at once: each of our buckets replayed into Prometheus's."""
+        for seconds, count in lateness.buckets():
+            for _ in range(count):
+                self._lag.observe(seconds)
 
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         """Generator health, about once a second (see fleet.engine's generator monitor)."""

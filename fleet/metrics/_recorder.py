@@ -236,6 +236,10 @@ class RunRecorder:
         """A station timer ran ``lateness_s`` real seconds after the event loop could have run it."""
         self._generator.timer_fired(lateness_s)
 
+    def timers_fired(self, lateness: LatencyHistogram) -> None:
+        """Many station timers' lateness at once (the reactor folds them per second)."""
+        self._generator.timers_fired(lateness)
+
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         """About once a second: CPU busy fraction, lag of the sampling tick, CALLs queued."""
         self._generator.sampled(busy_fraction, loop_lag_s, calls_waiting)

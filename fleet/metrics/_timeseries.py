@@ -228,6 +228,13 @@ class TimeSeries:
             self._live_lateness = LatencyHistogram()
         self._live_lateness.record(max(0.0, lateness_s))
 
+    def timers_fired(self, lateness: LatencyHistogram) -> None:
+        """Many station timers' lateness at once, into the open interval."""
+        self._point()
+        if self._live_lateness is None:
+            self._live_lateness = LatencyHistogram()
+        self._live_lateness.merge(lateness)
+
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         point = self._point()
         point.busy_max = max(point.busy_max, busy_fraction)
