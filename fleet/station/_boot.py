@@ -98,6 +98,12 @@ class BootSequence:
     def start_heartbeat(self, now: float) -> None:
         self._ctx.timers.set(_HEARTBEAT_TIMER, now + self._ctx.settings.heartbeat_interval, self._beat)
 
+    def heard_from_csms(self, at: float) -> None:
+        """A frame came in: the next heartbeat is due a full interval of silence from ``at``.
+        ``_beat`` would find the same when it fires (and re-arm itself then); moving the timer now
+        spares every idle station a second wake-up per heartbeat (the answer to its own)."""
+        self._ctx.timers.postpone(_HEARTBEAT_TIMER, at + self._ctx.settings.heartbeat_interval)
+
     def stop_heartbeat(self) -> None:
         self._ctx.timers.cancel(_HEARTBEAT_TIMER)
 

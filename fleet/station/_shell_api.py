@@ -128,11 +128,14 @@ class StationShellApi(Generic[ContextT, PointT]):
     def receive(self, data: str | bytes, now: float) -> None:
         channel = self._ctx.channel
         channel.observe(now)
-        if now > channel.last_exchange_at:
+        heard = now > channel.last_exchange_at
+        if heard:
             channel.last_exchange_at = now
         try:
             self._incoming.receive(data, now)
         finally:
+            if heard:  # after the frame: a SetVariables in it may have changed the interval
+                self._boot.heard_from_csms(now)
             self._maybe_reboot(now)
 
     def events(self) -> list[Event]:

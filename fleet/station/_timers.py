@@ -26,6 +26,12 @@ class Timers:
         elif not self._stale and (self._earliest is None or at < self._earliest):
             self._earliest = at
 
+    def postpone(self, key: Hashable, at: float) -> None:
+        """Move an armed timer later to ``at`` (an unarmed or later one stays as it is)."""
+        armed = self._armed.get(key)
+        if armed is not None and armed[0] < at:
+            self.set(key, at, armed[1])
+
     def cancel(self, key: Hashable) -> None:
         previous = self._armed.pop(key, None)
         if previous is not None and previous[0] == self._earliest:

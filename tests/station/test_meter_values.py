@@ -82,4 +82,8 @@ def test_a_late_timer_keeps_the_intended_time_of_the_message() -> None:
     csms.answer(heartbeat, now=deadline + 43.0)
     done = [e for e in events_of(csms.drain_events(), CallSucceeded) if e.action == "Heartbeat"]
     assert [(e.intended_at, e.completed_at) for e in done] == [(deadline, deadline + 43.0)]
-    assert station.next_deadline() == 600.0  # next tick stays on the grid, no catch-up burst
+    # no catch-up burst: the next heartbeat is due a full interval of silence after the answer
+    # (the grid tick at 600 would find the line busy until 343 and wait until 643 anyway)
+    assert station.next_deadline() == 643.0
+    station.handle_timer(642.9)
+    assert csms.sent_of("Heartbeat") == [heartbeat]
