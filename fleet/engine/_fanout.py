@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fleet.engine._health import FoldedLatenessRecorder, HealthRecorder
+from fleet.engine._health import CostRecorder, FoldedLatenessRecorder, HealthRecorder
 from fleet.engine._runner import Recorder
 from fleet.metrics import LatencyHistogram
 
@@ -74,6 +74,15 @@ class RecorderFanout:
     def timer_fired(self, lateness_s: float) -> None:
         for recorder in self._recorders:
             recorder.timer_fired(lateness_s)
+
+    def generator_cost(
+        self, cpu_s: float, seconds: float, stations: int, rss_growth_bytes: int, *, includes_csms: bool
+    ) -> None:
+        for recorder in self._recorders:
+            if isinstance(recorder, CostRecorder):
+                recorder.generator_cost(
+                    cpu_s, seconds, stations, rss_growth_bytes, includes_csms=includes_csms
+                )
 
     def timers_fired(self, lateness: LatencyHistogram) -> None:
         for only in self._lateness_only:

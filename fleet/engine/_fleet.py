@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -14,7 +15,13 @@ from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, DrainReport
-from fleet.engine._health import HealthRecorder, monitor_generator, total_calls_waiting
+from fleet.engine._health import (
+    CostRecorder,
+    HealthRecorder,
+    monitor_generator,
+    process_rss_bytes,
+    total_calls_waiting,
+)
 from fleet.engine._protocol import ShellStation
 from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder
 from fleet.engine._station_pool import station_pool
@@ -53,6 +60,7 @@ async def run_fleet(
     probe_timeout_s: float | None = None,
     on_behaviour_event: BehaviourEventHandler | None = None,
     recorder_for: Callable[[int], Recorder] | None = None,
+    shares_process_with_csms: bool = False,
 ) -> FleetOutcome:
     """Ramp ``config.stations`` stations up at ``config.ramp_per_s`` and run them until
     ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``),
@@ -68,6 +76,7 @@ async def run_fleet(
     its OCPP version's own recorder).
     """
     master = random.Random(config.seed)
+    cpu_at_start, rss_at_start = time.process_time(), process_rss_bytes()
     started = trio.current_time()
     stop_at = started + config.duration_s
     clock = trio_speed_clock(speed=config.speed, origin=started)
@@ -126,8 +135,17 @@ async def run_fleet(
     stations.finish()
     if unreachable is not None:
         raise CsmsUnreachable(*unreachable)
+    duration = trio.current_time() - started
+    if isinstance(recorder, CostRecorder):
+        recorder.generator_cost(
+            time.process_time() - cpu_at_start,
+            duration,
+            spawned,
+            process_rss_bytes() - rss_at_start,
+            includes_csms=shares_process_with_csms,
+        )
     return FleetOutcome(
-        duration_s=trio.current_time() - started,
+        duration_s=duration,
         interrupted=stop.signalled,
         stations_started=spawned,
         drain=drain.report(stations.drainables()),

@@ -7,6 +7,7 @@ is reported by the station runners (``Recorder.timer_fired``).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
@@ -31,6 +32,24 @@ class FoldedLatenessRecorder(Protocol):
     second instead of one call per timer)."""
 
     def timers_fired(self, lateness: LatencyHistogram) -> None: ...
+
+
+@runtime_checkable
+class CostRecorder(Protocol):
+    """Takes what the generator process spent on the run (CPU time, RSS growth)."""
+
+    def generator_cost(
+        self, cpu_s: float, seconds: float, stations: int, rss_growth_bytes: int, *, includes_csms: bool
+    ) -> None: ...
+
+
+def process_rss_bytes() -> int:
+    """This process's resident set size now (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class QueuedCalls(Protocol):

@@ -257,6 +257,7 @@ async def run_job(
                 recorder_for=(lambda index: version_reports[job.ocpp.version_for(index)])
                 if by_version
                 else None,
+                shares_process_with_csms=server is not None,
             )
         except CsmsUnreachable as exc:
             nursery.cancel_scope.cancel()

@@ -23,6 +23,12 @@ LATENESS_P99_LIMIT_S = 0.100
 # busy above this fraction of wall time for this many consecutive samples (seconds): saturated
 BUSY_LIMIT = 0.9
 BUSY_STREAK_LIMIT = 5
+# the sampling tick itself woke this late at p99: the loop had no time for its own tasks
+LOOP_LAG_P99_LIMIT_S = 0.100
+# this many CALLs waiting in the stations' queues while the loop was busy or lagging: the
+# generator could not send what was due (a slow CSMS alone keeps the loop idle, not busy)
+CALLS_WAITING_LIMIT = 100
+QUEUED_LAG_LIMIT_S = 0.050
 
 
 class _HealthData(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,6 +40,11 @@ class _HealthData(msgspec.Struct, forbid_unknown_fields=True):
     busy_streak: int
     busy_streak_max: int
     calls_waiting_max: int
+    cpu_s: float = 0.0
+    seconds: float = 0.0
+    stations: int = 0
+    rss_growth_bytes: int = 0
+    includes_csms: bool = False
 
 
 class GeneratorHealth:
@@ -45,8 +56,13 @@ class GeneratorHealth:
         "_busy_streak_max",
         "_busy_sum",
         "_calls_waiting_max",
+        "_cpu_s",
+        "_includes_csms",
         "_loop_lag",
+        "_rss_growth_bytes",
         "_samples",
+        "_seconds",
+        "_stations",
         "_timer_lateness",
     )
 
@@ -58,6 +74,11 @@ class GeneratorHealth:
         self._busy_max = 0.0
         self._busy_streak = 0
         self._busy_streak_max = 0
+        self._cpu_s = 0.0  # process CPU time (user + system) over the run
+        self._seconds = 0.0
+        self._stations = 0
+        self._rss_growth_bytes = 0  # RSS at the end minus RSS before the first station
+        self._includes_csms = False  # the embedded CSMS ran in the same process
         self._calls_waiting_max = 0
 
     def timer_fired(self, lateness_s: float) -> None:
@@ -67,6 +88,16 @@ class GeneratorHealth:
     def timers_fired(self, lateness: LatencyHistogram) -> None:
         """Many timers' lateness at once (the reactor folds them per second)."""
         self._timer_lateness.merge(lateness)
+
+    def cost(
+        self, cpu_s: float, seconds: float, stations: int, rss_growth_bytes: int, *, includes_csms: bool
+    ) -> None:
+        """What the generator process spent on the run (its own measure, for the results)."""
+        self._cpu_s = cpu_s
+        self._seconds = seconds
+        self._stations = stations
+        self._rss_growth_bytes = rss_growth_bytes
+        self._includes_csms = includes_csms
 
     def sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         if not math.isfinite(busy_fraction):
@@ -91,6 +122,12 @@ class GeneratorHealth:
         self._busy_streak_max = max(self._busy_streak_max, other._busy_streak_max)
         # queue depths of different processes add up at the same moment: an upper bound
         self._calls_waiting_max += other._calls_waiting_max
+        # shards' processes add up; the run lasts as long as its longest shard
+        self._cpu_s += other._cpu_s
+        self._seconds = max(self._seconds, other._seconds)
+        self._stations += other._stations
+        self._rss_growth_bytes += other._rss_growth_bytes
+        self._includes_csms = self._includes_csms or other._includes_csms
 
     def saturation_reasons(self) -> list[str]:
         reasons = []
@@ -104,7 +141,35 @@ class GeneratorHealth:
                 f"event loop busy > {BUSY_LIMIT:.0%} for {self._busy_streak_max} s in a row "
                 f"(limit {BUSY_STREAK_LIMIT} s)"
             )
+        lag_p99 = self._loop_lag.percentile(99) if self._loop_lag.count else 0.0
+        if lag_p99 > LOOP_LAG_P99_LIMIT_S:
+            reasons.append(
+                f"event loop lag p99 {lag_p99 * 1000:.0f} ms > {LOOP_LAG_P99_LIMIT_S * 1000:.0f} ms"
+            )
+        busy = self._busy_max > BUSY_LIMIT or lag_p99 > QUEUED_LAG_LIMIT_S
+        if self._calls_waiting_max >= CALLS_WAITING_LIMIT and busy:
+            reasons.append(
+                f"{self._calls_waiting_max} CALLs waiting in the stations' queues while the event loop "
+                f"was busy (max {self._busy_max:.0%}) or lagging (p99 {lag_p99 * 1000:.0f} ms)"
+            )
         return reasons
+
+    def cost_summary(self, messages: int) -> dict[str, Any]:
+        """CPU per message and per station-second, RSS per station: the generator's own bill."""
+        station_seconds = self._stations * self._seconds
+        return {
+            "cpu_s": round(self._cpu_s, 3),
+            "cpu_us_per_message": round(self._cpu_s / messages * 1e6, 1) if messages else None,
+            "cpu_us_per_station_second": (
+                round(self._cpu_s / station_seconds * 1e6, 2) if station_seconds else None
+            ),
+            "rss_kb_per_station": (
+                round(self._rss_growth_bytes / 1024 / self._stations, 2) if self._stations else None
+            ),
+            "stations": self._stations,
+            # the embedded CSMS shares the process: its CPU is in these figures
+            "includes_embedded_csms": self._includes_csms,
+        }
 
     def summary(self) -> dict[str, Any]:
         late = self._timer_lateness
@@ -142,6 +207,11 @@ class GeneratorHealth:
             busy_streak=self._busy_streak,
             busy_streak_max=self._busy_streak_max,
             calls_waiting_max=self._calls_waiting_max,
+            cpu_s=self._cpu_s,
+            seconds=self._seconds,
+            stations=self._stations,
+            rss_growth_bytes=self._rss_growth_bytes,
+            includes_csms=self._includes_csms,
         )
         return to_plain(data)
 
@@ -157,4 +227,9 @@ class GeneratorHealth:
         health._busy_streak = parsed.busy_streak
         health._busy_streak_max = parsed.busy_streak_max
         health._calls_waiting_max = parsed.calls_waiting_max
+        health._cpu_s = parsed.cpu_s
+        health._seconds = parsed.seconds
+        health._stations = parsed.stations
+        health._rss_growth_bytes = parsed.rss_growth_bytes
+        health._includes_csms = parsed.includes_csms
         return health

@@ -240,6 +240,12 @@ class RunRecorder:
         """Many station timers' lateness at once (the reactor folds them per second)."""
         self._generator.timers_fired(lateness)
 
+    def generator_cost(
+        self, cpu_s: float, seconds: float, stations: int, rss_growth_bytes: int, *, includes_csms: bool
+    ) -> None:
+        """The generator process's CPU time and RSS growth over the run (its self-check)."""
+        self._generator.cost(cpu_s, seconds, stations, rss_growth_bytes, includes_csms=includes_csms)
+
     def generator_sampled(self, busy_fraction: float, loop_lag_s: float, calls_waiting: int) -> None:
         """About once a second: CPU busy fraction, lag of the sampling tick, CALLs queued."""
         self._generator.sampled(busy_fraction, loop_lag_s, calls_waiting)
@@ -326,7 +332,10 @@ class RunRecorder:
                 {"action": action, "reason": reason, "count": n}
                 for action, reason, n in self._dropped.most_common()
             ],
-            "generator": self._generator.summary(),
+            "generator": {
+                **self._generator.summary(),
+                "cost": self._generator.cost_summary(self._messages_sent),
+            },
         }
         if extra:
             clashes = sorted(result.keys() & extra.keys())
