@@ -307,6 +307,15 @@ def _generator_section(generator: Mapping[str, Any] | None) -> str:
         ["busy fraction max", float(busy.get("max", 0.0))],
         ["CALLs queued, max", generator.get("calls_waiting_max", 0)],
     ]
+    cost = generator.get("cost") or {}
+    shared = " (embedded CSMS included)" if cost.get("includes_embedded_csms") else ""
+    for label, key in (
+        ("CPU per message, µs", "cpu_us_per_message"),
+        ("CPU per station-second, µs", "cpu_us_per_station_second"),
+        ("RSS per station, KB", "rss_kb_per_station"),
+    ):
+        if cost.get(key) is not None:
+            rows.append([label + shared, float(cost[key])])
     verdict = (
         "<div class='banner bad'>saturated: " + escape("; ".join(generator.get("reasons", []))) + "</div>"
         if generator.get("saturated")

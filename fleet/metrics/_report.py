@@ -62,6 +62,19 @@ def _generator_lines(generator: Mapping[str, Any] | None) -> list[str]:
         f"max {late['max']:.2f} ms; busy {busy['mean']:.0%} mean, {busy['max']:.0%} max; "
         f"{generator['calls_waiting_max']} CALLs queued at most"
     ]
+    cost = generator.get("cost") or {}
+    parts = [
+        f"{cost[key]:{spec}} {unit}"
+        for key, spec, unit in (
+            ("cpu_us_per_message", ".1f", "µs CPU per message"),
+            ("cpu_us_per_station_second", ".2f", "µs per station-second"),
+            ("rss_kb_per_station", ".1f", "KB RSS per station"),
+        )
+        if cost.get(key) is not None
+    ]
+    if parts:
+        shared = ", embedded CSMS included" if cost.get("includes_embedded_csms") else ""
+        lines.append(f"generator cost: {', '.join(parts)} ({cost.get('cpu_s', 0.0):.1f} s CPU{shared})")
     if generator["saturated"]:
         lines.append(
             "!!! GENERATOR SATURATED: these latencies measure the load generator, not only the CSMS ("
