@@ -9,7 +9,9 @@ python bench/connection_round_trip.py [stations] [round_trips_per_station] [--pr
 
 from __future__ import annotations
 
+import base64
 import cProfile
+import hashlib
 import pstats
 import random
 import sys
@@ -18,7 +20,7 @@ import time
 import msgspec
 
 from fleet.behaviour import DriverSettings, SimulatedStation, SpeedClock
-from fleet.connection import ClientFramer, ConnectionSettings, StationConnection
+from fleet.connection import ConnectionSettings, StationConnection
 from fleet.identity import ClientSecurity, StationCredentials, StationIdentity
 from fleet.metrics import RunRecorder
 from fleet.station import LazyRandom, StationConfig
@@ -73,9 +75,9 @@ def _open(conn: StationConnection, server: _Server, now: float) -> None:
     conn.transport_opening(now)
     conn.transport_open(now)
     request = conn.data_to_send()
-    key = [line for line in request.split(b"\r\n") if line.startswith(b"Sec-WebSocket-Key")][0].split(b": ")[1]
-    import base64
-    import hashlib
+    key = next(line for line in request.split(b"\r\n") if line.startswith(b"Sec-WebSocket-Key")).split(b": ")[
+        1
+    ]
 
     accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
     conn.receive_data(

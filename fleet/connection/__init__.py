@@ -24,6 +24,7 @@ from fleet.connection._errors import (
     classify_error,
     rejection,
 )
+from fleet.connection._events import Ended, report_events
 from fleet.connection._framing import ClientFramer, CloseInfo
 from fleet.connection._handshake import (
     Accepted,
@@ -44,7 +45,6 @@ from fleet.connection._observer import (
 from fleet.connection._station_connection import (
     SECURITY_EVENTS,
     ConnectionSettings,
-    Ended,
     Phase,
     StationConnection,
 )
@@ -90,5 +90,6 @@ __all__ = [
     "classify_error",
     "parse_websocket_url",
     "rejection",
+    "report_events",
     "upgrade_request",
 ]

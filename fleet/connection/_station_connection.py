@@ -34,6 +34,7 @@ from fleet.connection._errors import (
     PeerClosed,
     classify_error,
 )
+from fleet.connection._events import Ended, report_events
 from fleet.connection._framing import ClientFramer
 from fleet.connection._handshake import SubprotocolRefused, UpgradeAnswer, upgrade_request
 from fleet.connection._observer import (
@@ -48,17 +49,8 @@ from fleet.connection._target import parse_websocket_url
 from fleet.identity import StationCredentials
 from fleet.ocpp import RemoteProtocolError, v201
 from fleet.station import (
-    BootStatusChanged,
-    CallFailed,
-    CallSucceeded,
     LazyRandom,
-    MessageDropped,
-    RebootRequested,
-    ReconnectRequested,
-    RequestAnswered,
     ShellStation,
-    TransactionEnded,
-    TransactionStarted,
 )
 
 # connection failures the station core reports as an OCPP security event (2.0.1 appendix 1:
@@ -74,16 +66,6 @@ class Phase(enum.Enum):
     OPEN = "open"
     CLOSING = "closing"  # our close frame is out; waiting for the peer's (bounded)
     STOPPED = "stopped"  # the run is ending and this station is offline: no more connects
-
-
-class Ended(enum.Enum):
-    """Why a connection ended (decides when the next one starts)."""
-
-    FAILED = "failed"  # could not connect, or the connection broke: back off
-    REBOOT = "reboot"  # the station reset itself: back after the reboot delay
-    OUTAGE = "outage"  # the behaviour simulates a connectivity outage: back when it ends
-    RECONNECT = "reconnect"  # new connection settings (BasicAuthPassword): reconnect at once
-    STOP = "stop"  # the run ends
 
 
 class ConnectionSettings:
@@ -549,36 +531,7 @@ class StationConnection:
         events = self.station.events()
         if not events:
             return None
-        ending: Ended | None = None
-        recorder = self._recorder
-        speed = self._settings.clock.speed
-        drain = self._drain
-        for event in events:
-            if isinstance(event, CallSucceeded):
-                latency = max(0.0, event.completed_at - event.intended_at) / speed
-                recorder.call_succeeded(event.action, latency)
-                if drain is not None:
-                    drain.answered()
-            elif isinstance(event, CallFailed):
-                recorder.call_failed(
-                    event.action, event.error_code, max(0.0, event.completed_at - event.intended_at) / speed
-                )
-                if drain is not None:
-                    drain.answered(event.error_code)
-            elif isinstance(event, RequestAnswered):
-                recorder.request_answered(event.action, event.error_code)
-            elif isinstance(event, TransactionStarted):
-                recorder.transaction_started()
-            elif isinstance(event, TransactionEnded):
-                recorder.transaction_ended(event.energy_wh)
-            elif isinstance(event, MessageDropped):
-                recorder.message_dropped(event.action, event.reason)
-            elif isinstance(event, BootStatusChanged):
-                if event.status == "Accepted" and not self._booted_once:
-                    self._booted_once = True
-                    recorder.station_booted()
-            elif isinstance(event, RebootRequested):
-                ending = Ended.REBOOT
-            elif isinstance(event, ReconnectRequested) and ending is None:
-                ending = Ended.RECONNECT
+        ending, self._booted_once = report_events(
+            events, self._recorder, self._settings.clock.speed, self._drain, booted_once=self._booted_once
+        )
         return ending

@@ -19,7 +19,8 @@ from typing import cast
 import trio
 import trio_websocket
 
-from fleet.engine._lean_websocket import StationWebSocket, Transport, open_lean_websocket, parse_websocket_url
+from fleet.connection import parse_websocket_url
+from fleet.engine._lean_websocket import StationWebSocket, Transport, open_lean_websocket
 
 
 @cache

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fleet.connection import Recorder
 from fleet.engine._health import CostRecorder, FoldedLatenessRecorder, HealthRecorder
-from fleet.engine._runner import Recorder
 from fleet.metrics import LatencyHistogram
 
 

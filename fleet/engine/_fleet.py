@@ -11,6 +11,7 @@ from functools import partial
 
 import trio
 
+from fleet.connection import BehaviourEventHandler, Recorder
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
@@ -23,7 +24,7 @@ from fleet.engine._health import (
     total_calls_waiting,
 )
 from fleet.engine._protocol import ShellStation
-from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder
+from fleet.engine._runner import FirstAttempt
 from fleet.engine._station_pool import station_pool
 from fleet.station import LazyRandom
 

@@ -22,6 +22,7 @@ from fleet.behaviour import (
     SimulatedStation,
     station_types_for,
 )
+from fleet.connection import Recorder
 from fleet.csms import (
     CsmsConfig,
     CsmsServer,
@@ -40,7 +41,6 @@ from fleet.engine._identities import with_nameplate
 from fleet.engine._metrics_export import MetricsExport
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._protocol import ShellStation
-from fleet.engine._runner import Recorder
 from fleet.metrics import (
     DEFAULT_METRICS_HOST,
     MetricsPortUnavailable,

@@ -17,8 +17,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Literal, NamedTuple, Protocol
-from urllib.parse import urlsplit
+from typing import Literal, Protocol
 
 import trio
 from trio_websocket import (
@@ -43,6 +42,8 @@ from wsproto.events import (
 )
 from wsproto.utilities import RemoteProtocolError
 
+from fleet.connection import parse_websocket_url
+
 Transport = Literal["reactor", "lean", "trio-websocket"]
 TRANSPORTS: tuple[Transport, ...] = ("reactor", "lean", "trio-websocket")
 # bench/README.md "The reactor": stations are not tasks; one task drives every socket and timer
@@ -53,28 +54,6 @@ MAX_MESSAGE_SIZE = 2**20  # as trio-websocket: a larger message closes the conne
 _RECEIVE_BYTES = 2**16
 _ABNORMAL = 1006  # RFC 6455: the connection ended without a close frame
 _TOO_BIG = 1009
-_DEFAULT_PORTS = {"ws": 80, "wss": 443}
-
-
-class WebSocketTarget(NamedTuple):
-    host: str
-    port: int
-    host_header: str  # the Host header: host[:port], the port only when not the default
-    resource: str  # path and query
-    secure: bool  # wss://
-
-
-def parse_websocket_url(url: str) -> WebSocketTarget:
-    """Where a ws:// or wss:// URL points; ValueError naming the URL for anything else."""
-    parts = urlsplit(url)
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(f"{url!r}: a station URL must be ws://host[:port]/path or wss://...")
-    host = parts.hostname
-    port = parts.port or _DEFAULT_PORTS[parts.scheme]
-    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    bracketed = f"[{host}]" if ":" in host else host
-    host_header = bracketed if port == _DEFAULT_PORTS[parts.scheme] else f"{bracketed}:{port}"
-    return WebSocketTarget(host, port, host_header, resource, parts.scheme == "wss")
 
 
 class StationWebSocket(Protocol):

@@ -7,16 +7,16 @@ station costs one task in all (trio-websocket adds a reader task and a channel p
 
 from __future__ import annotations
 
-import enum
 import random
 import ssl
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import trio
 import trio_websocket
 
 from fleet.behaviour import SpeedClock
+from fleet.connection import BehaviourEventHandler, Ended, Recorder, report_events
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
@@ -29,16 +29,7 @@ from fleet.engine._protocol import ShellStation
 from fleet.engine._security import SECURITY_EVENTS, StationCredentials
 from fleet.ocpp import RemoteProtocolError, v201
 from fleet.station import (
-    BootStatusChanged,
-    CallFailed,
-    CallSucceeded,
     LazyRandom,
-    MessageDropped,
-    RebootRequested,
-    ReconnectRequested,
-    RequestAnswered,
-    TransactionEnded,
-    TransactionStarted,
 )
 
 _CONNECT_ERRORS = (
@@ -50,35 +41,6 @@ _CONNECT_ERRORS = (
     trio.TooSlowError,
     trio.BrokenResourceError,  # a TLS handshake the CSMS refused
 )
-
-
-class Recorder(Protocol):
-    """The part of fleet.metrics.RunRecorder a station runner reports to."""
-
-    def call_succeeded(self, action: str, latency_s: float) -> None: ...
-    def call_failed(self, action: str, error_code: str, latency_s: float) -> None: ...
-    def request_answered(self, action: str, error_code: str | None) -> None: ...
-    def error(self, kind: str, message: str) -> None: ...
-    def station_connected(self) -> None: ...
-    def station_disconnected(self) -> None: ...
-    def station_booted(self) -> None: ...
-    def reconnect(self) -> None: ...
-    def transaction_started(self) -> None: ...
-    def transaction_ended(self, energy_wh: float) -> None: ...
-    def message_dropped(self, action: str, reason: str) -> None: ...
-    def timer_fired(self, lateness_s: float) -> None: ...
-
-
-BehaviourEventHandler = Callable[[str, Any], None]  # (station id, what the behaviour wants)
-
-
-class _Ended(enum.Enum):
-    """Why a connection ended."""
-
-    FAILED = "failed"  # could not connect, or the connection broke
-    REBOOT = "reboot"  # the station reset itself
-    OUTAGE = "outage"  # the behaviour simulates a connectivity outage
-    RECONNECT = "reconnect"  # new connection settings (BasicAuthPassword): reconnect at once
 
 
 class FirstAttempt:
@@ -151,7 +113,7 @@ class StationRunner:
         """Run until cancelled: the station keeps simulating while offline."""
         attempt = 0
         while True:
-            ended = _Ended.FAILED
+            ended = Ended.FAILED
             try:
                 ended = await self._connect_and_pump()
                 attempt = 0
@@ -174,11 +136,11 @@ class StationRunner:
                 await trio.sleep_forever()
             attempt += 1
             self._recorder.reconnect()
-            if ended is _Ended.RECONNECT:
+            if ended is Ended.RECONNECT:
                 resume_at = real_now
-            elif ended is _Ended.REBOOT:
+            elif ended is Ended.REBOOT:
                 resume_at = real_now + self._config.reboot_delay_s
-            elif ended is _Ended.OUTAGE:
+            elif ended is Ended.OUTAGE:
                 resume_at = self._clock.to_real(self._outage_end(now))
             else:
                 resume_at = real_now + self._config.backoff.delay(attempt, self._rng.random())
@@ -226,7 +188,7 @@ class StationRunner:
         until = self._offline_until(now) if self._offline_until is not None else None
         return now if until is None else max(now, until)
 
-    async def _connect_and_pump(self) -> _Ended:
+    async def _connect_and_pump(self) -> Ended:
         """Connect, then pump until the connection ends; say why it ended."""
         async with open_station_websocket(
             self._url,
@@ -253,7 +215,7 @@ class StationRunner:
                 with trio.CancelScope(shield=True), trio.move_on_after(self._config.close_timeout_s):
                     await ws.aclose()
 
-    async def _pump(self, ws: StationWebSocket) -> _Ended:
+    async def _pump(self, ws: StationWebSocket) -> Ended:
         station = self.station
         clock = self._clock
         now = clock.now()
@@ -298,7 +260,7 @@ class StationRunner:
             if self._drain is not None:
                 self._drain.update(self.station_id, self.calls_unanswered())
             elif self._offline_until is not None and self._offline_until(now) is not None:
-                return _Ended.OUTAGE
+                return Ended.OUTAGE
 
     async def _flush(self, ws: StationWebSocket, now: float) -> None:
         for frame in self.station.data_to_send():
@@ -326,43 +288,14 @@ class StationRunner:
             if real_now >= until:
                 return
 
-    def _drain_events(self, now: float) -> _Ended | None:
+    def _drain_events(self, now: float) -> Ended | None:
         """Record what the station reported; say if it wants the connection ended (and why)."""
-        ending: _Ended | None = None
-        recorder = self._recorder
-        speed = self._clock.speed
         drain = self._drain
         if self._behaviour_events is not None:
             for wish in self._behaviour_events():
                 if self._on_behaviour_event is not None and drain is None:
                     self._on_behaviour_event(self.station_id, wish)
-        for event in self.station.events():
-            if isinstance(event, CallSucceeded):
-                recorder.call_succeeded(
-                    event.action, max(0.0, event.completed_at - event.intended_at) / speed
-                )
-                if drain is not None:
-                    drain.answered()
-            elif isinstance(event, CallFailed):
-                recorder.call_failed(
-                    event.action, event.error_code, max(0.0, event.completed_at - event.intended_at) / speed
-                )
-                if drain is not None:
-                    drain.answered(event.error_code)
-            elif isinstance(event, RequestAnswered):
-                recorder.request_answered(event.action, event.error_code)
-            elif isinstance(event, TransactionStarted):
-                recorder.transaction_started()
-            elif isinstance(event, TransactionEnded):
-                recorder.transaction_ended(event.energy_wh)
-            elif isinstance(event, MessageDropped):
-                recorder.message_dropped(event.action, event.reason)
-            elif isinstance(event, BootStatusChanged):
-                if event.status == "Accepted" and not self._booted_once:
-                    self._booted_once = True
-                    recorder.station_booted()
-            elif isinstance(event, RebootRequested):
-                ending = _Ended.REBOOT
-            elif isinstance(event, ReconnectRequested) and ending is None:
-                ending = _Ended.RECONNECT
+        ending, self._booted_once = report_events(
+            self.station.events(), self._recorder, self._clock.speed, drain, booted_once=self._booted_once
+        )
         return ending

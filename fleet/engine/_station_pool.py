@@ -14,14 +14,14 @@ from typing import Protocol
 import trio
 
 from fleet.behaviour import SpeedClock
-from fleet.connection import ConnectionSettings, StationConnection
+from fleet.connection import BehaviourEventHandler, ConnectionSettings, Recorder, StationConnection
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, Drainable
 from fleet.engine._health import FoldedLatenessRecorder, QueuedCalls
 from fleet.engine._protocol import ShellStation
 from fleet.engine._reactor import Link, Reactor
-from fleet.engine._runner import BehaviourEventHandler, FirstAttempt, Recorder, StationRunner
+from fleet.engine._runner import FirstAttempt, StationRunner
 from fleet.engine._security import StationCredentials
 from fleet.metrics import LatencyHistogram
 from fleet.station import LazyRandom
