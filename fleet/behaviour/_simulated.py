@@ -37,11 +37,16 @@ class SimulatedStation(StationShell):
         return earliest
 
     def handle_timer(self, now: float) -> None:
-        due = sorted(
-            (deadline, driver.evse_id, driver)
-            for driver in self.drivers
-            if (deadline := driver.next_deadline()) is not None and deadline <= now
-        )
-        for _, _, driver in due:
-            driver.handle_timer(now, self.station)
+        # most wake-ups are the station's own timers: no list unless a driver is due
+        due: list[tuple[float, int, SimpleDriver]] | None = None
+        for driver in self.drivers:
+            deadline = driver.next_deadline()
+            if deadline is not None and deadline <= now:
+                if due is None:
+                    due = []
+                due.append((deadline, driver.evse_id, driver))
+        if due is not None:
+            due.sort(key=lambda item: (item[0], item[1]))
+            for _, _, driver in due:
+                driver.handle_timer(now, self.station)
         self.station.handle_timer(now)

@@ -208,9 +208,11 @@ class StationConnection:
         """Real time of the next thing to do without input (inf: nothing)."""
         if self.phase is Phase.STOPPED:
             return math.inf
-        deadline = self._timers().next_deadline()
-        station_due = math.inf if deadline is None else self._settings.clock.to_real(deadline)
-        return min(station_due, self._phase_deadline)
+        deadline = (self.station if self._drain is None else self._core).next_deadline()
+        if deadline is None:
+            return self._phase_deadline
+        due = self._settings.clock.to_real(deadline)
+        return due if due < self._phase_deadline else self._phase_deadline
 
     def calls_waiting(self) -> int:
         waiting: int = getattr(self.station, "calls_waiting", 0)

@@ -27,6 +27,7 @@ import ssl
 from dataclasses import dataclass
 
 import trio
+import trio.testing
 
 from fleet.connection import DrainSink, StationConnection, parse_websocket_url
 
@@ -34,6 +35,8 @@ _READ = select.EPOLLIN
 _WRITE = select.EPOLLOUT
 _RECEIVE_BYTES = 2**16
 _MAX_EVENTS = 4096
+_ALONE_CAP_S = 0.05  # the longest the reactor blocks trio's loop when it is alone
+_TRIO_OWN_WAITERS = 1  # trio's own wake-up socket reader
 _IP_BIND_ADDRESS_NO_PORT = 24  # Linux: pick the source port at connect, not at bind (many sources)
 
 
@@ -88,7 +91,7 @@ class Link:
 class Reactor:
     """Drives many ``StationConnection`` objects over non-blocking sockets from one trio task."""
 
-    def __init__(self, close_timeout_s: float = 2.0) -> None:
+    def __init__(self, close_timeout_s: float = 2.0, *, direct_waits: bool | None = None) -> None:
         self._epoll = select.epoll()
         self._by_fd: dict[int, Link] = {}
         self._timers: list[tuple[float, int, Link]] = []
@@ -96,6 +99,12 @@ class Reactor:
         self._addresses: dict[tuple[str, int], list[_Address] | OSError] = {}
         self._sleep: trio.CancelScope | None = None  # the reactor's wait, to move its deadline
         self._close_timeout_s = close_timeout_s
+        # blocking in our own epoll is only right on the real clock (a MockClock must jump)
+        self._direct_waits = (
+            not isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock)
+            if direct_waits is None
+            else direct_waits
+        )
         self.links: list[Link] = []
 
     async def resolve(self, url: str) -> None:
@@ -138,22 +147,36 @@ class Reactor:
         epoll = self._epoll
         epfd = epoll.fileno()
         timers = self._timers
+        by_fd = self._by_fd
+        events: list[tuple[int, int]] = []
         while True:
-            events = epoll.poll(0, _MAX_EVENTS)
-            if events:
-                await trio.lowlevel.checkpoint()  # the CSMS and the other tasks get their turn
-            else:
+            if len(events) < _MAX_EVENTS:  # a full batch: more may be ready, read on first
+                # entries whose link has moved its deadline since are dropped here, not slept for
+                while timers and timers[0][0] != timers[0][2].timer_due:
+                    heapq.heappop(timers)
                 due = timers[0][0] if timers else math.inf
-                if due > trio.current_time():
+                now = trio.current_time()
+                if due <= now:
+                    await trio.lowlevel.checkpoint()  # the CSMS and the other tasks get their turn
+                    events = epoll.poll(0, _MAX_EVENTS)
+                elif self._direct_waits and (alone := _time_alone(due - now)) is not None:
+                    # nothing else in this process waits for I/O or is runnable: block in our own
+                    # epoll, bounded by trio's next deadline (no trip through trio's scheduler)
+                    wait_s, trio_is_due = alone
+                    events = epoll.poll(wait_s, _MAX_EVENTS)
+                    if trio_is_due:
+                        await trio.lowlevel.checkpoint()  # trio's deadlines, signals, wake-ups
+                else:
                     with trio.CancelScope(deadline=due) as self._sleep:
                         await trio.lowlevel.wait_readable(epfd)
                     self._sleep = None
                     events = epoll.poll(0, _MAX_EVENTS)
-                else:
-                    await trio.lowlevel.checkpoint()
+            else:
+                await trio.lowlevel.checkpoint()
+                events = epoll.poll(0, _MAX_EVENTS)
             now = trio.current_time()
             for fd, mask in events:
-                link = self._by_fd.get(fd)
+                link = by_fd.get(fd)
                 if link is not None:
                     self._ready(link, mask, now)
             self._fire_timers(trio.current_time())
@@ -417,6 +440,22 @@ class Reactor:
                 self._write(link, data)
         except (OSError, ssl.SSLError):
             self._close(link)
+
+
+def _time_alone(wanted_s: float) -> tuple[float, bool] | None:
+    """How long the reactor may block in its own epoll, and whether trio is due when it wakes:
+    None when another task of the process is runnable or waits for I/O (trio's scheduler must
+    run); else ``wanted_s`` bounded by trio's next deadline and by _ALONE_CAP_S (so signals and
+    trio's own wake-ups are seen soon)."""
+    stats = trio.lowlevel.current_statistics()
+    io = stats.io_statistics
+    waiting = getattr(io, "tasks_waiting_read", 2) + getattr(io, "tasks_waiting_write", 0)
+    if stats.tasks_runnable or waiting > _TRIO_OWN_WAITERS or stats.run_sync_soon_queue_size:
+        return None
+    trio_wants = min(stats.seconds_to_next_deadline, _ALONE_CAP_S)
+    if wanted_s < trio_wants:
+        return wanted_s, False
+    return max(0.0, trio_wants), True
 
 
 def _strerror(code: int) -> str:

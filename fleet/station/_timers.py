@@ -47,7 +47,11 @@ class Timers:
 
     def next_deadline(self) -> float | None:
         if self._stale:
-            self._earliest = min((at for at, _ in self._armed.values()), default=None)
+            earliest = None  # a loop, not min(): a station has two or three timers, asked often
+            for at, _ in self._armed.values():
+                if earliest is None or at < earliest:
+                    earliest = at
+            self._earliest = earliest
             self._stale = False
         return self._earliest
 
