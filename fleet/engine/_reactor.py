@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import heapq
-import itertools
 import math
 import os
 import select
@@ -30,6 +28,7 @@ import trio
 import trio.testing
 
 from fleet.connection import DrainSink, StationConnection, parse_websocket_url
+from fleet.engine._timer_queue import TimerQueue
 
 _READ = select.EPOLLIN
 _WRITE = select.EPOLLOUT
@@ -94,8 +93,7 @@ class Reactor:
     def __init__(self, close_timeout_s: float = 2.0, *, direct_waits: bool | None = None) -> None:
         self._epoll = select.epoll()
         self._by_fd: dict[int, Link] = {}
-        self._timers: list[tuple[float, int, Link]] = []
-        self._sequence = itertools.count()
+        self._timers: TimerQueue[Link] = TimerQueue()
         self._addresses: dict[tuple[str, int], list[_Address] | OSError] = {}
         self._sleep: trio.CancelScope | None = None  # the reactor's wait, to move its deadline
         self._close_timeout_s = close_timeout_s
@@ -151,10 +149,7 @@ class Reactor:
         events: list[tuple[int, int]] = []
         while True:
             if len(events) < _MAX_EVENTS:  # a full batch: more may be ready, read on first
-                # entries whose link has moved its deadline since are dropped here, not slept for
-                while timers and timers[0][0] != timers[0][2].timer_due:
-                    heapq.heappop(timers)
-                due = timers[0][0] if timers else math.inf
+                due = timers.next_due()
                 now = trio.current_time()
                 if due <= now:
                     await trio.lowlevel.checkpoint()  # the CSMS and the other tasks get their turn
@@ -183,21 +178,15 @@ class Reactor:
 
     def _fire_timers(self, now: float) -> None:
         timers = self._timers
-        while timers and timers[0][0] <= now:
-            due, _, link = heapq.heappop(timers)
-            if due != link.timer_due:
-                continue  # a stale entry: the link's deadline moved since
-            link.timer_due = math.inf
-            link.conn.wakeup(now)
-            self._drive(link, now)
+        while due := timers.pop_due(now):  # a link's step may make it due again at once
+            for link in due:
+                link.conn.wakeup(now)
+                self._drive(link, now)
 
     def _schedule(self, link: Link, due: float) -> None:
         if due == link.timer_due:
             return
-        link.timer_due = due
-        if due == math.inf:
-            return
-        heapq.heappush(self._timers, (due, next(self._sequence), link))
+        self._timers.schedule(link, due)
         sleep = self._sleep
         if sleep is not None and due < sleep.deadline:
             sleep.deadline = due  # called from another task (the ramp): wake the reactor earlier

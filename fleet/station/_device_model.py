@@ -409,9 +409,15 @@ class DeviceModel:
         instance: str | None = None,
         evse_id: int | None = None,
     ) -> int:
-        key = (component, variable, default, instance, evse_id)
+        return self.read_int((component, variable, default, instance, evse_id))
+
+    def read_int(self, key: _ReadKey) -> int:
+        """``get_int`` by a key built once (a module constant): the settings read on every
+        message skip building it."""
         cached = self._int_reads.get(key)
         if cached is None:
+            component, variable, default, instance, evse_id = key
+            assert isinstance(default, int)
             value = self.get(component, variable, evse_id=evse_id, instance=instance)
             cached = default if value is None or not _INTEGER.fullmatch(value) else int(value)
             self._int_reads[key] = cached

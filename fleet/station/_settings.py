@@ -12,22 +12,24 @@ DEFAULT_HEARTBEAT_S = 300
 DEFAULT_MESSAGE_TIMEOUT_S = 30
 
 
+# the keys of the reads made for every message, built once
+_HEARTBEAT = ("OCPPCommCtrlr", "HeartbeatInterval", DEFAULT_HEARTBEAT_S, None, None)
+_MESSAGE_TIMEOUT = ("OCPPCommCtrlr", "MessageTimeout", DEFAULT_MESSAGE_TIMEOUT_S, "Default", None)
+
+
 class Settings:
     def __init__(self, model: DeviceModel) -> None:
         self.model = model
 
     @property
     def heartbeat_interval(self) -> int:
-        return max(1, self.model.get_int("OCPPCommCtrlr", "HeartbeatInterval", DEFAULT_HEARTBEAT_S))
+        interval = self.model.read_int(_HEARTBEAT)
+        return interval if interval > 1 else 1
 
     @property
     def message_timeout(self) -> int:
-        return max(
-            1,
-            self.model.get_int(
-                "OCPPCommCtrlr", "MessageTimeout", DEFAULT_MESSAGE_TIMEOUT_S, instance="Default"
-            ),
-        )
+        timeout = self.model.read_int(_MESSAGE_TIMEOUT)
+        return timeout if timeout > 1 else 1
 
     @property
     def message_attempts(self) -> int:
