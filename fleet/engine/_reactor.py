@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import trio
 import trio.testing
 
-from fleet.connection import DrainSink, StationConnection, parse_websocket_url
+from fleet.connection import DrainSink, StationConnection, WebSocketTarget, parse_websocket_url
 from fleet.engine._timer_queue import TimerQueue
 
 _READ = select.EPOLLIN
@@ -53,6 +53,7 @@ class Link:
         "backlog",
         "conn",
         "connecting",
+        "endpoint",
         "local_address",
         "sock",
         "timer_due",
@@ -62,8 +63,9 @@ class Link:
         "tls_shaking",
     )
 
-    def __init__(self, conn: StationConnection, local_address: str | None) -> None:
+    def __init__(self, conn: StationConnection, endpoint: WebSocketTarget, local_address: str | None) -> None:
         self.conn = conn
+        self.endpoint = endpoint  # host, port, wss: shared by every link to the same CSMS
         self.local_address = local_address
         self.sock: socket.socket | None = None
         self.connecting = False  # TCP connect in progress (waiting for writability)
@@ -95,6 +97,7 @@ class Reactor:
         self._by_fd: dict[int, Link] = {}
         self._timers: TimerQueue[Link] = TimerQueue()
         self._addresses: dict[tuple[str, int], list[_Address] | OSError] = {}
+        self._endpoints: dict[str, WebSocketTarget] = {}
         self._sleep: trio.CancelScope | None = None  # the reactor's wait, to move its deadline
         self._close_timeout_s = close_timeout_s
         # blocking in our own epoll is only right on the real clock (a MockClock must jump)
@@ -121,10 +124,19 @@ class Reactor:
 
     def add(self, conn: StationConnection, local_address: str | None = None) -> Link:
         """Start driving ``conn`` now (it connects at once)."""
-        link = Link(conn, local_address)
+        link = Link(conn, self._endpoint(conn.url), local_address)
         self.links.append(link)
         self._drive(link, trio.current_time())
         return link
+
+    def _endpoint(self, url: str) -> WebSocketTarget:
+        """Where ``url`` points, parsed once per CSMS (the station id at its end changes only the
+        path, which the connection core puts in its upgrade request)."""
+        base = url.rsplit("/", 1)[0]
+        endpoint = self._endpoints.get(base)
+        if endpoint is None:
+            endpoint = self._endpoints[base] = parse_websocket_url(url)
+        return endpoint
 
     def begin_drain(self, link: Link, drain: DrainSink) -> bool:
         taking_part = link.conn.begin_drain(drain, trio.current_time())
@@ -218,7 +230,7 @@ class Reactor:
             conn.transport_failed(exc, now)
 
     def _connect_next(self, link: Link) -> None:
-        host, port, *_ = parse_websocket_url(link.conn.url)
+        host, port, *_ = link.endpoint
         addresses = self._addresses.get((host, port))
         if addresses is None:
             raise OSError(errno.EDESTADDRREQ, f"{host}:{port} was not resolved before connecting")
@@ -263,7 +275,7 @@ class Reactor:
         assert sock is not None
         code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if code:
-            host, port, *_ = parse_websocket_url(link.conn.url)
+            host, port, *_ = link.endpoint
             addresses = self._addresses[host, port]
             self._close(link)
             if isinstance(addresses, list) and link.addresses_tried < len(addresses):
@@ -273,7 +285,7 @@ class Reactor:
         link.connecting = False
         self._epoll.modify(sock.fileno(), _READ)
         conn = link.conn
-        if parse_websocket_url(conn.url).secure:
+        if link.endpoint.secure:
             self._start_tls(link)
             return
         conn.transport_open(now)
@@ -281,7 +293,7 @@ class Reactor:
     def _start_tls(self, link: Link) -> None:
         conn = link.conn
         context = conn.tls_context()
-        host = parse_websocket_url(conn.url).host
+        host = link.endpoint.host
         link.tls_in, link.tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
         link.tls = context.wrap_bio(link.tls_in, link.tls_out, server_hostname=host)
         link.tls_shaking = True
