@@ -121,7 +121,11 @@ class UpgradeAnswer:
             raise HandshakeFailed("the server's Sec-WebSocket-Accept does not match the key sent")
         chosen = headers.get("sec-websocket-protocol")
         if chosen is not None and chosen not in self._offered:
-            raise HandshakeFailed(f"the server selected subprotocol {chosen!r}, which was not offered")
+            wanted = " or ".join(repr(name) for name in self._offered)
+            raise SubprotocolRefused(
+                f"the CSMS did not accept subprotocol {wanted} (it selected {chosen!r}); "
+                "does this endpoint speak that OCPP version?"
+            )
 
 
 def _parse_head(head: bytes) -> tuple[int, dict[str, str]]:

@@ -40,6 +40,7 @@ class _HealthData(msgspec.Struct, forbid_unknown_fields=True):
     busy_streak: int
     busy_streak_max: int
     calls_waiting_max: int
+    calls_waiting_busy_max: int = 0
     cpu_s: float = 0.0
     seconds: float = 0.0
     stations: int = 0
@@ -55,6 +56,7 @@ class GeneratorHealth:
         "_busy_streak",
         "_busy_streak_max",
         "_busy_sum",
+        "_calls_waiting_busy_max",
         "_calls_waiting_max",
         "_cpu_s",
         "_includes_csms",
@@ -74,6 +76,7 @@ class GeneratorHealth:
         self._busy_max = 0.0
         self._busy_streak = 0
         self._busy_streak_max = 0
+        self._calls_waiting_busy_max = 0  # most CALLs queued in a busy or lagging second
         self._cpu_s = 0.0  # process CPU time (user + system) over the run
         self._seconds = 0.0
         self._stations = 0
@@ -110,6 +113,9 @@ class GeneratorHealth:
         self._busy_streak_max = max(self._busy_streak_max, self._busy_streak)
         self._loop_lag.record(max(0.0, loop_lag_s))
         self._calls_waiting_max = max(self._calls_waiting_max, calls_waiting)
+        if busy > BUSY_LIMIT or loop_lag_s > QUEUED_LAG_LIMIT_S:
+            # queued while this very second was busy or lagging: the generator could not send
+            self._calls_waiting_busy_max = max(self._calls_waiting_busy_max, calls_waiting)
 
     def merge(self, other: GeneratorHealth) -> None:
         """Add another process's record. Busy streaks stay per process (a streak is consecutive
@@ -122,6 +128,7 @@ class GeneratorHealth:
         self._busy_streak_max = max(self._busy_streak_max, other._busy_streak_max)
         # queue depths of different processes add up at the same moment: an upper bound
         self._calls_waiting_max += other._calls_waiting_max
+        self._calls_waiting_busy_max += other._calls_waiting_busy_max
         # shards' processes add up; the run lasts as long as its longest shard
         self._cpu_s += other._cpu_s
         self._seconds = max(self._seconds, other._seconds)
@@ -146,11 +153,10 @@ class GeneratorHealth:
             reasons.append(
                 f"event loop lag p99 {lag_p99 * 1000:.0f} ms > {LOOP_LAG_P99_LIMIT_S * 1000:.0f} ms"
             )
-        busy = self._busy_max > BUSY_LIMIT or lag_p99 > QUEUED_LAG_LIMIT_S
-        if self._calls_waiting_max >= CALLS_WAITING_LIMIT and busy:
+        if self._calls_waiting_busy_max >= CALLS_WAITING_LIMIT:
             reasons.append(
-                f"{self._calls_waiting_max} CALLs waiting in the stations' queues while the event loop "
-                f"was busy (max {self._busy_max:.0%}) or lagging (p99 {lag_p99 * 1000:.0f} ms)"
+                f"{self._calls_waiting_busy_max} CALLs waiting in the stations' queues in a second when the "
+                f"event loop was busy (> {BUSY_LIMIT:.0%}) or lagging (> {QUEUED_LAG_LIMIT_S * 1000:.0f} ms)"
             )
         return reasons
 
@@ -207,6 +213,7 @@ class GeneratorHealth:
             busy_streak=self._busy_streak,
             busy_streak_max=self._busy_streak_max,
             calls_waiting_max=self._calls_waiting_max,
+            calls_waiting_busy_max=self._calls_waiting_busy_max,
             cpu_s=self._cpu_s,
             seconds=self._seconds,
             stations=self._stations,
@@ -227,6 +234,7 @@ class GeneratorHealth:
         health._busy_streak = parsed.busy_streak
         health._busy_streak_max = parsed.busy_streak_max
         health._calls_waiting_max = parsed.calls_waiting_max
+        health._calls_waiting_busy_max = parsed.calls_waiting_busy_max
         health._cpu_s = parsed.cpu_s
         health._seconds = parsed.seconds
         health._stations = parsed.stations
