@@ -14,8 +14,6 @@ from typing import Literal
 
 import msgspec
 
-from fleet.engine import DEFAULT_TRANSPORT, Transport
-
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 
@@ -71,7 +69,6 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     workers: int = 1
     csms_workers: int = 1  # target "csms": processes of the embedded CSMS (`fleet csms --workers N`)
     source_addresses: int = 0  # stations connect from 127.0.0.1..N; 0: automatic (1 per 20,000)
-    transport: Transport = DEFAULT_TRANSPORT  # how the stations talk (default: the reactor)
     measures: list[str] = []  # the headline figures this scenario exists for (shown first)
     csms: CsmsSettings = CsmsSettings()
     driver: DriverSettings = DriverSettings()

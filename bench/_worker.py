@@ -181,7 +181,6 @@ def _fleet_job(job: WorkerJob) -> Any:
             connect_timeout_s=30.0,
             speed=speed,
             source_addresses=addresses,
-            transport=scenario.transport,
         ),
         evses_per_station=scenario.evses,
         driver=DriverSettings(

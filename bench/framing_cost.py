@@ -1,5 +1,5 @@
 """CPU per WebSocket message in three sans-IO client framers, no sockets: wsproto's ``Connection``
-(what the lean transport runs on), the ``websockets`` library's ``ClientProtocol``, and
+(what the lean transport, since removed, ran on), the ``websockets`` library's ``ClientProtocol``, and
 ``fleet.connection._framing.ClientFramer``. A measurement, never a test.
 
     python bench/framing_cost.py [--iterations 200000] [--repeat 3] [--out bench/results/framing_cost.json]

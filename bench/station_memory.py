@@ -1,6 +1,6 @@
 """Memory per idle station in the sans-IO core: COUNT stations booted against the embedded CSMS
 session and left idle (heartbeating), measured with tracemalloc and as the RSS growth of this
-process. No sockets: the transport's own cost (trio-websocket) is not in these figures.
+process. No sockets: the connection's own cost (framing, socket buffers) is not in these figures.
 A measurement, never a test.
 
 python bench/station_memory.py [COUNT]

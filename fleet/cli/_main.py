@@ -255,7 +255,6 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
                 drain_timeout_s=ns.drain_timeout,
                 speed=ns.speed,
                 source_addresses=ns.source_addresses,
-                transport=ns.transport,
             ),
         ),
         profile=profile,

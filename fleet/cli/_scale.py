@@ -12,8 +12,6 @@ import trio
 from fleet.cli import _arguments as arg
 from fleet.csms import CsmsConfig, run_csms_workers, tune_gc_for_long_runs
 from fleet.engine import (
-    DEFAULT_TRANSPORT,
-    TRANSPORTS,
     JobResult,
     RunJob,
     TooManyStations,
@@ -54,14 +52,6 @@ def add_run_scale_options(run: argparse.ArgumentParser) -> None:
         help="source IPs the stations connect from, round robin: a count (8 = 127.0.0.1-127.0.0.8), "
         "a range (127.0.0.1-127.0.0.8) or a list (default: automatic for loopback targets past "
         "20,000 stations, one more address per 20,000)",
-    )
-    group.add_argument(
-        "--transport",
-        choices=TRANSPORTS,
-        default=DEFAULT_TRANSPORT,
-        help=f"how stations talk to the CSMS (default {DEFAULT_TRANSPORT}: one task drives every station's "
-        "socket and timer; lean and trio-websocket run one task per station, the older, costlier "
-        "engines kept for comparison; see bench/README.md)",
     )
 
 

@@ -15,7 +15,7 @@ from fleet.engine import (
     StationIdentities,
     load_stations_file,
 )
-from fleet.engine._security import INSECURE_WARNING
+from fleet.identity import INSECURE_WARNING
 
 _PROFILE_HELP = "0 none, 1 ws:// + Basic auth, 2 wss:// + Basic auth, 3 wss:// + client certificate"
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
 from fleet.engine._identities import StationIdentities, StationIdentity
-from fleet.engine._lean_websocket import DEFAULT_TRANSPORT, Transport
-from fleet.engine._security import ClientSecurity
+from fleet.identity import ClientSecurity
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +26,6 @@ class FleetConfig:
     source_addresses: tuple[str, ...] = ()
     # the station indices this process runs (one shard of a --workers run); None: all of them
     indices: range | None = None
-    transport: Transport = DEFAULT_TRANSPORT  # the WebSocket client (fleet/engine/_lean_websocket.py)
     # at the end, real seconds the connected stations get to send what is queued (0: stop at once)
     drain_timeout_s: float = 10.0
 

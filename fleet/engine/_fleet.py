@@ -7,7 +7,6 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import trio
 
@@ -21,11 +20,10 @@ from fleet.engine._health import (
     HealthRecorder,
     monitor_generator,
     process_rss_bytes,
-    total_calls_waiting,
 )
+from fleet.engine._probe import FirstAttempt
 from fleet.engine._protocol import ShellStation
-from fleet.engine._runner import FirstAttempt
-from fleet.engine._station_pool import station_pool
+from fleet.engine._station_pool import StationPool
 from fleet.station import LazyRandom
 
 # (index in the fleet, station id, seeded rng, simulated now) -> a station
@@ -86,7 +84,7 @@ async def run_fleet(
     stop = _StopFlag()
     drain = Drain(config.drain_timeout_s)
     ramp_scope = trio.CancelScope(deadline=stop_at)  # the run proper; the drain follows it
-    stations = station_pool(config, clock, capture, on_behaviour_event, recorder)
+    stations = StationPool(config, clock, capture, on_behaviour_event, recorder)
 
     with trio.CancelScope() as run_scope:
         async with trio.open_nursery() as nursery:
@@ -98,8 +96,7 @@ async def run_fleet(
             mine = config.indices if config.indices is not None else range(config.stations)
             await stations.begin(nursery)
             if isinstance(recorder, HealthRecorder):
-                queued = partial(total_calls_waiting, stations.runners)
-                nursery.start_soon(monitor_generator, recorder, queued)
+                nursery.start_soon(monitor_generator, recorder, stations.calls_waiting)
             with ramp_scope:
                 for index in range(config.stations):
                     # every station's draws are taken here or not, so station i has the same seeded

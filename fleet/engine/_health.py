@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import trio
@@ -50,14 +50,6 @@ def process_rss_bytes() -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
-
-
-class QueuedCalls(Protocol):
-    def calls_waiting(self) -> int: ...
-
-
-def total_calls_waiting(runners: Iterable[QueuedCalls]) -> int:
-    return sum(runner.calls_waiting() for runner in runners)
 
 
 async def monitor_generator(

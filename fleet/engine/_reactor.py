@@ -98,6 +98,10 @@ class Reactor:
         self._timers: TimerQueue[Link] = TimerQueue()
         self._addresses: dict[tuple[str, int], list[_Address] | OSError] = {}
         self._endpoints: dict[str, WebSocketTarget] = {}
+        # CALLs waiting per station, known at the last count: a station that was not driven
+        # since then has the same queue, so a count costs what the activity since, not the fleet
+        self._touched: set[Link] = set()
+        self._waiting: dict[Link, int] = {}
         self._sleep: trio.CancelScope | None = None  # the reactor's wait, to move its deadline
         self._close_timeout_s = close_timeout_s
         # blocking in our own epoll is only right on the real clock (a MockClock must jump)
@@ -203,8 +207,21 @@ class Reactor:
         if sleep is not None and due < sleep.deadline:
             sleep.deadline = due  # called from another task (the ramp): wake the reactor earlier
 
+    def calls_waiting(self) -> int:
+        """CALLs waiting in all the stations' queues (the generator monitor's once-a-second count)."""
+        waiting = self._waiting
+        for link in self._touched:
+            count = link.conn.calls_waiting()
+            if count:
+                waiting[link] = count
+            else:
+                waiting.pop(link, None)
+        self._touched.clear()
+        return sum(waiting.values())
+
     def _drive(self, link: Link, now: float) -> None:
         """After anything happened to ``link``: open, write, close as its connection wants."""
+        self._touched.add(link)
         conn = link.conn
         if conn.wants_transport:
             self._open(link, now)

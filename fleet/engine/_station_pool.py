@@ -1,15 +1,14 @@
-"""Where a fleet's stations run: the reactor (the default), or one trio task per station.
+"""A fleet's stations on the reactor (fleet/engine/_reactor.py): one trio task drives them all.
 
-``run_fleet`` ramps stations up and drains them the same way whichever runs them; a pool hides
-the difference: ``start`` one station, the ``runners`` the generator monitor counts queued CALLs
-of, and the ``drainables`` the end of the run flushes.
+``run_fleet`` ramps stations up and drains them; the pool builds each station's
+``StationConnection`` and adds it to the reactor (``start``), shows the generator monitor the
+links it counts queued CALLs of, and the end of the run the ``drainables`` it flushes.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Protocol
 
 import trio
 
@@ -18,45 +17,20 @@ from fleet.connection import BehaviourEventHandler, ConnectionSettings, Recorder
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, Drainable
-from fleet.engine._health import FoldedLatenessRecorder, QueuedCalls
+from fleet.engine._health import FoldedLatenessRecorder
+from fleet.engine._probe import FirstAttempt
 from fleet.engine._protocol import ShellStation
 from fleet.engine._reactor import Link, Reactor
-from fleet.engine._runner import FirstAttempt, StationRunner
-from fleet.engine._security import StationCredentials
+from fleet.identity import StationCredentials
 from fleet.metrics import LatencyHistogram
 from fleet.station import LazyRandom
 
 
-class StationPool(Protocol):
-    @property
-    def runners(self) -> Sequence[QueuedCalls]: ...
-    async def begin(self, nursery: trio.Nursery) -> None: ...
-    def start(
-        self,
-        index: int,
-        station_id: str,
-        station: ShellStation,
-        recorder: Recorder,
-        rng: random.Random | LazyRandom,
-        probe: FirstAttempt | None,
-    ) -> None: ...
-    def drainables(self) -> Sequence[Drainable]: ...
-    def finish(self) -> None: ...
+class StationPool:
+    """Every station of the process on one reactor task."""
 
+    _lateness: LatencyHistogram | None = None
 
-def station_pool(
-    config: FleetConfig,
-    clock: SpeedClock,
-    capture: FrameCapture | None,
-    on_behaviour_event: BehaviourEventHandler | None,
-    recorder: Recorder,
-) -> StationPool:
-    if config.transport == "reactor":
-        return ReactorPool(config, clock, capture, on_behaviour_event, recorder)
-    return TaskPerStation(config, clock, capture, on_behaviour_event, recorder)
-
-
-class _Base:
     def __init__(
         self,
         config: FleetConfig,
@@ -70,67 +44,14 @@ class _Base:
         self._clock = clock
         self._capture = capture
         self._on_behaviour_event = on_behaviour_event
+        self._reactor = Reactor(close_timeout_s=config.close_timeout_s)
 
-
-class TaskPerStation(_Base):
-    """The older engine: a ``StationRunner`` task per station (transports lean, trio-websocket)."""
-
-    _nursery: trio.Nursery
-    _runners: list[StationRunner]
-
-    @property
-    def runners(self) -> Sequence[QueuedCalls]:
-        return self._runners
+    def calls_waiting(self) -> int:
+        """CALLs waiting in the stations' queues (the generator monitor's count)."""
+        return self._reactor.calls_waiting()
 
     async def begin(self, nursery: trio.Nursery) -> None:
-        self._nursery = nursery
-        self._runners = []
-
-    def start(
-        self,
-        index: int,
-        station_id: str,
-        station: ShellStation,
-        recorder: Recorder,
-        rng: random.Random | LazyRandom,
-        probe: FirstAttempt | None,
-    ) -> None:
-        config = self._config
-        runner = StationRunner(
-            station_id,
-            station,
-            config,
-            recorder,
-            rng,
-            self._capture,
-            probe,
-            self._clock,
-            self._on_behaviour_event,
-            local_address=config.source_address(index),
-            identity=config.identity(index),
-        )
-        self._nursery.start_soon(runner.run, name=f"station {station_id}")
-        self._runners.append(runner)
-
-    def drainables(self) -> Sequence[Drainable]:
-        return self._runners
-
-    def finish(self) -> None:
-        pass  # every timer reported itself
-
-
-class ReactorPool(_Base):
-    """Every station on one reactor task (fleet/engine/_reactor.py)."""
-
-    _reactor: Reactor
-
-    @property
-    def runners(self) -> Sequence[QueuedCalls]:
-        return self._reactor.links if hasattr(self, "_reactor") else ()
-
-    _lateness: LatencyHistogram | None = None
-
-    async def begin(self, nursery: trio.Nursery) -> None:
+        """Resolve the CSMS's host and start the reactor task in ``nursery``."""
         config = self._config
         if isinstance(self._recorder, FoldedLatenessRecorder):
             # one histogram record per timer, handed to the recorders once a second, instead
@@ -145,7 +66,6 @@ class ReactorPool(_Base):
             backoff=config.backoff,
             timer_lateness=self._lateness,
         )
-        self._reactor = Reactor(close_timeout_s=config.close_timeout_s)
         await self._reactor.resolve(config.csms_url)
         nursery.start_soon(self._reactor.run, name="reactor")
 
@@ -158,8 +78,9 @@ class ReactorPool(_Base):
         rng: random.Random | LazyRandom,
         probe: FirstAttempt | None,
     ) -> None:
+        """Station ``index`` of the fleet connects now (and keeps running until the end)."""
         config = self._config
-        core = getattr(station, "station", station)
+        core = getattr(station, "station", station)  # the OCPP core inside a behaviour shell
         conn = StationConnection(
             station_id,
             station,
@@ -187,13 +108,11 @@ class ReactorPool(_Base):
             self.finish()
 
     def drainables(self) -> Sequence[Drainable]:
-        if not hasattr(self, "_reactor"):
-            return ()
         return [_LinkInDrain(self._reactor, link) for link in self._reactor.links]
 
 
 class _LinkInDrain:
-    """A reactor link as the drain sees a station runner."""
+    """A reactor link as the drain sees a station."""
 
     __slots__ = ("_link", "_reactor")
 

@@ -2,8 +2,9 @@
 
 Importing Locust monkey-patches the process with gevent, so the classes that need it
 (``StationUser``, ``FleetShape``) load only when asked for; the rest of this package (options,
-load curves, the WebSocket client, the Prometheus collector) imports without gevent. Nothing
-else in fleet imports this package: ``fleet locust`` runs ``locust -f`` on ``LOCUSTFILE``.
+load curves, the socket link, the request reporting, the Prometheus collector) imports without
+gevent. Nothing else in fleet imports this package: ``fleet locust`` runs ``locust -f`` on
+``LOCUSTFILE``.
 """
 
 from __future__ import annotations

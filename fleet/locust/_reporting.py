@@ -1,18 +1,56 @@
-"""Station events as Locust requests: one per OCPP round trip, named by its action.
+"""What a station's connection core reports, as Locust requests: one per OCPP round trip, named by
+its action, and one per connection attempt.
 
-Latency runs from the time the message was *due* (``intended_at``), not from when the greenlet
-got round to sending it, so a saturated Locust worker cannot hide a slow CSMS (coordinated
-omission). It is reported in real milliseconds: simulated seconds divided by the speed.
+``EventReporter`` is the ``fleet.connection.Recorder`` of one Locust user. Latency runs from the
+time a message was *due* (``intended_at``), not from when the greenlet got round to sending it, so
+a saturated Locust worker cannot hide a slow CSMS (coordinated omission); the core reports it in
+real seconds (simulated ones divided by the speed), Locust wants milliseconds.
+
+Locust groups failures by their message, so a message never names the station: the core's errors
+name the target by the user's ``--host`` (``where=``), and ``locust_message`` takes the station id
+out of what is left. The option names in the messages are the Locust shell's (``--fleet-password``
+where ``fleet run`` says ``--password``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from fleet.station import CallFailed, CallSucceeded, Event, MessageDropped, RebootRequested
+from fleet import connection as core
+from fleet.identity import LOCUST_OPTIONS
 
 CONNECTION_REQUEST_TYPE = "WebSocket"  # the Type column of connection attempts and drops
+PROTOCOL_ERROR = "protocol_error"  # the kind the core reports a frame the station refused under
+# the kinds of a failed connection attempt (fleet.connection.classify_error's vocabulary)
+CONNECT_FAILURES = frozenset(
+    {core.AUTH, core.NOT_FOUND, core.REFUSED, core.DNS, core.TIMEOUT, core.TLS, core.HTTP_STATUS}
+    | {core.SERVER_CERTIFICATE, core.CLIENT_CERTIFICATE, core.SUBPROTOCOL, core.CLOSED, core.OTHER}
+)
+STATION_PLACEHOLDER = "<station id>"  # where a message named the station
+
+# `fleet run`'s wording where the Locust shell has no such thing (no stations file)
+_RUN_ONLY_PHRASES = (
+    (
+        "--password, --password-pattern or the stations file for this station id",
+        "--password or --password-pattern",
+    ),
+)
+# the options the core's messages name, spelled by `fleet run`
+_RUN_OPTIONS = (
+    "password-pattern",
+    "password",
+    "ca-file",
+    "insecure",
+    "client-cert-pattern",
+    "client-key-pattern",
+    "security-profile",
+    "csms",
+)
+_RUN_OPTION = re.compile(r"(?<![\w-])--(" + "|".join(_RUN_OPTIONS) + r")(?![\w-])")
+_LOCUST_NAMES = {"csms": "--host"}  # the CSMS URL: Locust's own option
 
 
 class OcppCallError(Exception):
@@ -50,73 +88,124 @@ class RequestEvent(Protocol):
     ) -> Any: ...
 
 
-class EventReporter:
-    """Fires Locust's request event for what one station reports."""
+def locust_options(message: str) -> str:
+    """``message`` with `fleet run`'s option names spelled as the Locust shell's."""
+    for run_only, locust in _RUN_ONLY_PHRASES:
+        message = message.replace(run_only, locust)
+    return _RUN_OPTION.sub(lambda found: _LOCUST_NAMES.get(found[1]) or LOCUST_OPTIONS(found[1]), message)
 
-    def __init__(self, fire: RequestEvent, request_type: str, speed: float, station_id: str) -> None:
+
+def locust_message(kind: str, message: str, station_id: str) -> str:
+    """The core's error message as a Locust failure: no station id (Locust groups failures by
+    message), the Locust option names, and a failed connect led by its kind (as `fleet run`
+    counts it: auth_rejected, server_certificate, ...)."""
+    if station_id:
+        message = message.removeprefix(f"{station_id}: ").replace(station_id, STATION_PLACEHOLDER)
+    message = locust_options(message)
+    return f"{kind}: {message}" if kind in CONNECT_FAILURES else message
+
+
+class EventReporter:
+    """Fires Locust's request event for what one station's connection reports (a
+    ``fleet.connection.Recorder``). The shell says when a connection attempt starts
+    (``connecting``) and how large the last chunk it received was (``response_length``)."""
+
+    def __init__(
+        self,
+        fire: RequestEvent,
+        request_type: str,
+        station_id: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fire = fire
         self._request_type = request_type
-        self._speed = speed
+        self._station_id = station_id
+        self._clock = clock
         self._context = {"station_id": station_id}
+        self._connecting_at: float | None = None
+        self._muted = False
+        self.response_length = 0  # bytes of the data that caused what is reported (0: a timer)
 
-    def station_events(self, events: Iterable[Event], response_length: int = 0) -> bool:
-        """Report ``events``; ``response_length`` is the size of the frame that caused them (0 for
-        timers). True when the station asked to be rebooted."""
-        rebooting = False
-        for event in events:
-            if isinstance(event, CallSucceeded | CallFailed):
-                latency_ms = max(0.0, event.completed_at - event.intended_at) / self._speed * 1000.0
-                error = (
-                    OcppCallError(event.error_code, event.description)
-                    if isinstance(event, CallFailed)
-                    else None
-                )
-                self._fire(
-                    request_type=self._request_type,
-                    name=event.action,
-                    response_time=latency_ms,
-                    response_length=response_length,
-                    exception=error,
-                    context=self._context,
-                )
-            elif isinstance(event, MessageDropped):
-                self._fire(
-                    request_type=self._request_type,
-                    name=f"{event.action} (dropped)",
-                    response_time=0.0,
-                    response_length=0,
-                    exception=MessageGivenUp(event.reason),
-                    context=self._context,
-                )
-            elif isinstance(event, RebootRequested):
-                rebooting = True
-        return rebooting
+    # --- what the shell tells --------------------------------------------------------------------
 
-    def connected(self, handshake_ms: float) -> None:
-        self._connection("connect", handshake_ms, None)
+    def connecting(self, now: float) -> None:
+        """A connection attempt starts at real time ``now`` (the handshake time runs from here)."""
+        self._connecting_at = now
 
-    def connect_failed(self, handshake_ms: float, reason: str) -> None:
-        self._connection("connect", handshake_ms, ConnectionFailed(reason))
+    def mute(self) -> None:
+        """The user stops: whatever the stop itself causes is not the CSMS's doing."""
+        self._muted = True
 
-    def connection_lost(self, reason: str) -> None:
-        self._connection("connection lost", 0.0, ConnectionFailed(reason))
+    # --- fleet.connection.Recorder -------------------------------------------------------------
 
-    def protocol_error(self, message: str) -> None:
-        self._fire(
-            request_type=self._request_type,
-            name="protocol error",
-            response_time=0.0,
-            response_length=0,
-            exception=CsmsProtocolError(message),
-            context=self._context,
-        )
+    def call_succeeded(self, action: str, latency_s: float) -> None:
+        self._request(action, latency_s * 1000.0, self.response_length, None)
+
+    def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
+        self._request(action, latency_s * 1000.0, self.response_length, OcppCallError(error_code, ""))
+
+    def message_dropped(self, action: str, reason: str) -> None:
+        self._request(f"{action} (dropped)", 0.0, 0, MessageGivenUp(reason))
+
+    def station_connected(self) -> None:
+        self._connection("connect", self._handshake_ms(), None)
+
+    def error(self, kind: str, message: str) -> None:
+        text = locust_message(kind, message, self._station_id)
+        if kind == PROTOCOL_ERROR:
+            self._request("protocol error", 0.0, 0, CsmsProtocolError(text))
+        elif kind == core.CONNECTION_LOST:
+            self._connection("connection lost", 0.0, ConnectionFailed(text))
+        elif kind in CONNECT_FAILURES:
+            self._connection("connect", self._handshake_ms(), ConnectionFailed(text))
+        else:  # a kind this shell does not know yet: its own row, never lost
+            self._connection(kind, 0.0, ConnectionFailed(text))
+
+    # what Locust has no row for
+    def request_answered(self, action: str, error_code: str | None) -> None:
+        pass
+
+    def station_disconnected(self) -> None:
+        pass
+
+    def station_booted(self) -> None:
+        pass
+
+    def reconnect(self) -> None:
+        pass
+
+    def transaction_started(self) -> None:
+        pass
+
+    def transaction_ended(self, energy_wh: float) -> None:
+        pass
+
+    def timer_fired(self, lateness_s: float) -> None:
+        pass
+
+    # --- inside --------------------------------------------------------------------------------
+
+    def _handshake_ms(self) -> float:
+        started, self._connecting_at = self._connecting_at, None
+        return 0.0 if started is None else max(0.0, self._clock() - started) * 1000.0
+
+    def _request(self, name: str, response_ms: float, length: int, error: BaseException | None) -> None:
+        self._emit(self._request_type, name, response_ms, length, error)
 
     def _connection(self, name: str, response_ms: float, error: BaseException | None) -> None:
+        self._emit(CONNECTION_REQUEST_TYPE, name, response_ms, 0, error)
+
+    def _emit(
+        self, request_type: str, name: str, response_ms: float, length: int, error: BaseException | None
+    ) -> None:
+        if self._muted:
+            return
         self._fire(
-            request_type=CONNECTION_REQUEST_TYPE,
+            request_type=request_type,
             name=name,
             response_time=response_ms,
-            response_length=0,
+            response_length=length,
             exception=error,
             context=self._context,
         )

@@ -134,7 +134,7 @@ def test_figures_per_station_rss_from_the_baseline_share_in_transactions_and_ste
         ("workers = 0", "workers: expected a count >= 1"),
         ('target = "responder"\ncsms_workers = 2', "csms_workers: only the embedded CSMS"),
         ("source_addresses = -1", "source_addresses: expected a count >= 0"),
-        ('transport = "tcp"', "transport"),
+        ('transport = "lean"', "unknown field `transport`"),  # the task-per-station engines are gone
     ],
 )
 def test_bench_scale_fields_are_checked(tmp_path: Path, extra: str, complaint: str) -> None:

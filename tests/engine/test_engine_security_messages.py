@@ -12,6 +12,7 @@ import trio
 import trio.testing
 import trio_websocket
 from _engine_security_support import errors_of, make_pki, make_station
+from _reactor_support import ReactorStation
 
 from fleet.csms import CsmsConfig, CsmsSecurity, CsmsServer, PasswordBook, serve_csms
 from fleet.engine import (
@@ -20,7 +21,6 @@ from fleet.engine import (
     FleetConfig,
     StationIdentities,
     StationIdentity,
-    StationRunner,
     run_fleet,
 )
 from fleet.metrics import RunRecorder
@@ -45,12 +45,16 @@ async def test_a_new_basic_auth_password_makes_the_station_reconnect_with_it(
         server: CsmsServer = await nursery.start(
             partial(serve_csms, security=CsmsSecurity(1, passwords=passwords)), CsmsConfig()
         )
-        fleet = FleetConfig(csms_url=server.url, stations=1, duration_s=600, security=ClientSecurity(1))
         station = Station(StationConfig(station_id=STATION), random.Random(1))
-        runner = StationRunner(
-            STATION, station, fleet, recorder, random.Random(2), identity=StationIdentity(STATION, OLD)
+        on_reactor = ReactorStation(
+            f"{server.url}/{STATION}",
+            station,
+            recorder,
+            station_id=STATION,
+            security=ClientSecurity(1),
+            identity=StationIdentity(STATION, OLD),
         )
-        nursery.start_soon(runner.run)
+        await nursery.start(on_reactor.run)
         with trio.fail_after(60):
             await _until(lambda: STATION in server.ledger.stations_booted)
             passwords.set(STATION, NEW)  # the CSMS expects the new one from now on
@@ -80,15 +84,15 @@ async def test_an_invalid_csms_certificate_is_reported_once_the_station_gets_thr
     trusted = make_pki(tmp_path)
     (tmp_path / "rogue").mkdir()
     rogue = make_pki(tmp_path / "rogue")
-    fleet = FleetConfig(
-        csms_url=f"wss://127.0.0.1:{unused_port}",
-        stations=1,
-        security=ClientSecurity(2, ca_file=trusted.server_ca_file),
-    )
     recorder = RunRecorder()
     station = Station(StationConfig(station_id=STATION), random.Random(1))
-    runner = StationRunner(
-        STATION, station, fleet, recorder, random.Random(2), identity=StationIdentity(STATION, OLD)
+    on_reactor = ReactorStation(
+        f"wss://127.0.0.1:{unused_port}/{STATION}",
+        station,
+        recorder,
+        station_id=STATION,
+        security=ClientSecurity(2, ca_file=trusted.server_ca_file),
+        identity=StationIdentity(STATION, OLD),
     )
     passwords = PasswordBook(default=OLD)
     async with trio.open_nursery() as nursery:
@@ -102,7 +106,7 @@ async def test_an_invalid_csms_certificate_is_reported_once_the_station_gets_thr
                 "127.0.0.1",
                 unused_port,
             )
-            nursery.start_soon(runner.run)
+            await nursery.start(on_reactor.run)
             with trio.fail_after(60):
                 await _until(lambda: recorder.snapshot().reconnects >= 3)
             rogue_life.cancel_scope.cancel()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import trio
+import trio.testing
+from _reactor_support import ReactorStation
 
 from fleet.csms import CsmsConfig, CsmsServer, serve_csms
 from fleet.engine import (
     FleetConfig,
     automatic_source_addresses,
-    open_station_websocket,
     parse_source_addresses,
     run_fleet,
 )
 from fleet.metrics import RunRecorder
-from fleet.ocpp import v201
 from fleet.station import Station, StationConfig
 
 
@@ -48,21 +50,23 @@ def test_automatic_source_addresses_only_for_big_loopback_runs() -> None:
     assert automatic_source_addresses("ws://csms.example.com", 50_000) == ()
 
 
-async def test_open_station_websocket_binds_the_source_address() -> None:
+async def test_the_reactor_binds_a_station_to_its_source_address(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    recorder = RunRecorder()
     async with trio.open_nursery() as nursery:
         server: CsmsServer = await nursery.start(serve_csms, CsmsConfig(), "127.0.0.1", 0)
+        station = Station(StationConfig(station_id="CS-7"), random.Random(1))
+        on_reactor = ReactorStation(
+            f"{server.url}/CS-7", station, recorder, station_id="CS-7", local_address="127.0.0.2"
+        )
         with trio.fail_after(10):
-            async with open_station_websocket(
-                f"{server.url}/CS-7",
-                [v201.SUBPROTOCOL],
-                local_address="127.0.0.3",
-                connect_timeout=5,
-                disconnect_timeout=2,
-            ) as ws:
-                assert ws.subprotocol == v201.SUBPROTOCOL
-                await ws.send_message('[2,"1","Heartbeat",{}]')
-                assert str(await ws.get_message()).startswith('[3,"1"')
-        assert server.peer_addresses == {"CS-7": "127.0.0.3"}
+            await nursery.start(on_reactor.run)
+            while "CS-7" not in server.ledger.stations_booted:  # noqa: ASYNC110 - polled in MockClock time
+                await trio.sleep(0.5)
+            await on_reactor.stop()
+        assert server.peer_addresses == {"CS-7": "127.0.0.2"}
+        assert recorder.snapshot().booted == 1  # the BootNotification round trip went both ways
         nursery.cancel_scope.cancel()
 
 

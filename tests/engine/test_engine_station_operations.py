@@ -1,5 +1,6 @@
-"""CSMS-initiated 2.0.1 operations over the wire: a firmware update makes the trio shell reconnect
-and the station boot again (reason FirmwareUpdate) with the new version."""
+"""CSMS-initiated 2.0.1 operations over the wire: a firmware update makes the station's connection
+on the reactor close and reconnect, and the station boot again (reason FirmwareUpdate) with the new
+version."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from datetime import UTC, datetime
 
 import trio
 import trio.testing
+from _reactor_support import ReactorStation
 
 from fleet.csms import CsmsConfig, CsmsServer, serve_csms
-from fleet.engine import FleetConfig, StationRunner
 from fleet.metrics import RunRecorder
 from fleet.ocpp import v201
 from fleet.station import Station, StationConfig
@@ -30,10 +31,9 @@ async def test_a_firmware_update_reboots_the_station_into_the_new_version(
     recorder = RunRecorder()
     async with trio.open_nursery() as nursery:
         server: CsmsServer = await nursery.start(serve_csms, CsmsConfig())
-        fleet = FleetConfig(csms_url=server.url, stations=1, duration_s=600)
         station = Station(StationConfig(station_id=STATION, firmware_version="1.0.0"), random.Random(1))
-        runner = StationRunner(STATION, station, fleet, recorder, random.Random(2))
-        nursery.start_soon(runner.run)
+        on_reactor = ReactorStation(f"{server.url}/{STATION}", station, recorder, station_id=STATION)
+        await nursery.start(on_reactor.run)
         with trio.fail_after(120):
             await _until(lambda: STATION in server.ledger.stations_booted)
             firmware = v201.Firmware(

@@ -1,8 +1,12 @@
 """The gevent-free parts of fleet.locust, in-process: options, station ids, load curves, the
-request events a station's events become, and the Prometheus collector over Locust's stats."""
+request events a station's connection reports become (and their wording), and the Prometheus
+collector over Locust's stats."""
 
 from __future__ import annotations
 
+import re
+import socket
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -14,12 +18,30 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fleet.behaviour import load_profile, resolve_profile
+from fleet.connection import (
+    ConnectTimeout,
+    Ended,
+    HandshakeFailed,
+    Recorder,
+    SubprotocolRefused,
+    UpgradeRejected,
+    classify_error,
+    report_events,
+)
 from fleet.identity import StationIdentity, basic_auth_header
 from fleet.locust import FleetOptionError, FleetOptions, station_id_for
 from fleet.locust import _load_curves as curves
 from fleet.locust._prometheus import LocustStatsCollector
-from fleet.locust._reporting import EventReporter, OcppCallError
-from fleet.station import CallFailed, CallSucceeded, RebootRequested
+from fleet.locust._reporting import (
+    ConnectionFailed,
+    CsmsProtocolError,
+    EventReporter,
+    MessageGivenUp,
+    OcppCallError,
+    locust_message,
+    locust_options,
+)
+from fleet.station import CallFailed, CallSucceeded, MessageDropped, RebootRequested
 
 
 def test_importing_the_package_does_not_pull_in_gevent() -> None:
@@ -164,17 +186,23 @@ class _Fired:
 
 def test_station_events_become_locust_requests_timed_from_the_intended_send() -> None:
     fired = _Fired()
-    reporter = EventReporter(fired, "OCPP2.0.1", speed=10.0, station_id="SIM-00001")
-    rebooting = reporter.station_events(
+    reporter = EventReporter(fired, "OCPP2.0.1", "SIM-00001")
+    reporter.response_length = 88  # the shell: the size of the data that caused them
+    # what the connection core does with a station's events (latency divided by the speed)
+    ending, _ = report_events(
         [
             CallSucceeded("BootNotification", "1", intended_at=100.0, completed_at=100.5),
             CallFailed("Authorize", "2", 200.0, 201.0, "InternalError", "boom"),
             RebootRequested("ImmediateReset"),
+            MessageDropped("TransactionEvent", "retries exhausted"),
         ],
-        response_length=88,
+        reporter,
+        speed=10.0,
+        drain=None,
+        booted_once=True,
     )
-    assert rebooting
-    ok, failed = fired.calls
+    assert ending is Ended.REBOOT
+    ok, failed, dropped = fired.calls
     # 0.5 simulated seconds at 10x = 50 real ms
     assert (ok["name"], ok["response_time"], ok["response_length"], ok["exception"]) == (
         "BootNotification",
@@ -182,9 +210,148 @@ def test_station_events_become_locust_requests_timed_from_the_intended_send() ->
         88,
         None,
     )
+    assert (failed["name"], failed["response_time"]) == ("Authorize", pytest.approx(100.0))
     assert isinstance(failed["exception"], OcppCallError)
-    assert str(failed["exception"]) == "InternalError: boom"
+    # the Recorder protocol carries the error code, not the description: one row per code
+    assert str(failed["exception"]) == failed["exception"].error_code == "InternalError"
     assert failed["context"] == {"station_id": "SIM-00001"}
+    assert {call["request_type"] for call in fired.calls} == {"OCPP2.0.1"}
+    assert dropped["name"] == "TransactionEvent (dropped)"
+    assert isinstance(dropped["exception"], MessageGivenUp)
+    assert str(dropped["exception"]) == "retries exhausted"
+
+
+def test_connection_rows_time_the_handshake_and_never_name_the_station() -> None:
+    fired = _Fired()
+    now = [10.0]
+    reporter: Recorder = EventReporter(fired, "OCPP1.6", "SIM-00007", clock=lambda: now[0])
+    assert isinstance(reporter, EventReporter)
+    reporter.connecting(10.0)
+    now[0] = 10.25
+    reporter.station_connected()
+    host = "ws://csms:9000/ocpp"
+    reporter.error("connection_lost", f"SIM-00007: connection lost ({host}: the CSMS closed the connection)")
+    reporter.error("protocol_error", "SIM-00007: CSMS sent FormatViolation: bad frame for SIM-00007")
+    reporter.connecting(11.0)
+    now[0] = 11.5
+    reporter.error("refused", f"{host}: connection refused (is the CSMS running and listening on that port?)")
+    connected, lost, protocol, refused = fired.calls
+    assert (connected["request_type"], connected["name"], connected["exception"]) == (
+        "WebSocket",
+        "connect",
+        None,
+    )
+    assert connected["response_time"] == pytest.approx(250.0)
+    assert (lost["request_type"], lost["name"]) == ("WebSocket", "connection lost")
+    assert isinstance(lost["exception"], ConnectionFailed)
+    assert str(lost["exception"]) == f"connection lost ({host}: the CSMS closed the connection)"
+    assert (protocol["request_type"], protocol["name"]) == ("OCPP1.6", "protocol error")
+    assert isinstance(protocol["exception"], CsmsProtocolError)
+    assert str(protocol["exception"]) == "CSMS sent FormatViolation: bad frame for <station id>"
+    assert (refused["name"], refused["response_time"]) == ("connect", pytest.approx(500.0))
+    assert isinstance(refused["exception"], ConnectionFailed)
+    assert str(refused["exception"]) == (
+        f"refused: {host}: connection refused (is the CSMS running and listening on that port?)"
+    )
+    assert all("SIM-00007" not in str(call["exception"]) for call in fired.calls)
+
+
+def test_a_stopping_user_reports_nothing() -> None:
+    fired = _Fired()
+    reporter = EventReporter(fired, "OCPP2.0.1", "SIM-00001")
+    reporter.mute()
+    reporter.call_failed("Heartbeat", "ConnectionLost", 0.1)
+    reporter.error("connection_lost", "SIM-00001: connection lost (x)")
+    assert fired.calls == []
+
+
+_URL = "ws://127.0.0.1:9/ocpp"  # what the user's --host names the target by
+
+
+def _untrusted() -> ssl.SSLCertVerificationError:
+    exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    exc.verify_message = "self-signed certificate"
+    return exc
+
+
+def _refused_client_certificate() -> ssl.SSLError:
+    exc = ssl.SSLError(1, "tlsv13 alert certificate required")
+    exc.reason = "TLSV13_ALERT_CERTIFICATE_REQUIRED"
+    return exc
+
+
+# the core's one vocabulary (classify_error) as the Locust shell words it: the kind first, then
+# what to do, naming the Locust options
+@pytest.mark.parametrize(
+    ("exc", "kind", "says"),
+    [
+        (
+            UpgradeRejected(401, b""),
+            "auth_rejected",
+            "HTTP 401; the CSMS refused the station's password: check --fleet-password or "
+            "--fleet-password-pattern",
+        ),
+        (
+            UpgradeRejected(404, b""),
+            "not_found",
+            "HTTP 404; no OCPP endpoint at this path: check the --host URL",
+        ),
+        (ConnectionRefusedError(111, "Connection refused"), "refused", "connection refused"),
+        (socket.gaierror(-2, "Name or service not known"), "dns", "Name or service not known"),
+        (
+            _untrusted(),
+            "server_certificate",
+            "not trusted (self-signed certificate); give its CA with --fleet-ca-file (--fleet-insecure "
+            "only for a test CSMS)",
+        ),
+        (
+            _refused_client_certificate(),
+            "client_certificate",
+            "no client certificate was sent); check --fleet-client-cert-pattern",
+        ),
+        (ssl.SSLError(1, "wrong version number"), "tls", "TLS handshake failed"),
+        (UpgradeRejected(503, b"busy"), "http_status", "HTTP 503: busy"),
+        (SubprotocolRefused("did not accept 'ocpp1.6'"), "subprotocol", "ocpp1.6"),
+        (ConnectTimeout(), "timeout", "no WebSocket handshake within the connect timeout"),
+        (TimeoutError(), "timeout", "connect timeout"),
+        (HandshakeFailed("no Upgrade header"), "connect_error", "WebSocket handshake failed"),
+        (OSError(113, "No route to host"), "connect_error", "No route to host"),
+    ],
+)
+def test_a_failed_connect_is_worded_with_the_locust_option_names(
+    exc: BaseException, kind: str, says: str
+) -> None:
+    core_kind, core_message = classify_error(exc, _URL)
+    assert core_kind == kind
+    message = locust_message(core_kind, core_message, "SIM-00001")
+    assert message.startswith(f"{kind}: {_URL}: ")
+    assert says in message
+    # no option spelled as `fleet run` spells it, nothing the Locust shell does not have
+    assert not re.search(r"(?<![\w-])--(?!fleet-|host\b)\w", message), message
+    assert "stations file" not in message
+
+
+def test_a_body_naming_the_station_does_not_split_the_failures() -> None:
+    """The embedded CSMS names the station in its 401; Locust groups failures by message."""
+    messages = {
+        locust_message(
+            *classify_error(UpgradeRejected(401, f"wrong password for {sid!r}".encode()), _URL), sid
+        )
+        for sid in ("BAD-00000", "BAD-00001")
+    }
+    assert messages == {
+        f"auth_rejected: {_URL}: HTTP 401: wrong password for '<station id>'; the CSMS refused the "
+        "station's password: check --fleet-password or --fleet-password-pattern"
+    }
+
+
+def test_option_names_are_translated_whole() -> None:
+    assert locust_options("check --password-pattern, --csms and --insecure") == (
+        "check --fleet-password-pattern, --host and --fleet-insecure"
+    )
+    assert locust_options("--fleet-password stays, --passwords is not an option") == (
+        "--fleet-password stays, --passwords is not an option"
+    )
 
 
 @dataclass
