@@ -11,6 +11,7 @@ import socket
 import ssl
 
 from fleet.connection._handshake import HandshakeFailed, SubprotocolRefused, UpgradeRejected
+from fleet.identity import RUN_OPTIONS, OptionNames
 
 REFUSED = "refused"
 DNS = "dns"
@@ -37,18 +38,21 @@ CLIENT_CERTIFICATE_ALERTS = {
     "TLSV1_ALERT_UNKNOWN_CA": "certificate signed by a CA the CSMS does not trust",
     "TLSV13_ALERT_CERTIFICATE_REQUIRED": "no client certificate was sent",
 }
-# refused upgrades a user fixes on their side: status -> (kind, what to check)
-REJECTIONS = {
-    401: (
-        AUTH,
-        "the CSMS refused the station's password: check --password, --password-pattern "
-        "or the stations file for this station id",
-    ),
-    404: (
-        NOT_FOUND,
-        "no OCPP endpoint at this path: check the --csms URL (the station id is appended to it)",
-    ),
-}
+
+
+def _rejection_fix(status_code: int, names: OptionNames) -> tuple[str, str] | None:
+    """A refused upgrade a user fixes on their side: (kind, what to check), in the shell's words."""
+    if status_code == 401:
+        sources = (
+            f"{names('password')}, {names('password-pattern')} or the stations file for this station id"
+            if names.stations_file
+            else f"{names('password')} or {names('password-pattern')}"
+        )
+        return AUTH, f"the CSMS refused the station's password: check {sources}"
+    if status_code == 404:
+        appended = "(the station id is appended to it)"
+        return NOT_FOUND, f"no OCPP endpoint at this path: check the {names.csms_url} URL {appended}"
+    return None
 
 
 class ConnectTimeout(Exception):
@@ -63,19 +67,21 @@ class PeerClosed(Exception):
         self.reason = reason
 
 
-def rejection(status_code: int, body: bytes, url: str) -> tuple[str, str]:
+def rejection(status_code: int, body: bytes, url: str, names: OptionNames = RUN_OPTIONS) -> tuple[str, str]:
     text = body.decode("utf-8", "replace").strip().replace("\n", " ")[:200]
     detail = f": {text}" if text else ""
-    if status_code in REJECTIONS:
-        kind, fix = REJECTIONS[status_code]
-        return kind, f"{url}: HTTP {status_code}{detail}; {fix}"
+    fix = _rejection_fix(status_code, names)
+    if fix is not None:
+        kind, what = fix
+        return kind, f"{url}: HTTP {status_code}{detail}; {what}"
     return HTTP_STATUS, f"{url}: the CSMS refused the WebSocket upgrade with HTTP {status_code}{detail}"
 
 
-def classify_error(exc: BaseException, url: str) -> tuple[str, str]:
-    """(kind, one-line reason) for a failed connection attempt to ``url``, or a broken one."""
+def classify_error(exc: BaseException, url: str, names: OptionNames = RUN_OPTIONS) -> tuple[str, str]:
+    """(kind, one-line reason) for a failed connection attempt to ``url``, or a broken one; the
+    fixes it names are spelled as the shell's options (``names``)."""
     if isinstance(exc, UpgradeRejected):
-        return rejection(exc.status_code, exc.body, url)
+        return rejection(exc.status_code, exc.body, url, names)
     if isinstance(exc, SubprotocolRefused):
         return SUBPROTOCOL, f"{url}: {exc}"
     if isinstance(exc, ConnectTimeout | TimeoutError):
@@ -92,13 +98,13 @@ def classify_error(exc: BaseException, url: str) -> tuple[str, str]:
         return (
             SERVER_CERTIFICATE,
             f"{url}: the CSMS's TLS certificate is not trusted ({exc.verify_message}); "
-            "give its CA with --ca-file (--insecure only for a test CSMS)",
+            f"give its CA with {names('ca-file')} ({names('insecure')} only for a test CSMS)",
         )
     if isinstance(exc, ssl.SSLError) and getattr(exc, "reason", None) in CLIENT_CERTIFICATE_ALERTS:
         return (
             CLIENT_CERTIFICATE,
             f"{url}: the CSMS refused the station's client certificate "
-            f"(TLS alert: {CLIENT_CERTIFICATE_ALERTS[exc.reason]}); check --client-cert-pattern "
+            f"(TLS alert: {CLIENT_CERTIFICATE_ALERTS[exc.reason]}); check {names('client-cert-pattern')} "
             "and that the certificate is valid and signed by a CA the CSMS trusts",
         )
     if isinstance(exc, ssl.SSLError):

@@ -27,6 +27,7 @@ class Ended(enum.Enum):
     REBOOT = "reboot"  # the station reset itself: back after the reboot delay
     OUTAGE = "outage"  # the behaviour simulates a connectivity outage: back when it ends
     RECONNECT = "reconnect"  # new connection settings (BasicAuthPassword): reconnect at once
+    STOP = "stop"  # the run ends: no reconnect
 
 
 def report_events(

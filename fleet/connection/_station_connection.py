@@ -46,7 +46,7 @@ from fleet.connection._observer import (
     Recorder,
 )
 from fleet.connection._target import parse_websocket_url
-from fleet.identity import StationCredentials
+from fleet.identity import RUN_OPTIONS, OptionNames, StationCredentials
 from fleet.ocpp import RemoteProtocolError, v201
 from fleet.station import (
     LazyRandom,
@@ -76,6 +76,7 @@ class ConnectionSettings:
         "clock",
         "close_timeout_s",
         "connect_timeout_s",
+        "option_names",
         "reboot_delay_s",
         "timer_lateness",
     )
@@ -89,7 +90,9 @@ class ConnectionSettings:
         reboot_delay_s: float = 1.0,
         backoff: Backoff | None = None,
         timer_lateness: LatenessSink | None = None,  # None: each timer reports to the recorder
+        option_names: OptionNames = RUN_OPTIONS,  # how the shell spells the fixes errors name
     ) -> None:
+        self.option_names = option_names
         self.clock = clock
         self.timer_lateness = timer_lateness
         self.connect_timeout_s = connect_timeout_s
@@ -275,7 +278,8 @@ class StationConnection:
         self._output.clear()
         if self._connected:  # closed under us without an end decision (the run stops)
             self._disconnect(now)
-        if self.phase is Phase.STOPPED:
+        if self.phase is Phase.STOPPED or self._ended is Ended.STOP:
+            self.phase, self._phase_deadline = Phase.STOPPED, math.inf
             return
         if self._drain is not None:
             self._drain.leave(self.station_id)  # no reconnecting once the run is ending
@@ -327,6 +331,7 @@ class StationConnection:
     def close(self, now: float) -> None:
         """The run stops: say goodbye with a close frame (the shell waits for ``wants_close``,
         bounded by its own timeout). Records no disconnect: the station did not lose anything."""
+        self._ended = Ended.STOP
         if self.phase is Phase.OPEN:
             assert self._framer is not None
             self._output += self._framer.close()
@@ -510,7 +515,7 @@ class StationConnection:
         return now + settings.backoff.delay(self._attempt, self._rng.random())
 
     def _report_failure(self, exc: BaseException, now: float) -> None:
-        kind, message = classify_error(exc, self._where)
+        kind, message = classify_error(exc, self._where, self._settings.option_names)
         event_type = SECURITY_EVENTS.get(kind)
         report = self._report_security_event
         if event_type and report and not self._connected and event_type not in self._security_events_reported:

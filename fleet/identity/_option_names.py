@@ -13,10 +13,11 @@ from dataclasses import dataclass
 class OptionNames:
     prefix: str = "--"
     stations_file: bool = True  # the shell takes a stations file (`fleet run --stations-file`)
+    csms_url: str = "--csms"  # the option that names the CSMS's URL
 
     def __call__(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
 
 RUN_OPTIONS = OptionNames()
-LOCUST_OPTIONS = OptionNames("--fleet-", stations_file=False)
+LOCUST_OPTIONS = OptionNames("--fleet-", stations_file=False, csms_url="--host")

@@ -14,13 +14,11 @@ where ``fleet run`` says ``--password``).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from fleet import connection as core
-from fleet.identity import LOCUST_OPTIONS
 
 CONNECTION_REQUEST_TYPE = "WebSocket"  # the Type column of connection attempts and drops
 PROTOCOL_ERROR = "protocol_error"  # the kind the core reports a frame the station refused under
@@ -30,27 +28,6 @@ CONNECT_FAILURES = frozenset(
     | {core.SERVER_CERTIFICATE, core.CLIENT_CERTIFICATE, core.SUBPROTOCOL, core.CLOSED, core.OTHER}
 )
 STATION_PLACEHOLDER = "<station id>"  # where a message named the station
-
-# `fleet run`'s wording where the Locust shell has no such thing (no stations file)
-_RUN_ONLY_PHRASES = (
-    (
-        "--password, --password-pattern or the stations file for this station id",
-        "--password or --password-pattern",
-    ),
-)
-# the options the core's messages name, spelled by `fleet run`
-_RUN_OPTIONS = (
-    "password-pattern",
-    "password",
-    "ca-file",
-    "insecure",
-    "client-cert-pattern",
-    "client-key-pattern",
-    "security-profile",
-    "csms",
-)
-_RUN_OPTION = re.compile(r"(?<![\w-])--(" + "|".join(_RUN_OPTIONS) + r")(?![\w-])")
-_LOCUST_NAMES = {"csms": "--host"}  # the CSMS URL: Locust's own option
 
 
 class OcppCallError(Exception):
@@ -88,20 +65,12 @@ class RequestEvent(Protocol):
     ) -> Any: ...
 
 
-def locust_options(message: str) -> str:
-    """``message`` with `fleet run`'s option names spelled as the Locust shell's."""
-    for run_only, locust in _RUN_ONLY_PHRASES:
-        message = message.replace(run_only, locust)
-    return _RUN_OPTION.sub(lambda found: _LOCUST_NAMES.get(found[1]) or LOCUST_OPTIONS(found[1]), message)
-
-
 def locust_message(kind: str, message: str, station_id: str) -> str:
     """The core's error message as a Locust failure: no station id (Locust groups failures by
-    message), the Locust option names, and a failed connect led by its kind (as `fleet run`
-    counts it: auth_rejected, server_certificate, ...)."""
+    message), and a failed connect led by its kind (as `fleet run` counts it: auth_rejected,
+    server_certificate, ...). The option names are Locust's already (ConnectionSettings)."""
     if station_id:
         message = message.removeprefix(f"{station_id}: ").replace(station_id, STATION_PLACEHOLDER)
-    message = locust_options(message)
     return f"{kind}: {message}" if kind in CONNECT_FAILURES else message
 
 

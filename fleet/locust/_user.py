@@ -20,7 +20,13 @@ from locust.runners import WorkerRunner
 
 from fleet.behaviour import Backoff, SpeedClock
 from fleet.connection import ConnectionSettings, StationConnection
-from fleet.identity import ClientSecurity, StationCredentials, StationIdentities, StationIdentity
+from fleet.identity import (
+    LOCUST_OPTIONS,
+    ClientSecurity,
+    StationCredentials,
+    StationIdentities,
+    StationIdentity,
+)
 from fleet.locust._link import SocketLink
 from fleet.locust._options import FleetOptions
 from fleet.locust._reporting import EventReporter
@@ -109,6 +115,7 @@ class StationUser(User):
             close_timeout_s=self.close_timeout_s,
             reboot_delay_s=self.reboot_delay_s,
             backoff=self.backoff,
+            option_names=LOCUST_OPTIONS,  # the fixes errors name, as Locust's options
         )
         conn = StationConnection(
             self.station_id,

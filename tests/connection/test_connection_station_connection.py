@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import random
 import re
 import struct
@@ -583,6 +584,9 @@ def test_close_while_open_says_goodbye_and_waits_for_the_peers_close() -> None:
     assert conn.data_to_send() == b""  # our close was sent already
     assert recorder.count("station_disconnected") == 0  # the stop is not a lost connection
     assert recorder.errors() == []
+    conn.transport_closed(10.6)  # the shell closed the socket: the station stays stopped
+    assert phase(conn) is Phase.STOPPED and conn.next_wakeup() == math.inf
+    assert recorder.count("reconnect") == 0
 
 
 def test_close_without_the_peers_answer_gives_up_at_the_close_timeout() -> None:

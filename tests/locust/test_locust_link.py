@@ -98,7 +98,12 @@ def _connection(
 ) -> StationConnection:
     """As StationUser.run_station builds it."""
     settings = ConnectionSettings(
-        clock, connect_timeout_s=2.0, close_timeout_s=1.0, reboot_delay_s=0.1, backoff=backoff
+        clock,
+        connect_timeout_s=2.0,
+        close_timeout_s=1.0,
+        reboot_delay_s=0.1,
+        backoff=backoff,
+        option_names=LOCUST_OPTIONS,
     )
     credentials = StationCredentials(
         security or ClientSecurity(names=LOCUST_OPTIONS),

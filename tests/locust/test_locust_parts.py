@@ -28,7 +28,7 @@ from fleet.connection import (
     classify_error,
     report_events,
 )
-from fleet.identity import StationIdentity, basic_auth_header
+from fleet.identity import LOCUST_OPTIONS, StationIdentity, basic_auth_header
 from fleet.locust import FleetOptionError, FleetOptions, station_id_for
 from fleet.locust import _load_curves as curves
 from fleet.locust._prometheus import LocustStatsCollector
@@ -39,7 +39,6 @@ from fleet.locust._reporting import (
     MessageGivenUp,
     OcppCallError,
     locust_message,
-    locust_options,
 )
 from fleet.station import CallFailed, CallSucceeded, MessageDropped, RebootRequested
 
@@ -321,7 +320,7 @@ def _refused_client_certificate() -> ssl.SSLError:
 def test_a_failed_connect_is_worded_with_the_locust_option_names(
     exc: BaseException, kind: str, says: str
 ) -> None:
-    core_kind, core_message = classify_error(exc, _URL)
+    core_kind, core_message = classify_error(exc, _URL, LOCUST_OPTIONS)
     assert core_kind == kind
     message = locust_message(core_kind, core_message, "SIM-00001")
     assert message.startswith(f"{kind}: {_URL}: ")
@@ -335,7 +334,10 @@ def test_a_body_naming_the_station_does_not_split_the_failures() -> None:
     """The embedded CSMS names the station in its 401; Locust groups failures by message."""
     messages = {
         locust_message(
-            *classify_error(UpgradeRejected(401, f"wrong password for {sid!r}".encode()), _URL), sid
+            *classify_error(
+                UpgradeRejected(401, f"wrong password for {sid!r}".encode()), _URL, LOCUST_OPTIONS
+            ),
+            sid,
         )
         for sid in ("BAD-00000", "BAD-00001")
     }
@@ -345,13 +347,16 @@ def test_a_body_naming_the_station_does_not_split_the_failures() -> None:
     }
 
 
-def test_option_names_are_translated_whole() -> None:
-    assert locust_options("check --password-pattern, --csms and --insecure") == (
-        "check --fleet-password-pattern, --host and --fleet-insecure"
-    )
-    assert locust_options("--fleet-password stays, --passwords is not an option") == (
-        "--fleet-password stays, --passwords is not an option"
-    )
+def test_fleet_run_and_locust_name_their_own_options() -> None:
+    """One vocabulary, spelled per shell: the same refusal names `fleet run`'s options there and
+    Locust's here (and the stations file only where the shell has one)."""
+    _, run = classify_error(UpgradeRejected(401, b""), _URL)
+    _, locust = classify_error(UpgradeRejected(401, b""), _URL, LOCUST_OPTIONS)
+    assert run.endswith("check --password, --password-pattern or the stations file for this station id")
+    assert locust.endswith("check --fleet-password or --fleet-password-pattern")
+    _, run_404 = classify_error(UpgradeRejected(404, b""), _URL)
+    _, locust_404 = classify_error(UpgradeRejected(404, b""), _URL, LOCUST_OPTIONS)
+    assert "check the --csms URL" in run_404 and "check the --host URL" in locust_404
 
 
 @dataclass
