@@ -46,7 +46,7 @@ def answer(frame: str | bytes, payloads: dict[str, str]) -> str | None:
     return f"[3,{msgspec.json.encode(unique_id).decode()},{payloads.get(action, '{}')}]"
 
 
-async def _serve(port: int, heartbeat_interval: int) -> None:
+async def _serve(port: int, heartbeat_interval: int, ping_interval: float | None = 20.0) -> None:
     payloads = canned_payloads(heartbeat_interval)
 
     async def handle(ws: ServerConnection) -> None:
@@ -62,7 +62,13 @@ async def _serve(port: int, heartbeat_interval: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     async with serve(
-        handle, "127.0.0.1", port, subprotocols=[Subprotocol("ocpp2.0.1")], compression=None, max_queue=None
+        handle,
+        "127.0.0.1",
+        port,
+        subprotocols=[Subprotocol("ocpp2.0.1")],
+        compression=None,
+        max_queue=None,
+        ping_interval=ping_interval,  # websockets' default: a ping per connection every 20 s
     ) as server:
         bound = next(iter(server.sockets)).getsockname()[1]
         print(f"listening on ws://127.0.0.1:{bound}", flush=True)
@@ -73,8 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench._responder", description=__doc__)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--heartbeat-interval", type=int, default=1, metavar="S")
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="WebSocket ping per connection every S seconds (default 20, the websockets library's; 0: none)",
+    )
     ns = parser.parse_args(argv)
-    asyncio.run(_serve(ns.port, ns.heartbeat_interval))
+    asyncio.run(_serve(ns.port, ns.heartbeat_interval, ns.ping_interval or None))
     return 0
 
 

@@ -148,6 +148,7 @@ def main(argv: list[str]) -> None:
         "generator_over_csms": round(cpu["generator"] / cpu["csms"], 3) if cpu["csms"] else None,
         "errors": len(result.get("errors") or []),
         "generator_saturated": result["generator"]["saturated"],
+        "generator_saturation_reasons": result["generator"]["reasons"],
     }
     print(json.dumps(report, indent=1))
     target = Path(args.out) if args.out else _ROOT / "bench" / "results" / f"versus_csms-{args.csms}.json"
