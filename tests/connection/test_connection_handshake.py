@@ -79,7 +79,7 @@ def request_for(url: str = "ws://csms.example:9000/ocpp/CS-1") -> tuple[bytes, b
         ),
         ("wss://csms.example:443/x", WebSocketTarget("csms.example", 443, "csms.example", "/x", True)),
         ("wss://csms.example:80/x", WebSocketTarget("csms.example", 80, "csms.example:80", "/x", True)),
-        ("ws://10.0.0.1", WebSocketTarget("10.0.0.1", 80, "10.0.0.1", "/", False)),
+        ("ws://127.0.0.9", WebSocketTarget("127.0.0.9", 80, "127.0.0.9", "/", False)),
         ("ws://[::1]:9000/a?b=c", WebSocketTarget("::1", 9000, "[::1]:9000", "/a?b=c", False)),
         ("wss://[2001:db8::5]/a", WebSocketTarget("2001:db8::5", 443, "[2001:db8::5]", "/a", True)),
     ],
