@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import math
 import random
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -226,9 +227,13 @@ class StationConnection:
         unanswered: int | None = getattr(self._core, "calls_unanswered", None)
         return self.calls_waiting() if unanswered is None else unanswered
 
-    def tls_context(self) -> Any:
-        """The ssl.SSLContext for a wss:// URL (None for ws://); may raise OSError/ssl.SSLError."""
-        return self._credentials.tls_context(self.url)
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS context to open this wss:// URL with; OSError/ssl.SSLError when the station's
+        certificate or key cannot be loaded."""
+        context = self._credentials.tls_context(self.url)
+        if context is None:
+            raise ValueError(f"{self.url!r}: TLS asked for a URL that is not wss://")
+        return context
 
     # --- transport events --------------------------------------------------------------------
 
