@@ -327,8 +327,7 @@ class StationConnection:
     def begin_drain(self, drain: DrainSink, now: float) -> bool:
         """The run ends: stop the behaviour, keep flushing; True when connected (takes part)."""
         self._drain = drain
-        if self._stop_behaviour is not None:
-            self._stop_behaviour(self._settings.clock.to_sim(now))
+        self._halt_behaviour(self._settings.clock.to_sim(now))
         if self.phase in (Phase.OFFLINE, Phase.CONNECT_DUE):
             self.phase, self._phase_deadline = Phase.STOPPED, math.inf
         return self._connected
@@ -418,7 +417,7 @@ class StationConnection:
                         f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
                     )
             if self._drain is not None:
-                self._restop_behaviour(sim_now)  # a CSMS request may have armed new work
+                self._halt_behaviour(sim_now)  # a CSMS request may have armed new work
         closed = framer.closed
         if closed is not None:
             self._output += framer.take_output()
@@ -432,7 +431,8 @@ class StationConnection:
             self._output += pending
         self._after_step(now, sim_now)
 
-    def _restop_behaviour(self, sim_now: float) -> None:
+    def _halt_behaviour(self, sim_now: float) -> None:
+        """The run is ending: no driver steps, heartbeats or meter values from now on."""
         if self._stop_behaviour is not None:
             self._stop_behaviour(sim_now)
 

@@ -75,18 +75,7 @@ class Link:
         self.tls_in: ssl.MemoryBIO | None = None
         self.tls_out: ssl.MemoryBIO | None = None
         self.tls_shaking = False
-        self.timer_due = math.inf  # the deadline the heap holds a live entry for
-
-    # the drain and the generator monitor see a link as a station runner
-    @property
-    def station_id(self) -> str:
-        return self.conn.station_id
-
-    def calls_waiting(self) -> int:
-        return self.conn.calls_waiting()
-
-    def calls_unanswered(self) -> int:
-        return self.conn.calls_unanswered()
+        self.timer_due = math.inf  # its wake-up in the timer queue (inf: none)
 
 
 class Reactor:
@@ -434,7 +423,7 @@ class Reactor:
         for link in self.links:
             if link.sock is not None:
                 link.conn.close(now)
-                self._flush_quietly(link, now)
+                self._flush_quietly(link)
         with trio.move_on_after(self._close_timeout_s):
             while any(link.sock is not None and not link.conn.wants_close for link in self.links):
                 with trio.move_on_after(0.05):
@@ -451,7 +440,7 @@ class Reactor:
             self._close(link)
         self._epoll.close()
 
-    def _flush_quietly(self, link: Link, now: float) -> None:
+    def _flush_quietly(self, link: Link) -> None:
         data = link.conn.data_to_send()
         try:
             if data:

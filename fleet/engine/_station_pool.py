@@ -122,10 +122,10 @@ class _LinkInDrain:
 
     @property
     def station_id(self) -> str:
-        return self._link.station_id
+        return self._link.conn.station_id
 
     def begin_drain(self, drain: Drain) -> bool:
         return self._reactor.begin_drain(self._link, drain)
 
     def calls_unanswered(self) -> int:
-        return self._link.calls_unanswered()
+        return self._link.conn.calls_unanswered()
