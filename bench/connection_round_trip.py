@@ -20,8 +20,8 @@ import time
 import msgspec
 
 from fleet.behaviour import DriverSettings, SimulatedStation, SpeedClock
-from fleet.connection import ConnectionSettings, StationConnection
-from fleet.identity import ClientSecurity, StationCredentials, StationIdentity
+from fleet.connection import ConnectionSettings, StationConnection, station_credentials
+from fleet.identity import ClientSecurity, StationIdentity
 from fleet.metrics import RunRecorder
 from fleet.station import LazyRandom, StationConfig
 
@@ -113,7 +113,7 @@ def main(argv: list[str]) -> None:
             settings,
             recorder,
             LazyRandom(index),
-            StationCredentials(ClientSecurity(), StationIdentity(station_id), station.station),
+            station_credentials(ClientSecurity(), StationIdentity(station_id), station),
         )
         _open(conn, server, 0.0)
         conns.append(conn)

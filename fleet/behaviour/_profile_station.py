@@ -80,6 +80,10 @@ class ProfileStation(StationShell):
 
     # --- what the shell asks the behaviour -------------------------------------------------------
 
+    @property
+    def behaviour(self) -> ProfileStation:
+        return self
+
     def offline_until(self, now: float) -> float | None:
         """During a connectivity outage, when it ends: the shell drops the connection now and does
         not reconnect before then. None: no outage at ``now``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fleet.station import AnyStation, BootStatus, Event
+from fleet.station import AnyStation, Behaviour, BootStatus, Event
 
 
 class StationShell:
@@ -10,6 +10,15 @@ class StationShell:
     behaviour's own timers to ``next_deadline`` and ``handle_timer``."""
 
     station: AnyStation
+
+    @property
+    def core(self) -> AnyStation:
+        return self.station
+
+    @property
+    def behaviour(self) -> Behaviour | None:
+        """None: this behaviour never takes the station offline nor asks the CSMS for anything."""
+        return None
 
     @property
     def subprotocol(self) -> str:

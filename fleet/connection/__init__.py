@@ -3,6 +3,7 @@ framing, the station core and its timers, and the connection's life (connect, pu
 back off, reconnect, simulate offline, drain). fleet/engine's reactor and fleet/locust's users
 drive it; it touches no socket and reads no clock."""
 
+from fleet.connection._credentials import station_credentials
 from fleet.connection._errors import (
     AUTH,
     CLIENT_CERTIFICATE,
@@ -89,5 +90,6 @@ __all__ = [
     "parse_websocket_url",
     "rejection",
     "report_events",
+    "station_credentials",
     "upgrade_request",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
+
+from fleet.station import RemoteStartWish
 
 
 class Recorder(Protocol):
@@ -46,5 +48,5 @@ class DrainSink(Protocol):
     def leave(self, station_id: str) -> None: ...
 
 
-BehaviourEventHandler = Callable[[str, Any], None]  # (station id, what the behaviour wants)
+BehaviourEventHandler = Callable[[str, RemoteStartWish], None]  # (station id, what the behaviour wants)
 FirstAttemptHandler = Callable[[tuple[str, str] | None], None]  # None: connected; else (kind, message)

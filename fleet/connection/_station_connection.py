@@ -24,8 +24,6 @@ import enum
 import math
 import random
 import ssl
-from collections.abc import Callable
-from typing import Any
 
 from fleet.behaviour import Backoff, SpeedClock
 from fleet.connection._errors import (
@@ -48,7 +46,7 @@ from fleet.connection._observer import (
 )
 from fleet.connection._target import parse_websocket_url
 from fleet.identity import RUN_OPTIONS, OptionNames, StationCredentials
-from fleet.ocpp import RemoteProtocolError, v201
+from fleet.ocpp import RemoteProtocolError
 from fleet.station import (
     LazyRandom,
     ShellStation,
@@ -162,17 +160,15 @@ class StationConnection:
         self._capture = capture
         self._first_attempt = first_attempt
         self._on_behaviour_event = on_behaviour_event
-        core = getattr(station, "station", station)  # the OCPP core inside a behaviour shell
-        self._core: ShellStation = core
-        self._report_security_event: Callable[[str, float, str], None] | None = getattr(
-            core, "report_security_event", None
-        )
-        self._stop_behaviour: Callable[[float], None] | None = getattr(core, "stop_behaviour", None)
-        # optional parts of the shell API (ProfileStation has them, a bare Station not)
-        self._offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
-        self._behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
-        # the station's OCPP version decides the WebSocket subprotocol (2.0.1 when it does not say)
-        self._subprotocol: str = getattr(station, "subprotocol", v201.SUBPROTOCOL)
+        self._core = core = station.core  # the OCPP core inside a behaviour shell, or the station
+        security = core.security
+        self._report_security_event = security.report_security_event if security is not None else None
+        self._stop_behaviour = core.stop_behaviour
+        behaviour = station.behaviour
+        # bound once: asked after every input
+        self._offline_until = behaviour.offline_until if behaviour is not None else None
+        self._behaviour_events = behaviour.behaviour_events if behaviour is not None else None
+        self._subprotocol = station.subprotocol
         self._security_events_reported: set[str] = set()  # once per failure streak, not per retry
         self._answer: UpgradeAnswer | None = None
         self._framer: ClientFramer | None = None
@@ -219,13 +215,11 @@ class StationConnection:
         return due if due < self._phase_deadline else self._phase_deadline
 
     def calls_waiting(self) -> int:
-        waiting: int = getattr(self.station, "calls_waiting", 0)
-        return waiting
+        return self.station.calls_waiting
 
     def calls_unanswered(self) -> int:
-        """CALLs queued or in flight (the send-queue depth for a shell that does not tell)."""
-        unanswered: int | None = getattr(self._core, "calls_unanswered", None)
-        return self.calls_waiting() if unanswered is None else unanswered
+        """CALLs queued or in flight."""
+        return self._core.calls_unanswered
 
     def tls_context(self) -> ssl.SSLContext:
         """The TLS context to open this wss:// URL with; OSError/ssl.SSLError when the station's
@@ -433,8 +427,7 @@ class StationConnection:
 
     def _halt_behaviour(self, sim_now: float) -> None:
         """The run is ending: no driver steps, heartbeats or meter values from now on."""
-        if self._stop_behaviour is not None:
-            self._stop_behaviour(sim_now)
+        self._stop_behaviour(sim_now)
 
     def _run_timers(self, now: float, sim_now: float) -> float:
         """Run the station's timers if due at real time ``now``; the simulated time the step is at

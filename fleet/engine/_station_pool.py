@@ -13,17 +13,21 @@ from collections.abc import Sequence
 import trio
 
 from fleet.behaviour import SpeedClock
-from fleet.connection import BehaviourEventHandler, ConnectionSettings, Recorder, StationConnection
+from fleet.connection import (
+    BehaviourEventHandler,
+    ConnectionSettings,
+    Recorder,
+    StationConnection,
+    station_credentials,
+)
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, Drainable
 from fleet.engine._health import FoldedLatenessRecorder
 from fleet.engine._probe import FirstAttempt
-from fleet.engine._protocol import ShellStation
 from fleet.engine._reactor import Link, Reactor
-from fleet.identity import StationCredentials
 from fleet.metrics import LatencyHistogram
-from fleet.station import LazyRandom
+from fleet.station import LazyRandom, ShellStation
 
 
 class StationPool:
@@ -80,7 +84,6 @@ class StationPool:
     ) -> None:
         """Station ``index`` of the fleet connects now (and keeps running until the end)."""
         config = self._config
-        core = getattr(station, "station", station)  # the OCPP core inside a behaviour shell
         conn = StationConnection(
             station_id,
             station,
@@ -88,7 +91,7 @@ class StationPool:
             self._settings,
             recorder,
             rng,
-            StationCredentials(config.security, config.identity(index), core),
+            station_credentials(config.security, config.identity(index), station),
             capture=self._capture,
             first_attempt=probe.report if probe is not None else None,
             on_behaviour_event=self._on_behaviour_event,

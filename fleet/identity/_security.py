@@ -117,7 +117,9 @@ def warn_if_insecure(security: ClientSecurity) -> None:
         print(insecure_warning(security.names), file=sys.stderr, flush=True)
 
 
-class _DeviceModel(Protocol):
+class SecuritySettings(Protocol):
+    """Where a station keeps its security settings: an OCPP 2.0.1 device model."""
+
     def get(self, component: str, variable: str) -> str | None: ...
     def set_actual(self, component: str, variable: str, value: str) -> None: ...
 
@@ -127,18 +129,19 @@ class StationCredentials:
 
     The password lives in the station's device model (SecurityCtrlr.BasicAuthPassword), so a
     SetVariables from the CSMS changes what the next connect sends; stations without a device
-    model (OCPP 1.6 cores) keep the configured one.
+    model (OCPP 1.6 cores: ``settings`` None) keep the configured one.
     """
 
-    def __init__(self, security: ClientSecurity, identity: StationIdentity, core: object) -> None:
+    def __init__(
+        self, security: ClientSecurity, identity: StationIdentity, settings: SecuritySettings | None
+    ) -> None:
         self.security = security
         self.identity = identity
-        model = getattr(core, "device_model", None)
-        self._model: _DeviceModel | None = model if hasattr(model, "set_actual") else None
-        if self._model is not None:
-            self._model.set_actual("SecurityCtrlr", "SecurityProfile", str(security.profile))
+        self._model = settings
+        if settings is not None:
+            settings.set_actual("SecurityCtrlr", "SecurityProfile", str(security.profile))
             if identity.password is not None:
-                self._model.set_actual("SecurityCtrlr", "BasicAuthPassword", identity.password)
+                settings.set_actual("SecurityCtrlr", "BasicAuthPassword", identity.password)
 
     @property
     def password(self) -> str | None:

@@ -19,11 +19,10 @@ from locust.env import Environment
 from locust.runners import WorkerRunner
 
 from fleet.behaviour import Backoff, SpeedClock
-from fleet.connection import ConnectionSettings, StationConnection
+from fleet.connection import ConnectionSettings, StationConnection, station_credentials
 from fleet.identity import (
     LOCUST_OPTIONS,
     ClientSecurity,
-    StationCredentials,
     StationIdentities,
     StationIdentity,
 )
@@ -89,10 +88,10 @@ class StationUser(User):
         )
         self.station: Shell = fleet.builder.build(self.station_id, fleet.clock.now())
         # password (Basic auth) and client certificate; the password follows SetVariables
-        self._credentials = StationCredentials(
+        self._credentials = station_credentials(
             fleet.security,
             fleet.identities.with_credentials(StationIdentity(self.station_id), number),
-            self.station.station,
+            self.station,
         )
         self._reporter = EventReporter(
             environment.events.request.fire, fleet.options.version.request_type, self.station_id

@@ -20,7 +20,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from fleet.csms import CsmsCallError, CsmsCallResult, CsmsSession, InternalFault, ProtocolViolation
 from fleet.ocpp import RemoteProtocolError, v201
@@ -29,20 +29,9 @@ from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._ledger import TimedLedger, peak_of
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._station_stats import StationStats
-from fleet.station import ShellStation
+from fleet.station import RemoteStartWish, ShellStation
 
-
-class SimStation(ShellStation, Protocol):
-    """The shell API of ``fleet.behaviour.SimulatedStation`` / ``ProfileStation``: the engine's
-    ``ShellStation`` and the station id.
-
-    Optional, looked up with ``getattr``: ``offline_until(now) -> float | None`` (an outage:
-    drop the connection now, reconnect not before that time) and ``behaviour_events()`` (drained
-    list of objects with ``evse_id`` and ``id_token``: a driver wants an app/remote start).
-    """
-
-    @property
-    def station_id(self) -> str: ...
+SimStation = ShellStation  # what the loop drives: any station a shell drives
 
 
 # (now, station id, "sent" | "received" as seen by the station, frame)
@@ -95,9 +84,10 @@ class _Link:
         self.data_to_send = station.data_to_send
         self.events = station.events
         self.next_deadline = station.next_deadline
-        # the optional ProfileStation API, bound once (getattr per message would cost)
-        self.offline_until: Callable[[float], float | None] | None = getattr(station, "offline_until", None)
-        self.behaviour_events: Callable[[], list[Any]] | None = getattr(station, "behaviour_events", None)
+        # the behaviour's duties toward the shell (ProfileStation has them), bound once
+        behaviour = station.behaviour
+        self.offline_until = behaviour.offline_until if behaviour is not None else None
+        self.behaviour_events = behaviour.behaviour_events if behaviour is not None else None
 
 
 class Simulation:
@@ -342,7 +332,7 @@ class Simulation:
             link.to_station_at = at
             heapq.heappush(self._heap, (at, next(self._seq), _TO_STATION, link, out, link.generation))
 
-    def _remote_starts(self, link: _Link, wanted: list[Any], now: float) -> None:
+    def _remote_starts(self, link: _Link, wanted: Sequence[RemoteStartWish], now: float) -> None:
         session = link.session
         for request in wanted:
             if session is None:

@@ -19,7 +19,7 @@ from fleet.station._events import (
 )
 from fleet.station._handlers import DataTransferHandler
 from fleet.station._lazy_random import LazyRandom, RandomBits
-from fleet.station._shell_api import ShellStation
+from fleet.station._shell_api import Behaviour, RemoteStartWish, ShellStation, StationCore, StationSecurity
 from fleet.station._station import Station
 from fleet.station._versions import (
     OCPP_VERSIONS,
@@ -34,6 +34,7 @@ from fleet.station.ocpp16 import Station16
 __all__ = [
     "OCPP_VERSIONS",
     "AnyStation",
+    "Behaviour",
     "BootStatus",
     "BootStatusChanged",
     "CallFailed",
@@ -49,11 +50,14 @@ __all__ = [
     "RandomBits",
     "RebootRequested",
     "ReconnectRequested",
+    "RemoteStartWish",
     "RequestAnswered",
     "ShellStation",
     "Station",
     "Station16",
     "StationConfig",
+    "StationCore",
+    "StationSecurity",
     "TransactionEnded",
     "TransactionStarted",
     "create_station",

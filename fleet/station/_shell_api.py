@@ -5,12 +5,13 @@ reach (a 2.0.1 EVSE, a 1.6 connector). Each facade adds the inputs whose logic d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 from fleet.ocpp import LocalProtocolError
 from fleet.station._boot import BootSequence
 from fleet.station._connection import CHANNEL_TIMERS
+from fleet.station._device_model import DeviceModel
 from fleet.station._dispatch import IncomingFrames
 from fleet.station._events import BootStatus, Event
 from fleet.station._protocols import CoreContext
@@ -24,8 +25,32 @@ PointT_contra = TypeVar("PointT_contra", contravariant=True)
 
 
 class ShellStation(Protocol):
-    """The sans-IO shell API of DESIGN.md as a shell drives it: a station core (``StationShellApi``)
-    or a station with behaviour around it. The trio engine and the virtual-time loop both take it."""
+    """The sans-IO shell API of DESIGN.md as a shell drives it: a station core (``StationCore``)
+    or a station with behaviour around its core. The connection core (both live shells) and the
+    virtual-time loop take it. Everything here is required; what only some stations can do is
+    reached through ``core.security`` and ``behaviour``, typed, never looked up by name."""
+
+    @property
+    def station_id(self) -> str: ...
+    @property
+    def subprotocol(self) -> str:
+        """The WebSocket subprotocol a shell offers for this station (its OCPP version)."""
+        ...
+
+    @property
+    def calls_waiting(self) -> int:
+        """CALLs queued behind the one in flight or held while offline: the send-queue depth."""
+        ...
+
+    @property
+    def core(self) -> StationCore:
+        """The OCPP core: the station itself, or the core inside the behaviour around it."""
+        ...
+
+    @property
+    def behaviour(self) -> Behaviour | None:
+        """The behaviour's own duties toward the shell; None: a station without them."""
+        ...
 
     def connected(self, now: float) -> None: ...
     def disconnected(self, now: float) -> None: ...
@@ -34,6 +59,55 @@ class ShellStation(Protocol):
     def data_to_send(self) -> list[str]: ...
     def next_deadline(self) -> float | None: ...
     def handle_timer(self, now: float) -> None: ...
+
+
+class StationCore(ShellStation, Protocol):
+    """An OCPP core (``Station``, ``Station16``): the shell also stops its behaviour at the end
+    of a run and then drives the core alone until everything it recorded reached the CSMS."""
+
+    @property
+    def calls_unanswered(self) -> int:
+        """CALLs queued or in flight: 0 once everything the station recorded reached the CSMS."""
+        ...
+
+    @property
+    def security(self) -> StationSecurity | None:
+        """The security settings and event log (OCPP 2.0.1 cores); None: the core has none."""
+        ...
+
+    def stop_behaviour(self, now: float) -> None: ...
+
+
+class StationSecurity(Protocol):
+    """Optional part of a core: where its security settings live (the device model's
+    SecurityCtrlr, which a CSMS SetVariables can change) and its security event log."""
+
+    @property
+    def device_model(self) -> DeviceModel: ...
+    def report_security_event(self, event_type: str, now: float, tech_info: str | None = None) -> None: ...
+
+
+class Behaviour(Protocol):
+    """Optional duties of a station's behaviour toward the shell (``ProfileStation`` has them)."""
+
+    def offline_until(self, now: float) -> float | None:
+        """During a connectivity outage, when it ends (the shell drops the connection and stays
+        away until then); None: no outage at ``now``."""
+        ...
+
+    def behaviour_events(self) -> Sequence[RemoteStartWish]:
+        """What the behaviour wants from the CSMS side since the last call."""
+        ...
+
+
+class RemoteStartWish(Protocol):
+    """A driver started a session from the app: the shell has the CSMS send
+    RequestStartTransaction(evse_id, id_token) to the station when it can."""
+
+    @property
+    def evse_id(self) -> int: ...
+    @property
+    def id_token(self) -> str: ...
 
 
 class PointCharging(Protocol[PointT_contra]):
@@ -70,9 +144,15 @@ class StationShellApi(Generic[ContextT, PointT]):
 
     # --- read-only state -----------------------------------------------------------------------
 
+    behaviour: None = None  # a bare core has no behaviour around it
+
     @property
     def station_id(self) -> str:
         return self._ctx.config.station_id
+
+    @property
+    def core(self) -> Self:
+        return self
 
     @property
     def is_connected(self) -> bool:

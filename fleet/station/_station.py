@@ -3,6 +3,8 @@ deadlines out) and the physical inputs behaviour models use."""
 
 from __future__ import annotations
 
+from typing import Self
+
 import msgspec
 
 from fleet.ocpp import LocalProtocolError, v201
@@ -79,6 +81,11 @@ class Station(StationShellApi[StationContext, Evse]):
     @property
     def device_model(self) -> DeviceModel:
         return self._ctx.model
+
+    @property
+    def security(self) -> Self:
+        """Its security settings live in its device model; it reports security events itself."""
+        return self
 
     def evse_state(self, evse_id: int) -> EvseState:
         self._point(evse_id)

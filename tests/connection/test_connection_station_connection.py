@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from fleet.behaviour import Backoff, SpeedClock
-from fleet.connection import ConnectionSettings, Phase, StationConnection
-from fleet.identity import ClientSecurity, StationCredentials, StationIdentity
+from fleet.connection import ConnectionSettings, Phase, StationConnection, station_credentials
+from fleet.identity import ClientSecurity, StationIdentity
 from fleet.station import Station, StationConfig
 
 STATION_ID = "CS-1"
@@ -214,7 +214,7 @@ def make_rig(
     )
     recorder = FakeRecorder()
     first_attempts: list[tuple[str, str] | None] = []
-    credentials = StationCredentials(
+    credentials = station_credentials(
         security if security is not None else ClientSecurity(), StationIdentity(STATION_ID, password), station
     )
     conn = StationConnection(
@@ -698,5 +698,5 @@ def test_a_bad_url_fails_when_the_connection_is_made_naming_it() -> None:
             ConnectionSettings(SpeedClock()),
             FakeRecorder(),
             random.Random(1),
-            StationCredentials(ClientSecurity(), StationIdentity(STATION_ID), station),
+            station_credentials(ClientSecurity(), StationIdentity(STATION_ID), station),
         )

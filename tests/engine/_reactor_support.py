@@ -9,12 +9,12 @@ from collections.abc import Callable
 import trio
 
 from fleet.behaviour import Backoff
-from fleet.connection import ConnectionSettings, StationConnection
+from fleet.connection import ConnectionSettings, StationConnection, station_credentials
 from fleet.engine import ClientSecurity, ShellStation, StationIdentity
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._reactor import Reactor
-from fleet.identity import StationCredentials
 from fleet.metrics import RunRecorder
+from fleet.ocpp import v201
 from fleet.station import Event
 
 # a connection that ends stays down for the rest of a test (no second connect to the test's peer)
@@ -58,11 +58,10 @@ class ReactorStation:
             close_timeout_s=close_timeout_s,
             backoff=backoff,
         )
-        core = getattr(station, "station", station)
-        credentials = StationCredentials(
+        credentials = station_credentials(
             security if security is not None else ClientSecurity(),
             identity if identity is not None else StationIdentity(station_id),
-            core,
+            station,
         )
         self.conn = StationConnection(
             station_id, station, url, settings, recorder, random.Random(2), credentials
@@ -90,7 +89,15 @@ class ReactorStation:
 
 class RecordingStation:
     """A station double: sends ``greeting`` once connected, keeps every message it receives, and
-    fires its timers at ``timers`` (real seconds on the test's clock; no OCPP)."""
+    fires its timers at ``timers`` (real seconds on the test's clock; no OCPP). A core of its
+    own (``StationCore``), with no behaviour and no security settings."""
+
+    station_id = "CS-1"
+    subprotocol = v201.SUBPROTOCOL
+    calls_waiting = 0
+    calls_unanswered = 0
+    behaviour = None
+    security = None
 
     def __init__(self, greeting: tuple[str, ...] = (), timers: tuple[float, ...] = ()) -> None:
         self.received: list[str | bytes] = []
@@ -100,6 +107,13 @@ class RecordingStation:
         self._outbox = list(greeting)
         self._timers = sorted(timers)
         self._changed = trio.Event()
+
+    @property
+    def core(self) -> RecordingStation:
+        return self
+
+    def stop_behaviour(self, now: float) -> None:
+        """Its timers are the test's script: they keep running through the drain."""
 
     def connected(self, now: float) -> None:
         self.connects += 1

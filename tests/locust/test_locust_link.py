@@ -25,11 +25,11 @@ import trustme
 from _locust_support import open_csms
 
 from fleet.behaviour import Backoff, SpeedClock
-from fleet.connection import ConnectionSettings, Phase, StationConnection
+from fleet.connection import ConnectionSettings, Phase, StationConnection, station_credentials
 from fleet.csms import CsmsConfig, CsmsSecurity, CsmsServer, serve_csms
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._reactor import Reactor
-from fleet.identity import LOCUST_OPTIONS, ClientSecurity, StationCredentials, StationIdentity
+from fleet.identity import LOCUST_OPTIONS, ClientSecurity, StationIdentity
 from fleet.locust import FleetOptions
 from fleet.locust._link import SocketLink
 from fleet.locust._reporting import ConnectionFailed, EventReporter
@@ -105,10 +105,10 @@ def _connection(
         backoff=backoff,
         option_names=LOCUST_OPTIONS,
     )
-    credentials = StationCredentials(
+    credentials = station_credentials(
         security or ClientSecurity(names=LOCUST_OPTIONS),
         StationIdentity(STATION_ID, password=password),
-        station.station,
+        station,
     )
     return StationConnection(
         STATION_ID,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fleet.behaviour import SimulatedStation
 from fleet.simulation import DEFAULT_EPOCH, simple_fleet
-from fleet.station import Event
+from fleet.station import AnyStation, Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,22 @@ class ScriptedStation:
     @property
     def station_id(self) -> str:
         return self.inner.station_id
+
+    @property
+    def subprotocol(self) -> str:
+        return self.inner.subprotocol
+
+    @property
+    def calls_waiting(self) -> int:
+        return self.inner.calls_waiting
+
+    @property
+    def core(self) -> AnyStation:
+        return self.inner.core
+
+    @property
+    def behaviour(self) -> ScriptedStation:
+        return self
 
     def offline_until(self, now: float) -> float | None:
         for start, end in self.outages:

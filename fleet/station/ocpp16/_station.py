@@ -43,6 +43,7 @@ class Station16(StationShellApi[Context16, Connector]):
 
     subprotocol = v16.SUBPROTOCOL
     ocpp_version = "1.6"
+    security = None  # no device model, no SecurityEventNotification: credentials stay as configured
     _point_noun = "connectors"
     _charging: Charging16
 
