@@ -33,6 +33,7 @@ from fleet.behaviour._profile_schema import Distribution, EvModel, Profile, Stat
 from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet, profile_fleet_plan
 from fleet.behaviour._simulated import SimulatedStation
 from fleet.behaviour._station_mix import station_config, station_types_for
+from fleet.behaviour._streams import StationStreams, draw_station_streams
 
 __all__ = [
     "APP_WAIT_S",
@@ -59,6 +60,7 @@ __all__ = [
     "SimpleDriver",
     "SimulatedStation",
     "SpeedClock",
+    "StationStreams",
     "StationType",
     "Visit",
     "arrival_source",
@@ -67,6 +69,7 @@ __all__ = [
     "bundled_profiles_dir",
     "draw",
     "draw_session_soc",
+    "draw_station_streams",
     "draw_visit",
     "list_profiles",
     "load_profile",

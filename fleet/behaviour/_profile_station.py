@@ -17,6 +17,7 @@ from fleet.behaviour._profile_driver import ProfileDriver
 from fleet.behaviour._profile_schema import Profile, StationType
 from fleet.behaviour._shell import StationShell
 from fleet.behaviour._station_mix import station_config, station_types_for
+from fleet.behaviour._streams import draw_station_streams
 from fleet.station import LazyRandom, OcppVersion, create_station, set_sampling_intervals
 
 # driver steps and fault changes handled in one handle_timer call at most (a late shell catches
@@ -41,36 +42,22 @@ class ProfileStation(StationShell):
         self.profile = profile
         self.station_type = station_type
         config = station_config(station_id, station_type, epoch)
-        # one independent stream per component, drawn in a fixed order: new components go last
-        self.station = create_station(config, LazyRandom(rng.getrandbits(64)), ocpp_version)
+        streams = draw_station_streams(rng, config.evse_count)
+        self.station = create_station(config, LazyRandom(streams.core_seed), ocpp_version)
         evse_ids = range(1, config.evse_count + 1)
         self.drivers = [
-            ProfileDriver(
-                evse_id,
-                profile,
-                station_type,
-                random.Random(rng.getrandbits(64)),
-                start_at,
-                epoch,
-                app_start=app_start,
-            )
-            for evse_id in evse_ids
+            ProfileDriver(evse_id, profile, station_type, driver_rng, start_at, epoch, app_start=app_start)
+            for evse_id, driver_rng in zip(evse_ids, streams.drivers, strict=True)
         ]
         faults = profile.faults
         self.outages = FaultProcess(
-            faults.outages_per_station_day,
-            faults.outage_duration_s,
-            random.Random(rng.getrandbits(64)),
-            start_at,
+            faults.outages_per_station_day, faults.outage_duration_s, streams.outages, start_at
         )
         self.connector_faults = {
             evse_id: FaultProcess(
-                faults.connector_faults_per_evse_day,
-                faults.connector_fault_duration_s,
-                random.Random(rng.getrandbits(64)),
-                start_at,
+                faults.connector_faults_per_evse_day, faults.connector_fault_duration_s, fault_rng, start_at
             )
-            for evse_id in evse_ids
+            for evse_id, fault_rng in zip(evse_ids, streams.connector_faults, strict=True)
         }
         set_sampling_intervals(
             self.station, profile.ocpp.tx_updated_interval_s, profile.ocpp.aligned_data_interval_s

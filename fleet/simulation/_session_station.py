@@ -11,7 +11,7 @@ import bisect
 import math
 import random
 
-from fleet.behaviour import FaultProcess, StationType, arrival_source
+from fleet.behaviour import FaultProcess, StationType, arrival_source, draw_station_streams
 from fleet.simulation._session_delivery import Delivery, FleetSetting, OfflinePeriods
 from fleet.simulation._session_evse import EvseSetting, Interval, SessionEvse, SessionTx
 from fleet.simulation._session_tally import SessionTally, TallyTransaction
@@ -60,22 +60,16 @@ class SessionStation:
         self.station_id = station_id
         self._fleet = fleet
         profile = fleet.profile
-        # the streams of fleet.behaviour.ProfileStation, drawn in its order
-        rng = random.Random(seed)
-        rng.getrandbits(64)  # the station core's stream: no station core here
-        driver_rngs = [random.Random(rng.getrandbits(64)) for _ in range(station_type.evses)]
+        # the streams of fleet.behaviour.ProfileStation (no station core here: its seed goes unused)
+        streams = draw_station_streams(random.Random(seed), station_type.evses)
+        driver_rngs = streams.drivers
         faults = profile.faults
-        outages = FaultProcess(
-            faults.outages_per_station_day, faults.outage_duration_s, random.Random(rng.getrandbits(64)), 0.0
-        )
+        outages = FaultProcess(faults.outages_per_station_day, faults.outage_duration_s, streams.outages, 0.0)
         connector_faults = [
             FaultProcess(
-                faults.connector_faults_per_evse_day,
-                faults.connector_fault_duration_s,
-                random.Random(rng.getrandbits(64)),
-                0.0,
+                faults.connector_faults_per_evse_day, faults.connector_fault_duration_s, fault_rng, 0.0
             )
-            for _ in driver_rngs
+            for fault_rng in streams.connector_faults
         ]
         horizon = fleet.horizon
         before_connect = [(0.0, connect_at)] if connect_at > 0 else []
