@@ -21,12 +21,12 @@ from fleet.behaviour._behaviour_events import RemoteStartWanted
 from fleet.behaviour._distributions import draw
 from fleet.behaviour._ev_catalogue import draw_session_soc, pick_ev_model
 from fleet.behaviour._profile_schema import Profile, StationType
+from fleet.ocpp import BLOCKED_TOKEN_PREFIX
 from fleet.station import AnyStation as Station  # drives either OCPP version's core
 
 Phase = Literal["away", "plugged", "badged", "authorizing", "charging", "stopping"]
 StartMethod = Literal["rfid", "pin", "start_button", "app"]
 
-REJECTED_PREFIX = "BLOCKED-"  # the embedded CSMS answers Invalid for tokens with this prefix
 HUMAN_STEP_S = (5.0, 30.0)  # between two actions of one person (plug -> badge, badge -> unplug)
 AUTH_WAIT_S = 60.0  # how long a driver watches the station for the session to start
 APP_WAIT_S = 180.0  # the same for an app start: phone, CSMS and station in the loop
@@ -100,7 +100,7 @@ def draw_visit(
     idle_after_stop = rng.random() < profile.misbehaviour.idle_after_charging
     token = _token_for(method, rng)
     if rejected and method != "start_button":  # a button has no token to refuse
-        token = REJECTED_PREFIX + token
+        token = BLOCKED_TOKEN_PREFIX + token
     return Visit(
         method=method,
         token=token,

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from fleet.ocpp import BLOCKED_TOKEN_PREFIX
+
 BootVerdict = Literal["Accepted", "Pending", "Rejected"]
 _BOOT_VERDICTS = ("Accepted", "Pending", "Rejected")
 
@@ -30,7 +32,7 @@ class CsmsConfig:
     response_delay_s: float = 0.0
     seed: int = 0
     reject_transaction_events: bool = False
-    blocked_token_prefix: str = "BLOCKED-"
+    blocked_token_prefix: str = BLOCKED_TOKEN_PREFIX
 
     def __post_init__(self) -> None:
         if self.boot_status not in _BOOT_VERDICTS:

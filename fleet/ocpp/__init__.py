@@ -21,8 +21,10 @@ from fleet.ocpp._frames import (
     encode_call_result,
     encode_payload,
 )
+from fleet.ocpp._tokens import BLOCKED_TOKEN_PREFIX
 
 __all__ = [
+    "BLOCKED_TOKEN_PREFIX",
     "OCPP16_CODES",
     "OCPP16_ERROR_CODES",
     "Call",

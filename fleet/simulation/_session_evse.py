@@ -41,7 +41,7 @@ from fleet.behaviour import (
     draw_visit,
     start_choices,
 )
-from fleet.behaviour._profile_driver import REJECTED_PREFIX
+from fleet.ocpp import BLOCKED_TOKEN_PREFIX
 
 Interval = tuple[float, float]
 
@@ -125,7 +125,7 @@ class SessionEvse:
                 sink.message(check_at, "StatusNotification")  # gave up: unplug, Available
                 at = self._arrivals.next_arrival(check_at)
                 continue
-            if visit.method == "app" and visit.token.startswith(REJECTED_PREFIX):
+            if visit.method == "app" and visit.token.startswith(BLOCKED_TOKEN_PREFIX):
                 self._refused_remote_start(started, check_at, sink)
                 at = self._arrivals.next_arrival(check_at)
                 continue
@@ -170,7 +170,7 @@ class SessionEvse:
         if not self._setting.online(at):
             return at  # offline: an unknown token is admitted locally
         sink.message(at, "Authorize")
-        if visit.token.startswith(REJECTED_PREFIX):
+        if visit.token.startswith(BLOCKED_TOKEN_PREFIX):
             return None
         return at + self._setting.round_trip_s
 

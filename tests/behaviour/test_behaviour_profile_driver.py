@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from _profile_support import AC22, CAR, DAY, DC150, EPOCH, HOUR, Transcript, busy_profile, drive, flat_day
 
-from fleet.behaviour._profile_driver import REJECTED_PREFIX, ProfileDriver
+from fleet.behaviour import ProfileDriver
 from fleet.behaviour._profile_schema import (
     Arrivals,
     Authorization,
@@ -22,6 +22,7 @@ from fleet.behaviour._profile_schema import (
     StationType,
 )
 from fleet.behaviour._profile_station import ProfileStation
+from fleet.ocpp import BLOCKED_TOKEN_PREFIX
 
 ONE_AC = msgspec.structs.replace(AC22, evses=1)
 QUIET = Faults()  # no outages, no connector faults
@@ -103,7 +104,7 @@ def test_refused_tokens_carry_the_blocked_prefix_and_the_driver_gives_up() -> No
     assert stats.arrivals >= 5 and stats.sessions == 0 and stats.gave_up == stats.arrivals
     tokens = [p["idToken"] for p in out.calls("Authorize")]
     assert len(tokens) == stats.arrivals
-    assert all(t["idToken"].startswith(REJECTED_PREFIX) for t in tokens)
+    assert all(t["idToken"].startswith(BLOCKED_TOKEN_PREFIX) for t in tokens)
     assert {t["type"] for t in tokens} == {"ISO14443", "KeyCode"}
     assert out.calls("TransactionEvent") == []
 
