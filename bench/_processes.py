@@ -20,7 +20,8 @@ from bench._machine import REPO
 _URL = re.compile(r"ws://[\w.\[\]:-]+:(\d+)")
 # the embedded CSMS as `fleet csms` runs it, without importing the whole CLI (seconds of start-up)
 _CSMS_MAIN = (
-    "import sys, contextlib, trio; from fleet.csms import CsmsConfig, run_csms, tune_gc_for_long_runs\n"
+    "import sys, contextlib, trio; from fleet.csms import CsmsConfig, run_csms\n"
+    "from fleet.processes import tune_gc_for_long_runs\n"
     "tune_gc_for_long_runs()\n"
     "config = CsmsConfig(heartbeat_interval=int(sys.argv[2]), response_delay_s=float(sys.argv[3]))\n"
     "with contextlib.suppress(KeyboardInterrupt): trio.run(run_csms, config, '127.0.0.1', int(sys.argv[1]))"

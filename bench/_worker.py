@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
     importlib.import_module("bench.peer" if job.implementation == "peer" else "fleet.engine")
     sharded = job.implementation == "fleet" and job.scenario.workers > 1
     if job.implementation == "fleet":  # as `fleet run` does; the peer is left as a user writes it
-        from fleet.csms import tune_gc_for_long_runs
+        from fleet.processes import tune_gc_for_long_runs
 
         tune_gc_for_long_runs()
     # a shard worker's RSS with no stations, measured before the run in a process of its own
@@ -127,8 +127,8 @@ async def shard_baseline_rss(job: WorkerJob) -> int:
     """RSS of a shard worker with no stations: the real shard entry point (a fresh interpreter,
     the same imports and job) given an empty slice of the station ids; the most it held while
     it ran (sampled every 50 ms until it exits)."""
-    from fleet.csms import WorkerProcess
     from fleet.engine._worker import ShardSpec
+    from fleet.processes import WorkerProcess
 
     run = _fleet_job(job)
     fleet = dataclasses.replace(run.fleet, indices=range(0), duration_s=_BASELINE_RUN_S)

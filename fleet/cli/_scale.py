@@ -10,7 +10,7 @@ from functools import partial
 import trio
 
 from fleet.cli import _arguments as arg
-from fleet.csms import CsmsConfig, run_csms_workers, tune_gc_for_long_runs
+from fleet.csms import CsmsConfig, run_csms_workers
 from fleet.engine import (
     JobResult,
     RunJob,
@@ -18,6 +18,7 @@ from fleet.engine import (
     parse_source_addresses,
     run_scaled,
 )
+from fleet.processes import tune_gc_for_long_runs
 
 
 def _source_addresses(text: str) -> tuple[str, ...]:

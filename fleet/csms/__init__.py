@@ -1,26 +1,18 @@
 """The embedded CSMS: the default target of ``fleet run`` and the fake the tests use.
 
-Imports only ``fleet.ocpp``. ``CsmsSession`` is the sans-IO per-connection core, ``Ledger``
-what the CSMS received, ``serve_csms`` / ``run_csms`` the trio server around them.
+Imports only ``fleet.ocpp`` (and ``fleet.processes`` for ``--workers``). ``CsmsSession`` is the
+sans-IO per-connection core, ``Ledger`` what the CSMS received, ``serve_csms`` / ``run_csms`` the
+trio server around them.
 """
 
 from fleet.csms._answer_rules import token_is_rejected
 from fleet.csms._answers import CSMS_INITIATED, STATION_INITIATED
 from fleet.csms._answers16 import CSMS_INITIATED16, STATION_INITIATED16, transaction_id_for
-from fleet.csms._child import (
-    ParentChannel,
-    WorkerProcess,
-    cancel_when_orphaned,
-    describe_exit,
-    read_spec,
-    take_stdout,
-)
 from fleet.csms._config import BootVerdict, CsmsConfig
 from fleet.csms._errors import StationCallFailed, StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger, TransactionRecord
 from fleet.csms._ledger_merge import merge_ledgers
-from fleet.csms._long_run_gc import tune_gc_for_long_runs
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
@@ -51,7 +43,6 @@ __all__ = [
     "CsmsWorkerPool",
     "InternalFault",
     "Ledger",
-    "ParentChannel",
     "PasswordBook",
     "ProtocolViolation",
     "ScriptClock",
@@ -63,21 +54,15 @@ __all__ = [
     "StationNotConnected",
     "StepOutcome",
     "TransactionRecord",
-    "WorkerProcess",
-    "cancel_when_orphaned",
     "csms_workers",
-    "describe_exit",
     "load_script",
     "merge_ledgers",
     "parse_script",
     "pick_subprotocol",
-    "read_spec",
     "run_csms",
     "run_csms_workers",
     "run_script",
     "serve_csms",
-    "take_stdout",
     "token_is_rejected",
     "transaction_id_for",
-    "tune_gc_for_long_runs",
 ]

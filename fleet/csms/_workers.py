@@ -3,7 +3,7 @@
 Each worker is an independent ``serve_csms`` with its own sessions and ledger; the kernel puts
 each new connection on one worker, where it stays. When asked to stop, each worker sends its
 ledger to the parent, which merges them (``merge_ledgers``) into the one summary of the run.
-Each worker runs ``main`` below, started by ``csms_workers``.
+Each worker runs ``main`` below, started by ``csms_workers`` through fleet.processes.
 """
 
 from __future__ import annotations
@@ -20,23 +20,15 @@ from typing import TextIO
 
 import trio
 
-from fleet.csms._child import (
-    ParentChannel,
-    WorkerProcess,
-    cancel_when_orphaned,
-    describe_exit,
-    read_spec,
-    take_stdout,
-)
 from fleet.csms._config import CsmsConfig
 from fleet.csms._ledger import Ledger
 from fleet.csms._ledger_merge import merge_ledgers
-from fleet.csms._long_run_gc import tune_gc_for_long_runs
 from fleet.csms._server import CsmsServer, serve_csms
+from fleet.processes import ParentChannel, WorkerProcess, cancel_when_orphaned, describe_exit, run_child
 
 _START_TIMEOUT_S = 30.0  # a python start-up plus a bind, on a machine that may be busy
-_STOP_TIMEOUT_S = 15.0
-_ENTRY = "fleet.csms._workers:main"  # a worker pickles its ledger and exits; past this it is killed
+_STOP_TIMEOUT_S = 15.0  # a worker pickles its ledger and exits; past this it is killed
+_ENTRY = "fleet.csms._workers:main"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +203,4 @@ async def _serve(spec: _Spec, channel: ParentChannel) -> None:
 
 
 def main() -> None:
-    spec = read_spec()
-    channel_fd = take_stdout()
-    tune_gc_for_long_runs()
-
-    async def serve() -> None:
-        await _serve(spec, ParentChannel(channel_fd))
-
-    trio.run(serve)
+    run_child(_serve, long_run=True)

@@ -27,7 +27,7 @@ from typing import Any
 
 import trio
 
-from fleet.csms import CsmsWorkerPool, Ledger, WorkerProcess, csms_workers, describe_exit
+from fleet.csms import CsmsWorkerPool, Ledger, csms_workers
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_job
@@ -35,6 +35,7 @@ from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._source_addresses import automatic_source_addresses
 from fleet.engine._worker import ShardSpec
 from fleet.metrics import RunRecorder, TimeSeries, format_progress
+from fleet.processes import WorkerProcess, describe_exit
 
 EXIT_WORKER_DIED = 4  # the run completed, but a worker died: its stations' data is partial
 SINGLE_PROCESS_BELOW = 5_000  # stations; below this, one process is plenty and starts faster
@@ -153,47 +154,21 @@ async def run_sharded(
     job = replace(
         job, sim_start_epoch=job.sim_start_epoch if job.sim_start_epoch is not None else time.time()
     )
-    shards = [
-        _Shard(k, range(k, fleet.stations, workers), f"worker {k}")
-        for k in range(min(workers, fleet.stations))
-    ]
-    for shard in shards:
-        shard.label = f"worker {shard.index} ({describe_shard(job, shard.indices)})"
+    shards = _plan_shards(job, workers)
     pool: CsmsWorkerPool | None = None
     ledger: Ledger | None = None
     stop = _StopReason()
     async with AsyncExitStack() as stack:
         # opened before any worker starts: from here on, Ctrl-C stops the workers cleanly
         signals = stack.enter_context(trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM))
-        nursery = await stack.enter_async_context(trio.open_nursery())
-        # spawned first: their Python start-up overlaps the CSMS workers' start
-        for shard in shards:
-            shard.process = await WorkerProcess.spawn(_ENTRY, shard.label)
-            nursery.start_soon(shard.read)
+        await _spawn_workers(shards, await stack.enter_async_context(trio.open_nursery()))
         stack.callback(_kill_all, shards)
         if not fleet.csms_url:
-            csms_count = csms_workers_count or workers
-            check_open_files(
-                math.ceil(fleet.stations * 1.2 / csms_count),  # SO_REUSEPORT spreads by hash, not evenly
-                sockets_per_station=1,
-                what=f"the embedded CSMS in {csms_count} processes",
-                fix="use more CSMS workers (--csms-workers)",
-            )
-            pool = await stack.enter_async_context(csms_workers(job.csms, "127.0.0.1", 0, count=csms_count))
+            pool = await _start_embedded_csms(stack, job, csms_workers_count or workers)
             fleet = replace(fleet, csms_url=pool.url)
         fleet = _with_source_addresses(fleet)
         started = trio.current_time()
-        for shard in shards:
-            assert shard.process is not None
-            shard_job = replace(
-                job,
-                fleet=replace(fleet, indices=shard.indices),
-                capture_path=_capture_path(job.capture_path, shard.index),
-                # one exporter per worker on consecutive ports; PromQL's sum() adds them up
-                metrics_port=None if job.metrics_port is None else job.metrics_port + shard.index,
-            )
-            await shard.process.send_spec(ShardSpec(shard_job, shard.index))
-            shard.running = True
+        await _hand_out_jobs(job, fleet, shards)
         async with trio.open_nursery() as watchers:
             watchers.start_soon(_progress_loop, shards, fleet.duration_s, progress, started, on_merged)
             watchers.start_soon(
@@ -207,6 +182,51 @@ async def run_sharded(
     if worker_reports is not None:
         worker_reports.update({shard.index: shard.latest for shard in shards if shard.latest is not None})
     return _result(job, fleet, shards, pool, ledger, stop.signalled, started)
+
+
+def _plan_shards(job: RunJob, workers: int) -> list[_Shard]:
+    """Station ``i`` to worker ``i % workers``; no worker without stations."""
+    stations = job.fleet.stations
+    shards = []
+    for k in range(min(workers, stations)):
+        indices = range(k, stations, workers)
+        shards.append(_Shard(k, indices, f"worker {k} ({describe_shard(job, indices)})"))
+    return shards
+
+
+async def _spawn_workers(shards: list[_Shard], nursery: trio.Nursery) -> None:
+    """Start every worker's interpreter, each read by a task of ``nursery``. Done before the
+    CSMS workers start, so their Python start-ups overlap."""
+    for shard in shards:
+        shard.process = await WorkerProcess.spawn(_ENTRY, shard.label)
+        nursery.start_soon(shard.read)
+
+
+async def _start_embedded_csms(stack: AsyncExitStack, job: RunJob, count: int) -> CsmsWorkerPool:
+    """The embedded CSMS in ``count`` processes on one free port, stopped when ``stack`` closes."""
+    check_open_files(
+        math.ceil(job.fleet.stations * 1.2 / count),  # SO_REUSEPORT spreads by hash, not evenly
+        sockets_per_station=1,
+        what=f"the embedded CSMS in {count} processes",
+        fix="use more CSMS workers (--csms-workers)",
+    )
+    return await stack.enter_async_context(csms_workers(job.csms, "127.0.0.1", 0, count=count))
+
+
+async def _hand_out_jobs(job: RunJob, fleet: FleetConfig, shards: list[_Shard]) -> None:
+    """Send each worker its ``ShardSpec``: the job on its slice of ``fleet``, its own capture file
+    and metrics port."""
+    for shard in shards:
+        assert shard.process is not None
+        shard_job = replace(
+            job,
+            fleet=replace(fleet, indices=shard.indices),
+            capture_path=_capture_path(job.capture_path, shard.index),
+            # one exporter per worker on consecutive ports; PromQL's sum() adds them up
+            metrics_port=None if job.metrics_port is None else job.metrics_port + shard.index,
+        )
+        await shard.process.send_spec(ShardSpec(shard_job, shard.index))
+        shard.running = True
 
 
 def _with_source_addresses(fleet: FleetConfig) -> FleetConfig:

@@ -1,8 +1,9 @@
 """One shard of ``fleet run --workers N``: a trio engine running its slice of the station ids.
 
-Started by the parent (fleet.engine._shards) as ``fleet.engine._worker:main``. It gets a
-``ShardSpec`` on stdin, runs ``run_job`` on the stations of ``job.fleet.indices``, sends its
-recorder (``RunRecorder.to_dict``) about once a second, and a last time when it stops.
+Started by the parent (fleet.engine._shards) as ``fleet.engine._worker:main``, a child of
+fleet.processes. It gets a ``ShardSpec``, runs ``run_job`` on the stations of
+``job.fleet.indices``, sends its recorder (``RunRecorder.to_dict``) about once a second, and a
+last time when it stops.
 
 Messages to the parent: ``("progress", recorder_dict)`` and
 ``("final", recorder_dict, {"exit_code", "failure", "duration_s", "interrupted", "by_version", ...})``
@@ -19,10 +20,10 @@ from typing import Any
 
 import trio
 
-from fleet.csms import ParentChannel, cancel_when_orphaned, read_spec, take_stdout, tune_gc_for_long_runs
 from fleet.engine._job import RunJob, run_job
 from fleet.engine._limits import raise_open_file_limit
 from fleet.metrics import RunRecorder
+from fleet.processes import ParentChannel, cancel_when_orphaned, run_child
 
 REPORT_INTERVAL_S = 1.0
 
@@ -77,12 +78,5 @@ async def run_shard(spec: ShardSpec, channel: ParentChannel) -> None:
 
 
 def main() -> None:
-    spec: ShardSpec = read_spec()
-    channel_fd = take_stdout()
     raise_open_file_limit()
-    tune_gc_for_long_runs()
-
-    async def shard() -> None:
-        await run_shard(spec, ParentChannel(channel_fd))
-
-    trio.run(shard)
+    run_child(run_shard, long_run=True)

@@ -4,23 +4,24 @@ Stations are independent in the simulation (each has its own random streams, con
 CSMS session), so each worker builds and runs only its slice and the parent merges the outcomes
 exactly (counts add, histograms merge, peaks are taken from the merged timed changes): the
 forecast is the same bytes for any N. Stations are built in the worker that runs them, never
-pickled; only the outcome travels back.
+pickled; only the outcome travels back. The workers are children of fleet.processes
+(``results_of_children``), each running ``main`` below.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from fleet.processes import ChildDied, ParentChannel, results_of_children, run_child
 from fleet.simulation._config import DEFAULT_EPOCH, SimulationConfig
 from fleet.simulation._fleets import SamplingOverride, load_profile_fleet, simple_fleet
 from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._loop import ProgressHook, SimStation, Simulation
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._session_model import run_session_model
+
+_ENTRY = "fleet.simulation._shards:main"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +92,37 @@ def _forecast(
             return build_forecast(config, _run_sessions(config, spec, None, on_progress), spec.count)
         _, _, stations = build_fleet(spec)
         return Simulation(config, stations, on_progress=on_progress).run()
-    # spawn, not fork: a forked child would inherit whatever state the parent's threads hold
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
-        futures = [pool.submit(run_shard, config, spec, indices) for indices in ranges]
-        outcomes: list[SimulationOutcome] = []
-        for number, future in enumerate(futures):
-            try:
-                outcomes.append(future.result())
-            except BrokenProcessPool:
-                raise WorkerDied(
-                    f"simulation worker {number} (stations {ranges[number].start}.."
-                    f"{ranges[number].stop - 1}) died without a result; run with fewer --workers "
-                    "or fewer --stations if memory ran out"
-                ) from None
+    outcomes = _outcomes_of_workers(config, spec, ranges)
     merged = outcomes[0]
     for outcome in outcomes[1:]:
         merged.merge(outcome)
     return build_forecast(config, merged, spec.count)
+
+
+@dataclass(frozen=True, slots=True)
+class _ShardJob:
+    """What one worker process is given: the whole fleet's spec and the slice it runs."""
+
+    config: SimulationConfig
+    spec: FleetSpec
+    indices: range
+
+
+def _outcomes_of_workers(
+    config: SimulationConfig, spec: FleetSpec, ranges: list[range]
+) -> list[SimulationOutcome]:
+    """Each slice's outcome from a worker process of its own, all at once. Raises WorkerDied."""
+    jobs = [
+        (
+            f"simulation worker {number} (stations {indices.start}..{indices.stop - 1})",
+            _ShardJob(config, spec, indices),
+        )
+        for number, indices in enumerate(ranges)
+    ]
+    try:
+        return results_of_children(_ENTRY, jobs)
+    except ChildDied as exc:
+        raise WorkerDied(f"{exc}; run with fewer --workers or fewer --stations if memory ran out") from None
 
 
 def run_shard(config: SimulationConfig, spec: FleetSpec, indices: range) -> SimulationOutcome:
@@ -119,6 +133,15 @@ def run_shard(config: SimulationConfig, spec: FleetSpec, indices: range) -> Simu
     simulation = Simulation(config, stations, first_index=indices.start, fleet_size=spec.count)
     simulation.run()
     return simulation.outcome()
+
+
+def main() -> None:
+    """A worker process: run its slice, send the outcome, exit."""
+    run_child(_run_job, long_run=False)
+
+
+async def _run_job(job: _ShardJob, channel: ParentChannel) -> None:
+    await channel.send(run_shard(job.config, job.spec, job.indices))
 
 
 def _echo_sampling(forecast: Forecast, sampling: SamplingOverride | None) -> Forecast:

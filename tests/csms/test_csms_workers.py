@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import trio
 
-from fleet.csms import Ledger, TransactionRecord, describe_exit, merge_ledgers
+from fleet.csms import Ledger, TransactionRecord, merge_ledgers
 from fleet.engine import FleetConfig, RunJob, run_job
 
 
@@ -44,11 +44,6 @@ def test_a_transaction_split_over_two_workers_merges_without_gaps() -> None:
     assert merged["energy_wh"] == 800.0
     assert merged["messages_total"] == 6
     assert first.transactions["tx-1"].seq_nos == {0, 1, 2}  # inputs unchanged
-
-
-def test_exit_descriptions() -> None:
-    assert describe_exit(-9) == "killed by SIGKILL (exit code -9)"
-    assert describe_exit(3) == "exit code 3"
 
 
 async def test_fleet_csms_workers_serves_a_fleet(unused_port: int) -> None:

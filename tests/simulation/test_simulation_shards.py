@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pytest
 
 from fleet.behaviour._profile_schema import Normal
-from fleet.cli._simulate import add_simulate_command, run_simulate
+from fleet.cli._simulate import EXIT_FAILED, add_simulate_command, run_simulate
 from fleet.simulation import (
     FleetSpec,
     Simulation,
     SimulationConfig,
+    WorkerDied,
     build_fleet,
     forecast_json,
     run_sharded,
@@ -64,15 +66,45 @@ def test_a_random_latency_is_drawn_per_station_so_shards_agree() -> None:
     assert _in_process_shards(config, spec, 2) == forecast_json(run_sharded(config, spec, 1))
 
 
+def _simulate(*args: str) -> int:
+    parser = argparse.ArgumentParser(prog="fleet")
+    add_simulate_command(parser.add_subparsers(dest="command"))
+    return run_simulate(parser.parse_args(["simulate", *args]))
+
+
 def test_simulate_with_two_worker_processes_writes_the_same_file(tmp_path: Path) -> None:
     paths = {workers: tmp_path / f"forecast-{workers}.json" for workers in (1, 2)}
     for workers, path in paths.items():
-        parser = argparse.ArgumentParser(prog="fleet")
-        add_simulate_command(parser.add_subparsers(dest="command"))
-        args = ["simulate", "--stations", "6", "--hours", "2", "--seed", "8", "--out", str(path)]
-        ns = parser.parse_args([*args, "--workers", str(workers)])
-        assert run_simulate(ns) == 0
+        args = ["--stations", "6", "--hours", "2", "--seed", "8", "--out", str(path)]
+        assert _simulate(*args, "--workers", str(workers)) == 0
     assert paths[1].read_bytes() == paths[2].read_bytes()
+
+
+def test_a_worker_that_fails_is_named_with_its_stations_and_exit(tmp_path: Path) -> None:
+    # the profile file is gone by the time the workers load it: each exits 1 (its traceback on
+    # stderr); whichever is seen first is reported
+    spec = FleetSpec(count=4, seed=1, profile=str(tmp_path / "gone.yaml"))
+    with pytest.raises(WorkerDied) as caught:
+        run_sharded(SimulationConfig(hours=1.0, seed=1), spec, 2)
+    assert re.fullmatch(
+        r"simulation worker [01] \(stations (0\.\.1|2\.\.3)\) died without a result \(exit code 1\); "
+        r"run with fewer --workers or fewer --stations if memory ran out",
+        str(caught.value),
+    )
+
+
+def test_simulate_reports_a_dead_worker_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a worker that exits at once, without a result, as a killed one would
+    monkeypatch.setattr("fleet.simulation._shards._ENTRY", "sys:exit")
+    assert _simulate("--stations", "6", "--hours", "1", "--workers", "2") == EXIT_FAILED
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert re.fullmatch(
+        r"fleet simulate: error: simulation worker [01] \(stations (0\.\.2|3\.\.5)\) died without a "
+        r"result \(exit code 0\); run with fewer --workers or fewer --stations if memory ran out",
+        error,
+    )
 
 
 @pytest.mark.parametrize("workers", ["0", "-1", "x"])

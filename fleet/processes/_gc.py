@@ -11,8 +11,9 @@ So: freeze what was imported (never garbage), collect the young generations in b
 and leave full collections out. Reference counting still frees all acyclic garbage at once;
 only reference cycles among objects that lived through two young collections stay until the
 process exits, which a process that lives for one run can afford. Called by the process entry
-points of long runs (`fleet run`, `fleet csms`, their worker processes, the bench), not by the
-library, so a test process keeps the default collector.
+points of long runs (`fleet run`, `fleet csms`, their worker processes through
+``run_child(..., long_run=True)``, the bench), not by the library, so a test process keeps the
+default collector.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ import json
 import subprocess
 import sys
 
-from fleet.csms._long_run_gc import MIDDLE_THRESHOLD, OLD_THRESHOLD, YOUNG_THRESHOLD
+from fleet.processes._gc import MIDDLE_THRESHOLD, OLD_THRESHOLD, YOUNG_THRESHOLD
 
 _PROBE = """\
 import gc, json
-from fleet.csms import tune_gc_for_long_runs
+from fleet.processes import tune_gc_for_long_runs
 before = gc.get_freeze_count()
 tune_gc_for_long_runs()
 frozen = gc.get_freeze_count()
