@@ -93,6 +93,28 @@ def _close_payload(code: int, reason: str) -> bytes:
     return code.to_bytes(2, "big") + encoded
 
 
+def _head_error(first: int, length: int) -> str | None:
+    """What is wrong with the first two bytes of a frame whose opcode is no data frame's, if anything."""
+    opcode = first & 0x0F
+    if opcode & 0x08:
+        if opcode > _PONG:
+            return f"unknown opcode {opcode:#x}"
+        if not first & _FIN:
+            return "fragmented control frame"
+        if length > 125:
+            return "control frame over 125 bytes"
+        return None
+    return f"unknown opcode {opcode:#x}"
+
+
+def _bits_error(first: int) -> str:
+    return "reserved bits set" if first & 0x70 else "masked frame from the server"
+
+
+def _length_error(length: int) -> str:
+    return "payload length over 2**63" if length >> 63 else "payload length not minimal"
+
+
 @dataclass(frozen=True, slots=True)
 class CloseInfo:
     """Why a connection closed. ``by_peer``: the peer sent a close frame (``code`` and ``reason``
@@ -105,7 +127,19 @@ class CloseInfo:
 
 
 class ClientFramer:
-    """One client connection's frames after the upgrade. Bytes in, whole messages out; frames out."""
+    """One client connection's frames after the upgrade. Bytes in, whole messages out; frames out.
+
+    ``receive``: a Ping queues a Pong (see ``take_output``). The peer's Close sets ``closed``
+    (by_peer=True) and queues our reply, echoing its code (RFC 6455 5.5.1), once. A protocol
+    violation sets ``closed`` (by_peer=False) with code 1002, 1007 (invalid UTF-8 in a text message
+    or close reason) or 1009 (a message over ``max_message_size``) and queues our close frame with
+    that code: reserved bits, an unknown opcode, a fragmented or oversized control frame, a
+    continuation without a start or a new data frame inside a fragmented message, a masked frame (a
+    server's MUST NOT be), a non-minimal payload length, a close payload of one byte or with an
+    invalid code. After our own ``close`` the data is still read, for the peer's close frame
+    (``close_received``), but its messages are dropped; after the peer's close frame or a violation,
+    nothing more is read.
+    """
 
     __slots__ = (
         "_binary",
@@ -144,90 +178,43 @@ class ClientFramer:
     # --- reading -----------------------------------------------------------------------------
 
     def receive(self, data: bytes | bytearray | memoryview) -> list[str | bytes]:
-        """Feed bytes read from the socket; return the whole data messages completed by them, in
-        order (text frames decoded as UTF-8 -> str, binary -> bytes).
-
-        A Ping queues a Pong (see ``take_output``). The peer's Close sets ``closed`` (by_peer=True)
-        and queues our reply, echoing its code (RFC 6455 5.5.1), once. A protocol violation sets
-        ``closed`` (by_peer=False) with code 1002, 1007 (invalid UTF-8 in a text message or close
-        reason) or 1009 (a message over ``max_message_size``) and queues our close frame with that
-        code: reserved bits, an unknown opcode, a fragmented or oversized control frame, a
-        continuation without a start or a new data frame inside a fragmented message, a masked
-        frame (a server's MUST NOT be), a non-minimal payload length, a close payload of one byte or
-        with an invalid code. After our own ``close`` the data is still read, for the peer's close
-        frame (``close_received``), but its messages are dropped; after the peer's close frame or a
-        violation, nothing more is read. Never raises on any input bytes.
-        """
+        """Feed bytes read from the socket; return the whole data messages they complete, in order
+        (text -> str, binary -> bytes). Never raises; the class docstring says what else it does."""
         if self._done or not data:
             return []
         discard = self._close_sent  # we said goodbye: only the peer's close frame matters now
-        if self._buffer:
-            data = self._buffer + data
-            self._buffer = b""
         messages: list[str | bytes] = []
-        end = len(data)
         pos = 0
-        if self._remaining:  # the rest of a frame begun in an earlier read
-            pos = min(self._remaining, end)
-            self._remaining -= pos
-            self._payload(data[:pos], not self._remaining and self._fin, messages)
+        if self._buffer or self._remaining:
+            data, pos = self._resume(data, messages)
             if self._done:
                 return [] if discard else messages
+        end = len(data)
         while end - pos >= 2:
             first = data[pos]
             second = data[pos + 1]
-            opcode = first & 0x0F
             length = second & 0x7F
-            # the checks in the order wsproto makes them (the oracle of the tests): what needs only
-            # the first two bytes, then the extended length, then the reserved bits and the mask
-            if opcode & 0x08:
-                if opcode > _PONG:
-                    return self._fail(messages, CLOSE_PROTOCOL_ERROR, f"unknown opcode {opcode:#x}")
-                if not first & _FIN:
-                    return self._fail(messages, CLOSE_PROTOCOL_ERROR, "fragmented control frame")
-                if length > 125:
-                    return self._fail(messages, CLOSE_PROTOCOL_ERROR, "control frame over 125 bytes")
-            elif opcode > _BINARY:
-                return self._fail(messages, CLOSE_PROTOCOL_ERROR, f"unknown opcode {opcode:#x}")
+            if first & 0x0F > _BINARY and (reason := _head_error(first, length)):
+                return self._fail(messages, CLOSE_PROTOCOL_ERROR, reason)
             start = pos + 2
             if length > 125:
+                start = pos + 4 if length == 126 else pos + 10
+                if start > end:
+                    break
                 if length == 126:
-                    start = pos + 4
-                    if start > end:
-                        break
                     length = data[pos + 2] << 8 | data[pos + 3]
                     if length < 126:
                         return self._fail(messages, CLOSE_PROTOCOL_ERROR, "payload length not minimal")
-                else:
-                    start = pos + 10
-                    if start > end:
-                        break
-                    (length,) = _LENGTH_64.unpack_from(data, pos + 2)
-                    if length < 0x10000:
-                        return self._fail(messages, CLOSE_PROTOCOL_ERROR, "payload length not minimal")
-                    if length >> 63:
-                        return self._fail(messages, CLOSE_PROTOCOL_ERROR, "payload length over 2**63")
-            if first & 0x70:
-                return self._fail(messages, CLOSE_PROTOCOL_ERROR, "reserved bits set")
-            if second & 0x80:
-                return self._fail(messages, CLOSE_PROTOCOL_ERROR, "masked frame from the server")
+                elif (length := _LENGTH_64.unpack_from(data, pos + 2)[0]) < 0x10000 or length >> 63:
+                    return self._fail(messages, CLOSE_PROTOCOL_ERROR, _length_error(length))
+            if first & 0x70 or second & 0x80:
+                return self._fail(messages, CLOSE_PROTOCOL_ERROR, _bits_error(first))
             stop = start + length
-            if opcode & 0x08:
-                if stop > end:
-                    break  # control frames are read whole
-                if opcode == _PING:
-                    if not self._close_sent:
-                        self._output += _masked_frame(_FIN | _PONG, bytes(data[start:stop]))
-                elif opcode == _CLOSE:
-                    self._peer_closed(data[start:stop], messages)
-                    return [] if discard else messages
-                pos = stop  # a Pong: nothing to do
-                continue
-            if stop <= end and opcode and first & _FIN and not self._opcode:
-                # the fast path: a whole unfragmented message
+            if (first == _FIN | _TEXT or first == _FIN | _BINARY) and stop <= end and not self._opcode:
+                # the fast path, inline: a whole unfragmented message (the rest takes the helpers below)
                 if length > self._max_message_size:
                     return self._fail(messages, CLOSE_TOO_BIG, f"message over {self._max_message_size} bytes")
-                if opcode == _TEXT:
+                if first == _FIN | _TEXT:
                     try:
                         messages.append(str(data[start:stop], "utf-8"))
                     except UnicodeDecodeError:
@@ -236,30 +223,88 @@ class ClientFramer:
                     messages.append(bytes(data[start:stop]))
                 pos = stop
                 continue
-            if self._size + length > self._max_message_size:
-                return self._fail(messages, CLOSE_TOO_BIG, f"message over {self._max_message_size} bytes")
-            if length and start == end:
-                break  # a data frame is taken once some of its payload is here (as wsproto does)
-            if opcode:
-                if self._opcode:
-                    return self._fail(messages, CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
-                self._opcode = opcode
-            elif not self._opcode:
-                return self._fail(messages, CLOSE_PROTOCOL_ERROR, "continuation frame without a start")
-            self._size += length
-            fin = bool(first & _FIN)
-            if stop > end:  # the frame goes on in a later read
-                self._fin = fin
-                self._remaining = stop - end
-                stop = end
-                fin = False
-            self._payload(data[start:stop], fin, messages)
+            if first & 0x08:
+                taken = self._control_frame(data, first & 0x0F, start, stop, messages)
+            else:
+                taken = self._piece(data, first, start, stop, messages)
+            if taken is None:
+                break  # the rest of the frame (or of its head) comes in a later read
             if self._done:
                 return [] if discard else messages
-            pos = stop
+            pos = taken
         if pos < end:
             self._buffer = bytes(data[pos:])
         return [] if discard else messages
+
+    def _resume(
+        self, data: bytes | bytearray | memoryview, messages: list[str | bytes]
+    ) -> tuple[bytes | bytearray | memoryview, int]:
+        """Join what an earlier read left: a frame's head waiting in the buffer, or the rest of a
+        frame's payload (taken at once); return the data and the position of the next frame."""
+        if self._buffer:
+            data = self._buffer + data
+            self._buffer = b""
+        if not self._remaining:
+            return data, 0
+        pos = min(self._remaining, len(data))
+        self._remaining -= pos
+        self._payload(data[:pos], not self._remaining and self._fin, messages)
+        return data, pos
+
+    def _control_frame(
+        self,
+        data: bytes | bytearray | memoryview,
+        opcode: int,
+        start: int,
+        stop: int,
+        messages: list[str | bytes],
+    ) -> int | None:
+        """A Ping (queues a Pong), Pong (nothing to do) or Close, read whole: where the next frame
+        starts, or None while the frame is not all here."""
+        if stop > len(data):
+            return None
+        if opcode == _PING:
+            if not self._close_sent:
+                self._output += _masked_frame(_FIN | _PONG, bytes(data[start:stop]))
+        elif opcode == _CLOSE:
+            self._peer_closed(data[start:stop], messages)
+        return stop
+
+    def _piece(
+        self,
+        data: bytes | bytearray | memoryview,
+        first: int,
+        start: int,
+        stop: int,
+        messages: list[str | bytes],
+    ) -> int | None:
+        """A data frame off the fast path: a fragment, or a frame going on in a later read. Returns
+        where the next frame starts, or None when none of its payload is here yet (the head waits)."""
+        end = len(data)
+        length = stop - start
+        if self._size + length > self._max_message_size:
+            self._fail(messages, CLOSE_TOO_BIG, f"message over {self._max_message_size} bytes")
+            return stop
+        if length and start == end:
+            return None  # a data frame is taken once some of its payload is here (as wsproto does)
+        opcode = first & 0x0F
+        if opcode:
+            if self._opcode:
+                self._fail(messages, CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
+                return stop
+            self._opcode = opcode
+        elif not self._opcode:
+            self._fail(messages, CLOSE_PROTOCOL_ERROR, "continuation frame without a start")
+            return stop
+        self._size += length
+        fin = bool(first & _FIN)
+        if stop > end:  # the frame goes on in a later read
+            self._fin = fin
+            self._remaining = stop - end
+            stop = end
+            fin = False
+        self._payload(data[start:stop], fin, messages)
+        return stop
 
     def _payload(
         self, chunk: bytes | bytearray | memoryview, last: bool, messages: list[str | bytes]
