@@ -2,6 +2,7 @@
 
 from fleet.metrics._compare import (
     ResultsError,
+    Verdict,
     check_results_shape,
     compare_results,
     format_comparison,
@@ -16,6 +17,7 @@ from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._html_report import write_html_report
 from fleet.metrics._json_file import write_json
+from fleet.metrics._latency_digest import DIGEST_PERCENTILES, latency_digest
 from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusMetrics, PrometheusRecorder
 from fleet.metrics._recorder import RunRecorder, Snapshot
 from fleet.metrics._report import format_progress, format_summary
@@ -25,6 +27,7 @@ from fleet.metrics._timeseries import TimeSeries
 __all__ = [
     "DEFAULT_METRICS_HOST",
     "DEFAULT_METRICS_PORT",
+    "DIGEST_PERCENTILES",
     "REQUEST_DURATION_BUCKETS",
     "GeneratorHealth",
     "LatencyHistogram",
@@ -39,12 +42,14 @@ __all__ = [
     "SloSyntaxError",
     "Snapshot",
     "TimeSeries",
+    "Verdict",
     "check_results_shape",
     "compare_results",
     "evaluate_slos",
     "format_comparison",
     "format_progress",
     "format_summary",
+    "latency_digest",
     "parse_slo",
     "write_html_report",
     "write_json",

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._latency_digest import latency_digest
 from fleet.metrics._plain_data import from_plain, to_plain
 
 # a timer that runs this late at p99 means the event loop cannot keep the schedule
@@ -178,22 +179,12 @@ class GeneratorHealth:
         }
 
     def summary(self) -> dict[str, Any]:
-        late = self._timer_lateness
-        p50, p99 = late.percentiles((50.0, 99.0))
         reasons = self.saturation_reasons()
         return {
             "saturated": bool(reasons),
             "reasons": reasons,
-            "timer_lateness_ms": {
-                "count": late.count,
-                "p50": round(p50 * 1000.0, 2),
-                "p99": round(p99 * 1000.0, 2),
-                "max": round(late.max * 1000.0, 2),
-            },
-            "loop_lag_ms": {
-                "p99": round(self._loop_lag.percentile(99) * 1000.0, 2),
-                "max": round(self._loop_lag.max * 1000.0, 2),
-            },
+            "timer_lateness_ms": latency_digest(self._timer_lateness),
+            "loop_lag_ms": latency_digest(self._loop_lag),
             "busy_fraction": {
                 "mean": round(self._busy_sum / self._samples, 3) if self._samples else 0.0,
                 "max": round(self._busy_max, 3),

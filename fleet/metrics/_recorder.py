@@ -13,12 +13,12 @@ import msgspec
 
 from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._latency_digest import latency_digest
 from fleet.metrics._plain_data import from_plain, to_plain
 from fleet.metrics._tally import BoundedTally
 
 ERROR_LIMIT = 100  # distinct (kind, message) pairs kept; the rest are counted under "other"
 DROPPED_LIMIT = 100  # distinct (action, reason) pairs kept for dropped messages
-_PERCENTILES = (50.0, 90.0, 99.0)
 
 
 class Snapshot(msgspec.Struct, frozen=True):
@@ -95,8 +95,8 @@ class _ActionStats:
             "ok": self.ok,
             "errors": self.errors,
             "in_flight": self.sent - self.ok - self.errors,
-            "latency_ms": _latency_ms(self.ok_latency),
-            "error_latency_ms": _latency_ms(self.error_latency),
+            "latency_ms": latency_digest(self.ok_latency),
+            "error_latency_ms": latency_digest(self.error_latency),
             "errors_by_code": dict(sorted(self.errors_by_code.items())),
         }
 
@@ -445,15 +445,3 @@ class RunRecorder:
 def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
     for key, n in other.items():
         into[key] = into.get(key, 0) + n
-
-
-def _latency_ms(histogram: LatencyHistogram) -> dict[str, float]:
-    p50, p90, p99 = histogram.percentiles(_PERCENTILES)
-    return {
-        "count": histogram.count,
-        "p50": round(p50 * 1000.0, 2),
-        "p90": round(p90 * 1000.0, 2),
-        "p99": round(p99 * 1000.0, 2),
-        "max": round(histogram.max * 1000.0, 2),
-        "mean": round(histogram.mean * 1000.0, 2),
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fleet.metrics import LatencyHistogram
+from fleet.metrics import LatencyHistogram, latency_digest
 from fleet.station import (
     CallFailed,
     CallSucceeded,
@@ -15,8 +15,6 @@ from fleet.station import (
     TransactionEnded,
     TransactionStarted,
 )
-
-_PERCENTILES = (50.0, 90.0, 99.0)
 
 
 class StationStats:
@@ -75,22 +73,11 @@ class StationStats:
         self.ended_energy_parts_wh += other.ended_energy_parts_wh
 
     def latency_summary(self) -> dict[str, Any]:
-        """Per action and over all: count and p50/p90/p99/max in ms, sorted by action."""
+        """Per action and over all, sorted by action: the latency digest of fleet.metrics (ms)."""
         overall = LatencyHistogram()
         by_action: dict[str, Any] = {}
         for action in sorted(self.latency):
             histogram = self.latency[action]
             overall.merge(histogram)
-            by_action[action] = _digest(histogram)
-        return {"all": _digest(overall), "by_action": by_action}
-
-
-def _digest(histogram: LatencyHistogram) -> dict[str, Any]:
-    p50, p90, p99 = histogram.percentiles(_PERCENTILES)
-    return {
-        "count": histogram.count,
-        "p50_ms": round(p50 * 1000.0, 3),
-        "p90_ms": round(p90 * 1000.0, 3),
-        "p99_ms": round(p99 * 1000.0, 3),
-        "max_ms": round(histogram.max * 1000.0, 3),
-    }
+            by_action[action] = latency_digest(histogram)
+        return {"all": latency_digest(overall), "by_action": by_action}

@@ -39,7 +39,7 @@ def test_simulate_writes_the_forecast_and_the_plot(
     forecast = json.loads(out.read_text())
     assert forecast["config"]["stations"] == 5
     assert forecast["config"]["latency_one_way"] == {"kind": "fixed", "value_ms": 10.0}
-    assert forecast["summary"]["latency_ms"]["by_action"]["Heartbeat"]["p50_ms"] >= 20.0
+    assert forecast["summary"]["latency_ms"]["by_action"]["Heartbeat"]["p50"] >= 20.0
     assert plot.read_bytes().startswith(b"\x89PNG")
     printed = capsys.readouterr().out
     assert f"messages received by the CSMS: {forecast['summary']['messages_total']}" in printed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fleet.metrics import LatencyHistogram, latency_digest
 from fleet.simulation import Simulation, SimulationConfig, simple_fleet
 
 
@@ -33,7 +34,9 @@ def test_the_stations_measure_the_modeled_latency() -> None:
     heartbeat = latency["by_action"]["Heartbeat"]
     assert heartbeat["count"] > 0
     # the histogram reports within 1/128 above the true value
-    assert 100.0 <= heartbeat["p50_ms"] <= heartbeat["max_ms"] <= 100.0 * (1 + 1 / 128) + 0.001
+    assert 100.0 <= heartbeat["p50"] <= heartbeat["max"] <= 100.0 * (1 + 1 / 128) + 0.001
+    # the forecast speaks the run results' latency vocabulary (fleet.metrics.latency_digest)
+    assert list(heartbeat) == list(latency["all"]) == list(latency_digest(LatencyHistogram()))
 
 
 def _latency_summary(config: SimulationConfig) -> dict[str, dict[str, dict[str, float]]]:
