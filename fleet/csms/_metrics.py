@@ -18,8 +18,10 @@ from prometheus_client.registry import Collector
 
 from fleet.csms._ledger import Ledger
 
-# same range as the fleet's request durations (fleet.metrics, not importable here): 1 ms .. 30 s;
-# the CSMS's own share is usually far below 1 ms, hence the finer low end
+# The CSMS's own handling time of one message (arrival to answer written, any response delay
+# included): usually far below 1 ms, hence buckets from 0.1 ms, up to the same 30 s as the fleet's
+# request durations (fleet.metrics.REQUEST_DURATION_BUCKETS, from 1 ms), which measure something
+# else: a call's whole round trip from its intended send time, network and CSMS together
 HANDLING_BUCKETS = (
     0.0001,
     0.0002,
