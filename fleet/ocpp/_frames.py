@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from fleet.ocpp._errors import ErrorCode, RemoteProtocolError
+from fleet.ocpp._payload_errors import UNDECODABLE, payload_error_code
 
 MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J: "maximum of 36 characters"
 
@@ -40,9 +41,6 @@ _frame_decoder = msgspec.json.Decoder(Frame)
 _loose_decoder = msgspec.json.Decoder(list[Any])
 _encoder = msgspec.json.Encoder()
 _EMPTY_OBJECT = msgspec.Raw(b"{}")
-# msgspec raises these, not DecodeError, for invalid UTF-8 inside a JSON string, for a str holding
-# lone surrogates and for JSON nested deeper than its recursion limit: all garbage from the peer
-_UNDECODABLE = (UnicodeError, RecursionError)
 
 T = TypeVar("T")
 
@@ -53,7 +51,7 @@ def decode_frame(data: bytes | str) -> Frame:
         frame: Frame = _frame_decoder.decode(data)
     except msgspec.DecodeError as exc:
         raise _envelope_error(data, exc) from None
-    except _UNDECODABLE as exc:
+    except UNDECODABLE as exc:
         raise RemoteProtocolError(
             f"not a decodable JSON text: {type(exc).__name__}", error_code=ErrorCode.RPC_FRAMEWORK_ERROR
         ) from None
@@ -70,7 +68,7 @@ def _envelope_error(data: bytes | str, exc: msgspec.DecodeError) -> RemoteProtoc
     code = ErrorCode.RPC_FRAMEWORK_ERROR
     try:
         loose = _loose_decoder.decode(data)
-    except (msgspec.DecodeError, *_UNDECODABLE):
+    except (msgspec.DecodeError, *UNDECODABLE):
         return RemoteProtocolError(f"not a JSON array: {exc}", error_code=code)
     if len(loose) >= 2 and isinstance(loose[1], str) and 0 < len(loose[1]) <= MAX_UNIQUE_ID_LENGTH:
         unique_id = loose[1]
@@ -94,41 +92,21 @@ def decode_payload(
 ) -> T:
     """Decode a payload into its message struct, mapping failures to OCPP error codes.
 
+    A valid payload costs one msgspec call; a failed one is looked at again to choose its code
+    (``payload_error_code``: by the stage that failed and the rule of the struct it breaks).
     ``error_codes`` renames the (2.0.1) codes for another version: pass ``OCPP16_ERROR_CODES``
     for 1.6, which says FormationViolation and OccurenceConstraintViolation.
     """
     try:
         return msgspec.json.decode(raw, type=type_)
-    except msgspec.ValidationError as exc:
-        code, text = _validation_code(str(exc)), f"{action}: {exc}"
-    except msgspec.DecodeError as exc:
-        code, text = ErrorCode.FORMAT_VIOLATION, f"{action}: {exc}"
-    except _UNDECODABLE as exc:
-        code, text = ErrorCode.FORMAT_VIOLATION, f"{action}: payload not decodable ({type(exc).__name__})"
+    except msgspec.DecodeError as exc:  # ValidationError included
+        text = f"{action}: {exc}"
+    except UNDECODABLE as exc:
+        text = f"{action}: payload not decodable ({type(exc).__name__})"
+    code = payload_error_code(raw, type_)
     if error_codes is not None:
         code = error_codes.get(code, code)
     raise RemoteProtocolError(text, error_code=code, unique_id=unique_id, action=action)
-
-
-_VALUE_CONSTRAINT_PREFIXES = (
-    "Invalid enum value",
-    "Expected `int` >=",
-    "Expected `int` <=",
-    "Expected `float` >=",
-    "Expected `float` <=",
-)
-
-
-def _validation_code(text: str) -> ErrorCode:
-    if text.startswith("Object missing required field"):
-        return ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION
-    if text.startswith("Object contains unknown field"):
-        return ErrorCode.FORMAT_VIOLATION
-    if text.startswith(_VALUE_CONSTRAINT_PREFIXES) or " of length " in text:
-        return ErrorCode.PROPERTY_CONSTRAINT_VIOLATION
-    if text.startswith("Expected ") or text.startswith("Invalid RFC3339"):
-        return ErrorCode.TYPE_CONSTRAINT_VIOLATION
-    return ErrorCode.FORMAT_VIOLATION
 
 
 def encode_call(unique_id: str, action: str, payload: msgspec.Struct) -> str:
