@@ -22,6 +22,7 @@ SUBPROTOCOL = "subprotocol"
 CLOSED = "closed"
 OTHER = "connect_error"
 CONNECTION_LOST = "connection_lost"  # an open connection broke (the kind of every later failure)
+PROTOCOL_ERROR = "protocol_error"  # the CSMS sent a frame the station refused (RemoteProtocolError)
 # the security-profile failures, each with its own fix (README: "security profiles")
 AUTH = "auth_rejected"  # HTTP 401: wrong or missing Basic auth password
 NOT_FOUND = "not_found"  # HTTP 404: no OCPP endpoint at that path

@@ -21,7 +21,6 @@ from typing import Any, Protocol
 from fleet import connection as core
 
 CONNECTION_REQUEST_TYPE = "WebSocket"  # the Type column of connection attempts and drops
-PROTOCOL_ERROR = "protocol_error"  # the kind the core reports a frame the station refused under
 # the kinds of a failed connection attempt (fleet.connection.classify_error's vocabulary)
 CONNECT_FAILURES = frozenset(
     {core.AUTH, core.NOT_FOUND, core.REFUSED, core.DNS, core.TIMEOUT, core.TLS, core.HTTP_STATUS}
@@ -122,7 +121,7 @@ class EventReporter:
 
     def error(self, kind: str, message: str) -> None:
         text = locust_message(kind, message, self._station_id)
-        if kind == PROTOCOL_ERROR:
+        if kind == core.PROTOCOL_ERROR:
             self._request("protocol error", 0.0, 0, CsmsProtocolError(text))
         elif kind == core.CONNECTION_LOST:
             self._connection("connection lost", 0.0, ConnectionFailed(text))
