@@ -150,46 +150,8 @@ class CsmsServer:
             )
         # OCPP-J allows one outstanding CALL per direction: queue behind any earlier call
         async with connection.call_lock:
-            if connection.closed:
-                raise StationNotConnected(
-                    f"{action} to station {station_id!r}: the connection closed",
-                    station_id=station_id,
-                    action=action,
-                )
-            unique_id = connection.session.call(action, payload, trio.current_time())
-            waiter = connection.waiters[unique_id] = _Waiter()
-            try:
-                with trio.move_on_after(timeout) as scope:
-                    for frame in connection.session.data_to_send():
-                        await connection.websocket.send_message(frame)
-                    await waiter.done.wait()
-            except ConnectionClosed:
-                waiter.outcome = None
-            finally:
-                del connection.waiters[unique_id]
-            if scope.cancelled_caught:
-                connection.session.abandon_call(unique_id)
-                raise StationCallTimeout(
-                    f"{action} to station {station_id!r}: no answer within {timeout} s",
-                    station_id=station_id,
-                    action=action,
-                )
-        outcome = waiter.outcome
-        if outcome is None:
-            raise StationNotConnected(
-                f"{action} to station {station_id!r}: the connection closed before the answer",
-                station_id=station_id,
-                action=action,
-            )
-        if isinstance(outcome, CsmsCallError):
-            raise StationCallRefused(
-                f"{action} to station {station_id!r} refused: {outcome.code}: {outcome.description}",
-                station_id=station_id,
-                action=action,
-                error_code=outcome.code,
-                description=outcome.description,
-            )
-        return outcome.payload
+            outcome = await _call_in_turn(connection, station_id, action, payload, timeout)
+        return _response(outcome, station_id, action)
 
     # -- the connection handler --------------------------------------------------------------
 
@@ -320,3 +282,60 @@ async def serve_csms(
 async def _open_listener(host: str, port: int) -> trio.SocketListener:
     listeners = await trio.open_tcp_listeners(port, host=host)
     return listeners[0]
+
+
+async def _call_in_turn(
+    connection: _Connection,
+    station_id: str,
+    action: str,
+    payload: msgspec.Struct,
+    timeout: float,  # noqa: ASYNC109  (the call's own timeout, as in CsmsServer.call)
+) -> CsmsCallResult | CsmsCallError | None:
+    """Send one CALL and wait for its answer, holding the station's call lock; None when the
+    connection closed first. Raises ``StationNotConnected`` (closed before our turn) or
+    ``StationCallTimeout`` (then the call is abandoned: a late answer is dropped)."""
+    if connection.closed:
+        raise StationNotConnected(
+            f"{action} to station {station_id!r}: the connection closed",
+            station_id=station_id,
+            action=action,
+        )
+    unique_id = connection.session.call(action, payload, trio.current_time())
+    waiter = connection.waiters[unique_id] = _Waiter()
+    try:
+        with trio.move_on_after(timeout) as scope:
+            for frame in connection.session.data_to_send():
+                await connection.websocket.send_message(frame)
+            await waiter.done.wait()
+    except ConnectionClosed:
+        waiter.outcome = None
+    finally:
+        del connection.waiters[unique_id]
+    if scope.cancelled_caught:
+        connection.session.abandon_call(unique_id)
+        raise StationCallTimeout(
+            f"{action} to station {station_id!r}: no answer within {timeout} s",
+            station_id=station_id,
+            action=action,
+        )
+    return waiter.outcome
+
+
+def _response(outcome: CsmsCallResult | CsmsCallError | None, station_id: str, action: str) -> msgspec.Struct:
+    """The typed response of an answered call; ``StationNotConnected`` when none came (the
+    connection closed), ``StationCallRefused`` for a CALLERROR."""
+    if outcome is None:
+        raise StationNotConnected(
+            f"{action} to station {station_id!r}: the connection closed before the answer",
+            station_id=station_id,
+            action=action,
+        )
+    if isinstance(outcome, CsmsCallError):
+        raise StationCallRefused(
+            f"{action} to station {station_id!r} refused: {outcome.code}: {outcome.description}",
+            station_id=station_id,
+            action=action,
+            error_code=outcome.code,
+            description=outcome.description,
+        )
+    return outcome.payload
