@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from fleet.simulation._forecast import Forecast
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _TOP_ACTIONS = 5  # the rest is stacked as "other" so the legend stays readable
 # messages are averaged over 5-minute bins: a fleet that connected within a minute sends its
@@ -14,53 +19,13 @@ _BIN_MINUTES = 5
 
 def write_forecast_png(forecast: Forecast, path: str | os.PathLike[str]) -> None:
     """Plot the forecast over simulated hours. Needs matplotlib (drawn with the Agg backend)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display needed; must precede pyplot's import
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise RuntimeError(
-            f"cannot write the plot {os.fspath(path)!r}: matplotlib is not installed "
-            "(pip install matplotlib), or leave out --plot"
-        ) from exc
-
+    plt = _pyplot(path)
     series = forecast.series
-    by_action: dict[str, list[int]] = series["messages_by_action"]
     minutes = int(series["minutes"])
-    starts = range(0, minutes, _BIN_MINUTES)
-    bin_hours = [(start + min(_BIN_MINUTES, minutes - start) / 2.0) / 60.0 for start in starts]
-    ranked = sorted(by_action, key=lambda action: (-sum(by_action[action]), action))
-    top = ranked[:_TOP_ACTIONS]
-    groups = [[action] for action in top]
-    labels = list(top)
-    if ranked[_TOP_ACTIONS:]:
-        groups.append(ranked[_TOP_ACTIONS:])
-        labels.append("other")
-    stacks = [
-        [
-            sum(sum(by_action[action][start : start + _BIN_MINUTES]) for action in group)
-            / (60.0 * min(_BIN_MINUTES, minutes - start))
-            for start in starts
-        ]
-        for group in groups
-    ]
-    hours = [(minute + 0.5) / 60.0 for minute in range(minutes)]
-
     figure, axis = plt.subplots(figsize=(12, 5), dpi=100)
     try:
-        if stacks:
-            axis.stackplot(bin_hours, *stacks, labels=labels, alpha=0.85)
-        axis.set_xlabel("hours since the start of the simulated day (site local time)")
-        axis.set_ylabel(f"messages/s received by the CSMS ({_BIN_MINUTES}-minute mean)")
-        axis.set_xlim(0, minutes / 60.0)
-        axis.grid(True, alpha=0.3)
-        transactions = axis.twinx()
-        transactions.plot(
-            hours, series["concurrent_transactions"], color="black", linewidth=1.2, label="concurrent tx"
-        )
-        transactions.set_ylabel("concurrent transactions")
-        transactions.set_ylim(bottom=0)
+        _plot_messages(axis, series["messages_by_action"], minutes)
+        transactions = _plot_transactions(axis, series["concurrent_transactions"], minutes)
         handles, names = axis.get_legend_handles_labels()
         more_handles, more_names = transactions.get_legend_handles_labels()
         axis.legend(handles + more_handles, names + more_names, loc="upper left", fontsize="small")
@@ -75,3 +40,61 @@ def write_forecast_png(forecast: Forecast, path: str | os.PathLike[str]) -> None
         figure.savefig(os.fspath(path), format="png", metadata={"Software": None})
     finally:
         plt.close(figure)
+
+
+def _pyplot(path: str | os.PathLike[str]) -> ModuleType:
+    """matplotlib's pyplot on the Agg backend (no display needed), or a RuntimeError saying how to get it."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # must precede pyplot's import
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise RuntimeError(
+            f"cannot write the plot {os.fspath(path)!r}: matplotlib is not installed "
+            "(pip install matplotlib), or leave out --plot"
+        ) from exc
+    return plt
+
+
+def _plot_messages(axis: Axes, by_action: dict[str, list[int]], minutes: int) -> None:
+    """Messages/s of the top actions and "other", stacked, each a mean over a bin of minutes."""
+    starts = range(0, minutes, _BIN_MINUTES)
+    bin_hours = [(start + min(_BIN_MINUTES, minutes - start) / 2.0) / 60.0 for start in starts]
+    groups, labels = _action_groups(by_action)
+    stacks = [
+        [
+            sum(sum(by_action[action][start : start + _BIN_MINUTES]) for action in group)
+            / (60.0 * min(_BIN_MINUTES, minutes - start))
+            for start in starts
+        ]
+        for group in groups
+    ]
+    if stacks:
+        axis.stackplot(bin_hours, *stacks, labels=labels, alpha=0.85)
+    axis.set_xlabel("hours since the start of the simulated day (site local time)")
+    axis.set_ylabel(f"messages/s received by the CSMS ({_BIN_MINUTES}-minute mean)")
+    axis.set_xlim(0, minutes / 60.0)
+    axis.grid(True, alpha=0.3)
+
+
+def _action_groups(by_action: dict[str, list[int]]) -> tuple[list[list[str]], list[str]]:
+    """The busiest actions, one group each, and the rest as one group "other"; with their labels."""
+    ranked = sorted(by_action, key=lambda action: (-sum(by_action[action]), action))
+    top = ranked[:_TOP_ACTIONS]
+    groups = [[action] for action in top]
+    labels = list(top)
+    if ranked[_TOP_ACTIONS:]:
+        groups.append(ranked[_TOP_ACTIONS:])
+        labels.append("other")
+    return groups, labels
+
+
+def _plot_transactions(axis: Axes, concurrent: list[Any], minutes: int) -> Axes:
+    """Concurrent transactions, minute by minute, on a second y axis (returned)."""
+    hours = [(minute + 0.5) / 60.0 for minute in range(minutes)]
+    transactions = axis.twinx()
+    transactions.plot(hours, concurrent, color="black", linewidth=1.2, label="concurrent tx")
+    transactions.set_ylabel("concurrent transactions")
+    transactions.set_ylim(bottom=0)
+    return transactions
