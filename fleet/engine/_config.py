@@ -29,6 +29,12 @@ class FleetConfig:
     # at the end, real seconds the connected stations get to send what is queued (0: stop at once)
     drain_timeout_s: float = 10.0
 
+    @property
+    def my_indices(self) -> range:
+        """The station indices this process runs: one shard's slice of a --workers run, or the
+        whole fleet. The one place that says which stations are this process's."""
+        return self.indices if self.indices is not None else range(self.stations)
+
     def source_address(self, index: int) -> str | None:
         return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None
 

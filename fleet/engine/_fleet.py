@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import trio
 
+from fleet.behaviour import SpeedClock
 from fleet.connection import BehaviourEventHandler, Recorder
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import trio_speed_clock
@@ -22,9 +23,8 @@ from fleet.engine._health import (
     process_rss_bytes,
 )
 from fleet.engine._probe import FirstAttempt
-from fleet.engine._protocol import ShellStation
 from fleet.engine._station_pool import StationPool
-from fleet.station import LazyRandom
+from fleet.station import LazyRandom, ShellStation
 
 # (index in the fleet, station id, seeded rng, simulated now) -> a station
 StationFactory = Callable[[int, str, random.Random, float], ShellStation]
@@ -61,10 +61,10 @@ async def run_fleet(
     recorder_for: Callable[[int], Recorder] | None = None,
     shares_process_with_csms: bool = False,
 ) -> FleetOutcome:
-    """Ramp ``config.stations`` stations up at ``config.ramp_per_s`` and run them until
-    ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when ``handle_signals``),
-    then drain for up to ``config.drain_timeout_s`` (see fleet.engine._drain; a second signal
-    skips it).
+    """Ramp this process's stations (``config.my_indices``) up at ``config.ramp_per_s`` and run
+    them until ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when
+    ``handle_signals``), then drain for up to ``config.drain_timeout_s`` (see fleet.engine._drain;
+    a second signal skips it).
 
     The first station is a probe: if its first connection attempt fails, CsmsUnreachable is
     raised instead of ramping a fleet against an endpoint that is not there.
@@ -74,98 +74,131 @@ async def run_fleet(
     when given, is what station ``index`` reports to instead of ``recorder`` (e.g. the totals plus
     its OCPP version's own recorder).
     """
-    master = random.Random(config.seed)
-    cpu_at_start, rss_at_start = time.process_time(), process_rss_bytes()
+    cost = _CostMeter()
     started = trio.current_time()
-    stop_at = started + config.duration_s
     clock = trio_speed_clock(speed=config.speed, origin=started)
-    spawned = 0
-    unreachable: tuple[str, str] | None = None
-    stop = _StopFlag()
     drain = Drain(config.drain_timeout_s)
-    ramp_scope = trio.CancelScope(deadline=stop_at)  # the run proper; the drain follows it
+    ending = _Ending(deadline=started + config.duration_s, drains=drain.timeout_s > 0)
     stations = StationPool(config, clock, capture, on_behaviour_event, recorder)
-
-    with trio.CancelScope() as run_scope:
+    ramp = _Ramp(config, started, clock, make_station, recorder_for or (lambda _: recorder), probe_timeout_s)
+    with ending.run_scope:
         async with trio.open_nursery() as nursery:
             if handle_signals:
-                nursery.start_soon(_stop_on_signal, ramp_scope, run_scope, stop, drain.timeout_s > 0)
+                nursery.start_soon(ending.stop_on_signals)
             if on_progress is not None:
                 nursery.start_soon(_progress_loop, on_progress, started)
-            probe = FirstAttempt()
-            mine = config.indices if config.indices is not None else range(config.stations)
             await stations.begin(nursery)
             if isinstance(recorder, HealthRecorder):
                 nursery.start_soon(monitor_generator, recorder, stations.calls_waiting)
-            with ramp_scope:
-                for index in range(config.stations):
-                    # every station's draws are taken here or not, so station i has the same seeded
-                    # streams (and start time) whichever shard runs it
-                    rng = random.Random(master.getrandbits(64))
-                    runner_rng = LazyRandom(master.getrandbits(64))  # drawn only on a reconnect
-                    if index not in mine:
-                        continue
-                    await trio.sleep_until(started + index / config.ramp_per_s)
-                    station_id = config.station_id(index)
-                    stations.start(
-                        index,
-                        station_id,
-                        make_station(index, station_id, rng, clock.now()),
-                        recorder if recorder_for is None else recorder_for(index),
-                        runner_rng,
-                        probe if index == mine[0] else None,
-                    )
-                    spawned += 1
-                    if index == mine[0]:
-                        timeout = (
-                            probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
-                        )
-                        with trio.move_on_after(timeout):
-                            await probe.done.wait()
-                        if probe.error is not None:
-                            unreachable = probe.error
-                            nursery.cancel_scope.cancel()
-                            break
-                await trio.sleep_forever()
-            if unreachable is None and drain.timeout_s > 0 and not run_scope.cancel_called:
+            with ending.ramp_scope:
+                await ramp.run(stations)
+                if ramp.unreachable is None:
+                    await trio.sleep_forever()
+            if ramp.unreachable is None and drain.timeout_s > 0 and not ending.run_scope.cancel_called:
                 await drain.run(stations.drainables())
             nursery.cancel_scope.cancel()
     stations.finish()
-    if unreachable is not None:
-        raise CsmsUnreachable(*unreachable)
+    if ramp.unreachable is not None:
+        raise CsmsUnreachable(*ramp.unreachable)
     duration = trio.current_time() - started
-    if isinstance(recorder, CostRecorder):
-        recorder.generator_cost(
-            time.process_time() - cpu_at_start,
-            duration,
-            spawned,
-            process_rss_bytes() - rss_at_start,
-            includes_csms=shares_process_with_csms,
-        )
+    cost.report(recorder, duration, ramp.stations_started, includes_csms=shares_process_with_csms)
     return FleetOutcome(
         duration_s=duration,
-        interrupted=stop.signalled,
-        stations_started=spawned,
+        interrupted=ending.signalled,
+        stations_started=ramp.stations_started,
         drain=drain.report(stations.drainables()),
     )
 
 
-class _StopFlag:
-    signalled = False
+class _Ramp:
+    """Starts this process's stations (``config.my_indices``) on the fleet's schedule: station
+    ``i`` ``i / ramp_per_s`` seconds after the start. The first of them is the probe."""
 
+    def __init__(
+        self,
+        config: FleetConfig,
+        started: float,
+        clock: SpeedClock,
+        make_station: StationFactory,
+        recorder_for: Callable[[int], Recorder],
+        probe_timeout_s: float | None,
+    ) -> None:
+        self._config = config
+        self._started = started
+        self._clock = clock
+        self._make_station = make_station
+        self._recorder_for = recorder_for
+        self._probe_timeout_s = (
+            probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
+        )
+        self.stations_started = 0
+        self.unreachable: tuple[str, str] | None = None  # (kind, message) of the probe's failure
 
-async def _stop_on_signal(
-    ramp_scope: trio.CancelScope, run_scope: trio.CancelScope, stop: _StopFlag, drains: bool
-) -> None:
-    """The first signal ends the run (the drain follows), a second one (or the first, when there
-    is no drain) stops at once."""
-    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
-            stop.signalled = True
-            if ramp_scope.cancel_called or not drains:
-                run_scope.cancel()
+    async def run(self, stations: StationPool) -> None:
+        """Start the stations in ``stations``; stop early if the probe finds the CSMS unreachable."""
+        config = self._config
+        master = random.Random(config.seed)
+        mine = config.my_indices
+        for index in range(config.stations):
+            # every station's draws are taken here or not, so station i has the same seeded
+            # streams (and start time) whichever shard runs it
+            rng = random.Random(master.getrandbits(64))
+            runner_rng = LazyRandom(master.getrandbits(64))  # drawn only on a reconnect
+            if index not in mine:
+                continue
+            await trio.sleep_until(self._started + index / config.ramp_per_s)
+            probe = FirstAttempt() if index == mine[0] else None
+            station_id = config.station_id(index)
+            station = self._make_station(index, station_id, rng, self._clock.now())
+            stations.start(index, station_id, station, self._recorder_for(index), runner_rng, probe)
+            self.stations_started += 1
+            if probe is not None and not await self._reachable(probe):
                 return
-            ramp_scope.cancel()
+
+    async def _reachable(self, probe: FirstAttempt) -> bool:
+        with trio.move_on_after(self._probe_timeout_s):
+            await probe.done.wait()
+        self.unreachable = probe.error
+        return probe.error is None
+
+
+class _CostMeter:
+    """What the process spends from its construction on: CPU time, RSS growth."""
+
+    def __init__(self) -> None:
+        self._cpu_at_start, self._rss_at_start = time.process_time(), process_rss_bytes()
+
+    def report(self, recorder: Recorder, seconds: float, stations: int, *, includes_csms: bool) -> None:
+        """Tell ``recorder``, if it is a CostRecorder, what ``stations`` stations cost."""
+        if isinstance(recorder, CostRecorder):
+            recorder.generator_cost(
+                time.process_time() - self._cpu_at_start,
+                seconds,
+                stations,
+                process_rss_bytes() - self._rss_at_start,
+                includes_csms=includes_csms,
+            )
+
+
+class _Ending:
+    """How a run ends: at its deadline, or at the first SIGINT/SIGTERM, the run proper
+    (``ramp_scope``) ends and the drain follows; a second signal (or the first, when there is no
+    drain) stops everything (``run_scope``) at once."""
+
+    def __init__(self, *, deadline: float, drains: bool) -> None:
+        self.ramp_scope = trio.CancelScope(deadline=deadline)
+        self.run_scope = trio.CancelScope()
+        self.signalled = False  # stopped early by a signal
+        self._drains = drains
+
+    async def stop_on_signals(self) -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                self.signalled = True
+                if self.ramp_scope.cancel_called or not self._drains:
+                    self.run_scope.cancel()
+                    return
+                self.ramp_scope.cancel()
 
 
 async def _progress_loop(on_progress: ProgressCallback, started: float) -> None:

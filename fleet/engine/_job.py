@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import random
 import sys
 import time
@@ -18,38 +17,25 @@ from fleet.behaviour import (
     DriverSettings,
     Profile,
     ProfileStation,
-    RemoteStartWanted,
     SimulatedStation,
     station_types_for,
 )
-from fleet.connection import Recorder
-from fleet.csms import (
-    CsmsConfig,
-    CsmsServer,
-    ScriptClock,
-    ScriptStep,
-    StationCallFailed,
-    StepOutcome,
-    run_script,
-    serve_csms,
-)
+from fleet.csms import CsmsConfig, CsmsServer, ScriptClock, ScriptStep, StepOutcome, run_script, serve_csms
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
-from fleet.engine._fanout import RecorderFanout
-from fleet.engine._fleet import CsmsUnreachable, StationFactory, run_fleet
+from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, run_fleet
 from fleet.engine._identities import with_nameplate
-from fleet.engine._metrics_export import MetricsExport
+from fleet.engine._job_summary import job_summary
 from fleet.engine._ocpp_mix import OcppMix
-from fleet.engine._protocol import ShellStation
+from fleet.engine._recorder_topology import RecorderTopology
+from fleet.engine._remote_starts import remote_starts
 from fleet.metrics import (
     DEFAULT_METRICS_HOST,
     MetricsPortUnavailable,
     RunRecorder,
-    TimeSeries,
     format_progress,
 )
-from fleet.ocpp import v16, v201
-from fleet.station import StationConfig, stretch_network_timers
+from fleet.station import ShellStation, StationConfig, stretch_network_timers
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 1
@@ -119,50 +105,6 @@ def _station_factory(
     return make_station
 
 
-def _remote_starts(
-    server: CsmsServer | None,
-    nursery: trio.Nursery,
-    recorder_for: Callable[[str], Recorder],
-    versions: dict[str, str],
-) -> Callable[[str, Any], None]:
-    """Drivers who start by app: the embedded CSMS sends RequestStartTransaction for them.
-    A failure is reported to ``recorder_for(station id)``."""
-    remote_start_ids = itertools.count(1)
-
-    async def request_start(station_id: str, wish: RemoteStartWanted) -> None:
-        assert server is not None
-        request: v201.RequestStartTransactionRequest | v16.RemoteStartTransactionRequest
-        if versions.get(station_id) == "1.6":
-            action = "RemoteStartTransaction"
-            request = v16.RemoteStartTransactionRequest(id_tag=wish.id_token[:20], connector_id=wish.evse_id)
-        else:
-            action = "RequestStartTransaction"
-            request = v201.RequestStartTransactionRequest(
-                id_token=v201.IdToken(id_token=wish.id_token, type="Central"),
-                remote_start_id=next(remote_start_ids),
-                evse_id=wish.evse_id,
-            )
-        try:
-            await server.call(station_id, action, request)
-        except StationCallFailed as exc:
-            recorder_for(station_id).error("remote_start", f"{station_id}: {action} failed: {exc}")
-
-    def on_behaviour_event(station_id: str, wish: Any) -> None:
-        if server is not None and isinstance(wish, RemoteStartWanted):
-            nursery.start_soon(request_start, station_id, wish)
-
-    return on_behaviour_event
-
-
-def _stations_here(job: RunJob) -> dict[str, int]:
-    """The stations this process runs (all, or one shard's slice) per OCPP version that gets
-    Prometheus series: the fleet's one version, or both for a mixed fleet."""
-    fleet = job.fleet
-    counts = job.ocpp.counts_of(fleet.indices if fleet.indices is not None else range(fleet.stations))
-    label = job.ocpp.label
-    return counts if label == "mixed" else {label: counts[label]}
-
-
 async def run_job(
     job: RunJob,
     *,
@@ -171,132 +113,113 @@ async def run_job(
     # pass one to read the run's Prometheus series (served too when job.metrics_port is set)
     metrics_registry: CollectorRegistry | None = None,
 ) -> JobResult:
-    recorder = recorder if recorder is not None else RunRecorder()
-    export: MetricsExport | None = None
-    if job.metrics_port is not None or metrics_registry is not None:
-        try:
-            export = MetricsExport(
-                job.metrics_host,
-                job.metrics_port,
-                stations_by_version=_stations_here(job),
-                ocpp_version=job.ocpp.label,  # labels the generator's health: "mixed" for a mixed fleet
-                registry=metrics_registry,
-            )
-        except MetricsPortUnavailable as exc:
-            return JobResult(EXIT_SETUP, None, str(exc))
-    mixed = job.ocpp.label == "mixed"
-    timeseries = TimeSeries(trio.current_time)  # what the report plots
-    listeners: list[Recorder] = [recorder, timeseries]
-    if export is not None and not mixed:
-        listeners.append(export.recorders[job.ocpp.label])
-    # a mixed fleet's Prometheus recorders sit in the per-version fan-outs below; the generator
-    # monitor's samples reach the process-wide health series from here
-    health = [export.metrics] if export is not None and mixed else []
-    reports: Recorder = RecorderFanout(listeners, health=health)
-    # a mixed fleet also gets results per OCPP version: each station reports to the totals and
-    # to its version's recorders (its results, its Prometheus series)
-    by_version = {version: RunRecorder() for version in ("1.6", "2.0.1")} if mixed else {}
-    version_reports = {
-        version: RecorderFanout([reports, r, *([export.recorders[version]] if export is not None else [])])
-        for version, r in by_version.items()
-    }
-    async with trio.open_nursery() as nursery:
-        if export is not None:
-            nursery.start_soon(export.serve)
-        server: CsmsServer | None = None
-        fleet = job.fleet
-        if not fleet.csms_url:
-            registry = export.registry if export is not None else None
-            server = await nursery.start(partial(serve_csms, registry=registry), job.csms, "127.0.0.1", 0)
-            fleet = replace(fleet, csms_url=server.url)
-        capture = FrameCapture(job.capture_path) if job.capture_path else None
-        # the station's wall clock: UTC, advancing with the simulated clock (which equals trio's
-        # clock at the start of the run and then runs --speed times faster)
-        start_epoch = job.sim_start_epoch if job.sim_start_epoch is not None else time.time()
-        epoch = start_epoch - trio.current_time()
-        versions: dict[str, str] = {}  # station id -> OCPP version, as the stations are made
-
-        def recorder_for_station(station_id: str) -> Recorder:
-            return version_reports.get(versions.get(station_id, ""), reports)
-
-        make_station = _station_factory(replace(job, fleet=fleet), epoch, server is not None, versions)
-        script_outcomes: list[StepOutcome] = []
-        if server is not None and job.csms_script:
-            # script times are on the stations' (simulated) clock: "18:00" at --speed 60 comes early
-            script_clock = ScriptClock(trio.current_time(), start_epoch, fleet.speed)
-            nursery.start_soon(
-                run_script,
-                server,
-                list(job.csms_script),
-                script_clock,
-                random.Random(fleet.seed),
-                script_outcomes.append,
-            )
-
-        def on_progress(elapsed: float) -> None:
-            if progress is not None:
-                now = trio.current_time()
-                line = format_progress(
-                    recorder.snapshot(),
-                    recorder.rate(now),
-                    elapsed,
-                    fleet.duration_s,
-                    stations_configured=fleet.stations,
-                )
-                progress(line, elapsed)
-
-        try:
-            outcome = await run_fleet(
-                fleet,
-                make_station,
-                reports,
-                capture=capture,
-                on_progress=on_progress,
-                handle_signals=True,
-                on_behaviour_event=_remote_starts(server, nursery, recorder_for_station, versions),
-                recorder_for=(lambda index: version_reports[job.ocpp.version_for(index)])
-                if by_version
-                else None,
-                shares_process_with_csms=server is not None,
-            )
-        except CsmsUnreachable as exc:
-            nursery.cancel_scope.cancel()
-            return JobResult(EXIT_UNREACHABLE, None, f"cannot reach the CSMS: {exc.message}")
-        finally:
-            if capture is not None:
-                capture.close()
-        extra: dict[str, Any] = {
-            "csms_url": fleet.csms_url,
-            "seed": fleet.seed,
-            "speed": fleet.speed,
-            "profile": job.profile.name if job.profile is not None else None,
-            "interrupted": outcome.interrupted,
-            "drain": outcome.drain.to_dict() if outcome.drain is not None else None,
-            "timeseries": timeseries.to_dict(),
-            "stations_by_ocpp_version": job.ocpp.counts(fleet.stations),
-        }
-        if server is not None:
-            extra["csms"] = server.ledger.summary()
-        if by_version:
-            counts = job.ocpp.counts(fleet.stations)
-            extra["by_ocpp_version"] = {
-                version: r.summary(
-                    ocpp_version=version,
-                    duration_s=round(outcome.duration_s, 3),
-                    stations_configured=counts[version],
-                )
-                for version, r in by_version.items()
-            }
-        if job.csms_script:
-            extra["csms_script"] = [outcome.to_dict() for outcome in script_outcomes]
-        summary = recorder.summary(
-            ocpp_version=job.ocpp.label,
-            duration_s=round(outcome.duration_s, 3),
-            stations_configured=fleet.stations,
-            extra=extra,
+    """Run the job's fleet (this process's stations of it: ``job.fleet.my_indices``) and summarise it."""
+    try:
+        recorders = RecorderTopology.open(
+            recorder if recorder is not None else RunRecorder(),
+            job.ocpp,
+            job.fleet.my_indices,
+            metrics_host=job.metrics_host,
+            metrics_port=job.metrics_port,
+            registry=metrics_registry,
         )
+    except MetricsPortUnavailable as exc:
+        return JobResult(EXIT_SETUP, None, str(exc))
+    async with trio.open_nursery() as nursery:
+        recorders.start_serving(nursery)
+        result = await _run_stations(job, recorders, nursery, progress)
         nursery.cancel_scope.cancel()
-    return JobResult(EXIT_OK, summary, recorder=recorder, by_version=by_version)
+    return result
+
+
+async def _run_stations(
+    job: RunJob,
+    recorders: RecorderTopology,
+    nursery: trio.Nursery,
+    progress: Callable[[str, float], None] | None,
+) -> JobResult:
+    """The fleet against the job's CSMS (the embedded one, started in ``nursery``, when it names
+    none), the CSMS script beside it, and the summary."""
+    server = await _embedded_csms(job, nursery, recorders.registry)
+    fleet = job.fleet if server is None else replace(job.fleet, csms_url=server.url)
+    capture = FrameCapture(job.capture_path) if job.capture_path else None
+    # the station's wall clock: UTC, advancing with the simulated clock (which equals trio's
+    # clock at the start of the run and then runs --speed times faster)
+    start_epoch = job.sim_start_epoch if job.sim_start_epoch is not None else time.time()
+    epoch = start_epoch - trio.current_time()
+    versions: dict[str, str] = {}  # station id -> OCPP version, as the stations are made
+    script = _start_script(job, server, nursery, start_epoch)
+    try:
+        outcome = await run_fleet(
+            fleet,
+            _station_factory(replace(job, fleet=fleet), epoch, server is not None, versions),
+            recorders.reports,
+            capture=capture,
+            on_progress=_progress_lines(progress, recorders.run, fleet),
+            handle_signals=True,
+            on_behaviour_event=remote_starts(server, nursery, versions, recorders.for_version),
+            recorder_for=lambda index: recorders.for_version(job.ocpp.version_for(index)),
+            shares_process_with_csms=server is not None,
+        )
+    except CsmsUnreachable as exc:
+        return JobResult(EXIT_UNREACHABLE, None, f"cannot reach the CSMS: {exc.message}")
+    finally:
+        if capture is not None:
+            capture.close()
+    summary = job_summary(
+        fleet,
+        job.ocpp,
+        job.profile,
+        outcome,
+        recorders,
+        csms=server,
+        script=script if job.csms_script else None,
+    )
+    return JobResult(EXIT_OK, summary, recorder=recorders.run, by_version=recorders.by_version)
+
+
+async def _embedded_csms(
+    job: RunJob, nursery: trio.Nursery, registry: CollectorRegistry | None
+) -> CsmsServer | None:
+    """The CSMS of a job that names none: on a free loopback port, its metrics in ``registry``."""
+    if job.fleet.csms_url:
+        return None
+    server: CsmsServer = await nursery.start(partial(serve_csms, registry=registry), job.csms, "127.0.0.1", 0)
+    return server
+
+
+def _start_script(
+    job: RunJob, server: CsmsServer | None, nursery: trio.Nursery, start_epoch: float
+) -> list[StepOutcome]:
+    """The job's CSMS script, run by the embedded CSMS in ``nursery`` (nothing without one); the
+    list returned fills with the steps' outcomes as they finish."""
+    outcomes: list[StepOutcome] = []
+    if server is not None and job.csms_script:
+        # script times are on the stations' (simulated) clock: "18:00" at --speed 60 comes early
+        clock = ScriptClock(trio.current_time(), start_epoch, job.fleet.speed)
+        steps = list(job.csms_script)
+        nursery.start_soon(run_script, server, steps, clock, random.Random(job.fleet.seed), outcomes.append)
+    return outcomes
+
+
+def _progress_lines(
+    progress: Callable[[str, float], None] | None, recorder: RunRecorder, fleet: FleetConfig
+) -> ProgressCallback:
+    """What the fleet calls once a second: a progress line for ``progress``, if any."""
+
+    def on_progress(elapsed: float) -> None:
+        if progress is not None:
+            now = trio.current_time()
+            line = format_progress(
+                recorder.snapshot(),
+                recorder.rate(now),
+                elapsed,
+                fleet.duration_s,
+                stations_configured=fleet.stations,
+            )
+            progress(line, elapsed)
+
+    return on_progress
 
 
 def print_progress_line(line: str, elapsed: float) -> None:

@@ -1,0 +1,57 @@
+"""What one `fleet run` process reports at the end: the run's summary (fleet.metrics) plus what the
+job adds to it: how it ran, the time series, the stations per OCPP version, the embedded CSMS's
+ledger, a mixed fleet's results per version and the CSMS script's outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fleet.behaviour import Profile
+from fleet.csms import CsmsServer, StepOutcome
+from fleet.engine._config import FleetConfig
+from fleet.engine._fleet import FleetOutcome
+from fleet.engine._ocpp_mix import OcppMix
+from fleet.engine._recorder_topology import RecorderTopology
+
+
+def job_summary(
+    fleet: FleetConfig,
+    ocpp: OcppMix,
+    profile: Profile | None,
+    outcome: FleetOutcome,
+    recorders: RecorderTopology,
+    *,
+    csms: CsmsServer | None,  # the embedded CSMS, when the job started one
+    script: Sequence[StepOutcome] | None,  # None: the job has no CSMS script
+) -> dict[str, Any]:
+    """``fleet`` is the one the stations ran against (its ``csms_url`` the embedded CSMS's)."""
+    duration_s = round(outcome.duration_s, 3)
+    counts = ocpp.counts(fleet.stations)  # the whole fleet's, in one shard's summary too
+    extra: dict[str, Any] = {
+        "csms_url": fleet.csms_url,
+        "seed": fleet.seed,
+        "speed": fleet.speed,
+        "profile": profile.name if profile is not None else None,
+        "interrupted": outcome.interrupted,
+        "drain": outcome.drain.to_dict() if outcome.drain is not None else None,
+        "timeseries": recorders.timeseries.to_dict(),
+        "stations_by_ocpp_version": counts,
+    }
+    if csms is not None:
+        extra["csms"] = csms.ledger.summary()
+    if recorders.by_version:
+        extra["by_ocpp_version"] = {
+            version: results.summary(
+                ocpp_version=version, duration_s=duration_s, stations_configured=counts[version]
+            )
+            for version, results in recorders.by_version.items()
+        }
+    if script is not None:
+        extra["csms_script"] = [step.to_dict() for step in script]
+    return recorders.run.summary(
+        ocpp_version=ocpp.label,
+        duration_s=duration_s,
+        stations_configured=fleet.stations,
+        extra=extra,
+    )
