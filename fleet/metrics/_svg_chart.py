@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 WIDTH = 760
@@ -42,22 +43,30 @@ def _label(value: float) -> str:
     return f"{value:g}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Plane:
+    """The plot area and its scales: data values to pixels."""
+
+    x_low: float
+    x_high: float
+    y_high: float
+    width: int = WIDTH - _LEFT - _RIGHT
+    height: int = HEIGHT - _TOP - _BOTTOM
+
+    def px(self, value: float) -> float:
+        return _LEFT + (value - self.x_low) / ((self.x_high - self.x_low) or 1.0) * self.width
+
+    def py(self, value: float) -> float:
+        return _TOP + self.height - value / (self.y_high or 1.0) * self.height
+
+
 def line_chart(title: str, x: Sequence[float], series: Series, *, y_label: str, x_label: str = "s") -> str:
     """One chart: a path per series (gaps where a value is None), axes with round ticks, a
     legend. Returns the ``<svg>`` element; ``data-*`` attributes feed the optional hover JS."""
     values = [v for column in series.values() for v in column if v is not None and math.isfinite(v)]
     x_ticks = nice_ticks(min(x, default=0.0), max(x, default=1.0))
     y_ticks = nice_ticks(0.0, max(values, default=1.0) or 1.0)
-    x_low, x_high = x_ticks[0], x_ticks[-1]
-    y_high = y_ticks[-1]
-    plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
-
-    def px(value: float) -> float:
-        return _LEFT + (value - x_low) / ((x_high - x_low) or 1.0) * plot_w
-
-    def py(value: float) -> float:
-        return _TOP + plot_h - value / (y_high or 1.0) * plot_h
-
+    plane = _Plane(x_ticks[0], x_ticks[-1], y_ticks[-1])
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
@@ -65,45 +74,57 @@ def line_chart(title: str, x: Sequence[float], series: Series, *, y_label: str, 
         f"data-series='{escape(json.dumps({name: list(col) for name, col in series.items()}))}' "
         f'data-unit="{escape(y_label)}">',
         f'<text class="title" x="{_LEFT}" y="18">{escape(title)}</text>',
+        *_axes(plane, x_ticks, y_ticks, x_label, y_label),
+        *_series(plane, x, series),
     ]
+    if not values:
+        parts.append(
+            f'<text class="empty" x="{_LEFT + plane.width / 2:.0f}" y="{_TOP + plane.height / 2:.0f}" '
+            'text-anchor="middle">no data</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _axes(plane: _Plane, x_ticks: list[float], y_ticks: list[float], x_label: str, y_label: str) -> list[str]:
+    """Grid lines with the y ticks, the x ticks, both axis labels and the frame."""
+    parts = []
     for tick in y_ticks:
-        y = py(tick)
+        y = plane.py(tick)
         parts.append(f'<line class="grid" x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(
             f'<text class="tick" x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_label(tick)}</text>'
         )
     for tick in x_ticks:
-        x_px = px(tick)
         parts.append(
-            f'<text class="tick" x="{x_px:.1f}" y="{HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
+            f'<text class="tick" x="{plane.px(tick):.1f}" y="{HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
             f"{_label(tick)}</text>"
         )
-    parts.append(
-        f'<text class="tick" x="{WIDTH - _RIGHT}" y="{HEIGHT - 4}" text-anchor="end">{escape(x_label)}</text>'
-    )
-    parts.append(
-        f'<text class="tick" x="12" y="{_TOP + plot_h / 2:.0f}" text-anchor="middle" '
-        f'transform="rotate(-90 12 {_TOP + plot_h / 2:.0f})">{escape(y_label)}</text>'
-    )
-    parts.append(
-        f'<rect class="frame" x="{_LEFT}" y="{_TOP}" width="{plot_w}" height="{plot_h}" fill="none"/>'
-    )
+    middle = f"{_TOP + plane.height / 2:.0f}"
+    parts += [
+        f'<text class="tick" x="{WIDTH - _RIGHT}" y="{HEIGHT - 4}" text-anchor="end">'
+        f"{escape(x_label)}</text>",
+        f'<text class="tick" x="12" y="{middle}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {middle})">{escape(y_label)}</text>',
+        f'<rect class="frame" x="{_LEFT}" y="{_TOP}" width="{plane.width}" height="{plane.height}" '
+        'fill="none"/>',
+    ]
+    return parts
+
+
+def _series(plane: _Plane, x: Sequence[float], series: Series) -> list[str]:
+    """A path per series and its legend entry, laid out from the right, the first series on top."""
+    parts = []
     legend_x = WIDTH - _RIGHT
     for position, (name, column) in reversed(list(enumerate(series.items()))):
         colour = COLOURS[position % len(COLOURS)]
-        parts.append(_path(column, x, px, py, colour, name))
+        parts.append(_path(column, x, plane.px, plane.py, colour, name))
         legend_x -= 12 + 7 * len(name) + 16
         parts.append(
             f'<rect x="{legend_x}" y="9" width="12" height="3" fill="{colour}"/>'
             f'<text class="legend" x="{legend_x + 16}" y="14">{escape(name)}</text>'
         )
-    if not values:
-        parts.append(
-            f'<text class="empty" x="{_LEFT + plot_w / 2:.0f}" y="{_TOP + plot_h / 2:.0f}" '
-            'text-anchor="middle">no data</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
 
 
 def _path(
