@@ -25,7 +25,7 @@ FormatViolation, as is anything else that is no well-formed payload.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -88,21 +88,31 @@ def _array(
 ) -> ErrorCode | None:
     if type(value) is not list:
         return _TYPE
-    for item in value:
-        code = _violation(item, shape.item_type)
-        if code is not None:
-            return code
-    return _length(len(value), shape.min_length, shape.max_length)
+    return _items(((item, shape.item_type) for item in value), len(value), shape)
 
 
 def _dict(value: Any, shape: mi.DictType) -> ErrorCode | None:
     if type(value) is not dict:
         return _TYPE
-    for key, item in value.items():
-        code = _violation(key, shape.key_type) or _violation(item, shape.value_type)
+    pairs = (
+        (part, rule)
+        for key, item in value.items()
+        for part, rule in ((key, shape.key_type), (item, shape.value_type))
+    )
+    return _items(pairs, len(value), shape)
+
+
+def _items(
+    parts: Iterable[tuple[Any, mi.Type]],
+    n: int,
+    shape: mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType | mi.DictType,
+) -> ErrorCode | None:
+    """The first part of a collection that breaks its rule decides, then the collection's length."""
+    for part, rule in parts:
+        code = _violation(part, rule)
         if code is not None:
             return code
-    return _length(len(value), shape.min_length, shape.max_length)
+    return _length(n, shape.min_length, shape.max_length)
 
 
 def _str(value: Any, shape: mi.StrType) -> ErrorCode | None:
