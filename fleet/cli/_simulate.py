@@ -236,7 +236,7 @@ def _format_summary(forecast: Forecast) -> str:
         f"offline replays: {summary['offline_replays']}, seqNo gaps {summary['seq_no_gaps']}, "
         f"duplicates {summary['seq_no_duplicates']}",
         (
-            f"latency seen by the stations: p50 {latency['p50_ms']} ms, p99 {latency['p99_ms']} ms"
+            f"latency seen by the stations: p50 {latency['p50']} ms, p99 {latency['p99']} ms"
             if forecast.config["model"] == "frames"
             else "latency: not timed per message by the session model (--model frames does)"
         ),
