@@ -28,6 +28,7 @@ import ssl
 from fleet.behaviour import Backoff, SpeedClock
 from fleet.connection._errors import (
     CONNECTION_LOST,
+    PROTOCOL_ERROR,
     SERVER_CERTIFICATE,
     ConnectTimeout,
     PeerClosed,
@@ -407,7 +408,7 @@ class StationConnection:
                     station.receive(message, sim_now)
                 except RemoteProtocolError as exc:
                     self._recorder.error(
-                        "protocol_error",
+                        PROTOCOL_ERROR,
                         f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
                     )
             if self._drain is not None:

@@ -1,49 +1,31 @@
 """The trio shell: sockets, timers, ramp-up, reconnects."""
 
-from fleet.behaviour import Backoff
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet
-from fleet.engine._identities import (
-    IdentityError,
-    StationIdentities,
-    StationIdentity,
-    load_stations_file,
-)
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, print_progress_line, run_job
 from fleet.engine._limits import TooManyStations, raise_open_file_limit
 from fleet.engine._ocpp_mix import OcppMix
-from fleet.engine._protocol import ShellStation
 from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, run_sharded
 from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
-from fleet.identity import ClientSecurity, SecuritySetupError, basic_auth_header
 
 __all__ = [
     "EXIT_OK",
     "EXIT_UNREACHABLE",
     "EXIT_WORKER_DIED",
-    "Backoff",
-    "ClientSecurity",
     "CsmsUnreachable",
     "DrainReport",
     "FleetConfig",
     "FleetOutcome",
     "FrameCapture",
-    "IdentityError",
     "JobResult",
     "OcppMix",
     "RunJob",
-    "SecuritySetupError",
-    "ShellStation",
     "StationFactory",
-    "StationIdentities",
-    "StationIdentity",
     "TooManyStations",
     "automatic_source_addresses",
-    "basic_auth_header",
     "default_workers",
-    "load_stations_file",
     "parse_source_addresses",
     "print_progress_line",
     "raise_open_file_limit",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
-from fleet.engine._identities import StationIdentities, StationIdentity
-from fleet.identity import ClientSecurity
+from fleet.identity import ClientSecurity, StationIdentities, StationIdentity
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,8 @@ from fleet.csms import CsmsConfig, CsmsServer, ScriptClock, ScriptStep, StepOutc
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, run_fleet
-from fleet.engine._identities import with_nameplate
 from fleet.engine._job_summary import job_summary
+from fleet.engine._nameplate import with_nameplate
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._recorder_topology import RecorderTopology
 from fleet.engine._remote_starts import remote_starts

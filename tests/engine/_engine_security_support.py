@@ -15,9 +15,9 @@ import trustme
 
 from fleet.behaviour import DriverSettings, SimulatedStation
 from fleet.csms import CsmsConfig, CsmsSecurity, CsmsServer, serve_csms
-from fleet.engine import FleetConfig, ShellStation, run_fleet
+from fleet.engine import FleetConfig, run_fleet
 from fleet.metrics import RunRecorder
-from fleet.station import StationConfig
+from fleet.station import ShellStation, StationConfig
 
 DRIVER = DriverSettings(mean_idle_s=5, mean_charge_s=10)
 

@@ -10,12 +10,12 @@ import trio
 
 from fleet.behaviour import Backoff
 from fleet.connection import ConnectionSettings, StationConnection, station_credentials
-from fleet.engine import ClientSecurity, ShellStation, StationIdentity
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._reactor import Reactor
+from fleet.identity import ClientSecurity, StationIdentity
 from fleet.metrics import RunRecorder
 from fleet.ocpp import v201
-from fleet.station import Event
+from fleet.station import Event, ShellStation
 
 # a connection that ends stays down for the rest of a test (no second connect to the test's peer)
 NO_RECONNECT = Backoff(initial_s=1e6, max_s=1e6)

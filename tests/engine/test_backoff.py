@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from fleet.engine import Backoff
+from fleet.behaviour import Backoff
 
 
 def test_delays_double_up_to_the_ceiling() -> None:

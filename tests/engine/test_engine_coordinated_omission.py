@@ -20,9 +20,9 @@ import trio.testing
 
 from fleet.behaviour import DriverSettings, SimulatedStation
 from fleet.csms import CsmsConfig, serve_csms
-from fleet.engine import FleetConfig, FrameCapture, ShellStation, run_fleet
+from fleet.engine import FleetConfig, FrameCapture, run_fleet
 from fleet.metrics import LatencyHistogram, RunRecorder
-from fleet.station import Station, StationConfig
+from fleet.station import ShellStation, Station, StationConfig
 
 STATIONS = 4
 EVSES = 2

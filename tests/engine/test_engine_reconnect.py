@@ -8,11 +8,11 @@ from collections.abc import Callable
 import trio
 import trio.testing
 
-from fleet.behaviour import DriverSettings, SimulatedStation
+from fleet.behaviour import Backoff, DriverSettings, SimulatedStation
 from fleet.csms import CsmsConfig, CsmsServer, serve_csms
-from fleet.engine import Backoff, FleetConfig, ShellStation, run_fleet
+from fleet.engine import FleetConfig, run_fleet
 from fleet.metrics import RunRecorder
-from fleet.station import StationConfig
+from fleet.station import ShellStation, StationConfig
 
 STATIONS = 8
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fleet.engine import FleetConfig, IdentityError, StationIdentities, load_stations_file
-from fleet.engine._identities import with_nameplate
+from fleet.engine import FleetConfig
+from fleet.engine._nameplate import with_nameplate
+from fleet.identity import IdentityError, StationIdentities, load_stations_file
 from fleet.station import StationConfig
 
 

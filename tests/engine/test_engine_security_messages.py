@@ -15,14 +15,8 @@ from _engine_security_support import errors_of, make_pki, make_station
 from _reactor_support import ReactorStation
 
 from fleet.csms import CsmsConfig, CsmsSecurity, CsmsServer, PasswordBook, serve_csms
-from fleet.engine import (
-    ClientSecurity,
-    CsmsUnreachable,
-    FleetConfig,
-    StationIdentities,
-    StationIdentity,
-    run_fleet,
-)
+from fleet.engine import CsmsUnreachable, FleetConfig, run_fleet
+from fleet.identity import ClientSecurity, StationIdentities, StationIdentity
 from fleet.metrics import RunRecorder
 from fleet.ocpp import v201
 from fleet.station import Station, StationConfig

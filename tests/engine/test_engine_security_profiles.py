@@ -12,7 +12,8 @@ import trio.testing
 from _engine_security_support import errors_of, make_pki, run_small_fleet, summary_of
 
 from fleet.csms import CsmsSecurity, CsmsServer, PasswordBook
-from fleet.engine import ClientSecurity, CsmsUnreachable, FleetConfig, StationIdentities, StationIdentity
+from fleet.engine import CsmsUnreachable, FleetConfig
+from fleet.identity import ClientSecurity, StationIdentities, StationIdentity
 from fleet.metrics import RunRecorder
 
 STATIONS = 4

@@ -1,21 +1,11 @@
-"""Who each station is: ids, credentials and nameplate (fleet.identity, shared with the Locust
-shell); the engine adds only the nameplate its BootNotification sends."""
+"""The BootNotification nameplate a stations file sets for a station (serial, vendor, model)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from fleet.identity import FILE_FIELDS, IdentityError, StationIdentities, StationIdentity, load_stations_file
+from fleet.identity import StationIdentity
 from fleet.station import StationConfig
-
-__all__ = [
-    "FILE_FIELDS",
-    "IdentityError",
-    "StationIdentities",
-    "StationIdentity",
-    "load_stations_file",
-    "with_nameplate",
-]
 
 
 def with_nameplate(config: StationConfig, identity: StationIdentity) -> StationConfig:
