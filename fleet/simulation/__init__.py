@@ -21,7 +21,7 @@ from fleet.simulation._fleets import (
 )
 from fleet.simulation._forecast import Forecast, forecast_json, write_forecast_json
 from fleet.simulation._ledger import TimedLedger
-from fleet.simulation._loop import FrameHook, ProgressHook, SimStation, Simulation, run_simulation
+from fleet.simulation._loop import FrameHook, ProgressHook, Simulation, run_simulation
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._plot import write_forecast_png
 from fleet.simulation._session_model import run_session_model
@@ -38,7 +38,6 @@ __all__ = [
     "Model",
     "ProgressHook",
     "SamplingOverride",
-    "SimStation",
     "Simulation",
     "SimulationConfig",
     "SimulationOutcome",

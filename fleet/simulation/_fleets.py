@@ -17,8 +17,7 @@ from fleet.behaviour import (
     resolve_profile,
 )
 from fleet.simulation._config import DEFAULT_EPOCH
-from fleet.simulation._loop import SimStation
-from fleet.station import StationConfig
+from fleet.station import ShellStation, StationConfig
 
 
 def station_id_for(index: int, prefix: str = "SIM-") -> str:
@@ -65,7 +64,7 @@ def profile_fleet(
     id_prefix: str = "SIM-",
     app_start: bool = True,
     indices: range | None = None,
-) -> Sequence[SimStation]:
+) -> Sequence[ShellStation]:
     """``count`` ProfileStations of ``profile`` (station mix, drivers, EVs, faults from the profile).
 
     The simulation's CSMS model sends RequestStartTransaction for app starts, so ``app_start``
@@ -113,7 +112,7 @@ def load_profile_fleet(
     start_utc: float = DEFAULT_EPOCH,
     indices: range | None = None,
     sampling: SamplingOverride | None = None,
-) -> tuple[Profile, float, Sequence[SimStation]]:
+) -> tuple[Profile, float, Sequence[ShellStation]]:
     """(profile, epoch, stations) for a bundled profile name or a profile file: the simulated
     day starts at 00:00 site local time on ``start_utc``'s UTC date. Raises fleet.behaviour.ProfileError
     for a bad or missing profile."""

@@ -31,9 +31,6 @@ from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._station_stats import StationStats
 from fleet.station import RemoteStartWish, ShellStation
 
-SimStation = ShellStation  # what the loop drives: any station a shell drives
-
-
 # (now, station id, "sent" | "received" as seen by the station, frame)
 FrameHook = Callable[[float, str, str, str], None]
 ProgressHook = Callable[[float], None]  # simulated seconds reached
@@ -65,7 +62,7 @@ class _Link:
         "to_station_at",
     )
 
-    def __init__(self, station: SimStation, csms_rng: random.Random, latency: Callable[[], float]) -> None:
+    def __init__(self, station: ShellStation, csms_rng: random.Random, latency: Callable[[], float]) -> None:
         self.station = station
         self.station_id = station.station_id
         self.csms_rng = csms_rng
@@ -101,7 +98,7 @@ class Simulation:
     def __init__(
         self,
         config: SimulationConfig,
-        stations: Sequence[SimStation],
+        stations: Sequence[ShellStation],
         *,
         on_frame: FrameHook | None = None,
         on_progress: ProgressHook | None = None,
@@ -369,7 +366,7 @@ class Simulation:
 
 def run_simulation(
     config: SimulationConfig,
-    stations: Sequence[SimStation],
+    stations: Sequence[ShellStation],
     *,
     on_frame: FrameHook | None = None,
     on_progress: ProgressHook | None = None,

@@ -17,9 +17,10 @@ from fleet.processes import ChildDied, ParentChannel, results_of_children, run_c
 from fleet.simulation._config import DEFAULT_EPOCH, SimulationConfig
 from fleet.simulation._fleets import SamplingOverride, load_profile_fleet, simple_fleet
 from fleet.simulation._forecast import Forecast, build_forecast
-from fleet.simulation._loop import ProgressHook, SimStation, Simulation
+from fleet.simulation._loop import ProgressHook, Simulation
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._session_model import run_session_model
+from fleet.station import ShellStation
 
 _ENTRY = "fleet.simulation._shards:main"
 
@@ -41,7 +42,7 @@ class WorkerDied(RuntimeError):
     """A shard's process ended without an outcome (killed, out of memory)."""
 
 
-def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, float, Sequence[SimStation]]:
+def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, float, Sequence[ShellStation]]:
     """(profile name, epoch, stations) of the spec, or of its ``indices`` only. Raises
     fleet.behaviour.ProfileError for a bad profile."""
     if spec.profile is None:
