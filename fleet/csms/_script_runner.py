@@ -12,6 +12,7 @@ import trio
 from fleet.csms._errors import StationCallFailed, StationCallRefused
 from fleet.csms._script import ScriptStep
 from fleet.csms._server import CsmsServer
+from fleet.ocpp import answer_status
 
 _CONCURRENT_CALLS = 500  # per step: enough to reach thousands of stations fast, not a thundering herd
 
@@ -95,7 +96,7 @@ async def _run_step(
             except StationCallFailed as exc:
                 _count(outcome.errors, type(exc).__name__)
             else:
-                _count(outcome.answers, str(getattr(response, "status", "answered")))
+                _count(outcome.answers, answer_status(response, "answered"))
 
     async with trio.open_nursery() as nursery:
         for station_id in targets:

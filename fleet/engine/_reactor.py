@@ -456,7 +456,7 @@ def _time_alone(wanted_s: float) -> tuple[float, bool] | None:
     trio's own wake-ups are seen soon)."""
     stats = trio.lowlevel.current_statistics()
     io = stats.io_statistics
-    waiting = getattr(io, "tasks_waiting_read", 2) + getattr(io, "tasks_waiting_write", 0)
+    waiting = io.tasks_waiting_read + io.tasks_waiting_write  # epoll's statistics: the reactor is epoll-only
     if stats.tasks_runnable or waiting > _TRIO_OWN_WAITERS or stats.run_sync_soon_queue_size:
         return None
     trio_wants = min(stats.seconds_to_next_deadline, _ALONE_CAP_S)

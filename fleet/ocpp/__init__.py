@@ -1,6 +1,7 @@
 """The wire: OCPP-J frames and typed messages. Depends on msgspec only."""
 
 from fleet.ocpp import v16, v201
+from fleet.ocpp._answers import answer_status
 from fleet.ocpp._errors import (
     OCPP16_CODES,
     OCPP16_ERROR_CODES,
@@ -34,6 +35,7 @@ __all__ = [
     "Frame",
     "LocalProtocolError",
     "RemoteProtocolError",
+    "answer_status",
     "decode_frame",
     "decode_payload",
     "encode_call",

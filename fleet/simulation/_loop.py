@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fleet.csms import CsmsCallError, CsmsCallResult, CsmsSession, InternalFault, ProtocolViolation
-from fleet.ocpp import RemoteProtocolError, v201
+from fleet.ocpp import RemoteProtocolError, answer_status, v201
 from fleet.simulation._config import SimulationConfig, latency_sampler
 from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._ledger import TimedLedger, peak_of
@@ -351,8 +351,7 @@ class Simulation:
     def _count_csms_events(self, events: list[Any]) -> None:
         for event in events:
             if isinstance(event, CsmsCallResult):
-                status = getattr(event.payload, "status", "ok")
-                self._count(f"{event.action}/{status}")
+                self._count(f"{event.action}/{answer_status(event.payload, 'ok')}")
             elif isinstance(event, CsmsCallError):
                 self._count(f"{event.action}/{event.code}")
             elif isinstance(event, ProtocolViolation):
