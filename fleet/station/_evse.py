@@ -91,6 +91,23 @@ class Evse:
             return 0.0
         return min(self.ev_demand_w, offered_power_w(self.max_power_w, self.limit_w))
 
+    def close_power_path(self) -> bool:
+        """The connector lock engages (authorized, cable in); True: it failed (``fail_next_lock``)
+        and the connector is Faulted until the cable comes out."""
+        if not self.lock_fails_next:
+            return False
+        self.lock_fails_next = False
+        self.lock_faulted = True
+        return True
+
+    def use_reservation(self) -> None:
+        """A transaction of the reserved driver ends the reservation (H01: it is used)."""
+        reservation, tx = self.reservation, self.tx
+        if reservation is None or tx is None or self.token is None or not reservation.admits(self.token):
+            return
+        tx.reservation_id = reservation.reservation_id
+        self.reservation = None
+
     def may_start(self, start_points: list[str]) -> bool:
         if self.tx is not None or not self.operative or self.needs_unplug or self.faulted:
             return False

@@ -159,7 +159,7 @@ class RequestHandlers:
             status="Accepted",
             transaction_id=evse.tx.transaction_id if evse.tx is not None else msgspec.UNSET,
         )
-        return response, lambda: self._charging.remote_start(
+        return response, lambda: self._charging.authorization.authorize(
             evse, request.id_token, request.remote_start_id, now
         )
 
@@ -193,8 +193,9 @@ class RequestHandlers:
                 status="Rejected", status_info=_info("UnknownTransaction")
             )
             return response, None
-        return v201.RequestStopTransactionResponse(status="Accepted"), lambda: self._charging.remote_stop(
-            evse, now
+        transactions = self._charging.transactions
+        return v201.RequestStopTransactionResponse(status="Accepted"), lambda: transactions.deauthorize(
+            evse, "Remote", "RemoteStop", now
         )
 
     # --- TriggerMessage ------------------------------------------------------------------------
@@ -233,15 +234,20 @@ class RequestHandlers:
 
     def _send_status(self, evses: list[Evse], now: float) -> None:
         for evse in evses:
-            self._charging.send_status(evse, now, csms_requested=True)
+            self._charging.status.send(evse, now, csms_requested=True)
 
     def _send_meter_values(self, evses: list[Evse], now: float) -> None:
+        ctx = self._ctx
         for evse in evses:
-            self._charging.send_meter_values(evse, now, csms_requested=True)
+            evse.meter.advance(now)
+            sample = evse.meter.sample(ctx.settings.aligned_measurands, "Trigger", ctx.clock.at(now))
+            if sample is not None:
+                request = v201.MeterValuesRequest(evse_id=evse.evse_id, meter_value=[sample])
+                ctx.channel.send(OutgoingCall("MeterValues", request, now, csms_requested=True), now)
 
     def _send_transaction_event(self, evses: list[Evse], now: float) -> None:
         for evse in evses:
-            self._charging.reporter.triggered(evse, now)
+            self._charging.transactions.reporter.triggered(evse, now)
 
     def _send_log_status(self, evses: list[Evse], now: float) -> None:
         if self.log_status is not None:

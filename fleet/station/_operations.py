@@ -56,12 +56,14 @@ class OperatorHandlers:
             if evse.tx is not None
         }
         response = self._charging.smart.install(request, running, now)
-        after = (lambda: self._charging.apply_limits(now)) if response.status == "Accepted" else None
+        limits = self._charging.transactions.limits
+        after = (lambda: limits.profiles_changed(now)) if response.status == "Accepted" else None
         return response, after
 
     def clear_charging_profile(self, request: v201.ClearChargingProfileRequest, now: float) -> Reply:
         response = self._charging.smart.clear(request)
-        after = (lambda: self._charging.apply_limits(now)) if response.status == "Accepted" else None
+        limits = self._charging.transactions.limits
+        after = (lambda: limits.profiles_changed(now)) if response.status == "Accepted" else None
         return response, after
 
     def get_charging_profiles(self, request: v201.GetChargingProfilesRequest, now: float) -> Reply:

@@ -1,10 +1,11 @@
 """OCPP 2.0.1 reservations (H01 ReserveNow, H02 CancelReservation, H03 use, H04 expiry): an EVSE
 kept for one driver (or group) until the expiry time, shown as Reserved.
 
-Who may use a reserved EVSE is decided in the charging controller (``Reservation.admits``); this
-module places, cancels and expires reservations. Simplifications: ``connectorType`` is not checked
-(every simulated connector is the same), a reservation without an EVSE takes the first Available
-one, and a reservation stays when its EVSE later becomes Unavailable or Faulted.
+Who may use a reserved EVSE is decided where a token is presented (``_evse_authorization``, with
+``Reservation.admits``); this module places, cancels and expires reservations. Simplifications:
+``connectorType`` is not checked (every simulated connector is the same), a reservation without an
+EVSE takes the first Available one, and a reservation stays when its EVSE later becomes Unavailable
+or Faulted.
 """
 
 from __future__ import annotations
@@ -69,10 +70,10 @@ class Reservations:
             if previous is not None and previous is not evse:
                 previous.reservation = None
                 self._ctx.timers.cancel(_timer(previous.evse_id))
-                self._charging.sync_status(previous, now)
+                self._charging.status.sync(previous, now)
             evse.reservation = reservation
             self._ctx.timers.set(_timer(evse.evse_id), expires_at, self._expire(evse, reservation))
-            self._charging.sync_status(evse, now)
+            self._charging.status.sync(evse, now)
 
         return v201.ReserveNowResponse(status="Accepted"), place
 
@@ -120,7 +121,7 @@ class Reservations:
             return  # used by its driver, or replaced, meanwhile
         evse.reservation = None
         self._ctx.timers.cancel(_timer(evse.evse_id))
-        self._charging.sync_status(evse, now)
+        self._charging.status.sync(evse, now)
         update = v201.ReservationStatusUpdateRequest(
             reservation_id=reservation.reservation_id, reservation_update_status=status
         )

@@ -19,6 +19,11 @@ class Reservation:
     expires_at: float  # monotonic station time
 
 
+def reservation_timer(connector_id: int) -> tuple[str, int]:
+    """Ends the connector's reservation at its expiry; a transaction of the holder cancels it."""
+    return ("reservation", connector_id)
+
+
 @dataclass(slots=True, eq=False)
 class Transaction16:
     local_id: int  # ours, until the CSMS gives the transactionId (maybe much later, if offline)

@@ -13,9 +13,10 @@ from fleet.station._boot import BootSequence
 from fleet.station._dispatch import Handler, Reply
 from fleet.station.ocpp16._authorization import Authorizations
 from fleet.station.ocpp16._charging import Charging16
-from fleet.station.ocpp16._connector import Connector, Reservation
+from fleet.station.ocpp16._connector import Connector
 from fleet.station.ocpp16._context import Context16
 from fleet.station.ocpp16._maintenance import Maintenance16
+from fleet.station.ocpp16._reservations import Reservations16
 
 DataTransferHandler16 = Callable[[v16.DataTransferRequest], v16.DataTransferResponse]
 
@@ -45,8 +46,9 @@ class Handlers16:
 
     def table(self) -> dict[str, Handler]:
         """Action -> handler, built when first needed (see fleet.station._dispatch.LazyHandlers)."""
+        reservations = Reservations16(self._ctx, self._charging.connectors, self._charging.transactions)
         return {
-            "CancelReservation": self.cancel_reservation,
+            "CancelReservation": reservations.cancel_reservation,
             "ChangeAvailability": self.change_availability,
             "ChangeConfiguration": self.change_configuration,
             "ClearCache": self.clear_cache,
@@ -58,7 +60,7 @@ class Handlers16:
             "GetLocalListVersion": self.get_local_list_version,
             "RemoteStartTransaction": self.remote_start_transaction,
             "RemoteStopTransaction": self.remote_stop_transaction,
-            "ReserveNow": self.reserve_now,
+            "ReserveNow": reservations.reserve_now,
             "Reset": self.reset,
             "SendLocalList": self.send_local_list,
             "SetChargingProfile": self.set_charging_profile,
@@ -149,7 +151,8 @@ class Handlers16:
         if connector.lock_faulted:
             return v16.UnlockConnectorResponse(status="UnlockFailed"), None
         # 1.6 5.18: a running transaction is stopped first (reason UnlockCommand)
-        return v16.UnlockConnectorResponse(status="Unlocked"), lambda: self._charging.stop(
+        transactions = self._charging.transactions
+        return v16.UnlockConnectorResponse(status="Unlocked"), lambda: transactions.stop(
             connector, "UnlockCommand", now
         )
 
@@ -160,7 +163,8 @@ class Handlers16:
         connector = self._pick_for_remote_start(_unset_to_none(request.connector_id), request.id_tag)
         if connector is None or (profile is not None and profile.charging_profile_purpose != "TxProfile"):
             return v16.RemoteStartTransactionResponse(status="Rejected"), None
-        return v16.RemoteStartTransactionResponse(status="Accepted"), lambda: self._charging.remote_start(
+        authorization = self._charging.authorization
+        return v16.RemoteStartTransactionResponse(status="Accepted"), lambda: authorization.remote_start(
             connector, request.id_tag, profile, now
         )
 
@@ -187,31 +191,10 @@ class Handlers16:
         connector = self._running(request.transaction_id)
         if connector is None:
             return v16.RemoteStopTransactionResponse(status="Rejected"), None
-        return v16.RemoteStopTransactionResponse(status="Accepted"), lambda: self._charging.stop(
+        transactions = self._charging.transactions
+        return v16.RemoteStopTransactionResponse(status="Accepted"), lambda: transactions.stop(
             connector, "Remote", now
         )
-
-    # --- reservations --------------------------------------------------------------------------
-
-    def reserve_now(self, request: v16.ReserveNowRequest, now: float) -> Reply:
-        if request.connector_id == 0 and not self._ctx.keys.get_bool("ReserveConnectorZeroSupported"):
-            return v16.ReserveNowResponse(status="Rejected"), None
-        connector = self._connector(request.connector_id)
-        if connector is None:
-            return v16.ReserveNowResponse(status="Rejected"), None
-        reservation = Reservation(
-            reservation_id=request.reservation_id,
-            id_tag=request.id_tag,
-            parent_id_tag=_unset_to_none(request.parent_id_tag),
-            expires_at=request.expiry_date.timestamp() - self._ctx.clock.epoch,
-        )
-        if reservation.expires_at <= now:
-            return v16.ReserveNowResponse(status="Rejected"), None
-        return v16.ReserveNowResponse(status=self._charging.reserve(connector, reservation, now)), None
-
-    def cancel_reservation(self, request: v16.CancelReservationRequest, now: float) -> Reply:
-        found = self._charging.cancel_reservation(request.reservation_id, now)
-        return v16.CancelReservationResponse(status="Accepted" if found else "Rejected"), None
 
     # --- smart charging ------------------------------------------------------------------------
 
@@ -224,15 +207,13 @@ class Handlers16:
         status = self._charging.profiles.install(
             request.connector_id, request.cs_charging_profiles, transaction_id, self._ctx.clock.at(now)
         )
-        return v16.SetChargingProfileResponse(status=status), lambda: self._apply_limits(now)
+        limits = self._charging.transactions.limits
+        return v16.SetChargingProfileResponse(status=status), lambda: limits.profiles_changed(now)
 
     def clear_charging_profile(self, request: v16.ClearChargingProfileRequest, now: float) -> Reply:
         status = self._charging.profiles.clear(request)
-        return v16.ClearChargingProfileResponse(status=status), lambda: self._apply_limits(now)
-
-    def _apply_limits(self, now: float) -> None:
-        for connector in self._charging.connectors.values():
-            self._charging.reconcile(connector, now)
+        limits = self._charging.transactions.limits
+        return v16.ClearChargingProfileResponse(status=status), lambda: limits.profiles_changed(now)
 
     def get_composite_schedule(self, request: v16.GetCompositeScheduleRequest, now: float) -> Reply:
         connector = self._connector(request.connector_id)
@@ -276,15 +257,17 @@ class Handlers16:
         self._boot.send_boot(now)
 
     def _send_meter_values(self, targets: list[Connector] | None, now: float) -> None:
+        meter_values = self._charging.transactions.meter_values
         for connector in targets if targets is not None else self._charging.connectors.values():
             measurands = self._ctx.settings.sampled_measurands
-            self._charging.send_meter_values(connector, "Trigger", measurands, now, csms_requested=True)
+            meter_values.send(connector, "Trigger", measurands, now, csms_requested=True)
 
     def _send_status(self, targets: list[Connector] | None, now: float) -> None:
+        status = self._charging.status
         if targets is None:
-            self._charging.send_station_status(now, csms_requested=True)
+            status.send_station(now, csms_requested=True)
         for connector in targets if targets is not None else self._charging.connectors.values():
-            self._charging.send_status(connector, now, csms_requested=True)
+            status.send(connector, now, csms_requested=True)
 
     # --- DataTransfer --------------------------------------------------------------------------
 
