@@ -9,15 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from fleet.cli import _arguments as arg
-from fleet.metrics import ResultsError, check_results_shape, compare_results, format_comparison
-from fleet.metrics._compare import Verdict
+from fleet.metrics import ResultsError, Verdict, check_results_shape, compare_results, format_comparison
 
 EXIT_SAME_OR_BETTER = 0
 EXIT_REGRESSION = 1
 EXIT_BAD_INPUT = 2
 
 
-def add_compare_command(commands: Any) -> None:
+def add_compare_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     compare = commands.add_parser(
         "compare",
         help="compare two `fleet run --out` results; exit 1 on a regression",

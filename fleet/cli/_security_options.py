@@ -8,16 +8,14 @@ from dataclasses import replace
 from typing import Any
 
 from fleet.csms import CsmsSecurity, PasswordBook
-from fleet.engine import (
+from fleet.engine import FleetConfig
+from fleet.identity import (
+    INSECURE_WARNING,
     ClientSecurity,
-    FleetConfig,
     SecuritySetupError,
     StationIdentities,
     load_stations_file,
 )
-from fleet.identity import INSECURE_WARNING
-
-_PROFILE_HELP = "0 none, 1 ws:// + Basic auth, 2 wss:// + Basic auth, 3 wss:// + client certificate"
 
 
 def add_run_security_options(run: argparse.ArgumentParser) -> None:
@@ -40,7 +38,7 @@ def add_run_security_options(run: argparse.ArgumentParser) -> None:
         help="a .csv (header row) or .toml ([[station]]) listing id, password, client_cert, client_key, "
         "serial_number, vendor, model per station",
     )
-    group.add_argument("--security-profile", type=int, choices=(0, 1, 2, 3), default=0, help=_PROFILE_HELP)
+    _add_security_profile_option(group)
     group.add_argument("--password", metavar="TEXT", help="Basic auth password of every station")
     group.add_argument(
         "--password-pattern", metavar="PATTERN", help="per-station password, e.g. 'pw-{station_id}'"
@@ -56,6 +54,17 @@ def add_run_security_options(run: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--client-key-pattern", metavar="PATTERN", help="profile 3: key file when not in the certificate file"
+    )
+
+
+def _add_security_profile_option(group: argparse._ArgumentGroup) -> None:
+    """--security-profile, the same for the stations (`fleet run`) and the CSMS (`fleet csms`)."""
+    group.add_argument(
+        "--security-profile",
+        type=int,
+        choices=(0, 1, 2, 3),
+        default=0,
+        help="0 none, 1 ws:// + Basic auth, 2 wss:// + Basic auth, 3 wss:// + client certificate",
     )
 
 
@@ -106,7 +115,7 @@ def note_insecure(fleet: FleetConfig, summary: dict[str, Any] | None) -> None:
 
 def add_csms_security_options(csms: argparse.ArgumentParser) -> None:
     group = csms.add_argument_group("security profile")
-    group.add_argument("--security-profile", type=int, choices=(0, 1, 2, 3), default=0, help=_PROFILE_HELP)
+    _add_security_profile_option(group)
     group.add_argument("--cert", metavar="FILE", help="the CSMS certificate chain, PEM (profiles 2, 3)")
     group.add_argument("--key", metavar="FILE", help="its private key (if not in --cert)")
     group.add_argument("--client-ca", metavar="FILE", help="profile 3: CA that signs station certificates")

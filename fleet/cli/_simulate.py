@@ -6,10 +6,10 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
+from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.csms import CsmsConfig
 from fleet.simulation import (
     MODELS,
@@ -31,9 +31,9 @@ EXIT_BAD_INPUT = 2
 _PROGRESS_EVERY_S = 2.0
 
 
-def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
+def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `simulate` to the `fleet` sub-commands (``subparsers`` from ``add_subparsers``)."""
-    simulate: argparse.ArgumentParser = subparsers.add_parser(
+    simulate = subparsers.add_parser(
         "simulate",
         help="forecast the load a fleet puts on a CSMS, in virtual time",
         description="Run stations, drivers and a CSMS model in virtual time and forecast what "
@@ -44,6 +44,31 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
         "CSMS model on an event heap (a few hundred times slower; per-message latency, every "
         "protocol path).",
     )
+    _add_model_options(simulate)
+    add_stations_option(simulate, default=100)
+    simulate.add_argument(
+        "--hours", type=arg.positive_float, default=24.0, metavar="H", help="simulated hours (default 24)"
+    )
+    add_seed_option(simulate, metavar="S")
+    _add_output_options(simulate)
+    _add_network_options(simulate)
+    add_station_layout_options(
+        simulate,
+        evses_help="EVSEs per station for the simple driver (a profile sets its own; default 2)",
+        id_prefix_help="station id prefix (default SIM-)",
+    )
+    _add_what_if_options(simulate)
+    simulate.add_argument(
+        "--workers",
+        type=arg.positive_int,
+        default=1,
+        metavar="N",
+        help="split the stations over N processes (default 1); the forecast is the same for any N",
+    )
+
+
+def _add_model_options(simulate: argparse.ArgumentParser) -> None:
+    """What drives the stations, and how finely the simulation models it."""
     simulate.add_argument(
         "--profile",
         metavar="FILE",
@@ -56,17 +81,17 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
         help="sessions: visits counted into messages, fast (default with --profile); frames: every "
         "frame built and checked (default for the simple driver, which only it runs)",
     )
-    simulate.add_argument(
-        "--stations", type=arg.positive_int, default=100, metavar="N", help="stations (default 100)"
-    )
-    simulate.add_argument(
-        "--hours", type=arg.positive_float, default=24.0, metavar="H", help="simulated hours (default 24)"
-    )
-    simulate.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+
+
+def _add_output_options(simulate: argparse.ArgumentParser) -> None:
     simulate.add_argument("--out", metavar="FILE", help="write the forecast as JSON to FILE")
     simulate.add_argument(
         "--plot", metavar="FILE", help="draw the load curve as a PNG to FILE (needs matplotlib)"
     )
+
+
+def _add_network_options(simulate: argparse.ArgumentParser) -> None:
+    """The modeled network: its latency, and how the stations' connections are spread."""
     simulate.add_argument(
         "--latency-ms",
         type=arg.non_negative_float,
@@ -81,16 +106,9 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="connect the stations spread evenly over the first SECONDS (default 60; 0 = all at once)",
     )
-    simulate.add_argument(
-        "--evses",
-        type=arg.positive_int,
-        default=2,
-        metavar="N",
-        help="EVSEs per station for the simple driver (a profile sets its own; default 2)",
-    )
-    simulate.add_argument(
-        "--id-prefix", default="SIM-", metavar="TEXT", help="station id prefix (default SIM-)"
-    )
+
+
+def _add_what_if_options(simulate: argparse.ArgumentParser) -> None:
     what_if = simulate.add_argument_group(
         "what if", "change a setting from the profile's or the CSMS model's and compare the forecasts"
     )
@@ -115,29 +133,49 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
         help="clock-aligned meter values every S seconds (AlignedDataCtrlr.Interval; 0 = none) "
         "instead of the profile's",
     )
-    simulate.add_argument(
-        "--workers",
-        type=arg.positive_int,
-        default=1,
-        metavar="N",
-        help="split the stations over N processes (default 1); the forecast is the same for any N",
-    )
-    return simulate
+
+
+class _BadInput(Exception):
+    """Arguments that cannot run together; the message says why."""
 
 
 def run_simulate(ns: argparse.Namespace) -> int:
     """Run `fleet simulate` with parsed arguments; print the summary, write the files."""
+    try:
+        spec = _fleet_spec(ns)
+        name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
+        config = _simulation_config(ns, name, epoch)
+    except (_BadInput, ProfileError) as exc:
+        return _error(exc, EXIT_BAD_INPUT)
+    workers = min(ns.workers, ns.stations)
+    print(
+        f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}, "
+        f"{config.model} model"
+        + (f", {workers} worker processes (no progress lines)" if workers > 1 else ""),
+        file=sys.stderr,
+    )
+    started = time.monotonic()  # wall time for progress lines only, never in the results
+    try:
+        forecast = run_sharded(
+            config, spec, workers, on_progress=_progress_printer(config.duration_s, started, config.model)
+        )
+    except WorkerDied as exc:
+        return _error(exc, EXIT_FAILED)
+    wall_s = time.monotonic() - started
+    print(_format_summary(forecast))
+    print(f"simulated {ns.hours:g} h in {wall_s:.1f} s of wall time", file=sys.stderr)
+    return _write_files(ns, forecast)
+
+
+def _fleet_spec(ns: argparse.Namespace) -> FleetSpec:
     sampling = None
     if ns.meter_interval is not None or ns.aligned_interval is not None:
         if ns.profile is None:
-            print(
-                "fleet simulate: error: --meter-interval and --aligned-interval change a profile's "
-                "settings: use them with --profile",
-                file=sys.stderr,
+            raise _BadInput(
+                "--meter-interval and --aligned-interval change a profile's settings: use them with --profile"
             )
-            return EXIT_BAD_INPUT
         sampling = SamplingOverride(ns.meter_interval, ns.aligned_interval)
-    spec = FleetSpec(
+    return FleetSpec(
         count=ns.stations,
         seed=ns.seed,
         profile=ns.profile,
@@ -145,46 +183,26 @@ def run_simulate(ns: argparse.Namespace) -> int:
         id_prefix=ns.id_prefix,
         sampling=sampling,
     )
-    try:
-        name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
-    except ProfileError as exc:
-        print(f"fleet simulate: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+
+
+def _simulation_config(ns: argparse.Namespace, profile_name: str, epoch: float) -> SimulationConfig:
     model: Model = ns.model or ("frames" if ns.profile is None else "sessions")
     if model == "sessions" and ns.profile is None:
-        print(
-            "fleet simulate: error: --model sessions needs --profile (the simple driver runs on "
-            "--model frames only)",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    config = SimulationConfig(
+        raise _BadInput("--model sessions needs --profile (the simple driver runs on --model frames only)")
+    return SimulationConfig(
         hours=ns.hours,
         seed=ns.seed,
         latency=ns.latency_ms / 1000.0,
         ramp_s=ns.ramp,
         epoch=epoch,
-        profile_name=name,
+        profile_name=profile_name,
         model=model,
         csms=CsmsConfig(heartbeat_interval=ns.heartbeat_interval),
     )
-    workers = min(ns.workers, ns.stations)
-    print(
-        f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}, "
-        f"{model} model" + (f", {workers} worker processes (no progress lines)" if workers > 1 else ""),
-        file=sys.stderr,
-    )
-    started = time.monotonic()  # wall time for progress lines only, never in the results
-    try:
-        forecast = run_sharded(
-            config, spec, workers, on_progress=_progress_printer(config.duration_s, started, model)
-        )
-    except WorkerDied as exc:
-        print(f"fleet simulate: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    wall_s = time.monotonic() - started
-    print(_format_summary(forecast))
-    print(f"simulated {ns.hours:g} h in {wall_s:.1f} s of wall time", file=sys.stderr)
+
+
+def _write_files(ns: argparse.Namespace, forecast: Forecast) -> int:
+    """Write --out and --plot; the exit code."""
     if ns.out:
         write_forecast_json(forecast, ns.out)
         print(f"forecast written to {ns.out}", file=sys.stderr)
@@ -192,10 +210,14 @@ def run_simulate(ns: argparse.Namespace) -> int:
         try:
             write_forecast_png(forecast, ns.plot)
         except RuntimeError as exc:
-            print(f"fleet simulate: error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return _error(exc, EXIT_BAD_INPUT)
         print(f"plot written to {ns.plot}", file=sys.stderr)
     return EXIT_OK
+
+
+def _error(exc: Exception, exit_code: int) -> int:
+    print(f"fleet simulate: error: {exc}", file=sys.stderr)
+    return exit_code
 
 
 def _progress_printer(duration_s: float, started: float, model: str) -> Callable[[float], None]:

@@ -204,42 +204,53 @@ def add_fleet_arguments(parser: LocustArgumentParser) -> None:
     """The --fleet-* options on Locust's parser (handler of init_command_line_parser). Not in an
     argument group: only the parser itself knows include_in_web_ui."""
     defaults = FleetOptions()
-    group = parser
-    group.add_argument(
+    _add_station_arguments(parser, defaults)
+    _add_shape_arguments(parser, defaults)
+    _add_metrics_arguments(parser, defaults)
+    _add_security_arguments(parser)
+
+
+def _add_station_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -> None:
+    """What each user simulates: its behaviour, OCPP version, id, clock, seed and EVSEs."""
+    parser.add_argument(
         "--fleet-profile",
         default="",
         metavar="NAME|FILE",
         help="behaviour profile: a bundled name (workplace, residential, ...) or a TOML file; "
         "empty: the built-in simple driver",
     )
-    group.add_argument(
+    parser.add_argument(
         "--fleet-ocpp",
         default=defaults.ocpp,
         choices=list(OCPP_VERSIONS),
         help="OCPP version the stations speak (default 2.0.1)",
     )
-    group.add_argument(
+    parser.add_argument(
         "--fleet-id-prefix",
         default=defaults.id_prefix,
         metavar="TEXT",
         help="station id prefix: SIM-00000, ...; on a worker SIM-w1-00000 (worker index 1)",
     )
-    group.add_argument(
+    parser.add_argument(
         "--fleet-speed",
         type=float,
         default=defaults.speed,
         metavar="X",
         help="simulated seconds per real second: arrivals, dwell times, heartbeats, meter intervals",
     )
-    group.add_argument("--fleet-seed", type=int, default=defaults.seed, metavar="N", help="random seed")
-    group.add_argument(
+    parser.add_argument("--fleet-seed", type=int, default=defaults.seed, metavar="N", help="random seed")
+    parser.add_argument(
         "--fleet-evses",
         type=int,
         default=defaults.evses,
         metavar="N",
         help="EVSEs per station with the simple driver (a profile has its own station mix)",
     )
-    group.add_argument(
+
+
+def _add_shape_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -> None:
+    """The load shape (start-up only: not in the web UI)."""
+    parser.add_argument(
         "--fleet-shape",
         default=defaults.shape,
         choices=SHAPES,
@@ -248,7 +259,7 @@ def add_fleet_arguments(parser: LocustArgumentParser) -> None:
         "steps (--fleet-steps equal steps to --users), rush-hour (the profile's arrival curve, "
         "a simulated day at --fleet-speed, peak = --users)",
     )
-    group.add_argument(
+    parser.add_argument(
         "--fleet-steps",
         type=int,
         default=defaults.steps,
@@ -256,7 +267,11 @@ def add_fleet_arguments(parser: LocustArgumentParser) -> None:
         include_in_web_ui=False,
         help="steps of --fleet-shape steps (default 5)",
     )
-    group.add_argument(
+
+
+def _add_metrics_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -> None:
+    """The Prometheus endpoint (start-up only: not in the web UI)."""
+    parser.add_argument(
         "--fleet-metrics-port",
         type=int,
         default=defaults.metrics_port,
@@ -265,14 +280,13 @@ def add_fleet_arguments(parser: LocustArgumentParser) -> None:
         help="serve Prometheus metrics from Locust's statistics on this port (master or "
         "stand-alone; aggregated over the workers); 0: off",
     )
-    group.add_argument(
+    parser.add_argument(
         "--fleet-metrics-host",
         default=defaults.metrics_host,
         metavar="ADDRESS",
         include_in_web_ui=False,
         help="address the metrics server listens on (default 127.0.0.1; 0.0.0.0 for all)",
     )
-    _add_security_arguments(parser)
 
 
 def _add_security_arguments(parser: LocustArgumentParser) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from fleet.cli import build_parser, main
-from fleet.cli._main import job_from_arguments
+from fleet.cli._run import job_from_arguments
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ async def run_cleanly_in_process(argv: list[str], *, timeout_s: float) -> dict[s
     the test has one); asserts exit code 0 and no errors, returns the summary."""
     # imported here: the schema-only support modules do not need the whole fleet
     from fleet.cli import build_parser
-    from fleet.cli._main import job_from_arguments
+    from fleet.cli._run import job_from_arguments
     from fleet.engine import run_job
 
     with trio.fail_after(timeout_s):

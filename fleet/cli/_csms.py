@@ -1,0 +1,77 @@
+"""`fleet csms`: serve the embedded CSMS until Ctrl-C and print what it received."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+
+import trio
+
+from fleet.cli import _arguments as arg
+from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
+from fleet.cli._metrics_options import add_metrics_options, csms_metrics
+from fleet.cli._scale import add_csms_scale_options, serve_csms_workers
+from fleet.cli._script_help import SCRIPT_EPILOG
+from fleet.cli._security_options import add_csms_security_options, csms_security
+from fleet.csms import run_csms
+from fleet.metrics import MetricsPortUnavailable
+from fleet.processes import tune_gc_for_long_runs
+
+
+def add_csms_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    csms = commands.add_parser(
+        "csms",
+        help="run the embedded CSMS as a server",
+        description="Serve OCPP 2.0.1 and 1.6J at ws://HOST:PORT/<station id> until Ctrl-C; print what "
+        "it received.",
+        epilog=SCRIPT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    csms.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    csms.add_argument("--port", type=arg.port, default=9000, help="listen port (default 9000; 0 = any free)")
+    add_csms_behaviour_options(csms, prefix="", title="behaviour")
+    add_metrics_options(csms, suggested_port=9465)
+    add_csms_scale_options(csms)
+    add_csms_security_options(csms)
+    add_csms_script_option(
+        csms, "--script", "run CSMS-initiated operations on a schedule (a TOML file; see below)"
+    )
+
+
+def serve_csms(ns: argparse.Namespace) -> int:
+    """Run `fleet csms` with parsed arguments until Ctrl-C; the exit code."""
+    try:
+        security = csms_security(ns)
+    except ValueError as exc:
+        print(f"fleet csms: error: {exc}", file=sys.stderr)
+        return 2
+    if ns.workers > 1:
+        if security is not None:
+            print("fleet csms: error: --security-profile needs --workers 1 (for now)", file=sys.stderr)
+            return 2
+        if ns.script:
+            print(
+                "fleet csms: error: --script needs --workers 1 (one process sees every station)",
+                file=sys.stderr,
+            )
+            return 2
+        return serve_csms_workers(ns, csms_config(ns, "", 0))
+    tune_gc_for_long_runs()
+    try:
+        with csms_metrics(ns) as registry:
+            trio.run(
+                partial(run_csms, registry=registry, script=ns.script, security=security),
+                csms_config(ns, "", 0),
+                ns.host,
+                ns.port,
+            )
+    except KeyboardInterrupt:
+        pass
+    except MetricsPortUnavailable as exc:
+        print(f"fleet csms: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"fleet csms: cannot listen on {ns.host}:{ns.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,60 @@
+"""Options for the CSMS that `fleet csms` serves and `fleet run` embeds: how it answers, what it
+runs on a schedule. `fleet run` prefixes the answer options with ``csms-``."""
+
+from __future__ import annotations
+
+import argparse
+
+from fleet.cli import _arguments as arg
+from fleet.csms import CsmsConfig
+
+
+def add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, title: str) -> None:
+    group = parser.add_argument_group(title)
+    group.add_argument(
+        f"--{prefix}boot-status",
+        choices=("Accepted", "Pending", "Rejected"),
+        default="Accepted",
+        help="BootNotification answer (default Accepted)",
+    )
+    group.add_argument(
+        f"--{prefix}heartbeat-interval",
+        type=arg.positive_int,
+        default=300,
+        metavar="SECONDS",
+        help="heartbeat interval given to stations (default 300)",
+    )
+    group.add_argument(
+        f"--{prefix}auth-reject-ratio",
+        type=arg.ratio,
+        default=0.0,
+        metavar="RATIO",
+        help="share of idTokens answered Invalid, 0..1 (default 0)",
+    )
+    group.add_argument(
+        f"--{prefix}response-delay",
+        type=arg.non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay before every response (default 0)",
+    )
+
+
+def add_csms_script_option(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
+    """The CSMS-initiated operations file (format: ``SCRIPT_EPILOG``), as ``flag``."""
+    parser.add_argument(flag, type=arg.csms_script, default=None, metavar="FILE", help=help_text)
+
+
+def csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
+    """The CSMS answers that the options added with ``prefix`` ask for."""
+
+    def get(name: str) -> object:
+        return getattr(ns, (prefix + name).replace("-", "_"))
+
+    return CsmsConfig(
+        boot_status=get("boot-status"),  # type: ignore[arg-type]
+        heartbeat_interval=int(get("heartbeat-interval")),  # type: ignore[call-overload]
+        auth_reject_ratio=float(get("auth-reject-ratio")),  # type: ignore[arg-type]
+        response_delay_s=float(get("response-delay")),  # type: ignore[arg-type]
+        seed=seed,
+    )

@@ -1,0 +1,245 @@
+"""`fleet run`: ramp a fleet up against a CSMS (the embedded one unless --csms is given), run it,
+print a latency summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
+from fleet.cli import _arguments as arg
+from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
+from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
+from fleet.cli._metrics_options import add_metrics_options, announce_metrics
+from fleet.cli._scale import add_run_scale_options, run_job_scaled
+from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
+from fleet.cli._slo import add_slo_option, check_slos
+from fleet.engine import FleetConfig, JobResult, OcppMix, RunJob, print_progress_line
+from fleet.metrics import format_summary, write_html_report, write_json
+
+
+def add_run_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run a fleet against a CSMS (the embedded one unless --csms is given)",
+        description="Ramp up a fleet of simulated stations, run it for a while, print a latency summary.",
+    )
+    _add_load_options(run)
+    _add_output_options(run)
+    add_station_layout_options(
+        run,
+        evses_help="EVSEs per station (default 2)",
+        id_prefix_help="station id prefix (default SIM-: SIM-00000, ...)",
+    )
+    _add_behaviour_options(run)
+    _add_driver_options(run)
+    _add_timeout_options(run)
+    add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
+    add_slo_option(run)
+    add_csms_script_option(
+        run,
+        "--csms-script",
+        "the embedded CSMS runs these CSMS-initiated operations on the stations' (simulated) clock; "
+        "format: see `fleet csms --help`",
+    )
+    add_run_scale_options(run)
+    add_metrics_options(run)
+    add_run_security_options(run)
+
+
+def _add_load_options(run: argparse.ArgumentParser) -> None:
+    """Which CSMS, how many stations for how long, how fast they come, which OCPP they speak."""
+    run.add_argument(
+        "--csms",
+        type=arg.csms_url,
+        default=None,
+        metavar="URL",
+        help="CSMS base URL; station N connects to URL/<station id> "
+        "(default: start the embedded CSMS on a free loopback port)",
+    )
+    add_stations_option(run, default=50)
+    run.add_argument(
+        "--duration", type=arg.positive_float, default=30.0, metavar="SECONDS", help="run time (default 30)"
+    )
+    run.add_argument(
+        "--ramp",
+        type=arg.positive_float,
+        default=25.0,
+        metavar="STATIONS_PER_SECOND",
+        help="ramp-up rate: new stations connected per second (default 25)",
+    )
+    add_seed_option(run, metavar="N")
+    run.add_argument(
+        "--ocpp",
+        type=arg.ocpp_mix,
+        default=OcppMix(),
+        metavar="VERSION",
+        help="OCPP version of the stations: 2.0.1 (default), 1.6, or mix:SHARE (that share speaks 1.6)",
+    )
+
+
+def _add_output_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--out", metavar="FILE", help="write the results as JSON to FILE")
+    run.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a self-contained HTML report (plots over time, summary tables) to FILE; "
+        "written for interrupted and failed runs too",
+    )
+    run.add_argument(
+        "--capture", metavar="FILE", help="write every frame sent and received as JSON lines to FILE"
+    )
+
+
+def _add_behaviour_options(run: argparse.ArgumentParser) -> None:
+    behaviour = run.add_argument_group("behaviour profile")
+    behaviour.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="drive the stations from a behaviour profile (a TOML file, or the name of a bundled one: "
+        "see `fleet profiles list`); without it, the built-in simple driver below",
+    )
+    behaviour.add_argument(
+        "--speed",
+        type=arg.positive_float,
+        default=1.0,
+        metavar="X",
+        help="simulated seconds per real second: 60 = one simulated minute per second; arrivals, "
+        "dwell times, heartbeats and meter intervals all scale (default 1)",
+    )
+    behaviour.add_argument(
+        "--start",
+        type=arg.utc_time,
+        default=None,
+        metavar="ISO8601",
+        help="simulated date and time the run starts at, e.g. 2026-12-01T06:00:00Z (default: now)",
+    )
+
+
+def _add_driver_options(run: argparse.ArgumentParser) -> None:
+    drivers = run.add_argument_group(
+        "drivers",
+        "the built-in driver: arrive, plug in, badge (RFID 70 %, PIN 20 %, start button 10 %), "
+        "charge, badge out, leave. Defaults are compressed so a short run shows whole sessions.",
+    )
+    drivers.add_argument(
+        "--idle-mean",
+        type=arg.positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="mean time an EVSE stays free between drivers (exponential; default 10)",
+    )
+    drivers.add_argument(
+        "--charge-mean",
+        type=arg.positive_float,
+        default=15.0,
+        metavar="SECONDS",
+        help="mean charging time (exponential; default 15)",
+    )
+    drivers.add_argument(
+        "--power",
+        type=arg.positive_float,
+        default=11_000.0,
+        metavar="WATTS",
+        help="power the EV draws, capped by the EVSE (default 11000)",
+    )
+
+
+def _add_timeout_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--connect-timeout",
+        type=arg.positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="WebSocket connect + handshake timeout (default 10)",
+    )
+    run.add_argument(
+        "--drain-timeout",
+        type=arg.non_negative_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="at the end (or the first Ctrl-C), stop the behaviour and give connected stations this "
+        "long to send what they queued (default 10; 0 = stop at once; a second Ctrl-C skips it)",
+    )
+
+
+def job_from_arguments(ns: argparse.Namespace) -> RunJob:
+    """The RunJob that `fleet run` ARGS describes. Raises ProfileError for a bad profile, and
+    ValueError for bad identities or security options."""
+    profile = load_profile(resolve_profile(ns.profile)) if ns.profile else None
+    return RunJob(
+        fleet=apply_run_security(
+            ns,
+            FleetConfig(
+                csms_url=ns.csms or "",
+                stations=ns.stations,
+                duration_s=ns.duration,
+                ramp_per_s=ns.ramp,
+                seed=ns.seed,
+                id_prefix=ns.id_prefix,
+                connect_timeout_s=ns.connect_timeout,
+                drain_timeout_s=ns.drain_timeout,
+                speed=ns.speed,
+                source_addresses=ns.source_addresses,
+            ),
+        ),
+        profile=profile,
+        sim_start_epoch=ns.start,
+        csms=csms_config(ns, "csms_", ns.seed),
+        evses_per_station=ns.evses,
+        driver=DriverSettings(
+            mean_idle_s=ns.idle_mean, mean_charge_s=ns.charge_mean, power_w=ns.power, step_s=1.0
+        ),
+        capture_path=ns.capture,
+        metrics_port=ns.metrics_port,
+        metrics_host=ns.metrics_host,
+        ocpp=ns.ocpp,
+        csms_script=tuple(ns.csms_script or ()),
+    )
+
+
+def run_fleet(ns: argparse.Namespace) -> int:
+    """Run `fleet run` with parsed arguments; print the summary, check the SLOs, write the files."""
+    try:
+        job = job_from_arguments(ns)
+    except (ProfileError, ValueError) as exc:
+        print(f"fleet run: error: {exc}", file=sys.stderr)
+        return 2
+    if ns.csms_script and ns.csms:
+        print("fleet run: error: --csms-script drives the embedded CSMS; drop --csms URL", file=sys.stderr)
+        return 2
+    target = ns.csms or "the embedded CSMS"
+    print(
+        f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
+        file=sys.stderr,
+    )
+    announce_metrics(ns, "fleet")
+    note_insecure(job.fleet, None)
+    result = run_job_scaled(job, ns, progress=print_progress_line)
+    if result is None:
+        return 2
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if result.summary is None:
+        print(f"fleet: error: {result.failure}", file=sys.stderr)
+        if ns.report:
+            write_html_report(ns.report, {"failure": result.failure})
+        return result.exit_code
+    print(format_summary(result.summary))
+    note_insecure(job.fleet, result.summary)
+    return _report(ns, result, result.summary)
+
+
+def _report(ns: argparse.Namespace, result: JobResult, summary: dict[str, Any]) -> int:
+    """Check the SLOs against a finished run and write its files; the exit code."""
+    exit_code = result.exit_code
+    if ns.slo and result.recorder is not None:
+        exit_code = check_slos(ns.slo, result.recorder, summary) or exit_code
+    if ns.out:
+        write_json(summary, ns.out)
+        print(f"results written to {ns.out}", file=sys.stderr)
+    if ns.report:
+        write_html_report(ns.report, summary)
+        print(f"report written to {ns.report}", file=sys.stderr)
+    return exit_code
