@@ -17,31 +17,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from fleet.csms._ledger import Ledger
+from fleet.metrics import REQUEST_DURATION_BUCKETS
 
 # The CSMS's own handling time of one message (arrival to answer written, any response delay
-# included): usually far below 1 ms, hence buckets from 0.1 ms, up to the same 30 s as the fleet's
-# request durations (fleet.metrics.REQUEST_DURATION_BUCKETS, from 1 ms), which measure something
-# else: a call's whole round trip from its intended send time, network and CSMS together
-HANDLING_BUCKETS = (
-    0.0001,
-    0.0002,
-    0.0005,
-    0.001,
-    0.002,
-    0.005,
-    0.01,
-    0.02,
-    0.05,
-    0.1,
-    0.2,
-    0.3,
-    0.5,
-    1.0,
-    2.0,
-    5.0,
-    10.0,
-    30.0,
-)
+# included): usually far below 1 ms, so the fleet's latency buckets (a call's round trip, from 1 ms
+# to 30 s) with three finer ones in front.
+HANDLING_BUCKETS = (0.0001, 0.0002, 0.0005, *REQUEST_DURATION_BUCKETS)
 
 
 class _LedgerCollector(Collector):

@@ -47,7 +47,7 @@ from fleet.metrics._histogram import LatencyHistogram
 # A call's round trip from its intended send time (network, CSMS and any generator lateness):
 # 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s) so that
 # histogram_quantile interpolates within a narrow bucket there. (The embedded CSMS times only its
-# own handling, mostly under 1 ms: fleet.csms keeps finer buckets for that, HANDLING_BUCKETS.)
+# own handling, mostly under 1 ms: fleet.csms adds finer buckets in front, HANDLING_BUCKETS.)
 REQUEST_DURATION_BUCKETS = (
     0.001,
     0.002,
