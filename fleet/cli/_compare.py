@@ -9,11 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from fleet.cli import _arguments as arg
+from fleet.cli._exit_codes import ExitCode
 from fleet.metrics import ResultsError, Verdict, check_results_shape, compare_results, format_comparison
-
-EXIT_SAME_OR_BETTER = 0
-EXIT_REGRESSION = 1
-EXIT_BAD_INPUT = 2
 
 
 def add_compare_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,9 +54,9 @@ def run_compare(ns: argparse.Namespace) -> int:
         new = _load(ns.new)
     except ResultsError as exc:
         print(f"fleet compare: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     figures = compare_results(base, new, tolerance=ns.tolerance)
     print(format_comparison(figures, ns.base, ns.new))
     if any(figure.verdict is Verdict.REGRESSION for figure in figures):
-        return EXIT_REGRESSION
-    return EXIT_SAME_OR_BETTER
+        return ExitCode.FAILED
+    return ExitCode.OK

@@ -10,6 +10,7 @@ import trio
 
 from fleet.cli import _arguments as arg
 from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
+from fleet.cli._exit_codes import ExitCode
 from fleet.cli._metrics_options import add_metrics_options, csms_metrics
 from fleet.cli._scale import add_csms_scale_options, serve_csms_workers
 from fleet.cli._script_help import SCRIPT_EPILOG
@@ -45,17 +46,17 @@ def serve_csms(ns: argparse.Namespace) -> int:
         security = csms_security(ns)
     except ValueError as exc:
         print(f"fleet csms: error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     if ns.workers > 1:
         if security is not None:
             print("fleet csms: error: --security-profile needs --workers 1 (for now)", file=sys.stderr)
-            return 2
+            return ExitCode.BAD_INPUT
         if ns.script:
             print(
                 "fleet csms: error: --script needs --workers 1 (one process sees every station)",
                 file=sys.stderr,
             )
-            return 2
+            return ExitCode.BAD_INPUT
         return serve_csms_workers(ns, csms_config(ns, "", 0))
     tune_gc_for_long_runs()
     try:
@@ -70,8 +71,8 @@ def serve_csms(ns: argparse.Namespace) -> int:
         pass
     except MetricsPortUnavailable as exc:
         print(f"fleet csms: error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     except OSError as exc:
         print(f"fleet csms: cannot listen on {ns.host}:{ns.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import fleet
+from fleet.cli._exit_codes import ExitCode
 
 # the path, not the module: importing fleet.locust's user classes would pull gevent into fleet
 LOCUSTFILE = Path(fleet.__file__).parent / "locust" / "locustfile.py"
@@ -50,7 +51,7 @@ def run_locust(args: Sequence[str]) -> int:
             "use `locust -f yours.py` and subclass fleet.locust.StationUser in it",
             file=sys.stderr,
         )
-        return 2
+        return ExitCode.BAD_INPUT
     command = locust_command(args)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -18,6 +18,7 @@ from fleet.behaviour import (
     mean,
     resolve_profile,
 )
+from fleet.cli._exit_codes import ExitCode
 
 
 def add_profiles_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,10 +89,10 @@ def _list(directory: Path | None, out: TextIO, err: TextIO) -> int:
         entries = list_profiles(directory)
     except ProfileError as exc:
         print(exc, file=err)
-        return 1
+        return ExitCode.FAILED
     if not entries:
         print(f"no *.toml profiles in {directory or bundled_profiles_dir()}", file=err)
-        return 1
+        return ExitCode.FAILED
     header = ("NAME", "SITE", "STATION TYPES", "EVSES/STATION", "ARRIVALS/EVSE/WEEKDAY", "FILE")
     rows: list[tuple[str, ...]] = []
     for path, loaded in entries:
@@ -120,7 +121,7 @@ def _list(directory: Path | None, out: TextIO, err: TextIO) -> int:
                 "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
                 file=out,
             )
-    return 1 if len(valid) < len(rows) else 0
+    return ExitCode.FAILED if len(valid) < len(rows) else ExitCode.OK
 
 
 def _station_mix(profile: Profile) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
 from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
+from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.cli._metrics_options import add_metrics_options, announce_metrics
 from fleet.cli._scale import add_run_scale_options, run_job_scaled
@@ -205,10 +206,10 @@ def run_fleet(ns: argparse.Namespace) -> int:
         job = job_from_arguments(ns)
     except (ProfileError, ValueError) as exc:
         print(f"fleet run: error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     if ns.csms_script and ns.csms:
         print("fleet run: error: --csms-script drives the embedded CSMS; drop --csms URL", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     target = ns.csms or "the embedded CSMS"
     print(
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
@@ -218,7 +219,7 @@ def run_fleet(ns: argparse.Namespace) -> int:
     note_insecure(job.fleet, None)
     result = run_job_scaled(job, ns, progress=print_progress_line)
     if result is None:
-        return 2
+        return ExitCode.BAD_INPUT
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     if result.summary is None:

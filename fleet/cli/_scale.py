@@ -10,6 +10,7 @@ from functools import partial
 import trio
 
 from fleet.cli import _arguments as arg
+from fleet.cli._exit_codes import ExitCode
 from fleet.csms import CsmsConfig, run_csms_workers
 from fleet.engine import (
     JobResult,
@@ -88,5 +89,5 @@ def serve_csms_workers(ns: argparse.Namespace, config: CsmsConfig) -> int:
         trio.run(run_csms_workers, config, ns.host, ns.port, ns.workers)
     except OSError as exc:
         print(f"fleet csms: cannot listen on {ns.host}:{ns.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK

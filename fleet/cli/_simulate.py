@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
+from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.csms import CsmsConfig
 from fleet.simulation import (
@@ -25,9 +26,6 @@ from fleet.simulation import (
     write_forecast_png,
 )
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 _PROGRESS_EVERY_S = 2.0
 
 
@@ -146,7 +144,7 @@ def run_simulate(ns: argparse.Namespace) -> int:
         name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
         config = _simulation_config(ns, name, epoch)
     except (_BadInput, ProfileError) as exc:
-        return _error(exc, EXIT_BAD_INPUT)
+        return _error(exc, ExitCode.BAD_INPUT)
     workers = min(ns.workers, ns.stations)
     print(
         f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}, "
@@ -160,7 +158,7 @@ def run_simulate(ns: argparse.Namespace) -> int:
             config, spec, workers, on_progress=_progress_printer(config.duration_s, started, config.model)
         )
     except WorkerDied as exc:
-        return _error(exc, EXIT_FAILED)
+        return _error(exc, ExitCode.FAILED)
     wall_s = time.monotonic() - started
     print(_format_summary(forecast))
     print(f"simulated {ns.hours:g} h in {wall_s:.1f} s of wall time", file=sys.stderr)
@@ -210,9 +208,9 @@ def _write_files(ns: argparse.Namespace, forecast: Forecast) -> int:
         try:
             write_forecast_png(forecast, ns.plot)
         except RuntimeError as exc:
-            return _error(exc, EXIT_BAD_INPUT)
+            return _error(exc, ExitCode.BAD_INPUT)
         print(f"plot written to {ns.plot}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _error(exc: Exception, exit_code: int) -> int:

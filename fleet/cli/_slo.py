@@ -6,9 +6,8 @@ import argparse
 from typing import Any
 
 from fleet.cli import _arguments as arg
+from fleet.cli._exit_codes import ExitCode
 from fleet.metrics import RunRecorder, Slo, evaluate_slos
-
-EXIT_SLO_VIOLATED = 3
 
 SLO_EPILOG = """\
 SLO thresholds (--slo, repeatable): METRIC[(ACTION)] OP NUMBER[UNIT]
@@ -49,5 +48,5 @@ def check_slos(slos: list[Slo], recorder: RunRecorder, summary: dict[str, Any]) 
     failed = sum(not result.passed for result in results)
     if failed:
         print(f"{failed} of {len(results)} SLO threshold(s) violated")
-        return EXIT_SLO_VIOLATED
-    return 0
+        return ExitCode.SLO_VIOLATED
+    return ExitCode.OK

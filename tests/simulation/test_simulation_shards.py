@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from fleet.behaviour._profile_schema import Normal
-from fleet.cli._simulate import EXIT_FAILED, add_simulate_command, run_simulate
+from fleet.cli._exit_codes import ExitCode
+from fleet.cli._simulate import add_simulate_command, run_simulate
 from fleet.simulation import (
     FleetSpec,
     Simulation,
@@ -98,7 +99,7 @@ def test_simulate_reports_a_dead_worker_and_exits_1(
 ) -> None:
     # a worker that exits at once, without a result, as a killed one would
     monkeypatch.setattr("fleet.simulation._shards._ENTRY", "sys:exit")
-    assert _simulate("--stations", "6", "--hours", "1", "--workers", "2") == EXIT_FAILED
+    assert _simulate("--stations", "6", "--hours", "1", "--workers", "2") == ExitCode.FAILED
     error = capsys.readouterr().err.splitlines()[-1]
     assert re.fullmatch(
         r"fleet simulate: error: simulation worker [01] \(stations (0\.\.2|3\.\.5)\) died without a "
