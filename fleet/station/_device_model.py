@@ -344,6 +344,11 @@ def _none_to_unset(value: _T | None) -> _T | msgspec.UnsetType:
     return msgspec.UNSET if value is None else value
 
 
+def _refusal_info(invalid: _Refusal | None) -> v201.StatusInfo | msgspec.UnsetType:
+    """Why a variable was refused, for the result's statusInfo (unset when it was not)."""
+    return msgspec.UNSET if invalid is None else _status_info(invalid.reason_code, invalid.info)
+
+
 def _status_info(reason_code: str, info: str) -> v201.StatusInfo:
     return v201.StatusInfo(
         reason_code=reason_code[:_MAX_REASON_CODE], additional_info=info[:_MAX_ADDITIONAL_INFO]
@@ -589,9 +594,7 @@ class DeviceModel:
                 component=data.component,
                 variable=data.variable,
                 attribute_type=attribute,
-                attribute_status_info=(
-                    msgspec.UNSET if invalid is None else _status_info(invalid.reason_code, invalid.info)
-                ),
+                attribute_status_info=_refusal_info(invalid),
             )
 
         found = self._find_requested(data.component, data.variable)
@@ -625,9 +628,7 @@ class DeviceModel:
                 variable=data.variable,
                 attribute_type=attribute,
                 attribute_value=_none_to_unset(value),
-                attribute_status_info=(
-                    msgspec.UNSET if invalid is None else _status_info(invalid.reason_code, invalid.info)
-                ),
+                attribute_status_info=_refusal_info(invalid),
             )
 
         found = self._find_requested(data.component, data.variable)
