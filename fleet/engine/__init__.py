@@ -4,7 +4,15 @@ from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet
-from fleet.engine._job import EXIT_OK, EXIT_SETUP, EXIT_UNREACHABLE, JobResult, RunJob, print_progress_line, run_job
+from fleet.engine._job import (
+    EXIT_OK,
+    EXIT_SETUP,
+    EXIT_UNREACHABLE,
+    JobResult,
+    RunJob,
+    print_progress_line,
+    run_job,
+)
 from fleet.engine._limits import TooManyStations, raise_open_file_limit
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, run_sharded

@@ -4,7 +4,7 @@ ledger, a mixed fleet's results per version and the CSMS script's outcomes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fleet.behaviour import Profile
@@ -13,6 +13,7 @@ from fleet.engine._config import FleetConfig
 from fleet.engine._fleet import FleetOutcome
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._recorder_topology import RecorderTopology
+from fleet.metrics import RunRecorder
 
 
 def job_summary(
@@ -26,32 +27,49 @@ def job_summary(
     script: Sequence[StepOutcome] | None,  # None: the job has no CSMS script
 ) -> dict[str, Any]:
     """``fleet`` is the one the stations ran against (its ``csms_url`` the embedded CSMS's)."""
-    duration_s = round(outcome.duration_s, 3)
-    counts = ocpp.counts(fleet.stations)  # the whole fleet's, in one shard's summary too
     extra: dict[str, Any] = {
+        **how_it_ran(fleet, profile),
+        "interrupted": outcome.interrupted,
+        "drain": outcome.drain.to_dict() if outcome.drain is not None else None,
+        "timeseries": recorders.timeseries.to_dict(),
+    }
+    if csms is not None:
+        extra["csms"] = csms.ledger.summary()
+    if script is not None:
+        extra["csms_script"] = [step.to_dict() for step in script]
+    return fleet_summary(recorders.run, recorders.by_version, fleet, ocpp, outcome.duration_s, extra)
+
+
+def how_it_ran(fleet: FleetConfig, profile: Profile | None) -> dict[str, Any]:
+    """The summary's record of what was run."""
+    return {
         "csms_url": fleet.csms_url,
         "seed": fleet.seed,
         "speed": fleet.speed,
         "profile": profile.name if profile is not None else None,
-        "interrupted": outcome.interrupted,
-        "drain": outcome.drain.to_dict() if outcome.drain is not None else None,
-        "timeseries": recorders.timeseries.to_dict(),
-        "stations_by_ocpp_version": counts,
     }
-    if csms is not None:
-        extra["csms"] = csms.ledger.summary()
-    if recorders.by_version:
+
+
+def fleet_summary(
+    recorder: RunRecorder,
+    by_version: Mapping[str, RunRecorder],  # a mixed fleet's results per OCPP version (else empty)
+    fleet: FleetConfig,
+    ocpp: OcppMix,
+    duration_s: float,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The summary of the whole fleet (one process's or every worker's merged): ``recorder``'s,
+    with ``extra``, the stations per OCPP version and, for a mixed fleet, each version's own."""
+    duration_s = round(duration_s, 3)
+    counts = ocpp.counts(fleet.stations)  # the whole fleet's, in one shard's summary too
+    extra["stations_by_ocpp_version"] = counts
+    if by_version:
         extra["by_ocpp_version"] = {
-            version: results.summary(
+            version: by_version[version].summary(
                 ocpp_version=version, duration_s=duration_s, stations_configured=counts[version]
             )
-            for version, results in recorders.by_version.items()
+            for version in sorted(by_version)
         }
-    if script is not None:
-        extra["csms_script"] = [step.to_dict() for step in script]
-    return recorders.run.summary(
-        ocpp_version=ocpp.label,
-        duration_s=duration_s,
-        stations_configured=fleet.stations,
-        extra=extra,
+    return recorder.summary(
+        ocpp_version=ocpp.label, duration_s=duration_s, stations_configured=fleet.stations, extra=extra
     )

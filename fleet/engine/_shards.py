@@ -31,6 +31,7 @@ from fleet.csms import CsmsWorkerPool, Ledger, csms_workers
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_job
+from fleet.engine._job_summary import fleet_summary, how_it_ran
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._source_addresses import automatic_source_addresses
 from fleet.engine._worker import ShardSpec
@@ -311,10 +312,7 @@ def _result(
     deaths = [shard.death for shard in shards if shard.death is not None]
     recorder = _merged(shards)
     extra: dict[str, Any] = {
-        "csms_url": fleet.csms_url,
-        "seed": fleet.seed,
-        "speed": fleet.speed,
-        "profile": job.profile.name if job.profile is not None else None,
+        **how_it_ran(fleet, job.profile),
         "interrupted": interrupted or any(o.get("interrupted") for o in outcomes),
         "drain": DrainReport.merged(o["drain"] for o in outcomes if o.get("drain")),
         "workers": {
@@ -335,24 +333,10 @@ def _result(
     timeseries = _merged_timeseries(outcomes)
     if timeseries is not None:
         extra["timeseries"] = timeseries
-    counts = job.ocpp.counts(fleet.stations)
-    extra["stations_by_ocpp_version"] = counts
-    by_version = _merged_by_version(outcomes)
-    if job.ocpp.label == "mixed" and by_version:
-        # from the workers' final reports: a worker that died sent none, so this part of the
-        # result lacks its stations (workers.died says which)
-        extra["by_ocpp_version"] = {
-            version: by_version[version].summary(
-                ocpp_version=version, duration_s=round(duration, 3), stations_configured=counts[version]
-            )
-            for version in sorted(by_version)
-        }
-    summary = recorder.summary(
-        ocpp_version=job.ocpp.label,
-        duration_s=round(duration, 3),
-        stations_configured=fleet.stations,
-        extra=extra,
-    )
+    # a mixed fleet's results per version come from the workers' final reports: a worker that died
+    # sent none, so that part of the result lacks its stations (workers.died says which)
+    by_version = _merged_by_version(outcomes) if job.ocpp.label == "mixed" else {}
+    summary = fleet_summary(recorder, by_version, fleet, job.ocpp, duration, extra)
     return JobResult(EXIT_WORKER_DIED if deaths else EXIT_OK, summary, recorder=recorder)
 
 
