@@ -7,6 +7,10 @@ One recorder per OCPP version the process's stations speak: a mixed fleet's stat
 their own version's recorder, so every per-station series says ``1.6`` or ``2.0.1``; the
 generator's health is the process's and carries the fleet's label (``mixed``), see
 fleet.metrics._prometheus.
+
+With ``--workers``, each worker exports its own stations; when one dies, the parent serves its port
+in its place (``dead_worker_export``), so a scrape shows that worker's stations disconnected and its
+death counted, rather than a target that just went away.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import trio
 from prometheus_client import CollectorRegistry
 
 from fleet.metrics import MetricsExporter, PrometheusMetrics, PrometheusRecorder
+
+WORKER_DIED = "worker_died"  # the error kind of a dead worker (result and Prometheus)
 
 
 class MetricsExport:
@@ -56,3 +62,26 @@ class MetricsExport:
                 # shutting the server down waits for its poll loop (up to 0.5 s): off the event loop
                 with trio.CancelScope(shield=True):
                     await trio.to_thread.run_sync(self.exporter.close)
+
+
+def dead_worker_export(
+    host: str,
+    port: int,
+    *,
+    stations_by_version: Mapping[str, int],
+    ocpp_version: str,
+    booted: int,
+    death: str,
+) -> MetricsExport:
+    """What the parent serves on a dead worker's port (raises ``MetricsPortUnavailable``): its
+    stations, none connected (``booted`` of them, the ones its last report had booted, show as
+    offline; in a mixed fleet counted against the versions in turn), and one ``worker_died`` error."""
+    export = MetricsExport(host, None, stations_by_version=stations_by_version, ocpp_version=ocpp_version)
+    left = booted
+    for version, recorder in export.recorders.items():
+        for _ in range(min(left, stations_by_version[version])):
+            recorder.station_booted()
+            left -= 1
+    next(iter(export.recorders.values())).error(WORKER_DIED, death)
+    export.exporter = MetricsExporter(export.registry, host, port)  # filled in before the first scrape
+    return export

@@ -60,7 +60,7 @@ class RecorderTopology:
             export = MetricsExport(
                 metrics_host,
                 metrics_port,
-                stations_by_version=_stations_per_series(ocpp, stations),
+                stations_by_version=stations_per_series(ocpp, stations),
                 ocpp_version=ocpp.label,  # labels the generator's health: "mixed" for a mixed fleet
                 registry=registry,
             )
@@ -85,7 +85,7 @@ class RecorderTopology:
         return [self.export.recorders[version]] if self.export is not None else []
 
 
-def _stations_per_series(ocpp: OcppMix, stations: range) -> dict[str, int]:
+def stations_per_series(ocpp: OcppMix, stations: range) -> dict[str, int]:
     """The stations of ``stations`` per OCPP version that gets Prometheus series: the fleet's one
     version, or both for a mixed fleet."""
     counts = ocpp.counts_of(stations)

@@ -33,9 +33,11 @@ from fleet.engine._drain import DrainReport
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_job
 from fleet.engine._job_summary import fleet_summary, how_it_ran
 from fleet.engine._limits import check_open_files, stations_per_process
+from fleet.engine._metrics_export import WORKER_DIED, dead_worker_export
+from fleet.engine._recorder_topology import stations_per_series
 from fleet.engine._source_addresses import automatic_source_addresses
 from fleet.engine._worker import ShardSpec
-from fleet.metrics import RunRecorder, TimeSeries, format_progress
+from fleet.metrics import MetricsPortUnavailable, RunRecorder, TimeSeries, format_progress
 from fleet.processes import WorkerProcess, describe_exit
 
 EXIT_WORKER_DIED = 4  # the run completed, but a worker died: its stations' data is partial
@@ -115,13 +117,34 @@ class _Shard:
             print(f"fleet: {self.death}", file=sys.stderr, flush=True)
         self.finished.set()
 
+    def last_report(self) -> RunRecorder | None:
+        """What the worker measured, as of its last report. A dead worker's stations are
+        disconnected from then on (whatever its last report said) and its death is an error."""
+        if self.latest is None and self.death is None:
+            return None
+        recorder = RunRecorder.from_dict(self.latest) if self.latest is not None else RunRecorder()
+        if self.death is not None:
+            for _ in range(recorder.snapshot().connected):
+                recorder.station_disconnected()
+            recorder.error(WORKER_DIED, f"{self.death}; its stations are counted as disconnected")
+        return recorder
+
 
 def _merged(shards: list[_Shard]) -> RunRecorder:
     merged = RunRecorder()
     for shard in shards:
-        if shard.latest is not None:
-            merged.merge(RunRecorder.from_dict(shard.latest))
+        report = shard.last_report()
+        if report is not None:
+            merged.merge(report)
     return merged
+
+
+def _with_deaths(line: str, shards: list[_Shard]) -> str:
+    """A progress line that names the workers that died: '..., worker 1 died'."""
+    dead = [str(shard.index) for shard in shards if shard.death is not None]
+    if not dead:
+        return line
+    return line + (f", worker {dead[0]} died" if len(dead) == 1 else f", workers {', '.join(dead)} died")
 
 
 def _capture_path(path: str | None, index: int) -> str | None:
@@ -175,6 +198,9 @@ async def run_sharded(
             watchers.start_soon(
                 _stop_workers_when_asked, shards, signals, fleet.duration_s + _STOP_GRACE_S, stop
             )
+            if job.metrics_port is not None:
+                for shard in shards:
+                    watchers.start_soon(_export_in_place_of_the_dead, job, shard)
             for shard in shards:
                 await shard.finished.wait()
             watchers.cancel_scope.cancel()
@@ -242,6 +268,29 @@ def _kill_all(shards: list[_Shard]) -> None:
             shard.process.kill()
 
 
+async def _export_in_place_of_the_dead(job: RunJob, shard: _Shard) -> None:
+    """If ``shard``'s worker dies, serve its Prometheus port until the run ends: its stations
+    disconnected, its death a ``worker_died`` error (``dead_worker_export``)."""
+    await shard.finished.wait()
+    report = shard.last_report()
+    if shard.death is None or report is None or job.metrics_port is None:
+        return
+    port = job.metrics_port + shard.index
+    try:
+        export = dead_worker_export(
+            job.metrics_host,
+            port,
+            stations_by_version=stations_per_series(job.ocpp, shard.indices),
+            ocpp_version=job.ocpp.label,
+            booted=report.snapshot().booted,
+            death=shard.death,
+        )
+    except MetricsPortUnavailable as exc:
+        print(f"fleet: {shard.label}'s metrics are gone: {exc}", file=sys.stderr, flush=True)
+        return
+    await export.serve()
+
+
 class _StopReason:
     signalled = False
 
@@ -290,10 +339,8 @@ async def _progress_loop(
         if last is not None and now > last[0]:
             rate = (snapshot.messages_sent - last[1]) / (now - last[0])
         last = (now, snapshot.messages_sent)
-        progress(
-            format_progress(snapshot, rate, now - started, duration_s, stations_configured=configured),
-            now - started,
-        )
+        line = format_progress(snapshot, rate, now - started, duration_s, stations_configured=configured)
+        progress(_with_deaths(line, shards), now - started)
 
 
 def _result(

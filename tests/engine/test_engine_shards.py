@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 import trio
 
 from fleet.engine import EXIT_OK, EXIT_WORKER_DIED, FleetConfig, OcppMix, RunJob, run_sharded
-from fleet.metrics import RunRecorder
+from fleet.metrics import RunRecorder, format_summary
 
 _ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
@@ -94,12 +97,40 @@ def _worker_pids() -> list[int]:
     return sorted(pids)
 
 
-async def test_a_killed_worker_is_reported_and_the_others_data_kept() -> None:
+def _two_free_ports() -> int:
+    """A loopback port P with P+1 free too (worker k serves P+k)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port: int = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise AssertionError("no two consecutive free loopback ports")
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5.0) as response:
+        text: str = response.read().decode()
+    return text
+
+
+async def test_a_killed_worker_is_reported_its_stations_disconnected_and_the_others_data_kept() -> None:
     connected = trio.Event()
+    died = trio.Event()
+    lines: list[str] = []
+    scraped: list[str] = []
+    metrics_port = _two_free_ports()
 
     def progress(line: str, elapsed: float) -> None:
+        lines.append(line)
         if "stations 10/10 connected" in line:
             connected.set()
+        if "worker 1 died" in line:
+            died.set()
 
     async def kill_second_worker_once_connected() -> None:
         with trio.fail_after(40):
@@ -107,11 +138,19 @@ async def test_a_killed_worker_is_reported_and_the_others_data_kept() -> None:
         pids = _worker_pids()
         assert len(pids) == 2
         os.kill(pids[1], signal.SIGKILL)  # spawned second: worker 1
+        # the parent notices within a progress tick or two and serves worker 1's port itself
+        with trio.fail_after(20):
+            await died.wait()
+            while not scraped:
+                with contextlib.suppress(OSError):
+                    scraped.append(await trio.to_thread.run_sync(_scrape, metrics_port + 1))
+                await trio.sleep(0.1)
 
+    job = replace(_job(10, 8.0), metrics_port=metrics_port, metrics_host="127.0.0.1")
     async with trio.open_nursery() as nursery:
         nursery.start_soon(kill_second_worker_once_connected)
         with trio.fail_after(60):
-            result = await run_sharded(_job(10, 8.0), 2, csms_workers_count=1, progress=progress)
+            result = await run_sharded(job, 2, csms_workers_count=1, progress=progress)
     assert result.exit_code == EXIT_WORKER_DIED
     summary = result.summary
     assert summary is not None
@@ -122,3 +161,20 @@ async def test_a_killed_worker_is_reported_and_the_others_data_kept() -> None:
     )
     # both workers' stations are in the result: worker 1's up to its last report
     assert summary["stations"]["connected_peak"] == 10
+    # ... but worker 1's stations are not connected at the end (they were: issue 17, finding 5)
+    assert summary["stations"]["connected_at_end"] == 5
+    [entry] = [e for e in summary["errors"] if e["kind"] == "worker_died"]
+    assert entry["message"].startswith("worker 1 (stations SIM-00001, SIM-00003, ... SIM-00009 (5)) died")
+    assert entry["count"] == 1
+    printed = format_summary(summary)
+    assert "errors: none" not in printed and "worker 1 (stations SIM-00001" in printed
+    # the progress lines after the death show worker 1's stations gone and name the worker
+    after = [line for line in lines if "died" in line]
+    assert after and all("stations 5/10 connected" in line for line in after)
+    assert after[-1].endswith(", worker 1 died")
+    # Prometheus: worker 1's port, served by the parent, shows its 5 stations, none connected
+    [metrics] = scraped
+    assert 'ocpp_fleet_stations_configured{ocpp_version="2.0.1"} 5.0' in metrics
+    assert 'ocpp_fleet_stations{ocpp_version="2.0.1",state="booted"} 0.0' in metrics
+    assert 'ocpp_fleet_stations{ocpp_version="2.0.1",state="offline"} 5.0' in metrics
+    assert 'ocpp_fleet_errors_total{kind="worker_died",ocpp_version="2.0.1"} 1.0' in metrics
