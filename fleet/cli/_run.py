@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
@@ -13,6 +14,7 @@ from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.cli._metrics_options import add_metrics_options, announce_metrics
+from fleet.cli._output_paths import Output, check_output_options, write_or_fall_back
 from fleet.cli._scale import add_run_scale_options, run_job_scaled
 from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
 from fleet.cli._slo import add_slo_option, check_slos
@@ -210,6 +212,10 @@ def run_fleet(ns: argparse.Namespace) -> int:
     if ns.csms_script and ns.csms:
         print("fleet run: error: --csms-script drives the embedded CSMS; drop --csms URL", file=sys.stderr)
         return ExitCode.BAD_INPUT
+    if not check_output_options(
+        "fleet run", (("--out", ns.out), ("--report", ns.report), ("--capture", ns.capture))
+    ):
+        return ExitCode.BAD_INPUT
     target = ns.csms or "the embedded CSMS"
     print(
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
@@ -225,7 +231,7 @@ def run_fleet(ns: argparse.Namespace) -> int:
     if result.summary is None:
         print(f"fleet: error: {result.failure}", file=sys.stderr)
         if ns.report:
-            write_html_report(ns.report, {"failure": result.failure})
+            _write_report(ns.report, {"failure": result.failure})
         return result.exit_code
     print(format_summary(result.summary))
     note_insecure(job.fleet, result.summary)
@@ -233,14 +239,28 @@ def run_fleet(ns: argparse.Namespace) -> int:
 
 
 def _report(ns: argparse.Namespace, result: JobResult, summary: dict[str, Any]) -> int:
-    """Check the SLOs against a finished run and write its files; the exit code."""
+    """Check the SLOs against a finished run and write its files; the exit code. A file that
+    cannot be written where asked is saved under a fallback name; the run's own exit code stands
+    if it is not OK, else the exit code is BAD_INPUT (README: "Exit codes")."""
     exit_code = result.exit_code
     if ns.slo and result.recorder is not None:
         exit_code = check_slos(ns.slo, result.recorder, summary) or exit_code
-    if ns.out:
-        write_json(summary, ns.out)
-        print(f"results written to {ns.out}", file=sys.stderr)
-    if ns.report:
-        write_html_report(ns.report, summary)
-        print(f"report written to {ns.report}", file=sys.stderr)
-    return exit_code
+    wrote_out = not ns.out or _write_file(
+        Output("--out", ns.out, "results", ".json"), lambda path: write_json(summary, path)
+    )
+    wrote_report = not ns.report or _write_report(ns.report, summary)
+    return exit_code or (ExitCode.OK if wrote_out and wrote_report else ExitCode.BAD_INPUT)
+
+
+def _write_report(path: str, summary: dict[str, Any]) -> bool:
+    return _write_file(
+        Output("--report", path, "report", ".html"), lambda target: write_html_report(target, summary)
+    )
+
+
+def _write_file(output: Output, write: Callable[[str], None]) -> bool:
+    """Write one output file (or its fallback); True if it is where it was asked for."""
+    if write_or_fall_back("fleet run", output, write):
+        print(f"{output.what} written to {output.path}", file=sys.stderr)
+        return True
+    return False

@@ -11,6 +11,7 @@ from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
+from fleet.cli._output_paths import check_output_options
 from fleet.csms import CsmsConfig
 from fleet.simulation import (
     MODELS,
@@ -145,6 +146,8 @@ def run_simulate(ns: argparse.Namespace) -> int:
         config = _simulation_config(ns, name, epoch)
     except (_BadInput, ProfileError) as exc:
         return _error(exc, ExitCode.BAD_INPUT)
+    if not check_output_options("fleet simulate", (("--out", ns.out), ("--plot", ns.plot))):
+        return ExitCode.BAD_INPUT
     workers = min(ns.workers, ns.stations)
     print(
         f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}, "
