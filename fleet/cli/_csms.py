@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from functools import partial
 
 import trio
@@ -15,7 +16,7 @@ from fleet.cli._metrics_options import add_metrics_options, csms_metrics
 from fleet.cli._scale import add_csms_scale_options, serve_csms_workers
 from fleet.cli._script_help import SCRIPT_EPILOG
 from fleet.cli._security_options import add_csms_security_options, csms_security
-from fleet.csms import run_csms
+from fleet.csms import CsmsConfig, run_csms
 from fleet.metrics import MetricsPortUnavailable
 from fleet.processes import tune_gc_for_long_runs
 
@@ -38,6 +39,24 @@ def add_csms_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     add_csms_script_option(
         csms, "--script", "run CSMS-initiated operations on a schedule (a TOML file; see below)"
     )
+    csms.add_argument(
+        "--ledger-out",
+        metavar="FILE",
+        help="write one JSON line per transaction message stored (emptied at start), for `fleet verify` "
+        '(README "Loss accounting")',
+    )
+
+
+def _config(ns: argparse.Namespace) -> CsmsConfig | None:
+    """The CSMS's settings, with --ledger-out emptied and ready; None (and a line on stderr) when
+    that file cannot be written."""
+    if ns.ledger_out:
+        try:
+            open(ns.ledger_out, "wb").close()  # created empty: the CSMS appends to it
+        except OSError as exc:
+            print(f"fleet csms: error: --ledger-out {ns.ledger_out}: {exc.strerror or exc}", file=sys.stderr)
+            return None
+    return replace(csms_config(ns, "", 0), ledger_out=ns.ledger_out)
 
 
 def serve_csms(ns: argparse.Namespace) -> int:
@@ -57,13 +76,17 @@ def serve_csms(ns: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return ExitCode.BAD_INPUT
-        return serve_csms_workers(ns, csms_config(ns, "", 0))
+        config = _config(ns)
+        return serve_csms_workers(ns, config) if config is not None else ExitCode.BAD_INPUT
+    config = _config(ns)
+    if config is None:
+        return ExitCode.BAD_INPUT
     tune_gc_for_long_runs()
     try:
         with csms_metrics(ns) as registry:
             trio.run(
                 partial(run_csms, registry=registry, script=ns.script, security=security),
-                csms_config(ns, "", 0),
+                config,
                 ns.host,
                 ns.port,
             )

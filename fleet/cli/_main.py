@@ -12,6 +12,7 @@ from fleet.cli._locust import add_locust_command, run_locust
 from fleet.cli._profiles import add_profiles_command, run_profiles
 from fleet.cli._run import add_run_command, run_fleet
 from fleet.cli._simulate import add_simulate_command, run_simulate
+from fleet.cli._verify import add_verify_command, run_verify
 
 # what each sub-command runs with its parsed arguments (`fleet locust` never reaches argparse)
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -20,6 +21,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "profiles": run_profiles,
     "simulate": run_simulate,
     "compare": run_compare,
+    "verify": run_verify,
 }
 
 
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profiles_command(commands)
     add_simulate_command(commands)
     add_compare_command(commands)
+    add_verify_command(commands)
     add_locust_command(commands)
     return parser
 

@@ -12,6 +12,7 @@ from fleet.csms._config import BootVerdict, CsmsConfig
 from fleet.csms._errors import StationCallFailed, StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger, TransactionRecord
+from fleet.csms._ledger_journal import LedgerEntry, read_ledger
 from fleet.csms._ledger_merge import merge_ledgers
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
@@ -43,6 +44,7 @@ __all__ = [
     "CsmsWorkerPool",
     "InternalFault",
     "Ledger",
+    "LedgerEntry",
     "PasswordBook",
     "ProtocolViolation",
     "ScriptClock",
@@ -59,6 +61,7 @@ __all__ = [
     "merge_ledgers",
     "parse_script",
     "pick_subprotocol",
+    "read_ledger",
     "run_csms",
     "run_csms_workers",
     "run_script",

@@ -33,6 +33,7 @@ class CsmsConfig:
     seed: int = 0
     reject_transaction_events: bool = False
     blocked_token_prefix: str = BLOCKED_TOKEN_PREFIX
+    ledger_out: str | None = None  # append each stored transaction message here (README "Loss accounting")
 
     def __post_init__(self) -> None:
         if self.boot_status not in _BOOT_VERDICTS:

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from fleet.csms._ledger_journal import LedgerEntry, LedgerJournal
 from fleet.ocpp import v201
 
 # OCPP 2.0.1 SampledValue: a missing measurand means Energy.Active.Import.Register.
@@ -35,6 +36,7 @@ class TransactionRecord:
     seq_nos: set[int] = field(default_factory=set)
     max_seq_no: int = -1
     duplicates: int = 0
+    out_of_order: int = 0  # events with a seqNo below one already received (not duplicates)
     started: bool = False
     ended: bool = False
     offline_messages: int = 0
@@ -65,11 +67,21 @@ class TransactionRecord:
 class Ledger:
     """Counts per action, boots, protocol errors, and a record per transaction id."""
 
-    def __init__(self) -> None:
+    def __init__(self, journal_path: str | None = None) -> None:
         self.messages_by_action: dict[str, int] = {}
         self.protocol_errors: dict[str, int] = {}
         self.stations_booted: set[str] = set()
         self.transactions: dict[str, TransactionRecord] = {}
+        # transaction messages stored, per action, every copy (what loss accounting compares)
+        self.stored_by_action: dict[str, int] = {}
+        # one line per stored transaction message (``fleet csms --ledger-out``); None: no file
+        self.journal = LedgerJournal(journal_path) if journal_path else None
+
+    def stored(self, entry: LedgerEntry) -> None:
+        """A transaction message was stored: counted, and written to the journal if there is one."""
+        self.stored_by_action[entry.action] = self.stored_by_action.get(entry.action, 0) + 1
+        if self.journal is not None:
+            self.journal.write(entry)
 
     def count_message(self, action: str) -> None:
         self.messages_by_action[action] = self.messages_by_action.get(action, 0) + 1
@@ -87,9 +99,15 @@ class Ledger:
         if record is None:
             record = self.transactions[transaction_id] = TransactionRecord(transaction_id, station_id)
         seq_no = event.seq_no
+        self.stored(
+            LedgerEntry(
+                station_id, "TransactionEvent", transaction_id, event.timestamp, seq_no, event.event_type
+            )
+        )
         if seq_no in record.seq_nos:
             record.duplicates += 1
         else:
+            record.out_of_order += seq_no < record.max_seq_no
             record.seq_nos.add(seq_no)
             if seq_no > record.max_seq_no:
                 record.max_seq_no = seq_no
@@ -117,6 +135,8 @@ class Ledger:
             "transactions_ended": sum(1 for r in records if r.ended),
             "seq_no_gaps": sum(r.missing_seq_nos for r in records if r.ended),
             "seq_no_duplicates": sum(r.duplicates for r in records),
+            "out_of_order": sum(r.out_of_order for r in records),
+            "transaction_messages_stored": dict(sorted(self.stored_by_action.items())),
             "offline_messages": sum(r.offline_messages for r in records),
             "energy_wh": round(sum(r.delivered_wh for r in records), 3),
             "protocol_errors": dict(sorted(self.protocol_errors.items())),

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from fleet.csms._ledger import Ledger, TransactionRecord
+from fleet.csms._ledger_journal import LedgerEntry
 from fleet.ocpp import v16
 
 VERSION = "1.6"
@@ -43,6 +44,7 @@ def _utc(moment: datetime) -> datetime:
 def record_start(
     ledger: Ledger, station_id: str, transaction_id: int, request: v16.StartTransactionRequest
 ) -> None:
+    ledger.stored(LedgerEntry(station_id, "StartTransaction", str(transaction_id), request.timestamp))
     record = _record(ledger, station_id, transaction_id)
     if record.started:
         record.duplicates += 1  # the same StartTransaction again (a replay): same id, counted once
@@ -56,6 +58,9 @@ def record_start(
 
 
 def record_meter_values(ledger: Ledger, station_id: str, request: v16.MeterValuesRequest) -> None:
+    in_transaction = request.transaction_id is not msgspec.UNSET
+    transaction_id = str(request.transaction_id) if in_transaction else None
+    ledger.stored(LedgerEntry(station_id, "MeterValues", transaction_id, request.meter_value[0].timestamp))
     if request.transaction_id is msgspec.UNSET:
         return  # a connector's reading outside any transaction
     record = _record(ledger, station_id, request.transaction_id)
@@ -71,6 +76,7 @@ def record_meter_values(ledger: Ledger, station_id: str, request: v16.MeterValue
 
 
 def record_stop(ledger: Ledger, station_id: str, request: v16.StopTransactionRequest) -> None:
+    ledger.stored(LedgerEntry(station_id, "StopTransaction", str(request.transaction_id), request.timestamp))
     record = _record(ledger, station_id, request.transaction_id)
     if record.ended:
         record.duplicates += 1

@@ -19,6 +19,7 @@ def merge_ledgers(ledgers: Iterable[Ledger]) -> Ledger:
     for ledger in ledgers:
         _add_counts(merged.messages_by_action, ledger.messages_by_action)
         _add_counts(merged.protocol_errors, ledger.protocol_errors)
+        _add_counts(merged.stored_by_action, ledger.stored_by_action)
         merged.stations_booted |= ledger.stations_booted
         for transaction_id, record in ledger.transactions.items():
             mine = merged.transactions.get(transaction_id)
@@ -37,7 +38,7 @@ def _merge_record(into: TransactionRecord, other: TransactionRecord) -> None:
     into.started = into.started or other.started
     into.ended = into.ended or other.ended
     into.offline_messages += other.offline_messages
-    into.meter_values += other.meter_values
+    into.out_of_order += other.out_of_order  # within each ledger: arrival order across workers is unknown
     into.meter_values += other.meter_values
     # as in the ledger itself: the latest reading by timestamp, and the earliest
     if other.energy_at is not None and (into.energy_at is None or other.energy_at >= into.energy_at):

@@ -84,7 +84,7 @@ class CsmsServer:
         self.tls: TlsListener | None = None
         self.host = host
         self.port = port
-        self.ledger = Ledger()
+        self.ledger = Ledger(config.ledger_out)  # ledger_out: one JSON line per stored message
         self.internal_faults: list[InternalFault] = []
         self._connections: dict[str, _Connection] = {}
         self.peer_addresses: dict[str, str] = {}  # station id -> source IP of its latest connection

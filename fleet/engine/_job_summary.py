@@ -4,8 +4,11 @@ ledger, a mixed fleet's results per version and the CSMS script's outcomes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import trio
 
 from fleet.behaviour import Profile
 from fleet.csms import CsmsServer, StepOutcome
@@ -13,7 +16,7 @@ from fleet.engine._config import FleetConfig
 from fleet.engine._fleet import FleetOutcome
 from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._recorder_topology import RecorderTopology
-from fleet.metrics import RunRecorder
+from fleet.metrics import RunRecorder, TimeSeries, loss_accounting
 
 
 def job_summary(
@@ -32,6 +35,7 @@ def job_summary(
         "interrupted": outcome.interrupted,
         "drain": outcome.drain.to_dict() if outcome.drain is not None else None,
         "timeseries": recorders.timeseries.to_dict(),
+        "outages": outage_windows(recorders.timeseries, recorders.timeseries.start),
     }
     if csms is not None:
         extra["csms"] = csms.ledger.summary()
@@ -48,6 +52,11 @@ def how_it_ran(fleet: FleetConfig, profile: Profile | None) -> dict[str, Any]:
         "speed": fleet.speed,
         "profile": profile.name if profile is not None else None,
     }
+
+
+def outage_windows(series: TimeSeries, started: float) -> dict[str, Any]:
+    """``series``' outage windows, dated in UTC; ``started``: the trio time its t = 0 stands for."""
+    return series.outages.summary(time.time() - (trio.current_time() - started))
 
 
 def fleet_summary(
@@ -70,6 +79,10 @@ def fleet_summary(
             )
             for version in sorted(by_version)
         }
-    return recorder.summary(
+    summary = recorder.summary(
         ocpp_version=ocpp.label, duration_s=duration_s, stations_configured=fleet.stations, extra=extra
     )
+    loss = loss_accounting(summary)  # against the embedded CSMS's ledger, when the run had one
+    if loss is not None:
+        summary["loss"] = loss
+    return summary

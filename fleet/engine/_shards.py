@@ -31,7 +31,7 @@ from fleet.csms import CsmsWorkerPool, Ledger, csms_workers
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_job
-from fleet.engine._job_summary import fleet_summary, how_it_ran
+from fleet.engine._job_summary import fleet_summary, how_it_ran, outage_windows
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._metrics_export import WORKER_DIED, dead_worker_export
 from fleet.engine._recorder_topology import stations_per_series
@@ -379,7 +379,8 @@ def _result(
     duration = max((o.get("duration_s", 0.0) for o in outcomes), default=trio.current_time() - started)
     timeseries = _merged_timeseries(outcomes)
     if timeseries is not None:
-        extra["timeseries"] = timeseries
+        extra["timeseries"] = timeseries.to_dict()
+        extra["outages"] = outage_windows(timeseries, started)  # each worker's windows, overlaps merged
     # a mixed fleet's results per version come from the workers' final reports: a worker that died
     # sent none, so that part of the result lacks its stations (workers.died says which)
     by_version = _merged_by_version(outcomes) if job.ocpp.label == "mixed" else {}
@@ -395,7 +396,7 @@ def _merged_by_version(outcomes: list[dict[str, Any]]) -> dict[str, RunRecorder]
     return merged
 
 
-def _merged_timeseries(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _merged_timeseries(outcomes: list[dict[str, Any]]) -> TimeSeries | None:
     """The workers' time series added point by point. Each is aligned on its own worker's start;
     the workers get their go within milliseconds of each other, well inside one interval."""
     series = [TimeSeries.from_dict(o["timeseries"]) for o in outcomes if o.get("timeseries")]
@@ -404,4 +405,4 @@ def _merged_timeseries(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
     merged = series[0]
     for other in series[1:]:
         merged.merge(other)
-    return merged.to_dict()
+    return merged

@@ -18,6 +18,8 @@ from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._html_report import write_html_report
 from fleet.metrics._json_file import write_json
 from fleet.metrics._latency_digest import DIGEST_PERCENTILES, latency_digest
+from fleet.metrics._loss import loss_accounting
+from fleet.metrics._outages import OutageTracker
 from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusMetrics, PrometheusRecorder
 from fleet.metrics._recorder import RunRecorder, Snapshot
 from fleet.metrics._report import format_progress, format_summary
@@ -33,6 +35,7 @@ __all__ = [
     "LatencyHistogram",
     "MetricsExporter",
     "MetricsPortUnavailable",
+    "OutageTracker",
     "PrometheusMetrics",
     "PrometheusRecorder",
     "ResultsError",
@@ -50,6 +53,7 @@ __all__ = [
     "format_progress",
     "format_summary",
     "latency_digest",
+    "loss_accounting",
     "parse_slo",
     "write_html_report",
     "write_json",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from fleet.metrics._resilience_text import OUTAGE_COLUMNS, loss_rows, outage_rows
 from fleet.metrics._svg_chart import line_chart
 
 _STYLE = """
@@ -102,6 +103,7 @@ def render_html_report(summary: Mapping[str, Any]) -> str:
         _actions_table(summary.get("actions", {})),
         _requests_table(summary.get("csms_requests", {})),
         _transactions(summary),
+        _outages_and_loss(summary),
         _generator_section(summary.get("generator")),
         _errors_table(summary.get("errors", []), summary.get("messages_dropped", [])),
     ]
@@ -286,6 +288,16 @@ def _transactions(summary: Mapping[str, Any]) -> str:
             [f"CSMS ledger: {key}", value] for key, value in sorted(csms.items()) if _is_number(value)
         )
     return "<h2>Transactions</h2>" + _table(("", "value"), rows)
+
+
+def _outages_and_loss(summary: Mapping[str, Any]) -> str:
+    """Outage windows (fleet.metrics._outages) and the loss accounting against the CSMS ledger."""
+    windows = outage_rows(summary.get("outages"))
+    html = "<h2>Outages</h2>" + (_table(OUTAGE_COLUMNS, windows) if windows else "<p>No outage window.</p>")
+    loss = loss_rows(summary.get("loss"))
+    if loss:
+        html += "<h2>Loss accounting (against the CSMS ledger)</h2>" + _table(("", "messages"), loss)
+    return html
 
 
 def _is_number(value: Any) -> bool:

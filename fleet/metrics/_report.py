@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fleet.metrics._recorder import Snapshot
+from fleet.metrics._resilience_text import loss_lines, outage_lines
 
 TOP_ERRORS = 10
 _COLUMNS = ("action", "sent", "ok", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms")
@@ -37,6 +38,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     lines.extend(_error_lines(summary.get("errors", [])))
     lines.extend(_generator_lines(summary.get("generator")))
     lines.extend(_drain_lines(summary.get("drain")))
+    lines.extend(outage_lines(summary.get("outages")))
+    lines.extend(loss_lines(summary.get("loss")))
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._outages import OutageTracker
 from fleet.metrics._plain_data import from_plain, to_plain
 
 DEFAULT_MAX_POINTS = 2000
@@ -99,6 +100,7 @@ class _SeriesData(msgspec.Struct):
     busy_fraction_max: list[float]
     calls_waiting_max: list[int]
     histograms: _Histograms
+    outages: dict[str, Any] | None = None  # OutageTracker.to_dict (absent in older data)
 
 
 class TimeSeries:
@@ -130,6 +132,15 @@ class TimeSeries:
         # the open interval's histograms stay live (O(1) record) until it closes
         self._live: dict[str, LatencyHistogram] = {}
         self._live_lateness: LatencyHistogram | None = None
+        self.outages = OutageTracker()  # connection-loss windows (fleet.metrics._outages)
+
+    @property
+    def start(self) -> float:
+        """The clock reading at t = 0."""
+        return self._start
+
+    def _now(self) -> float:
+        return self._clock() - self._start
 
     @property
     def interval_s(self) -> float:
@@ -197,11 +208,13 @@ class TimeSeries:
         point = self._point()
         self._connected += 1
         point.connected = self._connected
+        self.outages.connected(self._now())
 
     def station_disconnected(self) -> None:
         point = self._point()
         self._connected -= 1
         point.connected = self._connected
+        self.outages.disconnected(self._now())
 
     def station_booted(self) -> None:
         pass
@@ -220,7 +233,7 @@ class TimeSeries:
         point.transactions_active = self._tx_active
 
     def message_dropped(self, action: str, reason: str) -> None:
-        pass
+        self.outages.message_dropped()
 
     def timer_fired(self, lateness_s: float) -> None:
         self._point()
@@ -239,6 +252,7 @@ class TimeSeries:
         point = self._point()
         point.busy_max = max(point.busy_max, busy_fraction)
         point.calls_waiting_max = max(point.calls_waiting_max, calls_waiting)
+        self.outages.queue_sampled(self._now(), calls_waiting)
 
     # -- merging and reading --------------------------------------------------------------------
 
@@ -246,6 +260,7 @@ class TimeSeries:
         """Add another series of the same run (same ``start``): counts and histograms add up
         exactly, gauges (connected, transactions active) add up point by point."""
         self._close_live()
+        self.outages.merge(other.outages)
         theirs = _Detached.of(other)
         ratio = max(self._interval, theirs.interval) / min(self._interval, theirs.interval)
         if not math.isclose(ratio, 2 ** round(math.log2(ratio))):
@@ -303,6 +318,7 @@ class TimeSeries:
                 latency={name: [p.latency.get(name) for p in points] for name in actions},
                 lateness=[p.lateness for p in points],
             ),
+            outages=self.outages.to_dict(),
         )
         result = to_plain(data)
         result["t"] = starts
@@ -360,6 +376,8 @@ class TimeSeries:
         series._t_end = parsed.t_end
         series._connected = parsed.connected[-1]
         series._tx_active = parsed.transactions_active[-1]
+        if parsed.outages is not None:
+            series.outages = OutageTracker.from_dict(parsed.outages)
         return series
 
 
