@@ -73,3 +73,34 @@ def test_windows_of_two_workers_merge_into_one_and_survive_the_time_series_round
     assert window["stations_lost"] == 8 and window["stations_connected_before"] == 8
     assert window["back_95_percent_s"] == 30.0  # the 8th of 8 returns (95 % of 8 rounds up to 8)
     assert window["back_all_s"] == 30.0
+
+
+def test_the_summary_and_the_html_report_name_the_window_and_the_loss() -> None:
+    from fleet.metrics import format_summary
+    from fleet.metrics._html_report import render_html_report
+
+    tracker = OutageTracker()
+    _fleet(tracker, 20)
+    for _ in range(5):
+        tracker.disconnected(12.0)
+    for at in range(5):
+        tracker.connected(30.0 + at)
+    loss = {
+        "acknowledged": 10,
+        "stored": 10,
+        "lost": 0,
+        "duplicated": 0,
+        "out_of_order": 0,
+        "seq_no_gaps": 0,
+        "stored_unacknowledged": 0,
+        "replayed_offline": 3,
+        "dropped_by_stations": 0,
+    }
+    summary = {"outages": tracker.summary(0.0), "loss": loss}
+    text = format_summary(summary)
+    assert "outages: 1 window (≥ max(3, 5% of connected) connections lost within 2 s)" in text
+    assert "at 12.0 s (1970-01-01T00:00:12+00:00): 5 of 20 stations lost; 95 % back after 22.0 s" in text
+    assert "10 acknowledged, 10 stored by the CSMS: 0 lost, 0 duplicated" in text
+    html = render_html_report(summary)
+    assert "<h2>Outages</h2>" in html and "1970-01-01T00:00:12+00:00" in html
+    assert "<h2>Loss accounting (against the CSMS ledger)</h2>" in html
