@@ -68,6 +68,16 @@ class PeerClosed(Exception):
         self.reason = reason
 
 
+class StationClosed(Exception):
+    """The station closed an open connection because the CSMS broke the WebSocket protocol (close
+    code 1002, 1007 or 1009 sent by the station); ``reason`` says how, e.g. "frame of 2000000 bytes
+    over the limit of 1048576 (1009)"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def rejection(status_code: int, body: bytes, url: str, names: OptionNames = RUN_OPTIONS) -> tuple[str, str]:
     text = body.decode("utf-8", "replace").strip().replace("\n", " ")[:200]
     detail = f": {text}" if text else ""
@@ -91,6 +101,8 @@ def classify_error(exc: BaseException, url: str, names: OptionNames = RUN_OPTION
         return OTHER, f"{url}: WebSocket handshake failed: {exc}"
     if isinstance(exc, PeerClosed):
         return CLOSED, f"{url}: the CSMS closed the connection ({exc.reason})"
+    if isinstance(exc, StationClosed):
+        return PROTOCOL_ERROR, f"{url}: the station closed the connection: {exc.reason}"
     if isinstance(exc, ConnectionRefusedError):
         return REFUSED, f"{url}: connection refused (is the CSMS running and listening on that port?)"
     if isinstance(exc, socket.gaierror):

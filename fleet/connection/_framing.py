@@ -132,13 +132,13 @@ class ClientFramer:
     ``receive``: a Ping queues a Pong (see ``take_output``). The peer's Close sets ``closed``
     (by_peer=True) and queues our reply, echoing its code (RFC 6455 5.5.1), once. A protocol
     violation sets ``closed`` (by_peer=False) with code 1002, 1007 (invalid UTF-8 in a text message
-    or close reason) or 1009 (a message over ``max_message_size``) and queues our close frame with
-    that code: reserved bits, an unknown opcode, a fragmented or oversized control frame, a
-    continuation without a start or a new data frame inside a fragmented message, a masked frame (a
-    server's MUST NOT be), a non-minimal payload length, a close payload of one byte or with an
-    invalid code. After our own ``close`` the data is still read, for the peer's close frame
-    (``close_received``), but its messages are dropped; after the peer's close frame or a violation,
-    nothing more is read.
+    or close reason) or 1009 (a message over ``max_message_size``: "frame of N bytes over the limit
+    of M") and queues our close frame with that code: reserved bits, an unknown opcode, a fragmented
+    or oversized control frame, a continuation without a start or a new data frame inside a
+    fragmented message, a masked frame (a server's MUST NOT be), a non-minimal payload length, a
+    close payload of one byte or with an invalid code. After our own ``close`` the data is still
+    read, for the peer's close frame (``close_received``), but its messages are dropped; after the
+    peer's close frame or a violation, nothing more is read.
     """
 
     __slots__ = (
@@ -213,7 +213,7 @@ class ClientFramer:
             if (first == _FIN | _TEXT or first == _FIN | _BINARY) and stop <= end and not self._opcode:
                 # the fast path, inline: a whole unfragmented message (the rest takes the helpers below)
                 if length > self._max_message_size:
-                    return self._fail(messages, CLOSE_TOO_BIG, f"message over {self._max_message_size} bytes")
+                    return self._fail(messages, CLOSE_TOO_BIG, self._too_big(length))
                 if first == _FIN | _TEXT:
                     try:
                         messages.append(str(data[start:stop], "utf-8"))
@@ -283,7 +283,7 @@ class ClientFramer:
         end = len(data)
         length = stop - start
         if self._size + length > self._max_message_size:
-            self._fail(messages, CLOSE_TOO_BIG, f"message over {self._max_message_size} bytes")
+            self._fail(messages, CLOSE_TOO_BIG, self._too_big(self._size + length))
             return stop
         if length and start == end:
             return None  # a data frame is taken once some of its payload is here (as wsproto does)
@@ -372,6 +372,11 @@ class ClientFramer:
             self._output += _masked_frame(_FIN | _CLOSE, _close_payload(code, reason))
         self._drop_message()
         return [] if discard else messages
+
+    def _too_big(self, size: int) -> str:
+        """The close reason for a message of ``size`` bytes (so far, when fragmented) over the limit."""
+        what = "fragmented message" if self._size else "frame"
+        return f"{what} of {size} bytes over the limit of {self._max_message_size}"
 
     def _drop_message(self) -> None:
         self._buffer = b""

@@ -32,6 +32,7 @@ from fleet.connection._errors import (
     SERVER_CERTIFICATE,
     ConnectTimeout,
     PeerClosed,
+    StationClosed,
     classify_error,
 )
 from fleet.connection._events import Ended, report_events
@@ -409,17 +410,18 @@ class StationConnection:
                 except RemoteProtocolError as exc:
                     self._recorder.error(
                         PROTOCOL_ERROR,
-                        f"{self.station_id}: CSMS sent {exc.error_code.value}: {exc.message}",
+                        f"{self.station_id}: refused a frame from the CSMS ({exc.error_code.value}): {exc.message}",
                     )
             if self._drain is not None:
                 self._halt_behaviour(sim_now)  # a CSMS request may have armed new work
         closed = framer.closed
         if closed is not None:
             self._output += framer.take_output()
-            reason = f"code {closed.code}" + (f", {closed.reason}" if closed.reason else "")
-            if not closed.by_peer:
-                reason = f"the CSMS broke the WebSocket protocol: {reason}"
-            self.transport_failed(PeerClosed(reason), now)
+            if closed.by_peer:
+                reason = f"code {closed.code}" + (f", {closed.reason}" if closed.reason else "")
+                self.transport_failed(PeerClosed(reason), now)
+            else:  # the CSMS broke the WebSocket protocol: the station sent the close frame
+                self.transport_failed(StationClosed(f"{closed.reason} ({closed.code})"), now)
             return
         pending = framer.take_output()
         if pending:

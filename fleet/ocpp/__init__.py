@@ -11,6 +11,7 @@ from fleet.ocpp._errors import (
     ocpp16_error_code,
 )
 from fleet.ocpp._frames import (
+    UNREADABLE_MESSAGE_ID,
     Call,
     CallError,
     CallResult,
@@ -21,6 +22,7 @@ from fleet.ocpp._frames import (
     encode_call_error,
     encode_call_result,
     encode_payload,
+    refusal_message_id,
 )
 from fleet.ocpp._tokens import BLOCKED_TOKEN_PREFIX
 
@@ -28,6 +30,7 @@ __all__ = [
     "BLOCKED_TOKEN_PREFIX",
     "OCPP16_CODES",
     "OCPP16_ERROR_CODES",
+    "UNREADABLE_MESSAGE_ID",
     "Call",
     "CallError",
     "CallResult",
@@ -43,6 +46,7 @@ __all__ = [
     "encode_call_result",
     "encode_payload",
     "ocpp16_error_code",
+    "refusal_message_id",
     "v16",
     "v201",
 ]

@@ -15,6 +15,9 @@ from fleet.ocpp._errors import ErrorCode, RemoteProtocolError
 from fleet.ocpp._payload_errors import UNDECODABLE, payload_error_code
 
 MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J: "maximum of 36 characters"
+# OCPP 2.0.1 part 4, 4.2.3: "When also the MessageId cannot be read, the CALLERROR SHALL contain
+# "-1" as MessageId." (OCPP-J 1.6 names no id for that case; a 1.6 peer gets the same.)
+UNREADABLE_MESSAGE_ID = "-1"
 
 
 class Call(msgspec.Struct, tag=2, array_like=True, forbid_unknown_fields=True, gc=False):
@@ -61,6 +64,20 @@ def decode_frame(data: bytes | str) -> Frame:
             error_code=ErrorCode.RPC_FRAMEWORK_ERROR,
         )
     return frame
+
+
+def refusal_message_id(exc: RemoteProtocolError, data: bytes | str) -> str | None:
+    """The message id of the CALLERROR that answers a frame ``decode_frame`` refused: the frame's
+    own id when it can be read, ``UNREADABLE_MESSAGE_ID`` ("-1") when not (not JSON, not an array,
+    an id that is no string of 1..36 characters), or None for a broken CALLRESULT or CALLERROR,
+    which is never answered (the peer answering our answer would start an error ping-pong)."""
+    try:
+        loose = _loose_decoder.decode(data)
+    except (msgspec.DecodeError, *UNDECODABLE):
+        return UNREADABLE_MESSAGE_ID
+    if loose and type(loose[0]) is int and loose[0] in (3, 4):
+        return None
+    return exc.unique_id if exc.unique_id is not None else UNREADABLE_MESSAGE_ID
 
 
 def _envelope_error(data: bytes | str, exc: msgspec.DecodeError) -> RemoteProtocolError:

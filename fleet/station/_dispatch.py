@@ -21,6 +21,7 @@ from fleet.ocpp import (
     decode_payload,
     encode_call_error,
     encode_call_result,
+    refusal_message_id,
 )
 from fleet.station._connection import CallChannel
 from fleet.station._events import Event, RequestAnswered
@@ -28,10 +29,6 @@ from fleet.station._events import Event, RequestAnswered
 After = Callable[[], None] | None
 Reply = tuple[msgspec.Struct, After]
 Handler = Callable[[Any, float], Reply]
-
-# envelope errors worth a CALLERROR: the frame was meant as a CALL (or an unknown message type);
-# a broken CALLRESULT/CALLERROR must not be answered, that would start an error ping-pong
-_ANSWERABLE = frozenset({ErrorCode.FORMAT_VIOLATION, ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED})
 
 
 class LazyHandlers(Mapping[str, Handler]):
@@ -82,9 +79,11 @@ class IncomingFrames:
         try:
             frame = decode_frame(data)
         except RemoteProtocolError as exc:
-            if exc.unique_id is not None and exc.error_code in _ANSWERABLE:
+            # under the frame's id, or "-1" when it cannot be read; a broken answer gets none
+            unique_id = refusal_message_id(exc, data)
+            if unique_id is not None:
                 code = self._error_code(exc.error_code)
-                self._channel.outbox.append(encode_call_error(exc.unique_id, code, exc.message))
+                self._channel.outbox.append(encode_call_error(unique_id, code, exc.message))
             raise
         if isinstance(frame, Call):
             self._on_call(frame, now)

@@ -311,18 +311,24 @@ def test_a_violation_after_our_close_stops_the_reading() -> None:
 
 
 @pytest.mark.parametrize(
-    "stream",
+    ("stream", "reason"),
     [
-        server_frame(BINARY, b"x" * 101),
-        server_frame(TEXT, b"x" * 101)[:2],  # known from the header, before the payload arrives
-        server_frame(TEXT, b"x" * 60, fin=False) + server_frame(CONTINUATION, b"x" * 41),
-        b"\x82\x7f" + struct.pack("!Q", 2**62),
+        (server_frame(BINARY, b"x" * 101), "frame of 101 bytes over the limit of 100"),
+        # known from the header, before the payload arrives
+        (server_frame(TEXT, b"x" * 101)[:2], "frame of 101 bytes over the limit of 100"),
+        (
+            server_frame(TEXT, b"x" * 60, fin=False) + server_frame(CONTINUATION, b"x" * 41),
+            "fragmented message of 101 bytes over the limit of 100",
+        ),
+        (b"\x82\x7f" + struct.pack("!Q", 2**62), f"frame of {2**62} bytes over the limit of 100"),
     ],
 )
-def test_a_message_over_the_maximum_size(stream: bytes) -> None:
+def test_a_message_over_the_maximum_size(stream: bytes, reason: str) -> None:
     framer = ClientFramer(max_message_size=100)
     assert framer.receive(server_frame(TEXT, b"x" * 100) + stream) == ["x" * 100]
     assert_failed(framer, CLOSE_TOO_BIG)
+    # the close says how big and what the limit is (sent in our close frame, and reported)
+    assert framer.closed == CloseInfo(CLOSE_TOO_BIG, reason, by_peer=False)
     assert MAX_MESSAGE_SIZE == 2**20
 
 

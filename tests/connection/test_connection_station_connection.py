@@ -481,9 +481,29 @@ def test_a_frame_breaking_the_websocket_protocol_loses_the_connection_with_code_
     conn.receive_data(bytes([0x80 | 0x40 | TEXT, 1]) + b"x", 5.0)  # RSV1 without an extension
     ((kind, message),) = recorder.errors()
     assert kind == "connection_lost"
-    assert "broke the WebSocket protocol" in message and "code 1002" in message
+    # the station closed it, not the CSMS (issue 17: it read "the CSMS closed the connection")
+    assert "the station closed the connection: reserved bits set (1002)" in message
+    assert "the CSMS closed" not in message
     ((opcode, payload),) = client_frames(conn.data_to_send())
     assert (opcode, payload[:2]) == (CLOSE, struct.pack("!H", 1002))
+    assert conn.wants_close
+
+
+def test_a_frame_over_the_size_limit_is_closed_by_the_station_with_1009_and_reported_so() -> None:
+    rig = make_rig()
+    conn, recorder = rig.conn, rig.recorder
+    open_and_boot(conn, 0.0)
+    size = 2**20 + 1
+    conn.receive_data(bytes([0x80 | TEXT, 127]) + struct.pack("!Q", size), 5.0)  # the head is enough
+    ((kind, message),) = recorder.errors()
+    assert kind == "connection_lost"
+    assert (
+        f"the station closed the connection: frame of {size} bytes over the limit of {2**20} (1009)"
+        in message
+    )
+    assert "the CSMS closed" not in message
+    ((opcode, payload),) = client_frames(conn.data_to_send())
+    assert (opcode, payload[:2]) == (CLOSE, struct.pack("!H", 1009))
     assert conn.wants_close
 
 
@@ -674,7 +694,11 @@ def test_a_frame_that_is_not_ocpp_is_a_protocol_error_and_the_connection_stays_o
     conn.receive_data(server_text("not json"), 5.0)
     ((kind, message),) = recorder.errors()
     assert kind == "protocol_error"
-    assert message.startswith(f"{STATION_ID}: CSMS sent ")
+    # the station refused it and says so: the CSMS sent no RpcFrameworkError (issue 17)
+    assert message.startswith(f"{STATION_ID}: refused a frame from the CSMS (RpcFrameworkError): ")
+    # answered under message id "-1" (OCPP 2.0.1 part 4, 4.2.3: the id cannot be read)
+    ((opcode, payload),) = client_frames(conn.data_to_send())
+    assert opcode == TEXT and json.loads(payload)[:3] == [4, "-1", "RpcFrameworkError"]
     assert phase(conn) is Phase.OPEN and conn.connected and not conn.wants_close
     assert recorder.count("station_disconnected") == 0
     # and it keeps working: the heartbeat goes out and is answered

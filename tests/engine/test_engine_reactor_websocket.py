@@ -5,8 +5,11 @@ test_engine_fleet_run.py."""
 
 from __future__ import annotations
 
+import json
 import random
+import struct
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 import trio
@@ -234,8 +237,64 @@ async def test_an_oversized_message_closes_with_1009(nursery: trio.Nursery) -> N
     recorder = await run_until_disconnected(nursery, url, station)
     assert station.received == []
     [(kind, message)] = recorder.errors
-    assert kind == "connection_lost" and "code 1009" in message and f"over {MAX_MESSAGE} bytes" in message
+    assert kind == "connection_lost"
+    # the station closed it, and says so (issue 17: "the CSMS closed the connection")
+    too_big = f"fragmented message of {MAX_MESSAGE + 5} bytes over the limit of {MAX_MESSAGE} (1009)"
+    assert f"the station closed the connection: {too_big}" in message
     assert len(answers) == 1 and isinstance(answers[0], CloseConnection) and answers[0].code == 1009
+
+
+async def test_broken_frames_get_a_callerror_and_an_oversized_one_a_close_from_the_station(
+    nursery: trio.Nursery,
+) -> None:
+    """A real station core behind the reactor, against a CSMS that sends what no OCPP-J peer may."""
+    callerrors: list[list[Any]] = []
+    closes: list[CloseConnection] = []
+    done = trio.Event()
+
+    async def script(peer: RawPeer) -> None:
+        boot = await peer.next_event()
+        assert isinstance(boot, TextMessage)
+        accepted = {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300}
+        await peer.send(TextMessage(json.dumps([3, json.loads(boot.data)[1], accepted])))
+        broken: list[str | bytes] = [
+            "not json",
+            b"\x00\x01",
+            '{"messageId": "a1"}',
+            '[2, 17, "ClearCache", {}]',
+        ]
+        await peer.send(*(TextMessage(b) if isinstance(b, str) else BytesMessage(b) for b in broken))
+        while len(callerrors) < len(broken):
+            event = await peer.next_event()
+            if isinstance(event, TextMessage) and json.loads(event.data)[0] == 4:
+                callerrors.append(json.loads(event.data))
+        # one frame's header over the limit, no payload (the station closes on the header alone)
+        await peer.stream.send_all(bytes([0x82, 127]) + struct.pack("!Q", MAX_MESSAGE + 1))
+        while not closes:
+            event = await peer.next_event()
+            if isinstance(event, CloseConnection):
+                closes.append(event)
+        done.set()
+        await trio.sleep_forever()
+
+    url = await serve_raw(nursery, serve_peer(script))
+    recorder = ErrorLog()
+    station = Station(StationConfig(station_id="CS-1"), random.Random(1))
+    running = ReactorStation(f"{url}/CS-1", station, recorder, backoff=NO_RECONNECT)
+    with trio.fail_after(10):
+        await nursery.start(running.run)
+        await done.wait()
+        await running.stop()
+    # each answered under message id "-1": its own could not be read (OCPP 2.0.1 part 4, 4.2.3)
+    assert [frame[:3] for frame in callerrors] == [[4, "-1", "RpcFrameworkError"]] * 4
+    refused = [message for kind, message in recorder.errors if kind == "protocol_error"]
+    assert len(refused) == 4
+    assert all("refused a frame from the CSMS (RpcFrameworkError): " in m for m in refused)
+    assert not any("CSMS sent" in message for _, message in recorder.errors)
+    assert closes[0].code == 1009
+    [lost] = [message for kind, message in recorder.errors if kind == "connection_lost"]
+    too_big = f"frame of {MAX_MESSAGE + 1} bytes over the limit of {MAX_MESSAGE} (1009)"
+    assert f"the station closed the connection: {too_big}" in lost
 
 
 async def test_garbage_after_the_upgrade_closes_the_connection(nursery: trio.Nursery) -> None:

@@ -19,6 +19,7 @@ from fleet.ocpp import (
     encode_call,
     encode_call_error,
     encode_call_result,
+    refusal_message_id,
     v201,
 )
 
@@ -111,6 +112,52 @@ def test_garbage_frame_gives_its_error_code(
     assert caught.value.error_code is code
     assert caught.value.unique_id == unique_id
     assert caught.value.message  # says what was wrong
+
+
+# the id of the CALLERROR that answers each: its own, "-1" when it cannot be read (OCPP 2.0.1
+# part 4, 4.2.3), None for a broken CALLRESULT or CALLERROR (never answered)
+ANSWERED_UNDER = {
+    "broken JSON": "-1",
+    "not UTF-8": "-1",
+    "JSON object": "-1",
+    "empty array": "-1",
+    "message type 5": "a1",
+    "message type as string": "a1",
+    "message type true": "a1",
+    "message type 2.0": "a1",
+    "id too long": "-1",
+    "empty id": "-1",
+    "id not a string": "-1",
+    "CALL with extra element": "a1",
+    "CALL without payload": "a1",
+    "CALLERROR too short": None,
+    "invalid UTF-8 in a string": "-1",
+    "lone surrogate in text": "-1",
+    "nested too deep": "-1",
+}
+BROKEN_ANSWERS = {
+    "CALLRESULT with a numeric id": "[3, 17, {}]",
+    "CALLRESULT with an id too long": json.dumps([3, "i" * 37, {}]),
+    "CALLERROR with an empty id": '[4, "", "GenericError", "", {}]',
+    "CALLRESULT without payload": '[3, "a1"]',
+}
+
+
+@pytest.mark.parametrize("name", GARBAGE)
+def test_a_refused_frame_is_answered_under_its_id_or_minus_one(name: str) -> None:
+    data = GARBAGE[name][0]
+    assert isinstance(data, str | bytes)
+    assert sorted(ANSWERED_UNDER) == sorted(GARBAGE)
+    with pytest.raises(RemoteProtocolError) as caught:
+        decode_frame(data)
+    assert refusal_message_id(caught.value, data) == ANSWERED_UNDER[name]
+
+
+@pytest.mark.parametrize("data", BROKEN_ANSWERS.values(), ids=BROKEN_ANSWERS.keys())
+def test_a_broken_answer_is_never_answered(data: str) -> None:
+    with pytest.raises(RemoteProtocolError) as caught:
+        decode_frame(data)
+    assert refusal_message_id(caught.value, data) is None
 
 
 BOOT_PAYLOAD = {"reason": "PowerUp", "chargingStation": {"model": "m", "vendorName": "v"}}
