@@ -119,7 +119,8 @@ def render_html_report(summary: Mapping[str, Any]) -> str:
 def _header(summary: Mapping[str, Any]) -> str:
     stations = summary.get("stations", {})
     facts = [
-        f"{stations.get('configured', 0)} stations ({stations.get('connected_peak', 0)} peak connected)",
+        f"{stations.get('configured', 0)} stations ({stations.get('connected_peak', 0)} peak connected, "
+        f"{stations.get('connected_at_end', 0)} at the end)",
         f"{summary.get('duration_s', 0):g} s",
         f"OCPP {summary.get('ocpp_version', '?')}",
     ]

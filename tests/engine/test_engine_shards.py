@@ -14,7 +14,7 @@ from typing import Any
 import trio
 
 from fleet.engine import EXIT_OK, EXIT_WORKER_DIED, FleetConfig, OcppMix, RunJob, run_sharded
-from fleet.metrics import RunRecorder, format_summary
+from fleet.metrics import RunRecorder, format_summary, write_html_report
 
 _ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
@@ -118,7 +118,9 @@ def _scrape(port: int) -> str:
     return text
 
 
-async def test_a_killed_worker_is_reported_its_stations_disconnected_and_the_others_data_kept() -> None:
+async def test_a_killed_worker_is_reported_its_stations_disconnected_and_the_others_data_kept(
+    tmp_path: Path,
+) -> None:
     connected = trio.Event()
     died = trio.Event()
     lines: list[str] = []
@@ -168,6 +170,9 @@ async def test_a_killed_worker_is_reported_its_stations_disconnected_and_the_oth
     assert entry["count"] == 1
     printed = format_summary(summary)
     assert "errors: none" not in printed and "worker 1 (stations SIM-00001" in printed
+    write_html_report(tmp_path / "report.html", summary)
+    report = (tmp_path / "report.html").read_text()
+    assert "10 peak connected, 5 at the end" in report and "worker_died" in report
     # the progress lines after the death show worker 1's stations gone and name the worker
     after = [line for line in lines if "died" in line]
     assert after and all("stations 5/10 connected" in line for line in after)
