@@ -14,6 +14,7 @@ from fleet.identity import (
     ClientSecurity,
     SecuritySetupError,
     StationIdentities,
+    check_tls_files,
     load_stations_file,
 )
 
@@ -101,6 +102,7 @@ def apply_run_security(ns: argparse.Namespace, fleet: FleetConfig) -> FleetConfi
                 "start `fleet csms --security-profile N ...` and point --csms at it"
             )
         security.check(fleet.csms_url, fleet.identity(0))
+    check_tls_files(security, identities, ns.stations)  # a missing or empty file is said now, not per connect
     return fleet
 
 

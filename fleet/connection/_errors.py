@@ -39,6 +39,8 @@ CLIENT_CERTIFICATE_ALERTS = {
     "TLSV1_ALERT_UNKNOWN_CA": "certificate signed by a CA the CSMS does not trust",
     "TLSV13_ALERT_CERTIFICATE_REQUIRED": "no client certificate was sent",
 }
+# X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED: the certificate's dates, not its CA
+_CERTIFICATE_OUT_OF_DATE = (9, 10)
 
 
 def _rejection_fix(status_code: int, names: OptionNames) -> tuple[str, str] | None:
@@ -107,6 +109,13 @@ def classify_error(exc: BaseException, url: str, names: OptionNames = RUN_OPTION
         return REFUSED, f"{url}: connection refused (is the CSMS running and listening on that port?)"
     if isinstance(exc, socket.gaierror):
         return DNS, f"{url}: host name could not be resolved ({exc.strerror})"
+    if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_code in _CERTIFICATE_OUT_OF_DATE:
+        # trusted but out of date: no CA option fixes that (it may be the one already given)
+        return (
+            SERVER_CERTIFICATE,
+            f"{url}: the CSMS's TLS certificate is not valid now ({exc.verify_message}); renew it on "
+            "the CSMS, or check the clocks of this machine and the CSMS",
+        )
     if isinstance(exc, ssl.SSLCertVerificationError):
         return (
             SERVER_CERTIFICATE,

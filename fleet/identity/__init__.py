@@ -24,6 +24,7 @@ from fleet.identity._security import (
     insecure_warning,
     warn_if_insecure,
 )
+from fleet.identity._tls_files import check_tls_files
 
 __all__ = [
     "FILE_FIELDS",
@@ -39,6 +40,7 @@ __all__ = [
     "StationIdentities",
     "StationIdentity",
     "basic_auth_header",
+    "check_tls_files",
     "insecure_warning",
     "load_stations_file",
     "warn_if_insecure",

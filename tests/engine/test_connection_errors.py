@@ -36,10 +36,19 @@ def test_tls() -> None:
 
 def test_an_untrusted_server_certificate() -> None:
     exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
-    exc.verify_message = "self-signed certificate"
+    exc.verify_code, exc.verify_message = 18, "self-signed certificate"  # as OpenSSL sets them
     kind, message = classify_error(exc, URL)
     assert kind == "server_certificate"
     assert "self-signed certificate" in message and "--ca-file" in message
+
+
+def test_an_expired_server_certificate_is_not_answered_with_give_its_ca() -> None:
+    exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    exc.verify_code, exc.verify_message = 10, "certificate has expired"  # X509_V_ERR_CERT_HAS_EXPIRED
+    kind, message = classify_error(exc, URL)
+    assert kind == "server_certificate"
+    assert "certificate has expired" in message and "renew it on the CSMS" in message
+    assert "--ca-file" not in message  # the CA was trusted (perhaps the one given with --ca-file)
 
 
 def test_a_refused_client_certificate_names_the_alert() -> None:

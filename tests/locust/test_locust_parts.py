@@ -269,7 +269,7 @@ _URL = "ws://127.0.0.1:9/ocpp"  # what the user's --host names the target by
 
 def _untrusted() -> ssl.SSLCertVerificationError:
     exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
-    exc.verify_message = "self-signed certificate"
+    exc.verify_code, exc.verify_message = 18, "self-signed certificate"  # as OpenSSL sets them
     return exc
 
 
