@@ -12,7 +12,7 @@ import trio.testing
 
 from fleet.behaviour import Backoff, DriverSettings, SimulatedStation
 from fleet.csms import CsmsConfig, CsmsServer, merge_ledgers, serve_csms
-from fleet.engine import FleetConfig, OcppMix, run_fleet
+from fleet.engine import FleetConfig, OcppMix, RunJob, run_fleet, run_sharded
 from fleet.engine._job_summary import fleet_summary, outage_windows
 from fleet.engine._recorder_topology import RecorderTopology
 from fleet.metrics import RunRecorder, format_summary
@@ -87,3 +87,19 @@ async def test_a_csms_outage_is_one_named_window_and_nothing_is_lost(
     assert "outages: 1 window" in text
     assert f"{STATIONS} of {STATIONS} stations lost" in text
     assert " 0 lost, 0 duplicated, 0 out of order, 0 seqNo gaps" in text
+
+
+async def test_over_two_workers_and_two_csms_workers_loss_is_counted_against_the_merged_ledger() -> None:
+    job = RunJob(
+        fleet=FleetConfig(csms_url="", stations=20, duration_s=8.0, ramp_per_s=100.0, seed=11),
+        driver=DriverSettings(mean_idle_s=1, mean_charge_s=3, step_s=1),
+    )
+    with trio.fail_after(90):  # real time: worker processes
+        result = await run_sharded(job, 2, csms_workers_count=2)
+    summary = result.summary
+    assert summary is not None and summary["workers"]["died"] == []
+    loss = summary["loss"]
+    assert loss["acknowledged"] == loss["stored"] > 0
+    assert loss["lost"] == 0 and loss["duplicated"] == 0 and loss["out_of_order"] == 0
+    assert summary["outages"]["windows"] == []  # nothing went down
+    assert "0 lost, 0 duplicated" in format_summary(summary)
