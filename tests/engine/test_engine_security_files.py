@@ -19,7 +19,13 @@ from _engine_security_support import Pki, make_pki, run_small_fleet
 
 from fleet.csms import CsmsSecurity, PasswordBook
 from fleet.engine import CsmsUnreachable, FleetConfig
-from fleet.identity import ClientSecurity, SecuritySetupError, StationIdentities, check_tls_files
+from fleet.identity import (
+    ClientSecurity,
+    SecuritySetupError,
+    StationIdentities,
+    check_tls_files,
+    load_stations_file,
+)
 
 PATTERN = "{dir}/{{station_id}}.pem"
 
@@ -135,3 +141,14 @@ async def test_an_expired_csms_certificate_is_not_answered_with_pass_ca_file(
     message = str(unreachable)
     assert "not valid now (certificate has expired); renew it on the CSMS" in message
     assert "--ca-file" not in message
+
+
+def test_a_stations_file_row_names_its_station_and_field(tmp_path: Path) -> None:
+    pki = make_pki(tmp_path)
+    pki.station_cert("SEC-00000")
+    stations = tmp_path / "stations.csv"
+    stations.write_text("id,client_cert\nSEC-00000,SEC-00000.pem\nSEC-00001,SEC-00001.pem\n")
+    identities = StationIdentities(rows=load_stations_file(stations))
+    assert _refused(ClientSecurity(3, ca_file=pki.server_ca_file), identities, 2) == (
+        f"--stations-file (station SEC-00001, client_cert) gives {tmp_path}/SEC-00001.pem: no such file"
+    )
