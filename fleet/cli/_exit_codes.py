@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from fleet.engine import EXIT_OK, EXIT_SETUP, EXIT_UNREACHABLE, EXIT_WORKER_DIED
+from fleet.engine import EXIT_NOT_BOOTED, EXIT_OK, EXIT_SETUP, EXIT_UNREACHABLE, EXIT_WORKER_DIED
 
 
 class ExitCode(IntEnum):
@@ -15,3 +15,4 @@ class ExitCode(IntEnum):
     BAD_INPUT = EXIT_SETUP  # 2: bad arguments or files, or the run could not be set up (a port taken)
     SLO_VIOLATED = 3  # run: a --slo threshold was not met
     WORKER_DIED = EXIT_WORKER_DIED  # 4: run: the load ran, but a worker died (its stations' data is partial)
+    NOT_BOOTED = EXIT_NOT_BOOTED  # 5: run: the load ran, but stations never booted (no boot accepted)

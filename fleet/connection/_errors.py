@@ -7,6 +7,7 @@ named the same way whichever shell met it.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 
@@ -78,6 +79,15 @@ class StationClosed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def without_station(message: str, station_id: str) -> str:
+    """``message`` with the station id, where it stands as a word of its own (a CSMS's answer may
+    quote it), replaced by ``<station id>``: errors are grouped by their message, and a fleet's
+    worth of ids would make one group per station. The id goes to the recorder on its own."""
+    if not station_id or station_id not in message:
+        return message
+    return re.sub(rf"(?<![\w-]){re.escape(station_id)}(?![\w-])", "<station id>", message)
 
 
 def rejection(status_code: int, body: bytes, url: str, names: OptionNames = RUN_OPTIONS) -> tuple[str, str]:

@@ -34,6 +34,7 @@ from fleet.connection._errors import (
     PeerClosed,
     StationClosed,
     classify_error,
+    without_station,
 )
 from fleet.connection._events import Ended, report_events
 from fleet.connection._framing import ClientFramer
@@ -148,10 +149,11 @@ class StationConnection:
         capture: FrameSink | None = None,
         first_attempt: FirstAttemptHandler | None = None,
         on_behaviour_event: BehaviourEventHandler | None = None,
-        where: str | None = None,  # how error messages name the target (default: the URL)
+        where: str | None = None,  # how error messages name the target (default: the URL without the id)
     ) -> None:
         parse_websocket_url(url)  # a bad URL fails here, naming it, not at the first connect
-        self._where = where if where is not None else url
+        # errors are grouped by their message: it names the CSMS, the station id goes on its own
+        self._where = where if where is not None else url.removesuffix(f"/{station_id}")
         self.station_id = station_id
         self.station = station
         self.url = url
@@ -410,7 +412,12 @@ class StationConnection:
                 except RemoteProtocolError as exc:
                     self._recorder.error(
                         PROTOCOL_ERROR,
-                        f"{self.station_id}: refused a frame from the CSMS ({exc.error_code.value}): {exc.message}",
+                        without_station(
+                            f"refused a frame from the CSMS ({exc.error_code.value}): {exc.message}",
+                            self.station_id,
+                        ),
+                        station_id=self.station_id,
+                        at_s=now - self._settings.clock.origin,
                     )
             if self._drain is not None:
                 self._halt_behaviour(sim_now)  # a CSMS request may have armed new work
@@ -516,17 +523,20 @@ class StationConnection:
         return now + settings.backoff.delay(self._attempt, self._rng.random())
 
     def _report_failure(self, exc: BaseException, now: float) -> None:
-        kind, message = classify_error(exc, self._where, self._settings.option_names)
+        settings = self._settings
+        kind, message = classify_error(exc, self._where, settings.option_names)
         event_type = SECURITY_EVENTS.get(kind)
         report = self._report_security_event
         if event_type and report and not self._connected and event_type not in self._security_events_reported:
             self._security_events_reported.add(event_type)
-            report(event_type, self._settings.clock.to_sim(now), message)
+            report(event_type, settings.clock.to_sim(now), message)
+        message = without_station(message, self.station_id)
         if self._connected:
-            kind, message = CONNECTION_LOST, f"{self.station_id}: connection lost ({message})"
-        self._recorder.error(kind, message)
-        if self._first_attempt is not None:
-            self._first_attempt((kind, message))
+            kind, message = CONNECTION_LOST, f"connection lost ({message})"
+        self._recorder.error(kind, message, station_id=self.station_id, at_s=now - settings.clock.origin)
+        if self._first_attempt is not None:  # the first attempt ever: not connected before
+            # the one line a user reads when the fleet cannot start names the station's own URL
+            self._first_attempt(classify_error(exc, self.url, settings.option_names))
             self._first_attempt = None
 
     def _report_events(self, sim_now: float) -> Ended | None:

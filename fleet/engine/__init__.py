@@ -5,6 +5,7 @@ from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet
 from fleet.engine._job import (
+    EXIT_NOT_BOOTED,
     EXIT_OK,
     EXIT_SETUP,
     EXIT_UNREACHABLE,
@@ -19,6 +20,7 @@ from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, 
 from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
 
 __all__ = [
+    "EXIT_NOT_BOOTED",
     "EXIT_OK",
     "EXIT_SETUP",
     "EXIT_UNREACHABLE",

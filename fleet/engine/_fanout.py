@@ -39,9 +39,11 @@ class RecorderFanout:
         for recorder in self._recorders:
             recorder.request_answered(action, error_code)
 
-    def error(self, kind: str, message: str) -> None:
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
         for recorder in self._recorders:
-            recorder.error(kind, message)
+            recorder.error(kind, message, station_id=station_id, at_s=at_s)
 
     def station_connected(self) -> None:
         for recorder in self._recorders:

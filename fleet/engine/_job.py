@@ -34,12 +34,14 @@ from fleet.metrics import (
     MetricsPortUnavailable,
     RunRecorder,
     format_progress,
+    stations_never_booted,
 )
 from fleet.station import ShellStation, StationConfig, stretch_network_timers
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 1
 EXIT_SETUP = 2  # the run could not be set up (e.g. the metrics port is taken), as for bad arguments
+EXIT_NOT_BOOTED = 5  # the run ran, but stations it started never booted (README "Exit codes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,14 @@ async def _run_stations(
         csms=server,
         script=script if job.csms_script else None,
     )
-    return JobResult(EXIT_OK, summary, recorder=recorders.run, by_version=recorders.by_version)
+    code = finished_run_code(summary)
+    return JobResult(code, summary, recorder=recorders.run, by_version=recorders.by_version)
+
+
+def finished_run_code(summary: dict[str, Any]) -> int:
+    """The exit code of a run that ran: EXIT_NOT_BOOTED when a station it started never had its
+    BootNotification accepted (a CSMS that never answers, or rejects every boot), else EXIT_OK."""
+    return EXIT_NOT_BOOTED if stations_never_booted(summary) else EXIT_OK
 
 
 async def _embedded_csms(

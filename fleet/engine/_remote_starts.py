@@ -44,7 +44,9 @@ def remote_starts(
             await server.call(station_id, action, request)
         except StationCallFailed as exc:
             recorder = recorder_for_version(versions.get(station_id, ""))
-            recorder.error("remote_start", f"{station_id}: {action} failed: {exc}")
+            # the CSMS's words name the station; the error's message must not (errors are grouped by it)
+            reason = str(exc).replace(f" to station {station_id!r}", "")
+            recorder.error("remote_start", reason, station_id=station_id)
 
     def on_behaviour_event(station_id: str, wish: Any) -> None:
         if server is not None and isinstance(wish, RemoteStartWanted):

@@ -30,7 +30,7 @@ import trio
 from fleet.csms import CsmsWorkerPool, Ledger, csms_workers
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
-from fleet.engine._job import EXIT_OK, EXIT_UNREACHABLE, JobResult, RunJob, run_job
+from fleet.engine._job import EXIT_UNREACHABLE, JobResult, RunJob, finished_run_code, run_job
 from fleet.engine._job_summary import fleet_summary, how_it_ran, outage_windows
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._metrics_export import WORKER_DIED, dead_worker_export
@@ -385,7 +385,7 @@ def _result(
     # sent none, so that part of the result lacks its stations (workers.died says which)
     by_version = _merged_by_version(outcomes) if job.ocpp.label == "mixed" else {}
     summary = fleet_summary(recorder, by_version, fleet, job.ocpp, duration, extra)
-    return JobResult(EXIT_WORKER_DIED if deaths else EXIT_OK, summary, recorder=recorder)
+    return JobResult(EXIT_WORKER_DIED if deaths else finished_run_code(summary), summary, recorder=recorder)
 
 
 def _merged_by_version(outcomes: list[dict[str, Any]]) -> dict[str, RunRecorder]:

@@ -7,8 +7,9 @@ a saturated Locust worker cannot hide a slow CSMS (coordinated omission); the co
 real seconds (simulated ones divided by the speed), Locust wants milliseconds.
 
 Locust groups failures by their message, so a message never names the station: the core's errors
-name the target by the user's ``--host`` (``where=``), and ``locust_message`` takes the station id
-out of what is left. The option names in the messages are the Locust shell's (``--fleet-password``
+name the target by the user's ``--host`` (``where=``) and pass the station id on its own, and
+``locust_message`` takes the station id out of any message that still names it. The option names
+in the messages are the Locust shell's (``--fleet-password``
 where ``fleet run`` says ``--password``).
 """
 
@@ -119,8 +120,10 @@ class EventReporter:
     def station_connected(self) -> None:
         self._connection("connect", self._handshake_ms(), None)
 
-    def error(self, kind: str, message: str) -> None:
-        text = locust_message(kind, message, self._station_id)
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
+        text = locust_message(kind, message, station_id or self._station_id)
         if kind == core.PROTOCOL_ERROR:
             self._request("protocol error", 0.0, 0, CsmsProtocolError(text))
         elif kind == core.CONNECTION_LOST:

@@ -23,6 +23,7 @@ from fleet.metrics._outages import OutageTracker
 from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusMetrics, PrometheusRecorder
 from fleet.metrics._recorder import RunRecorder, Snapshot
 from fleet.metrics._report import format_progress, format_summary
+from fleet.metrics._shortfalls import stations_never_booted
 from fleet.metrics._slo import Slo, SloResult, SloSyntaxError, evaluate_slos, parse_slo
 from fleet.metrics._timeseries import TimeSeries
 
@@ -55,6 +56,7 @@ __all__ = [
     "latency_digest",
     "loss_accounting",
     "parse_slo",
+    "stations_never_booted",
     "write_html_report",
     "write_json",
 ]

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from fleet.metrics._resilience_text import OUTAGE_COLUMNS, loss_rows, outage_rows
+from fleet.metrics._shortfalls import shortfalls
 from fleet.metrics._svg_chart import line_chart
 
 _STYLE = """
@@ -105,7 +106,7 @@ def render_html_report(summary: Mapping[str, Any]) -> str:
         _transactions(summary),
         _outages_and_loss(summary),
         _generator_section(summary.get("generator")),
-        _errors_table(summary.get("errors", []), summary.get("messages_dropped", [])),
+        _errors_table(summary),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -337,14 +338,34 @@ def _generator_section(generator: Mapping[str, Any] | None) -> str:
     return "<h2>Generator health</h2>" + verdict + _table(("", "value"), rows)
 
 
-def _errors_table(errors: Sequence[Mapping[str, Any]], dropped: Sequence[Mapping[str, Any]]) -> str:
+def _errors_table(summary: Mapping[str, Any]) -> str:
+    """Every shortfall named (as the printed summary's errors line), then the errors by kind and
+    station-free message: count, first and last time, example stations."""
     html = "<h2>Errors</h2>"
+    phrases = shortfalls(summary)
+    html += f"<p>{escape('; '.join(phrases))}.</p>" if phrases else "<p>None.</p>"
+    errors: Sequence[Mapping[str, Any]] = summary.get("errors", [])
     if errors:
-        rows = [[e.get("kind", ""), e.get("message", ""), e.get("count", 0)] for e in errors]
-        html += _table(("kind", "message", "count"), rows, numeric_from=2)
-    else:
-        html += "<p>None.</p>"
+        rows = [
+            [
+                e.get("kind", ""),
+                e.get("message", ""),
+                ", ".join(e.get("stations", [])),
+                e.get("count", 0),
+                _seconds(e.get("first_s")),
+                _seconds(e.get("last_s")),
+            ]
+            for e in errors
+        ]
+        headers = ("kind", "message", "stations (e.g.)", "count", "first s", "last s")
+        html += _table(headers, rows, numeric_from=3)
+    dropped: Sequence[Mapping[str, Any]] = summary.get("messages_dropped", [])
     if dropped:
         rows = [[d.get("action", ""), d.get("reason", ""), d.get("count", 0)] for d in dropped]
         html += "<h2>Messages dropped</h2>" + _table(("action", "reason", "count"), rows, numeric_from=2)
     return html
+
+
+def _seconds(value: Any) -> str:
+    """Seconds since the run started, one decimal ("" when not known)."""
+    return f"{value:.1f}" if _is_number(value) else ""

@@ -369,7 +369,10 @@ class PrometheusRecorder:
         series.received += 1
         series.sent += 1
 
-    def error(self, kind: str, message: str) -> None:
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
+        # labelled by kind only: a message or a station id would make a series per station
         self._child(self._errors, self._kind(kind)).inc()
 
     def station_connected(self) -> None:

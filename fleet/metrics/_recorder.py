@@ -11,13 +11,13 @@ from typing import Any
 
 import msgspec
 
+from fleet.metrics._error_log import ErrorData, ErrorLog
 from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._latency_digest import latency_digest
 from fleet.metrics._plain_data import from_plain, to_plain
 from fleet.metrics._tally import BoundedTally
 
-ERROR_LIMIT = 100  # distinct (kind, message) pairs kept; the rest are counted under "other"
 DROPPED_LIMIT = 100  # distinct (action, reason) pairs kept for dropped messages
 
 
@@ -53,7 +53,7 @@ class _RecorderData(msgspec.Struct, forbid_unknown_fields=True):
 
     actions: dict[str, _ActionData]
     requests: dict[str, _RequestData]
-    errors: list[tuple[str, str, int]]
+    errors: list[ErrorData]
     dropped: list[tuple[str, str, int]]
     messages_sent: int
     error_events: int
@@ -136,7 +136,7 @@ class RunRecorder:
     def __init__(self) -> None:
         self._actions: dict[str, _ActionStats] = {}
         self._requests: dict[str, _RequestStats] = {}
-        self._errors = BoundedTally(ERROR_LIMIT)
+        self._errors = ErrorLog()
         self._dropped = BoundedTally(DROPPED_LIMIT)
         self._messages_sent = 0
         self._error_events = 0
@@ -198,8 +198,12 @@ class RunRecorder:
 
     # -- everything else --------------------------------------------------------------------
 
-    def error(self, kind: str, message: str) -> None:
-        self._errors.add(kind, message)
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
+        """An error of ``kind``; ``message`` names no station (``station_id`` says which one met
+        it), ``at_s`` is when, in seconds since the run started (None: not known)."""
+        self._errors.add(kind, message, station_id=station_id, at_s=at_s)
         self._error_events += 1
 
     def message_dropped(self, action: str, reason: str) -> None:
@@ -324,10 +328,7 @@ class RunRecorder:
                 "ended": self._tx_ended,
                 "energy_kwh": round(self._energy_wh / 1000.0, 3),
             },
-            "errors": [
-                {"kind": kind, "message": message, "count": n}
-                for kind, message, n in self._errors.most_common()
-            ],
+            "errors": self._errors.rows(),
             "messages_dropped": [
                 {"action": action, "reason": reason, "count": n}
                 for action, reason, n in self._dropped.most_common()
@@ -350,8 +351,8 @@ class RunRecorder:
         """Add ``other``'s measurements (``other`` is unchanged).
 
         Exact for every count and histogram. ``connected_peak`` becomes the sum of both peaks:
-        an upper bound, since the two peaks need not have happened at the same moment. Past the
-        error cap, which distinct errors are kept depends on merge order.
+        an upper bound, since the two peaks need not have happened at the same moment. Past a
+        kind's cap on distinct error messages, which ones it keeps by name depends on merge order.
         """
         for name, stats in other._actions.items():
             self._action(name).merge(stats)
@@ -392,7 +393,7 @@ class RunRecorder:
                 )
                 for name, stats in self._requests.items()
             },
-            errors=self._errors.most_common(),
+            errors=self._errors.to_data(),
             dropped=self._dropped.most_common(),
             messages_sent=self._messages_sent,
             error_events=self._error_events,
@@ -423,8 +424,7 @@ class RunRecorder:
             restored = recorder._requests[name] = _RequestStats()
             restored.answered, restored.errors = request.answered, request.errors
             restored.errors_by_code = dict(request.errors_by_code)
-        for kind, message, n in parsed.errors:
-            recorder._errors.add(kind, message, n)
+        recorder._errors = ErrorLog.from_data(parsed.errors)
         for action_name, reason, n in parsed.dropped:
             recorder._dropped.add(action_name, reason, n)
         recorder._messages_sent = parsed.messages_sent

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fleet.metrics._error_log import EXAMPLE_STATIONS
 from fleet.metrics._recorder import Snapshot
 from fleet.metrics._resilience_text import loss_lines, outage_lines
+from fleet.metrics._shortfalls import shortfalls
 
 TOP_ERRORS = 10
 _COLUMNS = ("action", "sent", "ok", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms")
@@ -35,7 +37,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     else:
         lines.append("CSMS requests answered: none")
     lines.extend(_dropped_lines(summary.get("messages_dropped", [])))
-    lines.extend(_error_lines(summary.get("errors", [])))
+    lines.extend(_error_lines(summary))
     lines.extend(_generator_lines(summary.get("generator")))
     lines.extend(_drain_lines(summary.get("drain")))
     lines.extend(outage_lines(summary.get("outages")))
@@ -126,15 +128,35 @@ def _dropped_lines(dropped: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-def _error_lines(errors: Sequence[Mapping[str, Any]]) -> list[str]:
-    if not errors:
+def _error_lines(summary: Mapping[str, Any]) -> list[str]:
+    """``errors: none``, or every shortfall named (errors, failed CALLs, CALLs never sent or
+    answered, stations never booted), then the biggest error entries with when and where."""
+    phrases = shortfalls(summary)
+    if not phrases:
         return ["errors: none"]
+    errors: Sequence[Mapping[str, Any]] = summary.get("errors", [])
     ranked = sorted(errors, key=lambda entry: (-entry["count"], entry["kind"], entry["message"]))
-    total = sum(entry["count"] for entry in errors)
     shown = ranked[:TOP_ERRORS]
-    header = f"errors: {total} in {len(errors)} distinct messages"
-    header += f", top {len(shown)}:" if len(errors) > len(shown) else ":"
-    return [header] + [f"  {entry['count']:>8}  {entry['kind']}: {entry['message']}" for entry in shown]
+    lines = ["errors: " + "; ".join(phrases)]
+    if len(errors) > len(shown):
+        lines.append(f"  the {len(shown)} biggest of {len(errors)} error entries:")
+    lines.extend(
+        f"  {entry['count']:>8}  {entry['kind']}: {entry['message']}{_when_and_where(entry)}"
+        for entry in shown
+    )
+    return lines
+
+
+def _when_and_where(entry: Mapping[str, Any]) -> str:
+    """`` (1.2-30.5 s; e.g. SIM-00001, SIM-00002, SIM-00003)``: first and last time, stations."""
+    first, last = entry.get("first_s"), entry.get("last_s")
+    parts = []
+    if first is not None and last is not None:
+        parts.append(f"at {first:.1f} s" if last - first < 0.05 else f"{first:.1f}-{last:.1f} s")
+    stations = list(entry.get("stations", []))
+    if stations:  # the first few seen: there may be more
+        parts.append(("e.g. " if len(stations) >= EXAMPLE_STATIONS else "") + ", ".join(stations))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def format_progress(

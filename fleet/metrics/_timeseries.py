@@ -201,7 +201,9 @@ class TimeSeries:
     def request_answered(self, action: str, error_code: str | None) -> None:
         self._point().messages += 1  # the answer is a frame the station sent
 
-    def error(self, kind: str, message: str) -> None:
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
         self._point().errors += 1
 
     def station_connected(self) -> None:

@@ -22,7 +22,8 @@ from fleet.identity import ClientSecurity, StationIdentity
 from fleet.station import Station, StationConfig
 
 STATION_ID = "CS-1"
-URL = f"ws://csms.example:9000/ocpp/{STATION_ID}"
+CSMS_URL = "ws://csms.example:9000/ocpp"  # what the station's errors name: the URL without its id
+URL = f"{CSMS_URL}/{STATION_ID}"
 OCPP = "ocpp2.0.1"
 HEARTBEAT_INTERVAL_S = 60
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
@@ -54,7 +55,11 @@ class FakeRecorder:
         return len(self.named(name))
 
     def errors(self) -> list[tuple[str, str]]:
-        return [(str(kind), str(message)) for kind, message in self.named("error")]
+        return [(str(kind), str(message)) for kind, message, _, _ in self.named("error")]
+
+    def error_stations(self) -> list[tuple[object, object]]:
+        """(station id, seconds since the run started) of each error."""
+        return [(station_id, at_s) for _, _, station_id, at_s in self.named("error")]
 
     def call_succeeded(self, action: str, latency_s: float) -> None:
         self.calls.append(("call_succeeded", action, latency_s))
@@ -65,8 +70,10 @@ class FakeRecorder:
     def request_answered(self, action: str, error_code: str | None) -> None:
         self.calls.append(("request_answered", action, error_code))
 
-    def error(self, kind: str, message: str) -> None:
-        self.calls.append(("error", kind, message))
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
+        self.calls.append(("error", kind, message, station_id, at_s))
 
     def station_connected(self) -> None:
         self.calls.append(("station_connected",))
@@ -362,9 +369,15 @@ def test_a_refused_connect_is_recorded_and_retried_after_a_backoff() -> None:
     conn.transport_failed(ConnectionRefusedError(111, "refused"), 5.0)
     ((kind, message),) = recorder.errors()
     assert kind == "refused"
-    assert URL in message and "connection refused" in message
+    # errors are grouped by message: it names the CSMS, the station and the time go on their own
+    assert (
+        message.startswith(f"{CSMS_URL}:") and STATION_ID not in message and "connection refused" in message
+    )
+    assert recorder.error_stations() == [(STATION_ID, 5.0)]
     assert conn.wants_close
-    assert rig.first_attempts == [("refused", message)]
+    # the first attempt's line (what the CLI prints when the CSMS cannot be reached) names the station's URL
+    first_line = message.replace(CSMS_URL, URL)
+    assert rig.first_attempts == [("refused", first_line)]
     assert recorder.count("reconnect") == 0
 
     conn.transport_closed(5.0)
@@ -380,7 +393,7 @@ def test_a_refused_connect_is_recorded_and_retried_after_a_backoff() -> None:
     # the next attempt succeeds: the first-attempt callback was told already, and is not again
     open_and_boot(conn, resume)
     assert conn.connected
-    assert rig.first_attempts == [("refused", message)]
+    assert rig.first_attempts == [("refused", first_line)]
     assert recorder.count("station_connected") == 1
     assert recorder.count("station_disconnected") == 0  # a connect that failed lost nothing
 
@@ -417,9 +430,10 @@ def test_no_answer_within_the_connect_timeout_is_a_timeout(upgrading: bool) -> N
     conn.wakeup(13.0)
     ((kind, message),) = recorder.errors()
     assert kind == "timeout"
-    assert URL in message and "connect timeout" in message
+    assert CSMS_URL in message and STATION_ID not in message and "connect timeout" in message
+    assert recorder.error_stations() == [(STATION_ID, 13.0)]
     assert conn.wants_close
-    assert rig.first_attempts == [("timeout", message)]
+    assert rig.first_attempts == [("timeout", message.replace(CSMS_URL, URL))]
     conn.transport_closed(13.0)
     assert phase(conn) is Phase.OFFLINE
     assert 13.5 <= conn.next_wakeup() <= 14.0
@@ -435,7 +449,8 @@ def test_a_close_frame_from_the_csms_is_a_lost_connection_answered_and_retried()
     conn.receive_data(server_close(1001, "going away"), 20.0)
     ((kind, message),) = recorder.errors()
     assert kind == "connection_lost"
-    assert STATION_ID in message and "code 1001" in message and "going away" in message
+    assert STATION_ID not in message and "code 1001" in message and "going away" in message
+    assert recorder.error_stations() == [(STATION_ID, 20.0)]
     # our close reply: masked, opcode 8, the peer's code echoed
     assert client_frames(conn.data_to_send()) == [(CLOSE, struct.pack("!H", 1001))]
     assert recorder.count("station_disconnected") == 1
@@ -521,10 +536,10 @@ def test_an_upgrade_refused_with_http_401_is_auth_rejected() -> None:
     conn.receive_data(b"password", 0.1)
     ((kind, message),) = recorder.errors()
     assert kind == "auth_rejected"
-    assert URL in message and "HTTP 401: bad password" in message
+    assert CSMS_URL in message and STATION_ID not in message and "HTTP 401: bad password" in message
     assert conn.wants_close and not conn.connected
     assert recorder.count("station_connected") == 0
-    assert rig.first_attempts == [("auth_rejected", message)]
+    assert rig.first_attempts == [("auth_rejected", message.replace(CSMS_URL, URL))]
 
 
 def test_an_upgrade_refused_with_a_404_told_by_eof_is_not_found() -> None:
@@ -695,10 +710,11 @@ def test_a_frame_that_is_not_ocpp_is_a_protocol_error_and_the_connection_stays_o
     ((kind, message),) = recorder.errors()
     assert kind == "protocol_error"
     # the station refused it and says so: the CSMS sent no RpcFrameworkError (issue 17)
-    assert message.startswith(f"{STATION_ID}: refused a frame from the CSMS (RpcFrameworkError): ")
+    assert message.startswith("refused a frame from the CSMS (RpcFrameworkError): ")
     # answered under message id "-1" (OCPP 2.0.1 part 4, 4.2.3: the id cannot be read)
     ((opcode, payload),) = client_frames(conn.data_to_send())
     assert opcode == TEXT and json.loads(payload)[:3] == [4, "-1", "RpcFrameworkError"]
+    assert STATION_ID not in message and recorder.error_stations() == [(STATION_ID, 5.0)]
     assert phase(conn) is Phase.OPEN and conn.connected and not conn.wants_close
     assert recorder.count("station_disconnected") == 0
     # and it keeps working: the heartbeat goes out and is answered

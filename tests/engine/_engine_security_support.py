@@ -100,3 +100,13 @@ def summary_of(recorder: RunRecorder) -> dict[str, Any]:
 
 def errors_of(recorder: RunRecorder, kind: str) -> list[str]:
     return [entry["message"] for entry in summary_of(recorder)["errors"] if entry["kind"] == kind]
+
+
+def error_stations_of(recorder: RunRecorder, kind: str) -> set[str]:
+    """The stations named by the errors of ``kind`` (the messages name none: errors are grouped by them)."""
+    return {
+        station
+        for entry in summary_of(recorder)["errors"]
+        if entry["kind"] == kind
+        for station in entry["stations"]
+    }

@@ -28,8 +28,10 @@ class ErrorLog(RunRecorder):
         super().__init__()
         self.errors: list[tuple[str, str]] = []
 
-    def error(self, kind: str, message: str) -> None:
-        super().error(kind, message)
+    def error(
+        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
+    ) -> None:
+        super().error(kind, message, station_id=station_id, at_s=at_s)
         self.errors.append((kind, message))
 
 

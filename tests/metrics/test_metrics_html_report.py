@@ -91,3 +91,27 @@ def test_ticks_are_round_and_cover_the_range() -> None:
         assert ticks[0] <= low and ticks[-1] >= high
         steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
         assert len(steps) <= 1
+
+
+def test_the_error_table_names_every_shortfall_and_when_and_where_each_error_was(tmp_path: Path) -> None:
+    recorder = RunRecorder()
+    for n in range(5):
+        recorder.station_connected()
+        recorder.call_failed("BootNotification", "Timeout", 30.0)
+        recorder.error(
+            "connection_lost", "connection lost (code 1001)", station_id=f"SIM-{n:05}", at_s=31.0 + n
+        )
+    recorder.generator_cost(0.1, 40.0, 5, 0, includes_csms=False)
+    summary = recorder.summary(ocpp_version="2.0.1", duration_s=40.0, stations_configured=5)
+    path = tmp_path / "report.html"
+
+    write_html_report(path, summary)
+
+    html = path.read_text(encoding="utf-8")
+    errors = html[html.index("<h2>Errors</h2>") :]
+    assert "<p>5 errors of 1 kind; 5 CALLs failed (Timeout 5); 5 of 5 stations never booted.</p>" in errors
+    assert "<th>stations (e.g.)</th><th>count</th><th>first s</th><th>last s</th>" in errors
+    assert (
+        "<td>connection_lost</td><td>connection lost (code 1001)</td><td>SIM-00000, SIM-00001, SIM-00002</td>"
+        "<td class='n'>5</td><td class='n'>31.0</td><td class='n'>35.0</td>"
+    ) in errors

@@ -47,9 +47,9 @@ def scripted() -> RunRecorder:
         recorder.transaction_started()
         recorder.transaction_ended(energy)
     recorder.transaction_started()
-    recorder.error("websocket", "connection reset by peer")
-    recorder.error("websocket", "connection reset by peer")
-    recorder.error("protocol", "CALLRESULT for an unknown message id")
+    recorder.error("websocket", "connection reset by peer", station_id="CS-2", at_s=12.5)
+    recorder.error("websocket", "connection reset by peer", station_id="CS-3", at_s=3.25)
+    recorder.error("protocol", "CALLRESULT for an unknown message id")  # station and time not known
     recorder.message_dropped("MeterValues", "offline queue full")
     return recorder
 
@@ -134,8 +134,22 @@ def test_summary_numbers_follow_the_script() -> None:
         "energy_kwh": round(sum(ENERGY_WH) / 1000, 3),
     }
     assert summary["errors"] == [
-        {"kind": "websocket", "message": "connection reset by peer", "count": 2},
-        {"kind": "protocol", "message": "CALLRESULT for an unknown message id", "count": 1},
+        {
+            "kind": "websocket",
+            "message": "connection reset by peer",
+            "count": 2,
+            "first_s": 3.25,
+            "last_s": 12.5,
+            "stations": ["CS-2", "CS-3"],
+        },
+        {
+            "kind": "protocol",
+            "message": "CALLRESULT for an unknown message id",
+            "count": 1,
+            "first_s": None,
+            "last_s": None,
+            "stations": [],
+        },
     ]
     assert summary["messages_dropped"] == [
         {"action": "MeterValues", "reason": "offline queue full", "count": 1}
@@ -238,22 +252,56 @@ def test_impossible_energy_is_refused(energy: float) -> None:
         RunRecorder().transaction_ended(energy)
 
 
-def test_error_aggregation_is_capped_at_100_distinct_entries() -> None:
+def test_past_100_distinct_messages_a_kind_counts_the_rest_under_itself_never_under_other() -> None:
     recorder = RunRecorder()
     for n in range(150):
-        recorder.error("protocol", f"bad frame #{n}")
+        recorder.error("protocol", f"bad frame #{n}", station_id=f"CS-{n}", at_s=float(n))
     recorder.error("protocol", "bad frame #0")  # an entry kept before the cap still counts itself
+    recorder.error("protocol", "bad frame #120", at_s=200.0)  # a message past the cap, seen again
+    recorder.error("refused", "ws://csms/ocpp: connection refused")  # another kind keeps its own entry
 
     errors = summarize(recorder)["errors"]
 
-    assert len(errors) == 101
+    assert len(errors) == 102
+    assert {entry["kind"] for entry in errors} == {"protocol", "refused"}
     by_key = {(entry["kind"], entry["message"]): entry["count"] for entry in errors}
     assert by_key[("protocol", "bad frame #0")] == 2
     assert ("protocol", "bad frame #100") not in by_key
-    other = [entry for entry in errors if entry["kind"] == "other"]
-    assert [entry["count"] for entry in other] == [50]
-    assert sum(entry["count"] for entry in errors) == 151
-    assert recorder.snapshot().errors == 151
+    assert by_key[("refused", "ws://csms/ocpp: connection refused")] == 1
+    (overflow,) = [entry for entry in errors if "more_messages" in entry]
+    assert overflow == {
+        "kind": "protocol",
+        "message": "(and 50 more distinct messages)",
+        "count": 51,
+        "first_s": 100.0,
+        "last_s": 200.0,
+        "stations": ["CS-100", "CS-101", "CS-102"],
+        "more_messages": 50,
+    }
+    assert sum(entry["count"] for entry in errors) == 153
+    assert recorder.snapshot().errors == 153
+
+
+def test_merged_error_entries_keep_counts_times_and_a_few_stations() -> None:
+    """Two workers saw the same error: one entry, counts added, the earliest first and the latest
+    last time, at most three example stations; the overflow of a kind merges under that kind."""
+    left, right = RunRecorder(), RunRecorder()
+    for n in range(4):
+        left.error("refused", "ws://csms/ocpp: connection refused", station_id=f"CS-{n}", at_s=5.0 + n)
+        right.error("refused", "ws://csms/ocpp: connection refused", station_id=f"CS-{10 + n}", at_s=1.0 + n)
+    for n in range(120):
+        (left if n % 2 else right).error("protocol", f"frame #{n}", station_id=f"CS-{n}", at_s=float(n))
+
+    left.merge(RunRecorder.from_dict(msgspec.json.decode(msgspec.json.encode(right.to_dict()))))
+
+    errors = summarize(left)["errors"]
+    refused = next(entry for entry in errors if entry["kind"] == "refused")
+    assert (refused["count"], refused["first_s"], refused["last_s"]) == (8, 1.0, 8.0)
+    assert refused["stations"] == ["CS-0", "CS-1", "CS-2"]
+    protocol = [entry for entry in errors if entry["kind"] == "protocol"]
+    assert sum(entry["count"] for entry in protocol) == 120 and len(protocol) == 101
+    (overflow,) = [entry for entry in protocol if "more_messages" in entry]
+    assert overflow["more_messages"] == 20 and overflow["message"] == "(and 20 more distinct messages)"
 
 
 def test_merge_equals_recording_everything_into_one() -> None:

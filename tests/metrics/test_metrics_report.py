@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from fleet.metrics import RunRecorder, Snapshot, format_progress, format_summary
+from fleet.metrics import RunRecorder, Snapshot, format_progress, format_summary, stations_never_booted
 
 ACTIONS = ["Authorize", "BootNotification", "Heartbeat", "StatusNotification", "TransactionEvent"]
 
@@ -156,3 +156,68 @@ def test_the_end_of_run_drain_is_reported_and_unsent_calls_are_not_hidden() -> N
     assert "left unsent" not in text
     text = format_summary({"drain": {**drained, "left_unsent": 2}})
     assert "2 CALLs left unsent or unanswered" in text
+
+
+def _never_booted_run() -> dict[str, Any]:
+    """What a CSMS that accepts the WebSocket and never answers leaves: 20 stations started, every
+    BootNotification timed out, 113 CALLs still queued at the end, no error event at all."""
+    recorder = RunRecorder()
+    for _ in range(20):
+        recorder.station_connected()
+        recorder.call_sent("BootNotification")
+        recorder.call_failed("BootNotification", "Timeout", 30.0)
+    recorder.generator_cost(0.4, 40.0, 20, 0, includes_csms=False)
+    drain = {"stations_drained": 0, "messages_flushed": 0, "left_unsent": 113, "seconds": 10.1}
+    return recorder.summary(
+        ocpp_version="2.0.1", duration_s=40.0, stations_configured=20, extra={"drain": drain}
+    )
+
+
+def test_the_errors_line_names_failed_calls_calls_never_sent_and_stations_never_booted() -> None:
+    text = format_summary(_never_booted_run())
+
+    assert "errors: none" not in text
+    (line,) = [line for line in text.splitlines() if line.startswith("errors:")]
+    assert line == (
+        "errors: 20 CALLs failed (Timeout 20); 113 CALLs never sent or never answered; "
+        "20 of 20 stations never booted"
+    )
+
+
+def test_a_station_the_ramp_never_reached_is_not_counted_as_never_booted() -> None:
+    recorder = RunRecorder()
+    for _ in range(3):
+        recorder.station_connected()
+        recorder.station_booted()
+    recorder.generator_cost(0.1, 1.0, 3, 0, includes_csms=False)  # 3 of the 10 configured started
+    summary = recorder.summary(ocpp_version="2.0.1", duration_s=1.0, stations_configured=10)
+
+    assert stations_never_booted(summary) == 0
+    assert "errors: none" in format_summary(summary)
+
+
+def test_error_entries_say_when_and_which_stations() -> None:
+    recorder = RunRecorder()
+    recorder.generator_cost(0.1, 60.0, 0, 0, includes_csms=False)
+    for n in range(942):
+        recorder.error(
+            "refused", "ws://csms/ocpp: connection refused", station_id=f"SIM-{n:05}", at_s=2.0 + n / 100
+        )
+    recorder.error(
+        "connection_lost",
+        "connection lost (the CSMS closed the connection)",
+        station_id="SIM-00007",
+        at_s=1.5,
+    )
+
+    text = format_summary(recorder.summary(ocpp_version="2.0.1", duration_s=60.0, stations_configured=0))
+
+    assert "errors: 943 errors of 2 kinds" in text
+    assert (
+        "       942  refused: ws://csms/ocpp: connection refused (2.0-11.4 s; e.g. SIM-00000, SIM-00001, SIM-00002)"
+        in text
+    )
+    assert (
+        "         1  connection_lost: connection lost (the CSMS closed the connection) (at 1.5 s; SIM-00007)"
+        in text
+    )
