@@ -114,7 +114,9 @@ class _Shard:
         if self.running and (self.exit_code != 0 or self.outcome is None):
             kept = "its last report is kept" if self.latest is not None else "it sent no data"
             self.death = f"{self.label} died: {describe_exit(self.exit_code)} ({kept})"
-            print(f"fleet: {self.death}", file=sys.stderr, flush=True)
+            # on a terminal, below the progress line (which stays on one line: print_progress_line)
+            newline = "\n" if sys.stderr.isatty() else ""
+            print(f"{newline}fleet: {self.death}", file=sys.stderr, flush=True)
         self.finished.set()
 
     def last_report(self) -> RunRecorder | None:
