@@ -5,6 +5,8 @@ message removed and one stored twice, exit 1 naming both; unreadable input, exit
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +116,43 @@ def test_fleet_csms_refuses_a_ledger_out_it_cannot_write(tmp_path: Path) -> None
     assert done.stderr.strip() == (
         f"fleet csms: error: --ledger-out {tmp_path / 'no' / 'such' / 'dir.jsonl'}: No such file or directory"
     )
+
+
+def test_fleet_csms_ledger_out_and_a_fleet_run_capture_verify_end_to_end(tmp_path: Path) -> None:
+    """The user's path with real processes: `fleet csms --ledger-out`, `fleet run --capture`
+    against it, then `fleet verify`."""
+    ledger, capture = tmp_path / "ledger.jsonl", tmp_path / "frames.jsonl"
+    csms = subprocess.Popen(
+        [*FLEET, "csms", "--port", "0", "--ledger-out", str(ledger)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert csms.stdout is not None
+        listening = (
+            csms.stdout.readline()
+        )  # "CSMS (OCPP 2.0.1) listening on ws://127.0.0.1:PORT/<station-id>"
+        url = listening.split(" listening on ")[1].split("/<station-id>")[0]
+        fleet = ["run", "--csms", url, "--stations", "4", "--duration", "6", "--ramp", "50"]
+        short_sessions = ["--idle-mean", "1", "--charge-mean", "2"]
+        run = subprocess.run(
+            [*FLEET, *fleet, *short_sessions, "--capture", str(capture)],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+    finally:
+        csms.send_signal(signal.SIGINT)
+        try:
+            csms.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            csms.kill()
+            csms.wait()
+    done = _verify(capture, ledger)
+    assert done.returncode == 0, done.stdout + done.stderr
+    acknowledged = int(done.stdout.split(" transaction messages acknowledged")[0])
+    assert acknowledged > 0 and "result: all match" in done.stdout
