@@ -10,12 +10,19 @@ from functools import partial
 import trio
 
 from fleet.cli import _arguments as arg
-from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
+from fleet.cli._csms_options import (
+    add_csms_behaviour_options,
+    add_csms_limit_options,
+    add_csms_script_option,
+    csms_config,
+    csms_limits,
+)
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._metrics_options import add_metrics_options, csms_metrics
 from fleet.cli._scale import add_csms_scale_options, serve_csms_workers
 from fleet.cli._script_help import SCRIPT_EPILOG
 from fleet.cli._security_options import add_csms_security_options, csms_security
+from fleet.cli._signals import until_signalled
 from fleet.csms import CsmsConfig, run_csms
 from fleet.metrics import MetricsPortUnavailable
 from fleet.processes import tune_gc_for_long_runs
@@ -36,6 +43,7 @@ def add_csms_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     add_metrics_options(csms, suggested_port=9465)
     add_csms_scale_options(csms)
     add_csms_security_options(csms)
+    add_csms_limit_options(csms)
     add_csms_script_option(
         csms, "--script", "run CSMS-initiated operations on a schedule (a TOML file; see below)"
     )
@@ -56,7 +64,7 @@ def _config(ns: argparse.Namespace) -> CsmsConfig | None:
         except OSError as exc:
             print(f"fleet csms: error: --ledger-out {ns.ledger_out}: {exc.strerror or exc}", file=sys.stderr)
             return None
-    return replace(csms_config(ns, "", 0), ledger_out=ns.ledger_out)
+    return replace(csms_config(ns, "", 0), ledger_out=ns.ledger_out, **csms_limits(ns))  # type: ignore[arg-type]
 
 
 def serve_csms(ns: argparse.Namespace) -> int:
@@ -84,14 +92,8 @@ def serve_csms(ns: argparse.Namespace) -> int:
     tune_gc_for_long_runs()
     try:
         with csms_metrics(ns) as registry:
-            trio.run(
-                partial(run_csms, registry=registry, script=ns.script, security=security),
-                config,
-                ns.host,
-                ns.port,
-            )
-    except KeyboardInterrupt:
-        pass
+            serve = partial(run_csms, config, ns.host, ns.port, registry=registry, script=ns.script)
+            trio.run(until_signalled, partial(serve, security=security))
     except MetricsPortUnavailable as exc:
         print(f"fleet csms: error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT

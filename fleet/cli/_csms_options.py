@@ -40,6 +40,50 @@ def add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, 
     )
 
 
+def add_csms_limit_options(parser: argparse.ArgumentParser) -> None:
+    """How much abuse `fleet csms` takes (README "fleet csms": limits and logged refusals)."""
+    group = parser.add_argument_group("limits")
+    group.add_argument(
+        "--handshake-timeout",
+        type=arg.positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection whose whole HTTP upgrade request (after TLS) takes longer (default 10)",
+    )
+    group.add_argument(
+        "--max-pending-upgrades",
+        type=arg.positive_int,
+        default=4096,
+        metavar="N",
+        help="close new connections at once while N are waiting to upgrade (default 4096)",
+    )
+    group.add_argument(
+        "--auth-failure-limit",
+        type=arg.non_negative_int,
+        default=20,
+        metavar="N",
+        help="after N failed Basic auth attempts from one address within --auth-failure-window, "
+        "answer it 429 until the window ends (default 20; 0 = never)",
+    )
+    group.add_argument(
+        "--auth-failure-window",
+        type=arg.positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="the window of --auth-failure-limit (default 60)",
+    )
+
+
+def csms_limits(ns: argparse.Namespace) -> dict[str, float | int]:
+    """The ``CsmsConfig`` fields the options of ``add_csms_limit_options`` set."""
+    return {
+        "handshake_timeout_s": ns.handshake_timeout,
+        "max_pending_upgrades": ns.max_pending_upgrades,
+        "auth_failure_limit": ns.auth_failure_limit,
+        "auth_failure_window_s": ns.auth_failure_window,
+    }
+
+
 def add_csms_script_option(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
     """The CSMS-initiated operations file (format: ``SCRIPT_EPILOG``), as ``flag``."""
     parser.add_argument(flag, type=arg.csms_script, default=None, metavar="FILE", help=help_text)

@@ -34,6 +34,13 @@ class CsmsConfig:
     reject_transaction_events: bool = False
     blocked_token_prefix: str = BLOCKED_TOKEN_PREFIX
     ledger_out: str | None = None  # append each stored transaction message here (README "Loss accounting")
+    # abuse limits (README "fleet csms"): the whole upgrade request (after TLS, for wss://) within
+    # this many seconds; at most this many connections waiting to upgrade; after this many failed
+    # Basic auth attempts from one address within the window, 429 until it ends (0: no limit)
+    handshake_timeout_s: float = 10.0
+    max_pending_upgrades: int = 4096
+    auth_failure_limit: int = 20
+    auth_failure_window_s: float = 60.0
 
     def __post_init__(self) -> None:
         if self.boot_status not in _BOOT_VERDICTS:
@@ -53,3 +60,15 @@ class CsmsConfig:
             raise ValueError(
                 f"CsmsConfig.response_delay_s: expected seconds >= 0, got {self.response_delay_s!r}"
             )
+        _check_limits(self)
+
+
+def _check_limits(config: CsmsConfig) -> None:
+    for name in ("handshake_timeout_s", "auth_failure_window_s"):
+        value = getattr(config, name)
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise ValueError(f"CsmsConfig.{name}: expected seconds > 0, got {value!r}")
+    for name, least in (("max_pending_upgrades", 1), ("auth_failure_limit", 0)):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"CsmsConfig.{name}: expected a whole number >= {least}, got {value!r}")

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 import trio
 
-_HANDSHAKE_TIMEOUT_S = 10.0
+from fleet.csms._admission import Admission, AdmissionListener, peer_of
+from fleet.csms._log_limiter import LogLimiter
+
 _PEERS_KEPT = 100_000  # certificates of handshaken connections whose upgrade has not come yet
 
 
@@ -136,12 +138,17 @@ def common_name(certificate: Mapping[str, object] | None) -> str | None:
 
 class TlsListener(trio.abc.Listener[trio.SSLStream[trio.SocketStream]]):
     """Accepts TCP connections, completes each TLS handshake in its own task and hands out only
-    the streams that made it. A failed handshake gets its TLS alert and is closed at once.
-    Run ``run`` in a nursery before accepting."""
+    the streams that made it. A failed handshake gets its TLS alert and is closed at once (and is
+    logged); one not done within the admission's timeout is cut off. Run ``run`` in a nursery
+    before accepting."""
 
-    def __init__(self, transport: trio.SocketListener, context: ssl.SSLContext) -> None:
+    def __init__(
+        self, transport: AdmissionListener, context: ssl.SSLContext, admission: Admission, log: LogLimiter
+    ) -> None:
         self.transport = transport
         self._context = context
+        self._admission = admission
+        self._log = log
         self._ready_send, self._ready = trio.open_memory_channel[trio.SSLStream[trio.SocketStream]](0)
         # (peer address, port) -> subject CN of its certificate, until the upgrade asks for it
         self._peers: OrderedDict[tuple[str, int], str | None] = OrderedDict()
@@ -163,17 +170,33 @@ class TlsListener(trio.abc.Listener[trio.SSLStream[trio.SocketStream]]):
 
     async def _handshake(self, tcp: trio.SocketStream) -> None:
         stream = trio.SSLStream(tcp, self._context, server_side=True, https_compatible=True)
+        peer = peer_of(tcp.socket)
         try:
-            with trio.fail_after(_HANDSHAKE_TIMEOUT_S):
+            with trio.fail_after(self._admission.timeout_s):
                 await stream.do_handshake()
-        except (trio.BrokenResourceError, trio.TooSlowError):
+        except (trio.BrokenResourceError, trio.TooSlowError) as exc:
+            self._log_failure(peer, exc)
             await _send_alert_and_close(stream)
             return
-        address, port = tcp.socket.getpeername()[:2]
-        self._peers[(address, port)] = common_name(stream.getpeercert())
+        if peer is None:  # the client left right after its handshake
+            await trio.aclose_forcefully(stream)
+            return
+        self._admission.restart(peer, trio.current_time())
+        self._peers[peer] = common_name(stream.getpeercert())
         while len(self._peers) > _PEERS_KEPT:
             self._peers.popitem(last=False)
         await self._ready_send.send(stream)
+
+    def _log_failure(self, peer: tuple[str, int] | None, exc: Exception) -> None:
+        now = trio.current_time()
+        if peer is not None:
+            self._admission.upgraded(peer)  # closed now: no longer waiting to upgrade
+        if isinstance(exc, trio.TooSlowError):
+            why = f"no TLS handshake within {self._admission.timeout_s:g} s (--handshake-timeout)"
+        else:
+            why = str(exc.__cause__ or exc) or type(exc).__name__
+        source = peer[0] if peer is not None else "a client that left"
+        self._log.warn("TLS failures", f"TLS handshake with {source} failed: {why}", now)
 
     async def accept(self) -> trio.SSLStream[trio.SocketStream]:
         return await self._ready.receive()

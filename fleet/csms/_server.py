@@ -12,35 +12,40 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 import msgspec
 import trio
 from trio_websocket import (
+    CloseReason,
     ConnectionClosed,
     WebSocketConnection,
     WebSocketRequest,
     WebSocketServer,
-    serve_websocket,
 )
 
+from fleet.csms._admission import Admission, AdmissionListener
+from fleet.csms._auth_throttle import AuthThrottle
 from fleet.csms._config import CsmsConfig
 from fleet.csms._errors import StationCallRefused, StationCallTimeout, StationNotConnected
-from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault
+from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._ledger import Ledger
 from fleet.csms._listen import open_shared_listener
+from fleet.csms._log_limiter import LogLimiter
 from fleet.csms._metrics import CsmsMetrics
-from fleet.csms._negotiation import SESSIONS, pick_subprotocol, refusal_text
+from fleet.csms._negotiation import SESSIONS
 from fleet.csms._security import CsmsSecurity, TlsListener
 from fleet.csms._session import CsmsSession
+from fleet.csms._upgrade_gate import Refusal, UpgradeGate
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
 # internal faults kept for inspection; there should be none, so a small cap is plenty
 _MAX_FAULTS_KEPT = 100
+_REPLACED_CLOSE_TIMEOUT_S = 5.0  # the replaced connection's closing handshake (it may be half-open)
+# close codes that tell of a bad frame (RFC 6455 7.4.1): logged, with the station and its address
+_FRAME_TROUBLE = {1002: "malformed frames", 1007: "malformed frames", 1009: "oversized frames"}
 
 
 class _Waiter:
@@ -60,6 +65,8 @@ class _Connection:
     call_lock: trio.Lock = field(default_factory=trio.Lock)
     waiters: dict[str, _Waiter] = field(default_factory=dict)
     closed: bool = False
+    address: str = ""
+    replaced: bool = False  # a newer connection of the same station id took over
 
     def close(self) -> None:
         """Wake every caller still waiting: their outcome stays None, meaning 'disconnected'."""
@@ -88,6 +95,10 @@ class CsmsServer:
         self.internal_faults: list[InternalFault] = []
         self._connections: dict[str, _Connection] = {}
         self.peer_addresses: dict[str, str] = {}  # station id -> source IP of its latest connection
+        self.log = LogLimiter()
+        self.admission = Admission(config.max_pending_upgrades, config.handshake_timeout_s)
+        throttle = AuthThrottle(config.auth_failure_limit, config.auth_failure_window_s)
+        self.gate = UpgradeGate(security, throttle, self.log)
         self._rng = random.Random(config.seed)
         # currentTime must be wall-clock time while the shell's clock is trio's
         self._epoch_offset = time.time() - trio.current_time()
@@ -156,39 +167,22 @@ class CsmsServer:
     # -- the connection handler --------------------------------------------------------------
 
     async def _handle(self, request: WebSocketRequest) -> None:
-        station_id = unquote(request.path.split("?", 1)[0].rsplit("/", 1)[-1])
-        if not station_id:
-            await _reject(
-                request, 404, b"no station id: connect to ws://host:port/<station-id> (last path segment)\n"
-            )
-            return
-        if self.security is not None:
-            remote = request.remote
-            common_name = (
-                self.tls.peer_common_name(str(remote.address), remote.port)
-                if self.tls is not None and not isinstance(remote, str)
-                else None
-            )
-            refusal = self.security.refusal(station_id, request.headers, common_name)
-            if refusal is not None:
-                await _reject(request, refusal[0], refusal[1].encode())
-                return
-        subprotocol = pick_subprotocol(request.proposed_subprotocols)
-        if subprotocol is None:
-            await _reject(request, 400, refusal_text(request.proposed_subprotocols).encode())
-            return
-        websocket = await request.accept(subprotocol=subprotocol)
         remote = request.remote
-        self.peer_addresses[station_id] = remote if isinstance(remote, str) else str(remote.address)
-        previous = self._connections.get(station_id)
-        if previous is not None:
-            # a station that reconnects has lost the old socket, even if we have not noticed yet
-            previous.cancel_scope.cancel()
-            previous.close()
+        address = remote if isinstance(remote, str) else str(remote.address)
+        if not isinstance(remote, str):
+            self.admission.upgraded((address, remote.port))
+        verdict = self.gate.check(request, address, trio.current_time())
+        if isinstance(verdict, Refusal):
+            await _reject(request, verdict)
+            return
+        station_id, subprotocol = verdict.station_id, verdict.subprotocol
+        websocket = await request.accept(subprotocol=subprotocol)
+        self.peer_addresses[station_id] = address
+        self._replace(station_id, address)
         session = SESSIONS[subprotocol](
             station_id, self.config, self.ledger, self._rng, epoch_offset=self._epoch_offset
         )
-        connection = _Connection(station_id, websocket, session)
+        connection = _Connection(station_id, websocket, session, address=address)
         self._connections[station_id] = connection
         self._notify_stations_changed()
         try:
@@ -199,6 +193,27 @@ class CsmsServer:
             if self._connections.get(station_id) is connection:
                 del self._connections[station_id]
                 self._notify_stations_changed()
+        if connection.replaced:
+            with trio.move_on_after(_REPLACED_CLOSE_TIMEOUT_S):
+                await websocket.aclose(1000, "replaced by a newer connection of this station id")
+
+    def _replace(self, station_id: str, address: str) -> None:
+        """The policy for a second connection of a connected station id: the new one replaces
+        the old, which is closed (1000, with the reason) and logged. A station that reconnects
+        has lost its old socket, even if the server has not noticed yet (a half-open TCP
+        connection); refusing it would lock the station out until then."""
+        previous = self._connections.get(station_id)
+        if previous is None:
+            return
+        self.log.warn(
+            "replaced connections",
+            f"station {station_id!r} connected again from {address} while connected from "
+            f"{previous.address}: the new connection replaces the old one, which is closed",
+            trio.current_time(),
+        )
+        previous.replaced = True
+        previous.cancel_scope.cancel()
+        previous.close()
 
     async def _serve(self, connection: _Connection) -> None:
         websocket, session = connection.websocket, connection.session
@@ -222,8 +237,17 @@ class CsmsServer:
                         await websocket.send_message(frame)
                 if metrics is not None:
                     metrics.message_handled(len(out), trio.current_time() - received_at)
-        except ConnectionClosed:
-            return
+        except ConnectionClosed as closed:
+            if closed.reason is not None and closed.reason.code in _FRAME_TROUBLE:
+                self._note_frame_trouble(connection, closed.reason)
+
+    def _note_frame_trouble(self, connection: _Connection, reason: CloseReason) -> None:
+        self.log.warn(
+            _FRAME_TROUBLE[reason.code],
+            f"closed the connection of station {connection.station_id!r} from {connection.address}: "
+            f"{reason.code} {reason.reason or reason.name}",
+            trio.current_time(),
+        )
 
     def _dispatch(self, connection: _Connection, events: list[CsmsEvent]) -> None:
         for event in events:
@@ -234,13 +258,20 @@ class CsmsServer:
                     waiter.done.set()
             elif isinstance(event, InternalFault) and len(self.internal_faults) < _MAX_FAULTS_KEPT:
                 self.internal_faults.append(event)
+            elif isinstance(event, ProtocolViolation):
+                self.log.warn(
+                    "malformed messages",
+                    f"station {connection.station_id!r} from {connection.address} sent a malformed "
+                    f"message: {event.code}: {event.description}",
+                    trio.current_time(),
+                )
 
 
-async def _reject(request: WebSocketRequest, status: int, body: bytes) -> None:
+async def _reject(request: WebSocketRequest, refusal: Refusal) -> None:
     """Refuse the upgrade. A client may hang up as soon as it reads the status line (before the
     body): that ends its connection, never the server."""
     with contextlib.suppress(ConnectionClosed):
-        await request.reject(status, body=body)
+        await request.reject(refusal.status, extra_headers=refusal.headers, body=refusal.body.encode())
 
 
 async def serve_csms(
@@ -261,27 +292,33 @@ async def serve_csms(
     ValueError naming a certificate file that cannot be loaded."""
     server = CsmsServer(config, host, port, registry, security)
     context = security.server_context() if security is not None else None
+    timeout = config.handshake_timeout_s
     async with trio.open_nursery() as nursery:
+        listeners = await _admission_listeners(server, host, port, reuse_port, every_address=context is None)
         if context is not None:
-            tcp = await open_shared_listener(host, port) if reuse_port else await _open_listener(host, port)
-            server.tls = TlsListener(tcp, context)
+            server.tls = server.gate.tls = TlsListener(listeners[0], context, server.admission, server.log)
             await nursery.start(server.tls.run)
-            secure = WebSocketServer(server._handle, [server.tls])  # type: ignore[list-item]
-            websocket_server = await nursery.start(secure.run)
-        elif reuse_port:
-            shared = WebSocketServer(server._handle, [await open_shared_listener(host, port)])
-            websocket_server = await nursery.start(shared.run)
-        else:
-            websocket_server = await nursery.start(
-                partial(serve_websocket, server._handle, host, port, ssl_context=None)
-            )
-        server.port = server.tls.port if server.tls is not None else websocket_server.listeners[0].port
+        served = [server.tls] if server.tls is not None else listeners
+        websocket = WebSocketServer(server._handle, served, connect_timeout=timeout)  # type: ignore[arg-type]
+        await nursery.start(websocket.run)
+        server.port = served[0].port
         task_status.started(server)
 
 
-async def _open_listener(host: str, port: int) -> trio.SocketListener:
-    listeners = await trio.open_tcp_listeners(port, host=host)
-    return listeners[0]
+async def _admission_listeners(
+    server: CsmsServer, host: str, port: int, reuse_port: bool, *, every_address: bool
+) -> list[AdmissionListener]:
+    """The TCP listeners, each admitting connections through ``server.admission``: with
+    ``every_address``, one per address ``host`` resolves to (as trio-websocket's own server)."""
+    if reuse_port:
+        tcp = [await open_shared_listener(host, port)]
+    else:
+        tcp = await trio.open_tcp_listeners(port, host=host)
+        if not every_address:
+            for extra in tcp[1:]:
+                await extra.aclose()
+            tcp = tcp[:1]
+    return [AdmissionListener(listener, server.admission, server.log) for listener in tcp]
 
 
 async def _call_in_turn(
