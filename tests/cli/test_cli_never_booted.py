@@ -44,3 +44,14 @@ async def test_a_run_whose_stations_never_booted_exits_5_and_says_why(
     assert result["stations"]["booted"] == 0 and unanswered >= 5  # at least each station's boot
     (line,) = [line for line in done.stdout.decode().splitlines() if line.startswith("errors:")]
     assert line == f"errors: {unanswered} CALLs never sent or never answered; 5 of 5 stations never booted"
+
+
+async def test_a_csms_that_rejects_every_boot_exits_5() -> None:
+    command = ["run", "--stations", "3", "--duration", "3", "--csms-boot-status", "Rejected"]
+    with trio.fail_after(60):
+        done = await trio.run_process(
+            [*FLEET, *command], capture_stdout=True, capture_stderr=True, check=False
+        )
+
+    assert done.returncode == ExitCode.NOT_BOOTED, done.stderr.decode()
+    assert "errors: 3 of 3 stations never booted" in done.stdout.decode().splitlines()
