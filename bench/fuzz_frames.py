@@ -2,7 +2,9 @@
 embedded CSMS's session. A bench job, never a unit test (tests/bench runs a small one).
 
     python bench/fuzz_frames.py [--frames 1000000] [--seed 1] [--target station|csms|both]
-                                [--engine generated|atheris] [--out bench/results/fuzz_frames.json]
+                                [--engine generated|atheris] [--tracemalloc] [--out PATH]
+
+(``--out`` defaults to bench/results/fuzz_frames.json, fuzz_frames_atheris.json for atheris.)
 
 Targets, both OCPP versions each (episodes alternate 2.0.1 and 1.6; each episode is a fresh target
 fed ``--episode`` frames, so state built up by one frame meets the frames after it):
@@ -28,8 +30,12 @@ time (a CALL before the boot is accepted, a replayed answer, a replayed CALL); g
 (wrong message type ids, numeric or oversized message ids, objects, scalars); and byte-level
 mutations of any of these (truncation, flipped bytes, invalid UTF-8, lone surrogates).
 
-Engine ``atheris`` (coverage-guided, libFuzzer via the atheris package when it is installed):
-each input's first byte picks the target and version, the rest is one frame fed to a booted target.
+Engine ``atheris`` (coverage-guided, libFuzzer via the atheris package when it is installed, not a
+project dependency: ``pip install atheris``): the fleet code is instrumented, libFuzzer starts from
+a seed corpus of 400 generated frames and mutates bytes; each input's first byte picks the target
+and version, the rest is one frame fed to a freshly booted target, checked as above. ``--frames``
+is the number of runs. At an exception outside the contract atheris prints it, keeps the input as
+a crash file and exits non-zero.
 
 Memory: at every checkpoint RSS, the Python objects alive (``sys.getallocatedblocks`` after a
 collection) and, with ``--tracemalloc`` (ten times slower), Python's traced bytes; the job fails
@@ -41,6 +47,7 @@ and ``--traced-bound-mb``, tight). Exit status 0: no finding and memory bounded;
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib
 import json
@@ -78,11 +85,14 @@ from fleet.station import (  # noqa: E402
     OcppVersion,
     RebootRequested,
     ReconnectRequested,
+    Station,
+    Station16,
     StationConfig,
     create_station,
 )
 
-DEFAULT_OUT = REPO / "bench" / "results" / "fuzz_frames.json"
+RESULTS = REPO / "bench" / "results"
+DEFAULT_OUT = {"generated": RESULTS / "fuzz_frames.json", "atheris": RESULTS / "fuzz_frames_atheris.json"}
 VERSIONS: tuple[OcppVersion, ...] = ("2.0.1", "1.6")
 ACTIONS: dict[str, Mapping[str, tuple[type[msgspec.Struct], type[msgspec.Struct]]]] = {
     "2.0.1": v201.ACTIONS,
@@ -113,6 +123,7 @@ class PayloadMaker:
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
         self._info: dict[type, mi.Type] = {}
+        self._words = _known_words()
 
     def payload(self, struct: type[msgspec.Struct]) -> JsonValue:
         info = self._info.get(struct)
@@ -152,8 +163,30 @@ class PayloadMaker:
         rng = self._rng
         low = info.min_length or 0
         high = min(info.max_length if info.max_length is not None else 24, 48)
+        if rng.random() < 0.35:  # a name or value the station knows: reaches key-specific code
+            word = rng.choice(self._words)
+            if low <= len(word) <= (info.max_length or len(word)):
+                return word
         alphabet = _ALPHABET if rng.random() < 0.9 else _UNICODE
         return "".join(rng.choice(alphabet) for _ in range(rng.randint(low, max(low, high))))
+
+
+@functools.cache
+def _known_words() -> tuple[str, ...]:
+    """The 1.6 configuration keys and the 2.0.1 device model's components and variables with
+    their values, and numbers written as text: what random strings would never hit."""
+    words = set(_TEXT_NUMBERS)
+    config = StationConfig("FZ-words", evse_count=2)
+    keys = Station16(config, LazyRandom(0)).configuration.report(None).configuration_key
+    for key in keys or ():
+        words.update((key.key, key.value or ""))
+    for data in Station(config, LazyRandom(0)).device_model.report("FullInventory"):
+        words.update((data.component.name, data.variable.name))
+        words.update(attribute.value or "" for attribute in data.variable_attribute)
+    return tuple(sorted(words))
+
+
+_TEXT_NUMBERS = ("0", "-1", "1", "2", "3", "3600", "2147483648", "9" * 30, "1e400", "NaN", "true", " 5", "")
 
 
 def _number(info: mi.IntType | mi.FloatType, rng: random.Random) -> int | float:
@@ -764,7 +797,13 @@ def run_atheris(runs: int, seed: int, out: Path) -> int:
         if total == runs:  # libFuzzer exits after the last run without running atexit
             seconds = time.perf_counter() - started
             by_target = {f"{name} {version}": n for (name, version), n in counts.items()}
-            document = {"engine": "atheris", "seed": seed, "runs": total, "by_target": by_target}
+            document = {
+                "engine": "atheris",
+                "command": _command(),
+                "seed": seed,
+                "runs": total,
+                "by_target": by_target,
+            }
             _write(out, {**document, "frames_per_s": round(total / seconds), "findings": []})
 
     args = [sys.argv[0], f"-runs={runs}", f"-seed={seed}", "-max_len=4096", str(corpus)]
@@ -847,6 +886,10 @@ class MemoryBounds:
         return verdict
 
 
+def _command(argv: list[str] | None = None) -> str:
+    return "python bench/fuzz_frames.py " + " ".join(sys.argv[1:] if argv is None else argv)
+
+
 def _write(out: Path, document: dict[str, Any]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
@@ -870,7 +913,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--traced-bound-mb", type=float, default=2.0, help="traced growth allowed (--tracemalloc)"
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, help="default: bench/results/fuzz_frames[_atheris].json")
     args = parser.parse_args(argv)
     for name in ("frames", "episode", "checkpoint"):
         if getattr(args, name) < 1:
@@ -880,6 +923,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    if args.out is None:
+        args.out = DEFAULT_OUT[args.engine]
     if args.engine == "atheris":
         return run_atheris(args.frames, args.seed, args.out)
     if args.tracemalloc:
@@ -902,7 +947,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {finding.count} x {finding.exception} at {finding.where}")
             print(f"    frame: {finding.frame[:200]}")
     document = {
-        "command": "python bench/fuzz_frames.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": _command(argv),
         "engine": args.engine,
         "seed": args.seed,
         "episode": args.episode,

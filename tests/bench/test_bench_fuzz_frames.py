@@ -95,3 +95,19 @@ def test_bad_arguments_are_refused_in_one_line() -> None:
     )
     assert completed.returncode == 2
     assert "--frames must be >= 1, got 0" in completed.stderr
+
+
+def test_the_atheris_engine_runs_where_atheris_is_installed(tmp_path: Path) -> None:
+    pytest.importorskip("atheris")  # not a project dependency: `pip install atheris`
+    out = tmp_path / "atheris.json"
+    completed = subprocess.run(
+        [sys.executable, "bench/fuzz_frames.py", "--engine", "atheris", "--frames", "300", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    document = json.loads(out.read_text())
+    assert document["runs"] == 300
+    assert document["findings"] == []
