@@ -108,6 +108,7 @@ CSMS_INITIATED: dict[str, tuple[str, ...]] = {
 }
 MAX_FRAME_REPR = 600  # characters of a finding's frame kept in the result
 MAX_FINDINGS = 50  # distinct findings kept (each with its first frame); counts go on
+_CARDS = ("", "CARD-1", "CARD-2")  # "": a start button (NoAuthorization)
 _MAX_REPLAYED = 4096  # characters of a frame kept for replaying later
 _CSMS_CALLS_WAITING = 8  # CSMS-initiated CALLs left unanswered before the oldest is abandoned
 
@@ -134,11 +135,14 @@ class PayloadMaker:
     def _value(self, info: mi.Type, depth: int) -> JsonValue:
         rng = self._rng
         if isinstance(info, mi.StructType):
-            return {
+            value = {
                 f.encode_name: self._value(f.type, depth + 1)
                 for f in info.fields
                 if f.required or (depth < 6 and rng.random() < 0.3)
             }
+            if rng.random() < 0.5:
+                _known_setting(value, rng)
+            return value
         if isinstance(info, mi.ListType):
             low = info.min_length or 0
             high = min(info.max_length if info.max_length is not None else low + 2, low + 2)
@@ -163,12 +167,32 @@ class PayloadMaker:
         rng = self._rng
         low = info.min_length or 0
         high = min(info.max_length if info.max_length is not None else 24, 48)
-        if rng.random() < 0.35:  # a name or value the station knows: reaches key-specific code
-            word = rng.choice(self._words)
+        pick = rng.random()
+        if pick < 0.35:  # a name or value the station knows (reaches key-specific code), a number
+            word = rng.choice(self._words if pick < 0.25 else _TEXT_NUMBERS)
             if low <= len(word) <= (info.max_length or len(word)):
                 return word
         alphabet = _ALPHABET if rng.random() < 0.9 else _UNICODE
         return "".join(rng.choice(alphabet) for _ in range(rng.randint(low, max(low, high))))
+
+
+def _known_setting(value: dict[str, JsonValue], rng: random.Random) -> None:
+    """A setting the station has, often set to a number written as text: a 2.0.1 (component,
+    variable) pair or a 1.6 configuration key (names drawn one by one would hardly ever match)."""
+    if "component" in value and "variable" in value:
+        value["component"], value["variable"] = rng.choice(_known_variables())
+        if "attributeValue" in value and rng.random() < 0.5:
+            value["attributeValue"] = rng.choice(_TEXT_NUMBERS)
+    elif set(value) == {"key", "value"}:  # ChangeConfiguration
+        value["key"] = rng.choice(_known_keys())
+        value["value"] = rng.choice(_TEXT_NUMBERS)
+
+
+@functools.cache
+def _known_keys() -> tuple[str, ...]:
+    config = StationConfig("FZ-words", evse_count=2)
+    keys = Station16(config, LazyRandom(0)).configuration.report(None).configuration_key
+    return tuple(key.key for key in keys or ())
 
 
 @functools.cache
@@ -180,16 +204,32 @@ def _known_words() -> tuple[str, ...]:
     keys = Station16(config, LazyRandom(0)).configuration.report(None).configuration_key
     for key in keys or ():
         words.update((key.key, key.value or ""))
-    for data in Station(config, LazyRandom(0)).device_model.report("FullInventory"):
+    for data in _inventory():
         words.update((data.component.name, data.variable.name))
         words.update(attribute.value or "" for attribute in data.variable_attribute)
     return tuple(sorted(words))
 
 
-_TEXT_NUMBERS = ("0", "-1", "1", "2", "3", "3600", "2147483648", "9" * 30, "1e400", "NaN", "true", " 5", "")
+@functools.cache
+def _known_variables() -> tuple[tuple[JsonValue, JsonValue], ...]:
+    """The 2.0.1 device model's (component, variable) pairs as JSON objects."""
+    return tuple(
+        (msgspec.to_builtins(data.component), msgspec.to_builtins(data.variable)) for data in _inventory()
+    )
 
 
-def _number(info: mi.IntType | mi.FloatType, rng: random.Random) -> int | float:
+def _inventory() -> list[v201.ReportData]:
+    config = StationConfig("FZ-words", evse_count=2)
+    return Station(config, LazyRandom(0)).device_model.report("FullInventory")
+
+
+_TEXT_NUMBERS = (
+    *("0", "-1", "1", "2", "3", "3600", "2147483648", "9" * 30, "1" + "0" * 400, "1e400", "NaN", "inf"),
+    *("true", " 5", "", "²", "١٢", "0x10", "1_000"),  # digits int() may or may not take
+)
+
+
+def _number(info: mi.IntType | mi.FloatType, rng: random.Random) -> int | float | msgspec.Raw:
     """A number in the field's bounds: often a small one (an EVSE or connector id that exists),
     sometimes a bound or a huge one, else anything in range."""
     is_int = isinstance(info, mi.IntType)
@@ -197,6 +237,8 @@ def _number(info: mi.IntType | mi.FloatType, rng: random.Random) -> int | float:
     low = info.ge if info.ge is not None else (info.gt + step if info.gt is not None else -(2**63))
     high = info.le if info.le is not None else (info.lt - step if info.lt is not None else 2**63 - 1)
     pick = rng.random()
+    if pick < 0.02 and is_int and info.le is None and info.lt is None:
+        return _BEYOND_FLOAT  # a valid JSON integer no float holds
     if pick < 0.1:
         candidates = [x for x in (_HUGE_INTS if is_int else _HUGE_FLOATS) if low <= x <= high]
         return rng.choice(candidates or [low, high])
@@ -206,6 +248,7 @@ def _number(info: mi.IntType | mi.FloatType, rng: random.Random) -> int | float:
     return rng.randint(int(low), int(high)) if is_int else round(rng.uniform(float(low), float(high)), 3)
 
 
+_BEYOND_FLOAT = msgspec.Raw(b"1" + b"0" * 400)  # as text: msgspec encodes no int beyond 64 bits
 _HUGE_INTS = (0, -1, 2**31 - 1, -(2**31), 2**53 + 1, 2**63 - 1, -(2**63))
 _HUGE_FLOATS = (0.0, -0.0, 5e-324, 1e-300, 1.7976931348623157e308, -1.7976931348623157e308, 2.0**63, 1e15)
 
@@ -384,22 +427,30 @@ class StationTarget:
         return self._drain(now)
 
     def _physical(self, now: float) -> None:
-        """The world outside the frames: cables, cards, EVs drawing power (so transactions run
-        and their messages get fuzzed answers)."""
+        """The world outside the frames: cables, cards (online and during a short outage), EVs
+        drawing power (so transactions run and their messages get fuzzed answers)."""
         station, rng = self._station, self._rng
         point = rng.choice((1, 2))
-        act = rng.randrange(4)
+        act = rng.randrange(5)
         try:
             if act == 0:
                 station.plug_in(point, now)
             elif act == 1:
-                station.present_id_token(point, rng.choice(("CARD-1", "")), "NoAuthorization", now)
+                self._present_card(point, now)
             elif act == 2:
                 station.set_ev_demand(point, rng.choice((0.0, 7400.0, 22_000.0)), 50.0, now)
-            else:
+            elif act == 3:
                 station.unplug(point, now)
+            else:  # offline: the local list and the authorization cache decide
+                station.disconnected(now)
+                self._present_card(point, now)
+                station.connected(now)
         except LocalProtocolError:
             pass  # an input the station's contract refuses (ours, not the frames'): not a finding
+
+    def _present_card(self, point: int, now: float) -> None:
+        token = self._rng.choice(_CARDS)
+        self._station.present_id_token(point, token, "NoAuthorization" if not token else "ISO14443", now)
 
     def _drain(self, now: float) -> list[str]:
         station = self._station

@@ -11,10 +11,10 @@ import hashlib
 
 import msgspec
 
-from fleet.csms._answer_rules import AnswerRules, Handler, fixed_answer
+from fleet.csms._answer_rules import AnswerRules, Handler, Refusal, fixed_answer
 from fleet.csms._dialect import CsmsDialect
 from fleet.csms._ledger16 import record_meter_values, record_start, record_stop
-from fleet.ocpp import OCPP16_ERROR_CODES, v16
+from fleet.ocpp import OCPP16_ERROR_CODES, ErrorCode, v16
 
 _ACCEPTED = v16.IdTagInfo(status="Accepted")
 _INVALID = v16.IdTagInfo(status="Invalid")
@@ -62,6 +62,7 @@ class Answers16(AnswerRules):
         self, request: v16.StartTransactionRequest, now: float
     ) -> v16.StartTransactionResponse:
         self._refuse_if_configured("StartTransaction")
+        _check_meter("meterStart", request.meter_start)
         transaction_id = transaction_id_for(self._station_id, request)
         record_start(self._ledger, self._station_id, transaction_id, request)
         return v16.StartTransactionResponse(
@@ -72,6 +73,7 @@ class Answers16(AnswerRules):
         self, request: v16.StopTransactionRequest, now: float
     ) -> v16.StopTransactionResponse:
         self._refuse_if_configured("StopTransaction")
+        _check_meter("meterStop", request.meter_stop)
         record_stop(self._ledger, self._station_id, request)
         if request.id_tag is msgspec.UNSET:
             return _STOP_PLAIN
@@ -80,6 +82,12 @@ class Answers16(AnswerRules):
     def meter_values(self, request: v16.MeterValuesRequest, now: float) -> v16.MeterValuesResponse:
         record_meter_values(self._ledger, self._station_id, request)
         return _METER_VALUES
+
+
+def _check_meter(field: str, wh: int) -> None:
+    """The 1.6 schema bounds no integer: a reading beyond 64 bits overflows the ledger's floats."""
+    if not -(2**63) <= wh < 2**63:
+        raise Refusal(ErrorCode.PROPERTY_CONSTRAINT_VIOLATION, f"{field} {str(wh)[:24]}... is beyond 64 bits")
 
 
 # Every request a 1.6 charge point may send (core and the security extension), and nothing else.

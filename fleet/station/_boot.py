@@ -17,6 +17,7 @@ from fleet.station._timers import next_period
 DEFAULT_BOOT_RETRY_S = 60
 _BOOT_RETRY_TIMER = "boot-retry"
 _HEARTBEAT_TIMER = "heartbeat"
+_MAX_INTERVAL_S = 2**31 - 1
 
 BootRequestBuilder = Callable[[v201.BootReasonEnum], msgspec.Struct]
 """The version's BootNotification request for a boot reason (OCPP 1.6 has no reason field)."""
@@ -79,12 +80,14 @@ class BootSequence:
         ctx = self._ctx
         ctx.channel.registration = response.status
         ctx.events.append(BootStatusChanged(response.status, response.interval))
+        # the schemas bound no interval: beyond 32 bits (68 years) it would overflow float timers
+        interval = min(response.interval, _MAX_INTERVAL_S)
         if response.status == "Accepted":
-            if response.interval > 0:
-                ctx.settings.set_heartbeat_interval(response.interval)
+            if interval > 0:
+                ctx.settings.set_heartbeat_interval(interval)
             self._on_accepted(now)
         else:
-            retry_in = response.interval if response.interval > 0 else DEFAULT_BOOT_RETRY_S
+            retry_in = interval if interval > 0 else DEFAULT_BOOT_RETRY_S
             ctx.timers.set(_BOOT_RETRY_TIMER, now + retry_in, self._retry)
 
     def _on_failure(self, code: str, now: float) -> None:

@@ -265,7 +265,10 @@ def _in_range(spec: VariableSpec, number: float, what: str) -> _Refusal | None:
 def _check_integer(spec: VariableSpec, value: str) -> str | _Refusal:
     if not _INTEGER.fullmatch(value):
         return _Refusal("InvalidValue", f"{spec}: expected an integer, got {value!r}")
-    return _in_range(spec, int(value), "value") or str(int(value))
+    number = int(value)
+    if not -(2**31) <= number < 2**31:  # OCPP 2.0.1 part 2, primitive datatypes: 32-bit signed
+        return _Refusal("OutOfRange", f"{spec}: {value[:24]!r} is no 32-bit integer")
+    return _in_range(spec, number, "value") or str(number)
 
 
 def _check_decimal(spec: VariableSpec, value: str) -> str | _Refusal:

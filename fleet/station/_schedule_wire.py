@@ -90,7 +90,9 @@ def schedule_from_wire(
 def periods_from_wire(periods: Iterable[WirePeriod]) -> tuple[Period, ...]:
     return tuple(
         Period(
-            start_s=float(period.start_period), limit=period.limit, phases=unset_to_none(period.number_phases)
+            start_s=_seconds(period.start_period),
+            limit=period.limit,
+            phases=unset_to_none(period.number_phases),
         )
         for period in periods
     )
@@ -102,4 +104,13 @@ def unset_to_none(value: T | msgspec.UnsetType) -> T | None:
 
 
 def seconds_or_none(value: int | msgspec.UnsetType) -> float | None:
-    return None if isinstance(value, msgspec.UnsetType) else float(value)
+    return None if isinstance(value, msgspec.UnsetType) else _seconds(value)
+
+
+def _seconds(value: int) -> float:
+    """Seconds as a float; the schemas bound no integer, and one beyond 2**63 s (longer than any
+    run by far, the same "never" for a schedule) would overflow float()."""
+    return float(max(-_FAR_S, min(value, _FAR_S)))
+
+
+_FAR_S = 2**63

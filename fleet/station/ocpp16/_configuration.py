@@ -95,7 +95,11 @@ def _check_boolean(value: str) -> str | None:
 
 def _check_integer(value: str) -> str | None:
     text = value.strip()
-    return str(int(text)) if text.isdigit() else None  # all 1.6 integer keys are >= 0
+    # all 1.6 integer keys are >= 0; ASCII digits only ("²" is a digit int() refuses); at most
+    # 32 bits, as 2.0.1 says of its integers (10**400 seconds overflow the float timers)
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**31:
+        return None
+    return str(int(text))
 
 
 def _check_measurands(value: str) -> str | None:
