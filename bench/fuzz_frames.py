@@ -38,7 +38,7 @@ is the number of runs. At an exception outside the contract atheris prints it, k
 a crash file and exits non-zero.
 
 Memory: at every checkpoint RSS, the Python objects alive (``sys.getallocatedblocks`` after a
-collection) and, with ``--tracemalloc`` (ten times slower), Python's traced bytes; the job fails
+collection) and, with ``--tracemalloc`` (several times slower), Python's traced bytes; the job fails
 when one grows more than its bound between the first checkpoint after the warm-up and the last
 (``--rss-bound-mb``, loose: the allocator keeps what big transient frames took; ``--blocks-bound``
 and ``--traced-bound-mb``, tight). Exit status 0: no finding and memory bounded; 1 otherwise.
