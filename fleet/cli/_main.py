@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from fleet.cli._chaos import add_chaos_command, run_chaos
 from fleet.cli._compare import add_compare_command, run_compare
 from fleet.cli._csms import add_csms_command, serve_csms
 from fleet.cli._locust import add_locust_command, run_locust
@@ -21,6 +22,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "profiles": run_profiles,
     "simulate": run_simulate,
     "compare": run_compare,
+    "chaos": run_chaos,
     "verify": run_verify,
 }
 
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profiles_command(commands)
     add_simulate_command(commands)
     add_compare_command(commands)
+    add_chaos_command(commands)
     add_verify_command(commands)
     add_locust_command(commands)
     return parser

@@ -10,6 +10,7 @@ from typing import Any
 
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
+from fleet.cli._chaos import add_fault_options, with_faults
 from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
@@ -49,6 +50,7 @@ def add_run_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     add_run_scale_options(run)
     add_metrics_options(run)
     add_run_security_options(run)
+    add_fault_options(run)
 
 
 def _add_load_options(run: argparse.ArgumentParser) -> None:
@@ -205,7 +207,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
 def run_fleet(ns: argparse.Namespace) -> int:
     """Run `fleet run` with parsed arguments; print the summary, check the SLOs, write the files."""
     try:
-        job = job_from_arguments(ns)
+        job = with_faults(job_from_arguments(ns), ns)
     except (ProfileError, ValueError) as exc:
         print(f"fleet run: error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT

@@ -11,6 +11,7 @@ from fleet.csms._answers16 import CSMS_INITIATED16, STATION_INITIATED16, transac
 from fleet.csms._config import BootVerdict, CsmsConfig
 from fleet.csms._errors import StationCallFailed, StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
+from fleet.csms._faults import CsmsFaults, FaultEvent, rejectable
 from fleet.csms._ledger import Ledger, TransactionRecord
 from fleet.csms._ledger_journal import LedgerEntry, read_ledger
 from fleet.csms._ledger_merge import merge_ledgers
@@ -36,12 +37,14 @@ __all__ = [
     "CsmsCallResult",
     "CsmsConfig",
     "CsmsEvent",
+    "CsmsFaults",
     "CsmsMetrics",
     "CsmsSecurity",
     "CsmsServer",
     "CsmsSession",
     "CsmsSession16",
     "CsmsWorkerPool",
+    "FaultEvent",
     "InternalFault",
     "Ledger",
     "LedgerEntry",
@@ -62,6 +65,7 @@ __all__ = [
     "parse_script",
     "pick_subprotocol",
     "read_ledger",
+    "rejectable",
     "run_csms",
     "run_csms_workers",
     "run_script",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from fleet.csms._faults import CsmsFaults
 from fleet.ocpp import BLOCKED_TOKEN_PREFIX
 
 BootVerdict = Literal["Accepted", "Pending", "Rejected"]
@@ -34,6 +35,7 @@ class CsmsConfig:
     reject_transaction_events: bool = False
     blocked_token_prefix: str = BLOCKED_TOKEN_PREFIX
     ledger_out: str | None = None  # append each stored transaction message here (README "Loss accounting")
+    faults: CsmsFaults = field(default_factory=CsmsFaults)  # faults injected on purpose (none)
     # abuse limits (README "fleet csms"): the whole upgrade request (after TLS, for wss://) within
     # this many seconds; at most this many connections waiting to upgrade; after this many failed
     # Basic auth attempts from one address within the window, 429 until it ends (0: no limit)

@@ -12,6 +12,7 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -29,6 +30,7 @@ from fleet.csms._auth_throttle import AuthThrottle
 from fleet.csms._config import CsmsConfig
 from fleet.csms._errors import StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
+from fleet.csms._faults import ActiveCsmsFaults, serve_with_crashes
 from fleet.csms._ledger import Ledger
 from fleet.csms._listen import open_shared_listener
 from fleet.csms._log_limiter import LogLimiter
@@ -104,6 +106,8 @@ class CsmsServer:
         self._epoch_offset = time.time() - trio.current_time()
         self._stations_changed = trio.Event()
         self._answers_held_until = -math.inf
+        # faults injected on purpose, timed from now (None: none); .events feed the results timeline
+        self.faults = ActiveCsmsFaults(config.faults, trio.current_time()) if config.faults else None
         self._metrics: CsmsMetrics | None = None
         if registry is not None:
             self._metrics = CsmsMetrics(registry, self.ledger, lambda: len(self._connections))
@@ -180,7 +184,12 @@ class CsmsServer:
         self.peer_addresses[station_id] = address
         self._replace(station_id, address)
         session = SESSIONS[subprotocol](
-            station_id, self.config, self.ledger, self._rng, epoch_offset=self._epoch_offset
+            station_id,
+            self.config,
+            self.ledger,
+            self._rng,
+            epoch_offset=self._epoch_offset,
+            faults=self.faults,
         )
         connection = _Connection(station_id, websocket, session, address=address)
         self._connections[station_id] = connection
@@ -231,6 +240,8 @@ class CsmsServer:
                 if out:
                     if delay > 0.0:
                         await trio.sleep(delay)
+                    if session.fault_delay_s > 0.0:
+                        await trio.sleep(session.fault_delay_s)
                     if self._answers_held_until > received_at:
                         await trio.sleep_until(self._answers_held_until)
                     for frame in out:
@@ -294,14 +305,25 @@ async def serve_csms(
     context = security.server_context() if security is not None else None
     timeout = config.handshake_timeout_s
     async with trio.open_nursery() as nursery:
-        listeners = await _admission_listeners(server, host, port, reuse_port, every_address=context is None)
-        if context is not None:
-            server.tls = server.gate.tls = TlsListener(listeners[0], context, server.admission, server.log)
-            await nursery.start(server.tls.run)
-        served = [server.tls] if server.tls is not None else listeners
-        websocket = WebSocketServer(server._handle, served, connect_timeout=timeout)  # type: ignore[arg-type]
-        await nursery.start(websocket.run)
-        server.port = served[0].port
+        if context is None and server.faults is not None and config.faults.crashes and not reuse_port:
+            crashing = partial(
+                serve_with_crashes, server._handle, host, port, server.faults, connect_timeout=timeout
+            )
+            websocket_server = await nursery.start(crashing)
+            server.port = websocket_server.listeners[0].port
+        else:
+            listeners = await _admission_listeners(
+                server, host, port, reuse_port, every_address=context is None
+            )
+            if context is not None:
+                server.tls = server.gate.tls = TlsListener(
+                    listeners[0], context, server.admission, server.log
+                )
+                await nursery.start(server.tls.run)
+            served = [server.tls] if server.tls is not None else listeners
+            websocket = WebSocketServer(server._handle, served, connect_timeout=timeout)  # type: ignore[arg-type]
+            await nursery.start(websocket.run)
+            server.port = served[0].port
         task_status.started(server)
 
 

@@ -8,6 +8,8 @@ message id is readable, tracks the CSMS's own CALLs, and records what it saw in 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 import msgspec
@@ -16,6 +18,7 @@ from fleet.csms._answer_rules import Refusal
 from fleet.csms._config import CsmsConfig
 from fleet.csms._dialect import OCPP201, CsmsDialect
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
+from fleet.csms._faults import ActiveCsmsFaults
 from fleet.csms._ledger import Ledger
 from fleet.ocpp import (
     Call,
@@ -46,12 +49,15 @@ class CsmsSession:
     __slots__ = (
         "_abandoned",
         "_answers",
+        "_config",
         "_events",
+        "_faults",
         "_id_prefix",
         "_ledger",
         "_next_id",
         "_outbox",
         "_pending",
+        "fault_delay_s",
         "station_id",
     )
     # the OCPP version this session speaks (CsmsSession16 swaps it for 1.6)
@@ -65,8 +71,12 @@ class CsmsSession:
         rng: random.Random,
         *,
         epoch_offset: float = 0.0,
+        faults: ActiveCsmsFaults | None = None,  # faults injected on purpose (None: none)
     ) -> None:
         self.station_id = station_id
+        self._config = config
+        self._faults = faults
+        self.fault_delay_s = 0.0  # a fault's hold on the latest answers (the server waits it out)
         self._ledger = ledger
         self._answers = self.dialect.make_answers(station_id, config, ledger, epoch_offset)
         self._outbox: list[str] = []
@@ -129,13 +139,32 @@ class CsmsSession:
             return
         self._ledger.count_message(action)
         try:
-            response = answer(self._answers, request, now)
+            response = (
+                answer(self._answers, request, now)
+                if self._faults is None
+                else self._faulty_answer(action, partial(answer, self._answers, request, now), now)
+            )
         except Refusal as refusal:
             self._outbox.append(
                 encode_call_error(unique_id, self.dialect.code(refusal.code), refusal.description)
             )
             return
-        self._outbox.append(encode_call_result(unique_id, response))
+        if response is not None:
+            self._outbox.append(encode_call_result(unique_id, response))
+
+    def _faulty_answer(
+        self, action: str, answer: Callable[[], msgspec.Struct], now: float
+    ) -> msgspec.Struct | None:
+        """``answer()`` as the injected faults change it (None: no answer at all)."""
+        assert self._faults is not None
+        code = self._faults.call_error(action)
+        if code is not None:
+            raise Refusal(code, f"{action} refused (a fault injected on purpose)")
+        self.fault_delay_s = self._faults.delay(action)
+        booted = self._ledger.stations_booted
+        return self._faults.answer(
+            action, answer, partial(booted.discard, self.station_id), self._config.boot_retry_interval, now
+        )
 
     def _on_call_result(self, frame: CallResult) -> None:
         unique_id = frame.unique_id

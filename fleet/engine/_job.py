@@ -20,6 +20,7 @@ from fleet.behaviour import (
     SimulatedStation,
     station_types_for,
 )
+from fleet.chaos import ChaosProxy, ProxyFaults, serve_chaos_proxy, target_address
 from fleet.csms import CsmsConfig, CsmsServer, ScriptClock, ScriptStep, StepOutcome, run_script, serve_csms
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
@@ -57,6 +58,7 @@ class RunJob:
     metrics_host: str = DEFAULT_METRICS_HOST
     ocpp: OcppMix = field(default_factory=OcppMix)  # which OCPP version each station speaks
     csms_script: tuple[ScriptStep, ...] = ()  # CSMS-initiated operations the embedded CSMS runs
+    faults: ProxyFaults | None = None  # a fault proxy between the stations and the CSMS (fleet.chaos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,9 @@ async def _run_stations(
     none), the CSMS script beside it, and the summary."""
     server = await _embedded_csms(job, nursery, recorders.registry)
     fleet = job.fleet if server is None else replace(job.fleet, csms_url=server.url)
+    proxy = await _fault_proxy(job.faults, fleet.csms_url, nursery)
+    if proxy is not None:
+        fleet = replace(fleet, csms_url=proxy.front_of(fleet.csms_url))
     capture = FrameCapture(job.capture_path) if job.capture_path else None
     # the station's wall clock: UTC, advancing with the simulated clock (which equals trio's
     # clock at the start of the run and then runs --speed times faster)
@@ -168,6 +173,7 @@ async def _run_stations(
     finally:
         if capture is not None:
             capture.close()
+    _faults_on_timeline(recorders, proxy, server)
     summary = job_summary(
         fleet,
         job.ocpp,
@@ -177,6 +183,8 @@ async def _run_stations(
         csms=server,
         script=script if job.csms_script else None,
     )
+    if proxy is not None or (server is not None and server.faults is not None):
+        summary["faults"] = summary["timeseries"]["faults"]
     code = finished_run_code(summary)
     return JobResult(code, summary, recorder=recorders.run, by_version=recorders.by_version)
 
@@ -195,6 +203,25 @@ async def _embedded_csms(
         return None
     server: CsmsServer = await nursery.start(partial(serve_csms, registry=registry), job.csms, "127.0.0.1", 0)
     return server
+
+
+async def _fault_proxy(faults: ProxyFaults | None, csms_url: str, nursery: trio.Nursery) -> ChaosProxy | None:
+    """The fault proxy in front of ``csms_url``, started in ``nursery`` (None: the job has no faults)."""
+    if not faults:
+        return None
+    proxy: ChaosProxy = await nursery.start(serve_chaos_proxy, faults, target_address(csms_url))
+    return proxy
+
+
+def _faults_on_timeline(
+    recorders: RecorderTopology, proxy: ChaosProxy | None, server: CsmsServer | None
+) -> None:
+    """Every fault injected (by the proxy, by the embedded CSMS) onto the run's time series."""
+    events = proxy.fault_events() if proxy is not None else []
+    if server is not None and server.faults is not None:
+        events += server.faults.events
+    for event in events:
+        recorders.timeseries.add_fault(event.kind, event.start, event.end, event.detail)
 
 
 def _start_script(

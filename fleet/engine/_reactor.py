@@ -436,6 +436,8 @@ class Reactor:
                             self._read(closing, now)
                         except (OSError, ssl.SSLError):
                             self._close(closing)
+                        if closing.conn.wants_close:  # done; its end of file would spin this loop
+                            self._close(closing)
         for link in self.links:
             self._close(link)
         self._epoll.close()

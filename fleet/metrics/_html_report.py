@@ -10,12 +10,13 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from html import escape
 from typing import Any
 
 from fleet.metrics._resilience_text import OUTAGE_COLUMNS, loss_rows, outage_rows
 from fleet.metrics._shortfalls import shortfalls
-from fleet.metrics._svg_chart import line_chart
+from fleet.metrics._svg_chart import line_chart as svg_line_chart
 
 _STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1600px}
@@ -31,6 +32,7 @@ svg.chart{background:#fff;border:1px solid #e4e4e4}
 svg .title{font-size:13px;font-weight:600} svg .tick,svg .legend{font-size:11px;fill:#555}
 svg .grid{stroke:#eee} svg .frame{stroke:#bbb} svg .empty{fill:#999}
 svg .hover{stroke:#888;stroke-dasharray:3 3} svg .readout{font-size:11px}
+svg .band{fill:#f5a623;fill-opacity:.18}
 """
 
 # hover read-outs: the value of every series at the pointer's x (the charts render without this)
@@ -101,6 +103,7 @@ def render_html_report(summary: Mapping[str, Any]) -> str:
         _header(summary),
         _slo_section(summary.get("slo")),
         _charts(summary.get("timeseries")),
+        _faults_table(summary.get("faults")),
         _actions_table(summary.get("actions", {})),
         _requests_table(summary.get("csms_requests", {})),
         _transactions(summary),
@@ -197,6 +200,7 @@ def _charts(series: Mapping[str, Any] | None) -> str:
         return "<h2>Over time</h2><p>No time series in these results.</p>"
     t = series["t"]
     interval = series.get("interval_s", 1.0)
+    line_chart = partial(svg_line_chart, bands=_fault_bands(series))  # faults shaded behind each chart
     charts = [
         line_chart(
             "Throughput",
@@ -247,6 +251,40 @@ def _charts(series: Mapping[str, Any] | None) -> str:
         )
     note = f"<p class='facts'>one point per {interval:g} s; latency measured from the intended send time</p>"
     return "<h2>Over time</h2>" + note + "<div class='charts'>" + "".join(charts) + "</div>"
+
+
+def _fault_bands(series: Mapping[str, Any]) -> list[tuple[float, float, str]]:
+    """The faults injected on purpose as chart bands (one lasting to the end runs to ``t_end``)."""
+    end_of_run = float(series.get("t_end") or 0.0)
+    return [
+        (
+            fault["start_s"],
+            end_of_run if fault.get("end_s") is None else fault["end_s"],
+            f"{fault['kind']}: {fault.get('detail', '')}",
+        )
+        for fault in series.get("faults") or []
+    ]
+
+
+def _faults_table(faults: Sequence[Mapping[str, Any]] | None) -> str:
+    """The faults injected on purpose (--fault, --csms-fault): what, from when to when."""
+    if not faults:
+        return ""
+    rows = [
+        [
+            f.get("kind", ""),
+            f.get("detail", ""),
+            _cell(f.get("start_s")),
+            _cell("end" if f.get("end_s") is None else f["end_s"]),
+        ]
+        for f in faults
+    ]
+    note = "<p class='facts'>shaded in the charts above, so each effect shows next to its cause</p>"
+    return (
+        "<h2>Faults injected</h2>"
+        + note
+        + _table(("fault", "detail", "from s", "to s"), rows, numeric_from=2)
+    )
 
 
 def _actions_table(actions: Mapping[str, Mapping[str, Any]]) -> str:

@@ -60,9 +60,18 @@ class _Plane:
         return _TOP + self.height - value / (self.y_high or 1.0) * self.height
 
 
-def line_chart(title: str, x: Sequence[float], series: Series, *, y_label: str, x_label: str = "s") -> str:
+def line_chart(
+    title: str,
+    x: Sequence[float],
+    series: Series,
+    *,
+    y_label: str,
+    x_label: str = "s",
+    bands: Sequence[tuple[float, float, str]] = (),
+) -> str:
     """One chart: a path per series (gaps where a value is None), axes with round ticks, a
-    legend. Returns the ``<svg>`` element; ``data-*`` attributes feed the optional hover JS."""
+    legend; ``bands`` (start, end, label) shade windows behind it (faults injected on purpose).
+    Returns the ``<svg>`` element; ``data-*`` attributes feed the optional hover JS."""
     values = [v for column in series.values() for v in column if v is not None and math.isfinite(v)]
     x_ticks = nice_ticks(min(x, default=0.0), max(x, default=1.0))
     y_ticks = nice_ticks(0.0, max(values, default=1.0) or 1.0)
@@ -75,6 +84,7 @@ def line_chart(title: str, x: Sequence[float], series: Series, *, y_label: str, 
         f'data-unit="{escape(y_label)}">',
         f'<text class="title" x="{_LEFT}" y="18">{escape(title)}</text>',
         *_axes(plane, x_ticks, y_ticks, x_label, y_label),
+        *_bands(plane, bands),
         *_series(plane, x, series),
     ]
     if not values:
@@ -161,3 +171,17 @@ def _path(
         f'<path class="series" d="{" ".join(commands)}" fill="none" stroke="{colour}" stroke-width="1.6">'
         f"<title>{escape(name)}</title></path>" + "".join(dots)
     )
+
+
+def _bands(plane: _Plane, bands: Sequence[tuple[float, float, str]]) -> list[str]:
+    """A shaded rectangle per window, clipped to the plot, its label as a tooltip."""
+    parts = []
+    for start, end, label in bands:
+        left = plane.px(max(start, plane.x_low))
+        right = plane.px(min(end, plane.x_high))
+        if right > left:
+            parts.append(
+                f'<rect class="band" x="{left:.1f}" y="{_TOP}" width="{right - left:.1f}" '
+                f'height="{plane.height}"><title>{escape(label)}</title></rect>'
+            )
+    return parts

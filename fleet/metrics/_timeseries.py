@@ -100,6 +100,7 @@ class _SeriesData(msgspec.Struct):
     busy_fraction_max: list[float]
     calls_waiting_max: list[int]
     histograms: _Histograms
+    faults: list[dict[str, Any]] | None = None  # faults injected on purpose (add_fault)
     outages: dict[str, Any] | None = None  # OutageTracker.to_dict (absent in older data)
 
 
@@ -132,6 +133,7 @@ class TimeSeries:
         # the open interval's histograms stay live (O(1) record) until it closes
         self._live: dict[str, LatencyHistogram] = {}
         self._live_lateness: LatencyHistogram | None = None
+        self._faults: list[dict[str, Any]] = []  # faults injected on purpose, in the order added
         self.outages = OutageTracker()  # connection-loss windows (fleet.metrics._outages)
 
     @property
@@ -256,6 +258,13 @@ class TimeSeries:
         point.calls_waiting_max = max(point.calls_waiting_max, calls_waiting)
         self.outages.queue_sampled(self._now(), calls_waiting)
 
+    def add_fault(self, kind: str, start: float, end: float | None, detail: str = "") -> None:
+        """A fault injected on purpose (fleet.chaos, the embedded CSMS's faults), on the clock's
+        time (``end`` None: until the end of the run): the timeline shows it next to its effect."""
+        at = round(start - self._start, 3)
+        until = None if end is None else round(end - self._start, 3)
+        self._faults.append({"kind": kind, "start_s": at, "end_s": until, "detail": detail})
+
     # -- merging and reading --------------------------------------------------------------------
 
     def merge(self, other: TimeSeries) -> None:
@@ -263,6 +272,7 @@ class TimeSeries:
         exactly, gauges (connected, transactions active) add up point by point."""
         self._close_live()
         self.outages.merge(other.outages)
+        self._faults.extend(other._faults)
         theirs = _Detached.of(other)
         ratio = max(self._interval, theirs.interval) / min(self._interval, theirs.interval)
         if not math.isclose(ratio, 2 ** round(math.log2(ratio))):
@@ -320,6 +330,7 @@ class TimeSeries:
                 latency={name: [p.latency.get(name) for p in points] for name in actions},
                 lateness=[p.lateness for p in points],
             ),
+            faults=sorted(self._faults, key=lambda fault: fault["start_s"]),
             outages=self.outages.to_dict(),
         )
         result = to_plain(data)
@@ -378,6 +389,7 @@ class TimeSeries:
         series._t_end = parsed.t_end
         series._connected = parsed.connected[-1]
         series._tx_active = parsed.transactions_active[-1]
+        series._faults = list(parsed.faults or [])
         if parsed.outages is not None:
             series.outages = OutageTracker.from_dict(parsed.outages)
         return series
