@@ -48,7 +48,12 @@ _METRICS: dict[str, tuple[Kind, bool]] = {
     "connected_peak": (Kind.COUNT, False),
     "transactions_started": (Kind.COUNT, False),
     "transactions_ended": (Kind.COUNT, False),
+    # loss accounting against the embedded CSMS's ledger (summary "loss")
+    "lost": (Kind.COUNT, False),
+    "duplicated": (Kind.COUNT, False),
+    "out_of_order": (Kind.COUNT, False),
 }
+_LOSS_METRICS = ("lost", "duplicated", "out_of_order")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
     ">=": operator.ge,
@@ -213,6 +218,11 @@ def _measure(slo: Slo, recorder: RunRecorder, summary: Mapping[str, Any]) -> tup
         return count / duration, f" ({count:,} messages in {duration:g} s)"
     if slo.metric == "sent":
         return float(sent if slo.action else int(summary.get("messages_sent", 0))), ""
+    if slo.metric in _LOSS_METRICS:
+        loss = summary.get("loss")
+        if not loss:
+            return None, "no loss accounting: it needs the embedded CSMS's ledger (else: fleet verify)"
+        return float(loss[slo.metric]), f" of {int(loss['acknowledged']):,} transaction messages"
     return float(_run_total(slo.metric, recorder, summary)), ""
 
 

@@ -100,3 +100,16 @@ def test_nothing_to_measure_is_a_failure_with_a_reason() -> None:
     [result] = evaluate_slos([parse_slo("p99(Heartbeat) < 1s")], recorder, _summary(recorder))
     assert not result.passed and result.measured is None
     assert "no Heartbeat calls were answered" in result.line()
+
+
+def test_loss_thresholds_read_the_loss_accounting_and_fail_without_it() -> None:
+    recorder = RunRecorder()
+    summary = _summary(recorder)
+    lost, duplicated = parse_slo("lost == 0"), parse_slo("duplicated == 0")
+    (without,) = evaluate_slos([lost], recorder, summary)
+    assert not without.passed and without.measured is None and "fleet verify" in without.detail
+    summary["loss"] = {"acknowledged": 120, "lost": 2, "duplicated": 0, "out_of_order": 0}
+    lost_result, duplicated_result = evaluate_slos([lost, duplicated], recorder, summary)
+    assert not lost_result.passed and lost_result.measured == 2.0
+    assert "of 120 transaction messages" in lost_result.detail
+    assert duplicated_result.passed and duplicated_result.measured == 0.0
