@@ -159,7 +159,7 @@ class Reactor:
                 if due <= now:
                     await trio.lowlevel.checkpoint()  # the CSMS and the other tasks get their turn
                     events = epoll.poll(0, _MAX_EVENTS)
-                elif self._direct_waits and (alone := _time_alone(due - now)) is not None:
+                elif self._direct_waits and (alone := await _alone_for(due)) is not None:
                     # nothing else in this process waits for I/O or is runnable: block in our own
                     # epoll, bounded by trio's next deadline (no trip through trio's scheduler)
                     wait_s, trio_is_due = alone
@@ -451,11 +451,22 @@ class Reactor:
             self._close(link)
 
 
+async def _alone_for(due: float) -> tuple[float, bool] | None:
+    """``_time_alone`` until ``due``, asked after one more checkpoint. The reactor resumes from
+    every yield in a batch of tasks trio made runnable at the same moment (a sleeper whose deadline
+    just passed, say), and the rest of that batch is not in ``tasks_runnable`` while the reactor
+    runs: blocking in epoll then would hold them up to _ALONE_CAP_S (it did: the loop-lag monitor
+    woke 50-70 ms late in idle runs). Yielding once more lets that batch run first."""
+    await trio.lowlevel.checkpoint()
+    return _time_alone(due - trio.current_time())
+
+
 def _time_alone(wanted_s: float) -> tuple[float, bool] | None:
     """How long the reactor may block in its own epoll, and whether trio is due when it wakes:
     None when another task of the process is runnable or waits for I/O (trio's scheduler must
     run); else ``wanted_s`` bounded by trio's next deadline and by _ALONE_CAP_S (so signals and
     trio's own wake-ups are seen soon)."""
+    wanted_s = max(0.0, wanted_s)  # never negative: epoll.poll(-x) blocks for good
     stats = trio.lowlevel.current_statistics()
     io = stats.io_statistics
     waiting = io.tasks_waiting_read + io.tasks_waiting_write  # epoll's statistics: the reactor is epoll-only
