@@ -49,4 +49,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] == ["locust"]:  # Locust parses its own options (and ours): pass them through untouched
         return run_locust(args[1:])
     ns = build_parser().parse_args(args)
+    ns.argv = args  # as typed, for the results' run metadata (secrets are masked there)
     return _COMMANDS[ns.command](ns)

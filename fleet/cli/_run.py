@@ -16,6 +16,7 @@ from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.cli._metrics_options import add_metrics_options, announce_metrics
 from fleet.cli._output_paths import Output, check_output_options, write_or_fall_back
+from fleet.cli._run_metadata import add_tag_option, ended_run_metadata, started_run_metadata
 from fleet.cli._scale import add_run_scale_options, run_job_scaled
 from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
 from fleet.cli._slo import add_slo_option, check_slos
@@ -29,6 +30,11 @@ def add_run_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help="run a fleet against a CSMS (the embedded one unless --csms is given)",
         description="Ramp up a fleet of simulated stations, run it for a while, print a latency summary.",
     )
+    add_run_options(run)
+
+
+def add_run_options(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Every `fleet run` option, on ``run`` (returned)."""
     _add_load_options(run)
     _add_output_options(run)
     add_station_layout_options(
@@ -51,6 +57,13 @@ def add_run_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     add_metrics_options(run)
     add_run_security_options(run)
     add_fault_options(run)
+    add_tag_option(run)
+    return run
+
+
+def _run_defaults() -> dict[str, Any]:
+    """What every `fleet run` option is when not given (for the results' rerun command line)."""
+    return vars(add_run_options(argparse.ArgumentParser(add_help=False)).parse_args([]))
 
 
 def _add_load_options(run: argparse.ArgumentParser) -> None:
@@ -65,7 +78,11 @@ def _add_load_options(run: argparse.ArgumentParser) -> None:
     )
     add_stations_option(run, default=50)
     run.add_argument(
-        "--duration", type=arg.positive_float, default=30.0, metavar="SECONDS", help="run time (default 30)"
+        "--duration",
+        type=arg.duration,
+        default=30.0,
+        metavar="DURATION",
+        help="run time: 90 or 90s, 250ms, 5m, 1h30m (default 30s)",
     )
     run.add_argument(
         "--ramp",
@@ -130,17 +147,17 @@ def _add_driver_options(run: argparse.ArgumentParser) -> None:
     )
     drivers.add_argument(
         "--idle-mean",
-        type=arg.positive_float,
+        type=arg.duration,
         default=10.0,
-        metavar="SECONDS",
-        help="mean time an EVSE stays free between drivers (exponential; default 10)",
+        metavar="DURATION",
+        help="mean time an EVSE stays free between drivers (exponential; default 10s)",
     )
     drivers.add_argument(
         "--charge-mean",
-        type=arg.positive_float,
+        type=arg.duration,
         default=15.0,
-        metavar="SECONDS",
-        help="mean charging time (exponential; default 15)",
+        metavar="DURATION",
+        help="mean charging time (exponential; default 15s)",
     )
     drivers.add_argument(
         "--power",
@@ -154,18 +171,18 @@ def _add_driver_options(run: argparse.ArgumentParser) -> None:
 def _add_timeout_options(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--connect-timeout",
-        type=arg.positive_float,
+        type=arg.duration,
         default=10.0,
-        metavar="SECONDS",
-        help="WebSocket connect + handshake timeout (default 10)",
+        metavar="DURATION",
+        help="WebSocket connect + handshake timeout (default 10s)",
     )
     run.add_argument(
         "--drain-timeout",
-        type=arg.non_negative_float,
+        type=arg.non_negative_duration,
         default=10.0,
-        metavar="SECONDS",
+        metavar="DURATION",
         help="at the end (or the first Ctrl-C), stop the behaviour and give connected stations this "
-        "long to send what they queued (default 10; 0 = stop at once; a second Ctrl-C skips it)",
+        "long to send what they queued (default 10s; 0 = stop at once; a second Ctrl-C skips it)",
     )
 
 
@@ -225,6 +242,8 @@ def run_fleet(ns: argparse.Namespace) -> int:
     )
     announce_metrics(ns, "fleet")
     note_insecure(job.fleet, None)
+    started = started_run_metadata(ns, argv=vars(ns).get("argv", []), defaults=_run_defaults())
+    # TODO(lead, issue 18): job = replace(job, run_info=run_info_labels(started)) once RunJob has it
     result = run_job_scaled(job, ns, progress=print_progress_line)
     if result is None:
         return ExitCode.BAD_INPUT
@@ -233,8 +252,9 @@ def run_fleet(ns: argparse.Namespace) -> int:
     if result.summary is None:
         print(f"fleet: error: {result.failure}", file=sys.stderr)
         if ns.report:
-            _write_report(ns.report, {"failure": result.failure})
+            _write_report(ns.report, {"failure": result.failure, "run": ended_run_metadata(started)})
         return result.exit_code
+    result.summary["run"] = ended_run_metadata(started)
     print(format_summary(result.summary))
     note_insecure(job.fleet, result.summary)
     return _report(ns, result, result.summary)
