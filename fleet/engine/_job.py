@@ -28,6 +28,7 @@ from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactor
 from fleet.engine._job_summary import job_summary
 from fleet.engine._nameplate import with_nameplate
 from fleet.engine._ocpp_mix import OcppMix
+from fleet.engine._progress_line import TerminalProgress, terminal_columns
 from fleet.engine._recorder_topology import RecorderTopology
 from fleet.engine._remote_starts import remote_starts
 from fleet.metrics import (
@@ -258,11 +259,13 @@ def _progress_lines(
     return on_progress
 
 
+_TERMINAL_PROGRESS = TerminalProgress()
+
+
 def print_progress_line(line: str, elapsed: float) -> None:
     """Progress goes to stderr: in place on a terminal, one line every 5 s in a log."""
     if sys.stderr.isatty():
-        sys.stderr.write("\r" + line.ljust(100))
-        sys.stderr.flush()
+        _TERMINAL_PROGRESS.write(line, sys.stderr, terminal_columns(sys.stderr))
     elif round(elapsed) % 5 == 0:
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
