@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from fleet.chaos import parse_duration
 from fleet.csms import ScriptError, ScriptStep, load_script
 from fleet.engine import OcppMix
 from fleet.metrics import Slo, SloSyntaxError, parse_slo
@@ -49,6 +50,43 @@ def non_negative_float(text: str) -> float:
     if not 0 <= value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a finite number, not negative, got {text}")
     return value
+
+
+def non_negative_duration(text: str) -> float:
+    """Seconds in ``text``: ``90`` or ``90s``, ``250ms``, ``5m``, ``1h30m`` (units ms, s, m, h; no
+    days: ``48h``). The grammar is fleet.chaos's, so --fault items and options read alike."""
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    try:
+        return parse_duration(text, "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 90s, 5m or 1h30m, got {text!r}"
+        ) from None
+
+
+def duration(text: str) -> float:
+    """A duration greater than 0, in seconds (see ``non_negative_duration``)."""
+    seconds = non_negative_duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a duration greater than 0, got {text!r}")
+    return seconds
+
+
+def whole_seconds(text: str) -> int:
+    """A duration of whole seconds, 0 or more (an OCPP interval): ``300``, ``5m``, ``1h``."""
+    seconds = non_negative_duration(text)
+    if seconds != int(seconds):
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, got {text!r}")
+    return int(seconds)
+
+
+def positive_whole_seconds(text: str) -> int:
+    """``whole_seconds``, at least one second."""
+    seconds = whole_seconds(text)
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 second, got {text!r}")
+    return seconds
 
 
 def ratio(text: str) -> float:

@@ -18,7 +18,6 @@ from fleet.chaos import (
     ProxyFaults,
     parse_bandwidth,
     parse_csms_faults,
-    parse_duration,
     parse_proxy_faults,
     parse_window,
     serve_chaos_proxy,
@@ -105,9 +104,7 @@ def add_chaos_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         help="the CSMS: ws://HOST:PORT, wss://HOST:PORT or HOST:PORT (bytes are relayed, TLS untouched)",
     )
     for name, what in (("--latency", "added to every chunk, each way"), ("--jitter", "plus 0..this, seeded")):
-        chaos.add_argument(
-            name, type=_typed(parse_duration, name), default=0.0, metavar="DURATION", help=what
-        )
+        chaos.add_argument(name, type=arg.non_negative_duration, default=0.0, metavar="DURATION", help=what)
     chaos.add_argument(
         "--bandwidth",
         type=_typed(parse_bandwidth, "--bandwidth"),

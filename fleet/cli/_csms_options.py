@@ -19,10 +19,10 @@ def add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, 
     )
     group.add_argument(
         f"--{prefix}heartbeat-interval",
-        type=arg.positive_int,
+        type=arg.positive_whole_seconds,
         default=300,
-        metavar="SECONDS",
-        help="heartbeat interval given to stations (default 300)",
+        metavar="DURATION",
+        help="heartbeat interval given to stations, whole seconds: 300, 5m (default 300s)",
     )
     group.add_argument(
         f"--{prefix}auth-reject-ratio",
@@ -33,10 +33,10 @@ def add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, 
     )
     group.add_argument(
         f"--{prefix}response-delay",
-        type=arg.non_negative_float,
+        type=arg.non_negative_duration,
         default=0.0,
-        metavar="SECONDS",
-        help="delay before every response (default 0)",
+        metavar="DURATION",
+        help="delay before every response: 0.2, 200ms (default 0)",
     )
 
 
@@ -45,10 +45,10 @@ def add_csms_limit_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("limits")
     group.add_argument(
         "--handshake-timeout",
-        type=arg.positive_float,
+        type=arg.duration,
         default=10.0,
-        metavar="SECONDS",
-        help="close a connection whose whole HTTP upgrade request (after TLS) takes longer (default 10)",
+        metavar="DURATION",
+        help="close a connection whose whole HTTP upgrade request (after TLS) takes longer (default 10s)",
     )
     group.add_argument(
         "--max-pending-upgrades",
@@ -67,10 +67,10 @@ def add_csms_limit_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--auth-failure-window",
-        type=arg.positive_float,
+        type=arg.duration,
         default=60.0,
-        metavar="SECONDS",
-        help="the window of --auth-failure-limit (default 60)",
+        metavar="DURATION",
+        help="the window of --auth-failure-limit (default 60s)",
     )
 
 

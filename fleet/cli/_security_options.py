@@ -40,9 +40,13 @@ def add_run_security_options(run: argparse.ArgumentParser) -> None:
         "serial_number, vendor, model per station",
     )
     _add_security_profile_option(group)
-    group.add_argument("--password", metavar="TEXT", help="Basic auth password of every station")
     group.add_argument(
-        "--password-pattern", metavar="PATTERN", help="per-station password, e.g. 'pw-{station_id}'"
+        "--password", metavar="TEXT", help="Basic auth password of every station (env FLEET_PASSWORD)"
+    )
+    group.add_argument(
+        "--password-pattern",
+        metavar="PATTERN",
+        help="per-station password, e.g. 'pw-{station_id}' (env FLEET_PASSWORD_PATTERN)",
     )
     group.add_argument("--ca-file", metavar="FILE", help="CA bundle the CSMS certificate is checked against")
     group.add_argument(
@@ -121,7 +125,11 @@ def add_csms_security_options(csms: argparse.ArgumentParser) -> None:
     group.add_argument("--cert", metavar="FILE", help="the CSMS certificate chain, PEM (profiles 2, 3)")
     group.add_argument("--key", metavar="FILE", help="its private key (if not in --cert)")
     group.add_argument("--client-ca", metavar="FILE", help="profile 3: CA that signs station certificates")
-    group.add_argument("--password", metavar="TEXT", help="profiles 1, 2: the password every station uses")
+    group.add_argument(
+        "--password",
+        metavar="TEXT",
+        help="profiles 1, 2: the password every station uses (env FLEET_PASSWORD)",
+    )
     group.add_argument(
         "--passwords",
         metavar="FILE",

@@ -12,6 +12,7 @@ from fleet.cli import _arguments as arg
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.cli._output_paths import check_output_options
+from fleet.cli._ramp_options import add_simulate_ramp_options
 from fleet.csms import CsmsConfig
 from fleet.simulation import (
     MODELS,
@@ -45,8 +46,17 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
     )
     _add_model_options(simulate)
     add_stations_option(simulate, default=100)
-    simulate.add_argument(
+    length = simulate.add_mutually_exclusive_group()
+    length.add_argument(
         "--hours", type=arg.positive_float, default=24.0, metavar="H", help="simulated hours (default 24)"
+    )
+    length.add_argument(
+        "--duration",
+        dest="hours",
+        type=_hours,
+        default=argparse.SUPPRESS,
+        metavar="DURATION",
+        help="instead of --hours: simulated time as a duration, e.g. 24h, 90m, 1h30m",
     )
     add_seed_option(simulate, metavar="S")
     _add_output_options(simulate)
@@ -64,6 +74,10 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
         metavar="N",
         help="split the stations over N processes (default 1); the forecast is the same for any N",
     )
+
+
+def _hours(text: str) -> float:
+    return arg.duration(text) / 3600.0
 
 
 def _add_model_options(simulate: argparse.ArgumentParser) -> None:
@@ -98,13 +112,7 @@ def _add_network_options(simulate: argparse.ArgumentParser) -> None:
         metavar="MS",
         help="modeled one-way network + CSMS latency in ms (default 20: a round trip of ~40 ms)",
     )
-    simulate.add_argument(
-        "--ramp",
-        type=arg.non_negative_float,
-        default=60.0,
-        metavar="SECONDS",
-        help="connect the stations spread evenly over the first SECONDS (default 60; 0 = all at once)",
-    )
+    add_simulate_ramp_options(simulate)
 
 
 def _add_what_if_options(simulate: argparse.ArgumentParser) -> None:
@@ -113,23 +121,23 @@ def _add_what_if_options(simulate: argparse.ArgumentParser) -> None:
     )
     what_if.add_argument(
         "--heartbeat-interval",
-        type=arg.positive_int,
+        type=arg.positive_whole_seconds,
         default=300,
-        metavar="S",
-        help="the HeartbeatInterval the CSMS model hands out at boot (default 300)",
+        metavar="DURATION",
+        help="the HeartbeatInterval the CSMS model hands out at boot, whole seconds: 300, 5m (default 300s)",
     )
     what_if.add_argument(
         "--meter-interval",
-        type=arg.non_negative_int,
-        metavar="S",
-        help="meter values during a transaction every S seconds (TxUpdatedInterval; 0 = none) "
+        type=arg.whole_seconds,
+        metavar="DURATION",
+        help="meter values during a transaction every DURATION, whole seconds (TxUpdatedInterval; 0 = none) "
         "instead of the profile's",
     )
     what_if.add_argument(
         "--aligned-interval",
-        type=arg.non_negative_int,
-        metavar="S",
-        help="clock-aligned meter values every S seconds (AlignedDataCtrlr.Interval; 0 = none) "
+        type=arg.whole_seconds,
+        metavar="DURATION",
+        help="clock-aligned meter values every DURATION, whole seconds (AlignedDataCtrlr.Interval; 0 = none) "
         "instead of the profile's",
     )
 
@@ -194,7 +202,7 @@ def _simulation_config(ns: argparse.Namespace, profile_name: str, epoch: float) 
         hours=ns.hours,
         seed=ns.seed,
         latency=ns.latency_ms / 1000.0,
-        ramp_s=ns.ramp,
+        ramp_s=ns.ramp_over,
         epoch=epoch,
         profile_name=profile_name,
         model=model,
