@@ -10,6 +10,7 @@ from fleet.station import (
     BootStatusChanged,
     CallFailed,
     CallSucceeded,
+    EnergyMetered,
     Event,
     MessageDropped,
     RebootRequested,
@@ -53,6 +54,8 @@ def report_events(
                 drain.answered(event.error_code)
         elif isinstance(event, RequestAnswered):
             recorder.request_answered(event.action, event.error_code)
+        elif isinstance(event, EnergyMetered):
+            recorder.energy_metered(event.wh)
         elif isinstance(event, TransactionStarted):
             recorder.transaction_started()
         elif isinstance(event, TransactionEnded):

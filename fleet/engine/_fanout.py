@@ -69,6 +69,10 @@ class RecorderFanout:
         for recorder in self._recorders:
             recorder.transaction_ended(energy_wh)
 
+    def energy_metered(self, wh: float) -> None:
+        for recorder in self._recorders:
+            recorder.energy_metered(wh)
+
     def message_dropped(self, action: str, reason: str) -> None:
         for recorder in self._recorders:
             recorder.message_dropped(action, reason)

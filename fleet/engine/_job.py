@@ -60,6 +60,8 @@ class RunJob:
     ocpp: OcppMix = field(default_factory=OcppMix)  # which OCPP version each station speaks
     csms_script: tuple[ScriptStep, ...] = ()  # CSMS-initiated operations the embedded CSMS runs
     faults: ProxyFaults | None = None  # a fault proxy between the stations and the CSMS (fleet.chaos)
+    # ocpp_fleet_run_info's labels (label name -> value), published with the metrics
+    run_info: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ async def run_job(
             metrics_host=job.metrics_host,
             metrics_port=job.metrics_port,
             registry=metrics_registry,
+            run_info=job.run_info,
         )
     except MetricsPortUnavailable as exc:
         return JobResult(EXIT_SETUP, None, str(exc))

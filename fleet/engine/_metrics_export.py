@@ -15,12 +15,12 @@ death counted, rather than a target that just went away.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import trio
 from prometheus_client import CollectorRegistry
 
-from fleet.metrics import MetricsExporter, PrometheusMetrics, PrometheusRecorder
+from fleet.metrics import MetricsExporter, PrometheusMetrics, PrometheusRecorder, publish_run_info
 
 WORKER_DIED = "worker_died"  # the error kind of a dead worker (result and Prometheus)
 
@@ -31,7 +31,8 @@ class MetricsExport:
 
     ``stations_by_version``: the stations this process runs, per OCPP version that gets series
     (one version for a single-version fleet, both for a mixed one). ``ocpp_version`` labels the
-    generator's health: the version, or "mixed".
+    generator's health: the version, or "mixed". ``run_info``: the labels of
+    ``ocpp_fleet_run_info`` (none: no such series); every worker of a sharded run publishes the same.
     """
 
     def __init__(
@@ -42,9 +43,12 @@ class MetricsExport:
         stations_by_version: Mapping[str, int],
         ocpp_version: str = "2.0.1",
         registry: CollectorRegistry | None = None,
+        run_info: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.metrics = PrometheusMetrics(self.registry, generator_label=ocpp_version)
+        if run_info:
+            publish_run_info(self.registry, run_info)
         self.recorders: dict[str, PrometheusRecorder] = {
             version: self.metrics.recorder(version, stations_configured=count)
             for version, count in stations_by_version.items()

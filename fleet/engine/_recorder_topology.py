@@ -52,9 +52,11 @@ class RecorderTopology:
         metrics_host: str,
         metrics_port: int | None,
         registry: CollectorRegistry | None,
+        run_info: tuple[tuple[str, str], ...] = (),
     ) -> RecorderTopology:
         """The recorders of a job that runs ``stations`` (indices in the fleet), with Prometheus
-        series when a port or a registry is given; raises ``MetricsPortUnavailable``."""
+        series when a port or a registry is given (and ``ocpp_fleet_run_info`` with ``run_info``'s
+        labels); raises ``MetricsPortUnavailable``."""
         export: MetricsExport | None = None
         if metrics_port is not None or registry is not None:
             export = MetricsExport(
@@ -63,6 +65,7 @@ class RecorderTopology:
                 stations_by_version=stations_per_series(ocpp, stations),
                 ocpp_version=ocpp.label,  # labels the generator's health: "mixed" for a mixed fleet
                 registry=registry,
+                run_info=run_info,
             )
         return cls(run, ocpp.label, export)
 

@@ -4,6 +4,11 @@ On a master these statistics are already aggregated over the workers, so one scr
 covers a distributed swarm. Locust keeps latencies per (type, name) only, not per outcome, and
 in milliseconds rounded to 2 significant digits; the histogram is built from those. Locust clears
 its statistics when a new swarm starts: the counters then reset, which Prometheus handles.
+
+The labels are `fleet run`'s: ``ocpp_version`` (from Locust's Type column, "OCPP2.0.1" -> "2.0.1";
+empty for the WebSocket rows, connection attempts and drops) and ``action`` (Locust's Name column:
+the OCPP action, or "connect", "connection lost", ...), so one set of queries reads both modes.
+No ``*_created`` series.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from fleet.metrics import REQUEST_DURATION_BUCKETS
+from fleet.metrics import REQUEST_DURATION_BUCKETS, disable_created_series
 
-_LABELS = ["request_type", "name"]  # Locust's Type and Name columns: for OCPP rows, the action
+_LABELS = ["ocpp_version", "action"]  # from Locust's Type and Name columns
+_OCPP_TYPE_PREFIX = "OCPP"  # Locust's Type of an OCPP row: "OCPP2.0.1", "OCPP1.6"
 
 
 class StatsEntry(Protocol):
@@ -54,7 +60,7 @@ class LocustStatsCollector(Collector):
             labels=_LABELS,
         )
         for entry in list(self._entries()):
-            labels = [entry.method or "", entry.name]
+            labels = series_labels(entry.method or "", entry.name)
             requests.add_metric([*labels, "ok"], entry.num_requests - entry.num_failures)
             requests.add_metric([*labels, "error"], entry.num_failures)
             durations.add_metric(
@@ -70,6 +76,15 @@ class LocustStatsCollector(Collector):
         yield CounterMetricFamily("ocpp_fleet_locust_requests", "", labels=[*_LABELS, "outcome"])
         yield HistogramMetricFamily("ocpp_fleet_locust_request_duration_seconds", "", labels=_LABELS)
         yield GaugeMetricFamily("ocpp_fleet_locust_users", "")
+
+
+def series_labels(request_type: str, name: str) -> list[str]:
+    """(ocpp_version, action) of a row of Locust's statistics: "OCPP1.6" -> "1.6"; "" for a
+    WebSocket row."""
+    version = (
+        request_type.removeprefix(_OCPP_TYPE_PREFIX) if request_type.startswith(_OCPP_TYPE_PREFIX) else ""
+    )
+    return [version, name]
 
 
 def _cumulative_buckets(response_times_ms: Mapping[int, int]) -> list[tuple[str, float]]:
@@ -91,6 +106,7 @@ def serve_locust_metrics(
 ) -> CollectorRegistry:
     """Serve the metrics on http://host:port/metrics from a registry of their own (never the
     process-wide default); returns it."""
+    disable_created_series()
     registry = CollectorRegistry()
     registry.register(LocustStatsCollector(entries, users))
     start_http_server(port, addr=host, registry=registry)

@@ -152,6 +152,9 @@ class EventReporter:
     def transaction_ended(self, energy_wh: float) -> None:
         pass
 
+    def energy_metered(self, wh: float) -> None:
+        pass
+
     def timer_fired(self, lateness_s: float) -> None:
         pass
 

@@ -12,6 +12,7 @@ from fleet.metrics._exporter import (
     DEFAULT_METRICS_PORT,
     MetricsExporter,
     MetricsPortUnavailable,
+    disable_created_series,
 )
 from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
@@ -23,6 +24,7 @@ from fleet.metrics._outages import OutageTracker
 from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusMetrics, PrometheusRecorder
 from fleet.metrics._recorder import RunRecorder, Snapshot
 from fleet.metrics._report import format_progress, format_summary
+from fleet.metrics._run_info import RUN_INFO_METRIC, prometheus_label_name, publish_run_info
 from fleet.metrics._shortfalls import stations_never_booted
 from fleet.metrics._slo import Slo, SloResult, SloSyntaxError, evaluate_slos, parse_slo
 from fleet.metrics._timeseries import TimeSeries
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_METRICS_PORT",
     "DIGEST_PERCENTILES",
     "REQUEST_DURATION_BUCKETS",
+    "RUN_INFO_METRIC",
     "GeneratorHealth",
     "LatencyHistogram",
     "MetricsExporter",
@@ -49,6 +52,7 @@ __all__ = [
     "Verdict",
     "check_results_shape",
     "compare_results",
+    "disable_created_series",
     "evaluate_slos",
     "format_comparison",
     "format_progress",
@@ -56,6 +60,8 @@ __all__ = [
     "latency_digest",
     "loss_accounting",
     "parse_slo",
+    "prometheus_label_name",
+    "publish_run_info",
     "stations_never_booted",
     "write_html_report",
     "write_json",

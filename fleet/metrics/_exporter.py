@@ -14,10 +14,17 @@ import threading
 from types import TracebackType
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, disable_created_metrics, start_http_server
 
 DEFAULT_METRICS_HOST = "127.0.0.1"
 DEFAULT_METRICS_PORT = 9464  # OpenTelemetry's Prometheus exporter port: free on most hosts
+
+
+def disable_created_series() -> None:
+    """No ``*_created`` series next to counters and histograms (they double the series count and
+    no dashboard reads them). prometheus_client's switch is process-wide and read at scrape time:
+    whatever builds or serves one of our registries calls this first."""
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
 
 
 class MetricsPortUnavailable(OSError):
@@ -28,6 +35,7 @@ class MetricsExporter:
     """A running exporter; ``close()`` (or leaving the ``with`` block) stops it."""
 
     def __init__(self, registry: CollectorRegistry, host: str = DEFAULT_METRICS_HOST, port: int = 0) -> None:
+        disable_created_series()
         try:
             self._server, self._thread = start_http_server(port, host, registry=registry)
         except OSError as exc:

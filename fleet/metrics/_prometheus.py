@@ -18,8 +18,11 @@ Which version a series carries:
 
 A single-version fleet's series are the same either way.
 
-Energy is exported in joules (``ocpp_fleet_energy_delivered_joules_total``), the Prometheus base unit;
-divide by 3.6e6 for kWh (the dashboard does).
+Energy is exported in joules, the Prometheus base unit; divide by 3.6e6 for kWh (the dashboard
+does). ``ocpp_fleet_energy_delivered_joules_total`` counts energy as the stations meter it (each
+meter reading adds the register's growth since the EVSE's previous one, so a run full of sessions
+still charging shows their energy); ``ocpp_fleet_energy_ended_transactions_joules_total`` counts the
+energy of each transaction when it ends.
 
 ``ocpp_fleet_stations{state}`` is computed at scrape time from counts, because the runner reports
 carry no station id:
@@ -42,13 +45,18 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from fleet.metrics._exporter import disable_created_series
 from fleet.metrics._histogram import LatencyHistogram
 
 # A call's round trip from its intended send time (network, CSMS and any generator lateness):
-# 1 ms .. 30 s, denser around the usual SLO thresholds (100 ms, 300 ms, 1 s) so that
-# histogram_quantile interpolates within a narrow bucket there. (The embedded CSMS times only its
-# own handling, mostly under 1 ms: fleet.csms adds finer buckets in front, HANDLING_BUCKETS.)
+# 0.1 ms .. 30 s, sub-millisecond in front (a loopback round trip's p50 is 0.5-1.8 ms), denser
+# around the usual SLO thresholds (100 ms, 300 ms, 1 s) so that histogram_quantile interpolates
+# within a narrow bucket there. `fleet run` and the Locust exporter share this one list.
+# (The embedded CSMS times only its own handling: fleet.csms adds a finer bucket in front.)
 REQUEST_DURATION_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
     0.001,
     0.002,
     0.005,
@@ -100,16 +108,19 @@ class _BoundedLabel:
 
 
 class _ActionSeries:
-    """One action's hot-path series: the ``ok`` duration child, and message counts kept as plain
-    ints (exported at scrape time) because a locked Counter.inc costs as much as the rest."""
+    """One action's hot-path series: the ``ok`` duration child (made at the first success, so an
+    action that never succeeds has no always-empty histogram), and message counts kept as plain
+    ints (exported at scrape time) because a locked Counter.inc costs as much as the rest.
+    ``answered``: the CSMS's CALLs of this action the stations answered (each one received too)."""
 
-    __slots__ = ("durations", "ok", "received", "sent")
+    __slots__ = ("answered", "durations", "ok", "received", "sent")
 
-    def __init__(self, duration: Histogram, version: str, action: str) -> None:
+    def __init__(self) -> None:
         self.durations: dict[str, Histogram] = {}
-        self.ok = self.duration(duration, version, action, "ok")
+        self.ok: Histogram | None = None
         self.sent = 0
         self.received = 0
+        self.answered = 0
 
     def duration(self, duration: Histogram, version: str, action: str, outcome: str) -> Histogram:
         child = self.durations.get(outcome)
@@ -132,15 +143,20 @@ class _ScrapeTimeMetrics(Collector):
         recorders = self._metrics.recorders()
         messages = CounterMetricFamily(
             "ocpp_fleet_ocpp_messages",
-            "OCPP messages by direction from the stations' side: CALLs sent and their answers "
-            "received, CSMS-initiated CALLs received and the answers sent",
+            "OCPP messages from the stations' side, by direction: sent (the stations' CALLs), "
+            "received (the CSMS's answers to them), requested (CALLs of the CSMS received), "
+            "answered (the stations' answers to those)",
             labels=["ocpp_version", "action", "direction"],
         )
         for recorder in recorders:
             version = recorder.ocpp_version
             for action, series in sorted(dict(recorder.actions).items()):
-                messages.add_metric([version, action, "sent"], series.sent)
-                messages.add_metric([version, action, "received"], series.received)
+                if series.sent:
+                    messages.add_metric([version, action, "sent"], series.sent)
+                    messages.add_metric([version, action, "received"], series.received)
+                if series.answered:
+                    messages.add_metric([version, action, "requested"], series.answered)
+                    messages.add_metric([version, action, "answered"], series.answered)
         yield messages
         family = GaugeMetricFamily(
             "ocpp_fleet_stations",
@@ -189,6 +205,7 @@ class PrometheusMetrics:
     """
 
     def __init__(self, registry: CollectorRegistry, *, generator_label: str = "2.0.1") -> None:
+        disable_created_series()
         self.generator_label = generator_label
         self._recorders: dict[str, PrometheusRecorder] = {}
 
@@ -239,7 +256,12 @@ class PrometheusMetrics:
         self.tx_ended = counter("ocpp_fleet_transactions_ended", "Transactions ended")
         self.energy = counter(
             "ocpp_fleet_energy_delivered_joules",
-            "Energy delivered in ended transactions (J; kWh = J / 3.6e6)",
+            "Energy as the stations metered it: each meter reading's growth of the energy register, "
+            "transactions still charging included (J; kWh = J / 3.6e6)",
+        )
+        self.energy_ended = counter(
+            "ocpp_fleet_energy_ended_transactions_joules",
+            "Energy of the transactions that ended, counted when each ends (J; kWh = J / 3.6e6)",
         )
         self.reconnects = counter(
             "ocpp_fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
@@ -320,6 +342,7 @@ class PrometheusRecorder:
         self._tx_started = metrics.tx_started.labels(ocpp_version)
         self._tx_ended = metrics.tx_ended.labels(ocpp_version)
         self._energy = metrics.energy.labels(ocpp_version)
+        self._energy_ended = metrics.energy_ended.labels(ocpp_version)
         self._reconnects = metrics.reconnects.labels(ocpp_version)
         self._children: dict[tuple[object, ...], Counter] = {}
         # by label value (what the collector exports), and by the action as reported: the latter
@@ -341,7 +364,7 @@ class PrometheusRecorder:
             label = self._action(action)
             series = self.actions.get(label)
             if series is None:
-                series = self.actions[label] = _ActionSeries(self._duration, self.ocpp_version, label)
+                series = self.actions[label] = _ActionSeries()
             if label == action:
                 self._series_by_action[action] = series
         return series
@@ -350,7 +373,10 @@ class PrometheusRecorder:
 
     def call_succeeded(self, action: str, latency_s: float) -> None:
         series = self._series(action)
-        series.ok.observe(latency_s)
+        ok = series.ok
+        if ok is None:
+            ok = series.ok = series.duration(self._duration, self.ocpp_version, self._action(action), "ok")
+        ok.observe(latency_s)
         series.sent += 1
         series.received += 1
 
@@ -365,9 +391,8 @@ class PrometheusRecorder:
         self._child(self._call_errors, label, self._code(error_code)).inc()
 
     def request_answered(self, action: str, error_code: str | None) -> None:
-        series = self._series(action)
-        series.received += 1
-        series.sent += 1
+        # the CSMS's CALL and the station's answer: neither is a CALL the station sent
+        self._series(action).answered += 1
 
     def error(
         self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
@@ -395,7 +420,10 @@ class PrometheusRecorder:
         self.transactions_active -= 1
         self._tx_ended.inc()
         if energy_wh > 0.0:
-            self._energy.inc(energy_wh * _JOULES_PER_WH)
+            self._energy_ended.inc(energy_wh * _JOULES_PER_WH)
+
+    def energy_metered(self, wh: float) -> None:
+        self._energy.inc(wh * _JOULES_PER_WH)
 
     def message_dropped(self, action: str, reason: str) -> None:
         self._child(self._dropped, self._action(action)).inc()

@@ -15,6 +15,7 @@ from fleet.metrics._error_log import ErrorData, ErrorLog
 from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._latency_digest import latency_digest
+from fleet.metrics._percentile_curve import add_percentile_curves
 from fleet.metrics._plain_data import from_plain, to_plain
 from fleet.metrics._tally import BoundedTally
 
@@ -64,7 +65,8 @@ class _RecorderData(msgspec.Struct, forbid_unknown_fields=True):
     reconnects: int
     transactions_started: int
     transactions_ended: int
-    energy_wh: float
+    energy_wh: float  # metered: every reading's register growth
+    energy_ended_wh: float = 0.0  # the energy of the transactions that ended
     generator: dict[str, Any] | None = None  # absent in data from before generator health
 
 
@@ -147,7 +149,8 @@ class RunRecorder:
         self._reconnects = 0
         self._tx_started = 0
         self._tx_ended = 0
-        self._energy_wh = 0.0
+        self._energy_wh = 0.0  # as metered (EnergyMetered readings), ended or still charging
+        self._energy_ended_wh = 0.0  # of ended transactions only
         self._generator = GeneratorHealth()
         self._rate_mark: tuple[float, int] | None = None
         self._last_rate = 0.0
@@ -232,7 +235,11 @@ class RunRecorder:
         if not (energy_wh >= 0.0 and math.isfinite(energy_wh)):
             raise ValueError(f"transaction energy must be a finite number of Wh >= 0, got {energy_wh!r}")
         self._tx_ended += 1
-        self._energy_wh += energy_wh
+        self._energy_ended_wh += energy_wh
+
+    def energy_metered(self, wh: float) -> None:
+        """A meter reading went out: ``wh`` is its register's growth since the previous one."""
+        self._energy_wh += wh
 
     # -- the generator's own health -------------------------------------------------------
 
@@ -327,6 +334,7 @@ class RunRecorder:
                 "started": self._tx_started,
                 "ended": self._tx_ended,
                 "energy_kwh": round(self._energy_wh / 1000.0, 3),
+                "energy_ended_kwh": round(self._energy_ended_wh / 1000.0, 3),
             },
             "errors": self._errors.rows(),
             "messages_dropped": [
@@ -338,6 +346,7 @@ class RunRecorder:
                 "cost": self._generator.cost_summary(self._messages_sent),
             },
         }
+        add_percentile_curves(result, {name: self.latency(name) for name in self._actions})
         if extra:
             clashes = sorted(result.keys() & extra.keys())
             if clashes:
@@ -370,6 +379,7 @@ class RunRecorder:
         self._tx_started += other._tx_started
         self._tx_ended += other._tx_ended
         self._energy_wh += other._energy_wh
+        self._energy_ended_wh += other._energy_ended_wh
         self._generator.merge(other._generator)
 
     def to_dict(self) -> dict[str, Any]:
@@ -405,6 +415,7 @@ class RunRecorder:
             transactions_started=self._tx_started,
             transactions_ended=self._tx_ended,
             energy_wh=self._energy_wh,
+            energy_ended_wh=self._energy_ended_wh,
             generator=self._generator.to_dict(),
         )
         return to_plain(data)
@@ -437,6 +448,7 @@ class RunRecorder:
         recorder._tx_started = parsed.transactions_started
         recorder._tx_ended = parsed.transactions_ended
         recorder._energy_wh = parsed.energy_wh
+        recorder._energy_ended_wh = parsed.energy_ended_wh
         if parsed.generator is not None:
             recorder._generator = GeneratorHealth.from_dict(parsed.generator)
         return recorder

@@ -25,7 +25,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     tx = summary.get("transactions", {})
     lines.append(
         f"transactions: {tx.get('started', 0)} started, {tx.get('ended', 0)} ended, "
-        f"{tx.get('energy_kwh', 0.0):.3f} kWh"
+        f"{tx.get('energy_kwh', 0.0):.3f} kWh" + _ended_energy(tx)
     )
     requests = summary.get("csms_requests", {})
     if requests:
@@ -179,3 +179,9 @@ def format_progress(
         f"[{clock}] stations {connected} connected (peak {snapshot.connected_peak}), "
         f"{rate_per_s:.0f} msg/s, {snapshot.errors} errors, {snapshot.transactions_active} tx active"
     )
+
+
+def _ended_energy(tx: Mapping[str, Any]) -> str:
+    """The energy of the ended transactions next to the metered one (results since issue 18)."""
+    ended = tx.get("energy_ended_kwh")
+    return "" if ended is None else f" metered ({ended:.3f} kWh in ended transactions)"

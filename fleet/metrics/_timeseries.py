@@ -236,6 +236,9 @@ class TimeSeries:
         self._tx_active = max(0, self._tx_active - 1)
         point.transactions_active = self._tx_active
 
+    def energy_metered(self, wh: float) -> None:
+        pass  # the timeline plots no energy (the run's total is RunRecorder's energy_kwh)
+
     def message_dropped(self, action: str, reason: str) -> None:
         self.outages.message_dropped()
 

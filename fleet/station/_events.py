@@ -69,6 +69,16 @@ class TransactionEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class EnergyMetered:
+    """A meter reading of an EVSE (1.6: a connector) went out: ``wh`` is the energy register's
+    growth since that EVSE's previous reading, so the readings of a transaction add up to its
+    energy, the final one included, and nothing is counted twice. Raised only when ``wh`` > 0."""
+
+    evse_id: int
+    wh: float
+
+
+@dataclass(frozen=True, slots=True)
 class RebootRequested:
     """The station resets: the shell must close the connection and call ``connected`` again
     once it has reconnected. The station then boots with ``reason``."""
@@ -102,6 +112,7 @@ Event = (
     | ConnectorStatusChanged
     | TransactionStarted
     | TransactionEnded
+    | EnergyMetered
     | RebootRequested
     | ReconnectRequested
     | MessageDropped

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from fleet.ocpp import v201
 from fleet.station._config import StationConfig
+from fleet.station._events import EnergyMetered, Event
 
 
 class Meter:
@@ -27,6 +28,7 @@ class Meter:
         self.power_w = 0.0
         self.soc_percent: float | None = None
         self._integrated_to: float | None = None
+        self._read_wh = 0.0  # the register at the previous reading sent (``reading_sent``)
 
     @classmethod
     def for_station(cls, config: StationConfig) -> Meter:
@@ -39,6 +41,14 @@ class Meter:
             self.energy_wh += self.power_w * (now - self._integrated_to) / 3600.0
         if self._integrated_to is None or now > self._integrated_to:
             self._integrated_to = now
+
+    def reading_sent(self, evse_id: int, events: list[Event]) -> None:
+        """A reading of this meter goes out: raise ``EnergyMetered`` with the register's growth
+        since the previous one (none when it did not grow: one cheap event per reading at most)."""
+        wh = self.energy_wh - self._read_wh
+        if wh > 0.0:
+            self._read_wh = self.energy_wh
+            events.append(EnergyMetered(evse_id, wh))
 
     def set_power(self, power_w: float, now: float) -> None:
         self.advance(now)

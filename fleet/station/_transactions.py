@@ -103,7 +103,10 @@ class TransactionReporter:
         announce_remote = tx.remote_start_id is not None and (
             event_type == "Started" or trigger == "RemoteStart"
         )
-        sample = evse.meter.sample(measurands, context, timestamp) if context is not None else None
+        sample = None
+        if context is not None:
+            sample = evse.meter.sample(measurands, context, timestamp)
+            evse.meter.reading_sent(evse.evse_id, ctx.events)
         request = v201.TransactionEventRequest(
             event_type=event_type,
             timestamp=timestamp,

@@ -93,6 +93,9 @@ class FakeRecorder:
     def transaction_ended(self, energy_wh: float) -> None:
         self.calls.append(("transaction_ended", energy_wh))
 
+    def energy_metered(self, wh: float) -> None:
+        self.calls.append(("energy_metered", wh))
+
     def message_dropped(self, action: str, reason: str) -> None:
         self.calls.append(("message_dropped", action, reason))
 

@@ -6,32 +6,31 @@ Real time, necessarily: the test polls Prometheus's API with a bounded deadline,
 
 from __future__ import annotations
 
-import json
-import math
 import re
-import shutil
-import socket
 import subprocess
-import urllib.parse
-import urllib.request
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
+from _prometheus_support import (
+    DASHBOARDS,
+    NOT_INSTALLED,
+    PROMETHEUS,
+    PROMTOOL,
+    RATE_WINDOW,
+    dashboard_queries,
+    finite_values,
+    free_loopback_port,
+    prometheus_command,
+    query,
+)
 
 from fleet.behaviour import DriverSettings
 from fleet.engine import FleetConfig, JobResult, RunJob, run_job
 
-PROMETHEUS = shutil.which("prometheus")
-PROMTOOL = shutil.which("promtool")
-DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
-# Grafana's $__rate_interval, made concrete for 1 s scrapes: several samples per window
-RATE_WINDOW = "10s"
 DATA_DEADLINE_S = 30.0
-HTTP_TIMEOUT_S = 5.0
-NOT_INSTALLED = "Debian's prometheus package is not installed (.ci/run installs it)"
 
 KEY_QUERIES = {
     "request rate": f"sum by (action) (rate(ocpp_fleet_ocpp_messages_total[{RATE_WINDOW}]))",
@@ -42,62 +41,10 @@ KEY_QUERIES = {
 }
 
 
-def _free_loopback_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def dashboard_queries() -> list[tuple[str, str]]:
-    """(panel title, PromQL) for every target of the Grafana dashboard, variables made concrete."""
-    dashboard = json.loads((DASHBOARDS / "fleet-grafana.json").read_text())
-    queries = [
-        (panel["title"], target["expr"].replace("$__rate_interval", RATE_WINDOW))
-        for panel in dashboard["panels"]
-        for target in panel.get("targets", [])
-    ]
-    leftover = [expr for _, expr in queries if "$" in expr]
-    assert leftover == [], f"Grafana variables the test does not substitute: {leftover}"
-    return queries
-
-
-def _query(base_url: str, expr: str) -> list[dict[str, Any]]:
-    url = f"{base_url}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT_S) as response:
-        body = json.load(response)
-    assert body["status"] == "success", body
-    result: list[dict[str, Any]] = body["data"]["result"]
-    return result
-
-
-async def query(base_url: str, expr: str) -> list[dict[str, Any]]:
-    """Instant query over the HTTP API; [] while Prometheus is still starting."""
-    try:
-        return await trio.to_thread.run_sync(_query, base_url, expr)
-    except (ConnectionError, urllib.error.URLError):
-        return []
-
-
-def finite_values(result: list[dict[str, Any]]) -> list[float]:
-    return [value for value in (float(item["value"][1]) for item in result) if math.isfinite(value)]
-
-
-def write_config(tmp_path: Path, fleet_port: int) -> Path:
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        f"rule_files:\n  - {DASHBOARDS / 'fleet-rules.yml'}\n"
-        "scrape_configs:\n  - job_name: ocpp-fleet\n    static_configs:\n"
-        f"      - targets: ['127.0.0.1:{fleet_port}']\n"
-    )
-    return config
-
-
 @pytest.mark.skipif(PROMETHEUS is None, reason=NOT_INSTALLED)
 async def test_prometheus_scrapes_a_fleet_run_and_answers_every_dashboard_query(tmp_path: Path) -> None:
     assert PROMETHEUS is not None
-    fleet_port, web_port = _free_loopback_port(), _free_loopback_port()
+    fleet_port, web_port = free_loopback_port(), free_loopback_port()
     base_url = f"http://127.0.0.1:{web_port}"
     job = RunJob(
         fleet=FleetConfig(csms_url="", stations=20, duration_s=60.0, ramp_per_s=20.0, seed=11),
@@ -106,13 +53,9 @@ async def test_prometheus_scrapes_a_fleet_run_and_answers_every_dashboard_query(
         driver=DriverSettings(mean_idle_s=1.0, mean_charge_s=4.0, step_s=0.2),
         metrics_port=fleet_port,
     )
-    command = [
-        PROMETHEUS,
-        f"--config.file={write_config(tmp_path, fleet_port)}",
-        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{web_port}",
-    ]
-    queries = dashboard_queries()
+    command = prometheus_command(tmp_path, fleet_port, web_port)
+    # the run annotations need ocpp_fleet_run_info, which this job does not publish
+    queries = [(title, expr) for title, expr in dashboard_queries() if not title.startswith("annotation")]
     results: dict[str, list[dict[str, Any]]] = {}
     outcome: list[JobResult] = []
 

@@ -17,7 +17,7 @@ USERS = 6
 # prometheus_client writes labels in alphabetical order
 _BOOTS_OK = re.compile(
     rb"ocpp_fleet_locust_requests_total"
-    rb'\{name="BootNotification",outcome="ok",request_type="OCPP2.0.1"\} (\S+)'
+    rb'\{action="BootNotification",ocpp_version="2.0.1",outcome="ok"\} (\S+)'
 )
 
 

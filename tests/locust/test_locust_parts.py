@@ -378,7 +378,7 @@ def test_prometheus_collector_exports_locust_stats_per_action() -> None:
         for family in text_string_to_metric_families(generate_latest(registry).decode())
         for sample in family.samples
     }
-    action = (("name", "BootNotification"), ("request_type", "OCPP2.0.1"))
+    action = (("action", "BootNotification"), ("ocpp_version", "2.0.1"))
 
     def value(name: str, **labels: str) -> float:
         return samples[(name, tuple(sorted((*action, *labels.items()))))]
@@ -391,6 +391,26 @@ def test_prometheus_collector_exports_locust_stats_per_action() -> None:
     assert value("ocpp_fleet_locust_request_duration_seconds_bucket", le="+Inf") == 5
     assert value("ocpp_fleet_locust_request_duration_seconds_sum") == pytest.approx(0.454)
     assert samples[("ocpp_fleet_locust_users", ())] == 7
+
+
+def test_prometheus_collector_labels_rows_as_fleet_run_does() -> None:
+    """Issue 18: `fleet run`'s vocabulary (ocpp_version, action), never Locust's name/request_type."""
+    entries = [
+        _Entry("StatusNotification", "OCPP1.6", 1, 0, 1.0, {1: 1}),
+        _Entry("connect", "WebSocket", 2, 1, 4.0, {2: 2}),
+    ]
+    registry = CollectorRegistry()
+    registry.register(LocustStatsCollector(lambda: entries, lambda: 1))
+    labels = {
+        tuple(sorted(sample.labels.items()))
+        for family in text_string_to_metric_families(generate_latest(registry).decode())
+        for sample in family.samples
+        if sample.name == "ocpp_fleet_locust_requests_total"
+    }
+    assert labels == {
+        (("action", "StatusNotification"), ("ocpp_version", "1.6"), ("outcome", outcome))
+        for outcome in ("ok", "error")
+    } | {(("action", "connect"), ("ocpp_version", ""), ("outcome", outcome)) for outcome in ("ok", "error")}
 
 
 def test_fleet_locust_refuses_another_locustfile(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
 from fleet.metrics import PrometheusRecorder
 from fleet.metrics._prometheus import ACTION_LIMIT, OTHER, REQUEST_DURATION_BUCKETS
@@ -45,10 +45,19 @@ def test_a_successful_call_is_one_message_each_way_and_one_duration(registry: Co
         assert messages(action="Heartbeat") == 1
 
 
-def test_buckets_span_one_millisecond_to_thirty_seconds() -> None:
-    assert REQUEST_DURATION_BUCKETS[0] == 0.001
+def test_buckets_span_a_tenth_of_a_millisecond_to_thirty_seconds() -> None:
+    # issue 18: a loopback p50 of 0.5-1.8 ms needs buckets under 1 ms (the smallest was 1 ms)
+    assert REQUEST_DURATION_BUCKETS[:4] == (0.0001, 0.00025, 0.0005, 0.001)
     assert REQUEST_DURATION_BUCKETS[-1] == 30.0
     assert list(REQUEST_DURATION_BUCKETS) == sorted(set(REQUEST_DURATION_BUCKETS))
+
+
+def test_a_sub_millisecond_round_trip_lands_in_a_sub_millisecond_bucket(registry: CollectorRegistry) -> None:
+    PrometheusRecorder(registry).call_succeeded("Heartbeat", 0.0004)
+    bucket = partial(
+        sample, registry, "ocpp_fleet_ocpp_request_duration_seconds_bucket", action="Heartbeat", outcome="ok"
+    )
+    assert (bucket(le="0.00025"), bucket(le="0.0005")) == (0, 1)
 
 
 def test_a_call_error_was_received_but_a_timeout_was_not(registry: CollectorRegistry) -> None:
@@ -64,17 +73,31 @@ def test_a_call_error_was_received_but_a_timeout_was_not(registry: CollectorRegi
     duration = partial(sample, registry, action="Authorize")
     for outcome, seconds in (("error", 0.01), ("timeout", 30.0), ("connection_lost", 2.0)):
         assert duration("ocpp_fleet_ocpp_request_duration_seconds_sum", outcome=outcome) == seconds
-    assert duration("ocpp_fleet_ocpp_request_duration_seconds_count", outcome="ok") == 0
+    # no always-empty "ok" histogram for an action that never succeeded (its quantiles are NaN)
+    assert duration("ocpp_fleet_ocpp_request_duration_seconds_count", outcome="ok") is None
 
 
-def test_csms_initiated_requests_are_received_and_answered(registry: CollectorRegistry) -> None:
+def test_csms_initiated_requests_are_requested_and_answered_never_sent(registry: CollectorRegistry) -> None:
+    """Issue 18: answers to the CSMS's CALLs were counted as CALLs sent (direction="sent"), and
+    each such action had an always-empty latency histogram (NaN quantiles)."""
     recorder = PrometheusRecorder(registry)
     recorder.request_answered("RequestStartTransaction", None)
     recorder.request_answered("RequestStartTransaction", "NotSupported")
 
-    for direction in ("received", "sent"):
+    def messages(direction: str) -> float | None:
         name = "ocpp_fleet_ocpp_messages_total"
-        assert sample(registry, name, action="RequestStartTransaction", direction=direction) == 2
+        return sample(registry, name, action="RequestStartTransaction", direction=direction)
+
+    assert (messages("requested"), messages("answered")) == (2, 2)
+    assert (messages("sent"), messages("received")) == (None, None)
+    histogram = [
+        metric
+        for metric in registry.collect()
+        if metric.name == "ocpp_fleet_ocpp_request_duration_seconds"
+        for item in metric.samples
+        if item.labels.get("action") == "RequestStartTransaction"
+    ]
+    assert histogram == []
 
 
 def test_transactions_energy_reconnects_errors_and_drops(registry: CollectorRegistry) -> None:
@@ -82,6 +105,9 @@ def test_transactions_energy_reconnects_errors_and_drops(registry: CollectorRegi
     assert sample(registry, "ocpp_fleet_transactions_started_total") == 0  # present before the first event
     recorder.transaction_started()
     recorder.transaction_started()
+    recorder.energy_metered(1000.0)
+    recorder.energy_metered(500.0)
+    recorder.energy_metered(250.0)  # a session still charging
     recorder.transaction_ended(1500.0)
     recorder.reconnect()
     recorder.error("connect_refused", "SIM-00001: refused")
@@ -90,7 +116,9 @@ def test_transactions_energy_reconnects_errors_and_drops(registry: CollectorRegi
 
     assert sample(registry, "ocpp_fleet_transactions_started_total") == 2
     assert sample(registry, "ocpp_fleet_transactions_ended_total") == 1
-    assert sample(registry, "ocpp_fleet_energy_delivered_joules_total") == 1500.0 * 3600.0
+    # issue 18: energy as metered, sessions still charging included; the ended ones' on their own
+    assert sample(registry, "ocpp_fleet_energy_delivered_joules_total") == 1750.0 * 3600.0
+    assert sample(registry, "ocpp_fleet_energy_ended_transactions_joules_total") == 1500.0 * 3600.0
     assert sample(registry, "ocpp_fleet_reconnects_total") == 1
     assert sample(registry, "ocpp_fleet_errors_total", kind="connect_refused") == 2
     assert sample(registry, "ocpp_fleet_messages_dropped_total", action="TransactionEvent") == 1
@@ -150,15 +178,15 @@ def test_label_values_a_peer_invents_are_bounded(registry: CollectorRegistry) ->
     for number in range(ACTION_LIMIT - 1 + extra):  # Heartbeat was the first action
         recorder.request_answered(f"Made-up-{number}", "NotImplemented")
 
-    received = {
+    actions = {
         metric.labels["action"]
         for family in registry.collect()
         if family.name == "ocpp_fleet_ocpp_messages"
         for metric in family.samples
-        if metric.name == "ocpp_fleet_ocpp_messages_total" and metric.labels["direction"] == "received"
+        if metric.name == "ocpp_fleet_ocpp_messages_total"
     }
-    assert len(received) == ACTION_LIMIT + 1
-    assert sample(registry, "ocpp_fleet_ocpp_messages_total", action=OTHER, direction="received") == extra
+    assert len(actions) == ACTION_LIMIT + 1
+    assert sample(registry, "ocpp_fleet_ocpp_messages_total", action=OTHER, direction="requested") == extra
     codes = {
         metric.labels["code"]
         for family in registry.collect()
@@ -175,3 +203,11 @@ def test_two_recorders_keep_to_their_own_registries() -> None:
     PrometheusRecorder(second)
     assert first.get_sample_value("ocpp_fleet_reconnects_total", V) == 1
     assert second.get_sample_value("ocpp_fleet_reconnects_total", V) == 0
+
+
+def test_no_created_series(registry: CollectorRegistry) -> None:
+    """Issue 18: ``*_created`` series doubled the counters and histograms."""
+    recorder = PrometheusRecorder(registry)
+    recorder.call_succeeded("Heartbeat", 0.002)
+    recorder.reconnect()
+    assert "_created" not in generate_latest(registry).decode()

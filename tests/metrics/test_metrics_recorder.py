@@ -17,6 +17,7 @@ BOOT_TIMEOUT = 30.0
 HEARTBEATS = [0.003, 0.004, 0.0035, 0.005]
 STATUS_OK = [0.02]
 ENERGY_WH = [12_345.0, 6_789.5]
+STILL_CHARGING_WH = 4_000.0  # metered by the session that has not ended
 
 
 def scripted() -> RunRecorder:
@@ -45,8 +46,11 @@ def scripted() -> RunRecorder:
     recorder.request_answered("GetVariables", None)
     for energy in ENERGY_WH:
         recorder.transaction_started()
+        recorder.energy_metered(energy / 2)
+        recorder.energy_metered(energy / 2)
         recorder.transaction_ended(energy)
     recorder.transaction_started()
+    recorder.energy_metered(STILL_CHARGING_WH)
     recorder.error("websocket", "connection reset by peer", station_id="CS-2", at_s=12.5)
     recorder.error("websocket", "connection reset by peer", station_id="CS-3", at_s=3.25)
     recorder.error("protocol", "CALLRESULT for an unknown message id")  # station and time not known
@@ -131,7 +135,8 @@ def test_summary_numbers_follow_the_script() -> None:
     assert summary["transactions"] == {
         "started": len(ENERGY_WH) + 1,
         "ended": len(ENERGY_WH),
-        "energy_kwh": round(sum(ENERGY_WH) / 1000, 3),
+        "energy_kwh": round((sum(ENERGY_WH) + STILL_CHARGING_WH) / 1000, 3),
+        "energy_ended_kwh": round(sum(ENERGY_WH) / 1000, 3),
     }
     assert summary["errors"] == [
         {
@@ -341,6 +346,7 @@ def test_merge_equals_recording_everything_into_one() -> None:
                 target.message_dropped(action, code)
             else:
                 target.transaction_started()
+                target.energy_metered(energy + 1.0)
                 target.transaction_ended(energy)
 
     left.merge(right)

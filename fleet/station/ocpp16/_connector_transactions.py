@@ -95,6 +95,7 @@ class ConnectorTransactions:
             reservation_id=reservation_id,
         )
         self._send_start(c, tx, request, now)
+        c.meter.reading_sent(c.connector_id, ctx.events)  # meterStart
         ctx.events.append(TransactionStarted(c.connector_id, transaction_label(tx), tx.offline))
         self.meter_values.transaction_started(c, now)
         return tx
@@ -142,6 +143,7 @@ class ConnectorTransactions:
                 self._auth.remember(tx.id_tag, response.id_tag_info)
 
         send_for_transaction(ctx.channel, tx, OutgoingCall("StopTransaction", request, now, on_result))
+        c.meter.reading_sent(c.connector_id, ctx.events)  # meterStop: the transaction's last reading
         energy = c.meter.energy_wh - tx.meter_start_wh
         ctx.events.append(TransactionEnded(c.connector_id, transaction_label(tx), reason, energy))
         c.tx = None

@@ -62,6 +62,7 @@ class MeterValues16:
         sample = meter_value(c.meter, measurands, context, self._ctx.clock.at(now))
         if sample is None:
             return
+        c.meter.reading_sent(c.connector_id, self._ctx.events)
         request = v16.MeterValuesRequest(connector_id=c.connector_id, meter_value=[sample])
         call = OutgoingCall("MeterValues", request, now, csms_requested=csms_requested)
         if c.tx is None:
