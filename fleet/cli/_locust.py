@@ -21,9 +21,8 @@ LOCUSTFILE = Path(fleet.__file__).parent / "locust" / "locustfile.py"
 _DESCRIPTION = (
     "Run Locust with the fleet's locustfile: each Locust user is one simulated OCPP station "
     "connecting to --host (the CSMS base URL, e.g. ws://127.0.0.1:9000/ocpp). Every option is "
-    "passed to Locust (see `fleet locust --help`); the fleet's own are --fleet-profile, "
-    "--fleet-ocpp, --fleet-id-prefix, --fleet-speed, --fleet-seed, --fleet-evses, --fleet-shape, "
-    "--fleet-steps, --fleet-metrics-port."
+    "passed to Locust; `fleet locust --help` lists the fleet's own (--fleet-*) first, then Locust's. "
+    "Without --host the embedded CSMS is started on a free loopback port for the length of the run."
 )
 
 
@@ -38,7 +37,10 @@ def add_locust_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def locust_command(args: Sequence[str]) -> list[str]:
-    """The Locust command line `fleet locust ARGS` runs."""
+    """The Locust command line `fleet locust ARGS` runs; for -h/--help the fleet's launcher, which
+    prints the --fleet-* options first (Locust prints its help before it reads a locustfile)."""
+    if any(arg in ("-h", "--help") for arg in args):
+        return [sys.executable, "-m", "fleet.locust", *args]
     return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *args]
 
 

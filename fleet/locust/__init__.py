@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fleet.locust._options import FleetOptionError, FleetOptions
+from fleet.locust._options_help import options_help
 from fleet.locust._stations import station_id_for
 
 if TYPE_CHECKING:
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
-__all__ = ["LOCUSTFILE", "FleetOptionError", "FleetOptions", "FleetShape", "StationUser", "station_id_for"]
+__all__ = [
+    "LOCUSTFILE",
+    "FleetOptionError",
+    "FleetOptions",
+    "FleetShape",
+    "StationUser",
+    "options_help",
+    "station_id_for",
+]
 
 
 def __getattr__(name: str) -> Any:

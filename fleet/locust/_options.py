@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from fleet.behaviour import Profile, ProfileError, load_profile, resolve_profile
+from fleet.connection import parse_websocket_url
 from fleet.identity import (
     LOCUST_OPTIONS,
     PROFILES,
@@ -23,10 +24,14 @@ from fleet.identity import (
 from fleet.ocpp import v16, v201
 from fleet.station import OcppVersion as StationVersion
 
-if TYPE_CHECKING:
-    from locust.argument_parser import LocustArgumentParser
-
 SHAPES = ("none", "ramp", "steps", "rush-hour")
+
+
+class ArgumentAdder(Protocol):
+    """What the --fleet-* options are added to: Locust's parser (its ``include_in_web_ui`` and
+    ``is_secret`` keywords included) or the help of `fleet locust --help` (``options_help``)."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +129,15 @@ class FleetOptions:
     def check_target(self, host: str | None) -> None:
         """Raise FleetOptionError when the CSMS URL or the first station's credentials do not fit
         the security profile (the messages of `fleet run`, with the --fleet- option names)."""
-        if not host or not self.security_profile:
+        if not host:
+            return
+        try:
+            parse_websocket_url(host)
+        except ValueError:
+            raise FleetOptionError(
+                f"--host {host}: the CSMS URL must be ws://host[:port]/path or wss://host[:port]/path"
+            ) from None
+        if not self.security_profile:
             return
         identity = self.identities().with_credentials(StationIdentity(f"{self.id_prefix}00000"), 0)
         try:
@@ -200,7 +213,7 @@ def _identities(
     )
 
 
-def add_fleet_arguments(parser: LocustArgumentParser) -> None:
+def add_fleet_arguments(parser: ArgumentAdder) -> None:
     """The --fleet-* options on Locust's parser (handler of init_command_line_parser). Not in an
     argument group: only the parser itself knows include_in_web_ui."""
     defaults = FleetOptions()
@@ -210,7 +223,7 @@ def add_fleet_arguments(parser: LocustArgumentParser) -> None:
     _add_security_arguments(parser)
 
 
-def _add_station_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -> None:
+def _add_station_arguments(parser: ArgumentAdder, defaults: FleetOptions) -> None:
     """What each user simulates: its behaviour, OCPP version, id, clock, seed and EVSEs."""
     parser.add_argument(
         "--fleet-profile",
@@ -248,7 +261,7 @@ def _add_station_arguments(parser: LocustArgumentParser, defaults: FleetOptions)
     )
 
 
-def _add_shape_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -> None:
+def _add_shape_arguments(parser: ArgumentAdder, defaults: FleetOptions) -> None:
     """The load shape (start-up only: not in the web UI)."""
     parser.add_argument(
         "--fleet-shape",
@@ -269,7 +282,7 @@ def _add_shape_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -
     )
 
 
-def _add_metrics_arguments(parser: LocustArgumentParser, defaults: FleetOptions) -> None:
+def _add_metrics_arguments(parser: ArgumentAdder, defaults: FleetOptions) -> None:
     """The Prometheus endpoint (start-up only: not in the web UI)."""
     parser.add_argument(
         "--fleet-metrics-port",
@@ -289,7 +302,7 @@ def _add_metrics_arguments(parser: LocustArgumentParser, defaults: FleetOptions)
     )
 
 
-def _add_security_arguments(parser: LocustArgumentParser) -> None:
+def _add_security_arguments(parser: ArgumentAdder) -> None:
     """`fleet run`'s security options with the --fleet- prefix (README: security profiles).
     Text options default to '' rather than None so the web UI form keeps them as text."""
     parser.add_argument(
