@@ -35,6 +35,7 @@ class _Point:
     __slots__ = (
         "busy_max",
         "call_errors",
+        "call_errors_by_action",
         "calls_waiting_max",
         "connected",
         "errors",
@@ -47,6 +48,7 @@ class _Point:
     def __init__(self, connected: int = 0, transactions_active: int = 0) -> None:
         self.messages = 0
         self.call_errors = 0
+        self.call_errors_by_action: dict[str, int] = {}
         self.errors = 0
         self.connected = connected
         self.transactions_active = transactions_active
@@ -64,6 +66,8 @@ class _Point:
     def add_counts(self, other: _Point) -> None:
         self.messages += other.messages
         self.call_errors += other.call_errors
+        for action, failed in other.call_errors_by_action.items():
+            self.call_errors_by_action[action] = self.call_errors_by_action.get(action, 0) + failed
         self.errors += other.errors
         self.busy_max = max(self.busy_max, other.busy_max)
         self.calls_waiting_max = max(self.calls_waiting_max, other.calls_waiting_max)
@@ -102,6 +106,7 @@ class _SeriesData(msgspec.Struct):
     histograms: _Histograms
     faults: list[dict[str, Any]] | None = None  # faults injected on purpose (add_fault)
     outages: dict[str, Any] | None = None  # OutageTracker.to_dict (absent in older data)
+    call_errors_by_action: dict[str, list[int]] | None = None  # absent in older data
 
 
 class TimeSeries:
@@ -198,7 +203,9 @@ class TimeSeries:
         self._latency(action, latency_s)
 
     def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
-        self._latency(action, latency_s).call_errors += 1
+        point = self._latency(action, latency_s)
+        point.call_errors += 1
+        point.call_errors_by_action[action] = point.call_errors_by_action.get(action, 0) + 1
 
     def request_answered(self, action: str, error_code: str | None) -> None:
         self._point().messages += 1  # the answer is a frame the station sent
@@ -335,6 +342,9 @@ class TimeSeries:
             ),
             faults=sorted(self._faults, key=lambda fault: fault["start_s"]),
             outages=self.outages.to_dict(),
+            call_errors_by_action={
+                name: [p.call_errors_by_action.get(name, 0) for p in points] for name in actions
+            },
         )
         result = to_plain(data)
         result["t"] = starts
@@ -347,6 +357,7 @@ class TimeSeries:
             for name in actions
         }
         result["lateness_ms"] = _percentile_columns([p.lateness for p in points], (50.0, 99.0))
+        result["actions_per_s"] = _per_action_rates(result, covered)
         return result
 
     @classmethod
@@ -363,6 +374,7 @@ class TimeSeries:
             parsed.calls_waiting_max,
             parsed.histograms.lateness,
             *parsed.histograms.latency.values(),
+            *(parsed.call_errors_by_action or {}).values(),
         )
         length = len(parsed.messages)
         if length == 0 or any(len(column) != length for column in columns):
@@ -387,6 +399,9 @@ class TimeSeries:
                 sparse = column[i]
                 if sparse is not None:
                     point.latency[name] = sparse
+            for name, failed in (parsed.call_errors_by_action or {}).items():
+                if failed[i]:
+                    point.call_errors_by_action[name] = failed[i]
             series._points.append(point)
         series._index = length - 1
         series._t_end = parsed.t_end
@@ -432,6 +447,18 @@ def _pairwise(points: list[_Point]) -> list[_Point]:
             point.absorb(points[i + 1])
         merged.append(point)
     return merged
+
+
+def _per_action_rates(columns: dict[str, Any], covered: list[float]) -> dict[str, dict[str, list[float]]]:
+    """Per action, calls completed (ok or failed) and calls failed per second, point by point."""
+    rates = {}
+    for name, latency in columns["latency_ms"].items():
+        failed = columns["call_errors_by_action"].get(name) or [0] * len(covered)
+        rates[name] = {
+            "calls": [round(n / c, 3) for n, c in zip(latency["count"], covered, strict=True)],
+            "failed": [round(n / c, 3) for n, c in zip(failed, covered, strict=True)],
+        }
+    return rates
 
 
 def _percentile_columns(histograms: list[_Sparse | None], qs: tuple[float, ...]) -> dict[str, list[Any]]:

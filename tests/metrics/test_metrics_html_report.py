@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
-import itertools
-import re
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from fleet.metrics import RunRecorder, TimeSeries, write_html_report
-from fleet.metrics._svg_chart import nice_ticks
 
 
 class _Tags(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.embedded: dict[str, str] = {}  # script id -> its text
+        self._script: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._script = dict(attrs).get("id") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self._script:
+            self.embedded[self._script] = self.embedded.get(self._script, "") + data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._script = None
+
+
+def _parse(html: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(html)
+    return parser
 
 
 def _summary(seconds: int = 10) -> dict[str, Any]:
@@ -53,24 +69,34 @@ def _summary(seconds: int = 10) -> dict[str, Any]:
     return summary
 
 
-def test_report_has_a_chart_per_view_with_data_and_the_tables(tmp_path: Path) -> None:
+def test_report_has_a_card_per_chart_its_data_embedded_and_the_tables(tmp_path: Path) -> None:
     path = tmp_path / "report.html"
     write_html_report(path, _summary())
     html = path.read_text(encoding="utf-8")
-    parser = _Tags()
-    parser.feed(html)
-    charts = [attrs["aria-label"] for tag, attrs in parser.tags if tag == "svg"]
-    assert charts == [
-        "Throughput",
-        "Errors",
-        "Stations and transactions",
-        "Latency Heartbeat",
-        "Latency TransactionEvent",
-        "Generator timer lateness",
-        "Generator busy fraction (max per interval)",
+    page = _parse(html)
+    cards = [attrs["data-chart"] for tag, attrs in page.tags if tag == "div" and "data-chart" in attrs]
+    assert cards == [
+        "latency-p99",
+        "distribution",
+        "latency-p50",
+        "throughput",
+        "failures",
+        "stations",
+        "lateness",
+        "busy",
     ]
-    paths = [attrs["d"] or "" for tag, attrs in parser.tags if tag == "path"]
-    assert paths and all(re.fullmatch(r"M[\d.]+,[\d.]+( [ML][\d.]+,[\d.]+)*", d) for d in paths)
+    data = json.loads(page.embedded["report-data"])
+    charts = {chart["id"]: chart for chart in data["charts"]}
+    assert list(charts["latency-p99"]["series"]) == ["Heartbeat", "TransactionEvent"]  # overlaid
+    assert list(charts["failures"]["series"]) == [
+        "all calls failed",
+        "Heartbeat",
+        "TransactionEvent",
+        "other errors",
+    ]
+    assert charts["failures"]["series"]["TransactionEvent"][:3] == [1.0, 0.0, 1.0]
+    assert data["x"]["time"] is False and data["x"]["values"][:3] == [0.0, 1.0, 2.0]
+    assert list(data["distribution"]["series"]) == ["Heartbeat", "TransactionEvent"]
     assert "<h2>SLO thresholds</h2>" in html and "1 SLO threshold(s) violated" in html
     assert "p99 ms" in html and "Heartbeat" in html
     assert "&lt;&amp;&gt;" in html  # text from the run is escaped
@@ -83,14 +109,6 @@ def test_report_of_a_run_that_could_not_happen_says_why(tmp_path: Path) -> None:
     html = path.read_text(encoding="utf-8")
     assert "cannot reach the CSMS: connection refused" in html
     assert "No time series" in html
-
-
-def test_ticks_are_round_and_cover_the_range() -> None:
-    for low, high in ((0.0, 7.3), (0.0, 0.042), (0.0, 12_345.0), (3.0, 3.0)):
-        ticks = nice_ticks(low, high)
-        assert ticks[0] <= low and ticks[-1] >= high
-        steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
-        assert len(steps) <= 1
 
 
 def test_the_error_table_names_every_shortfall_and_when_and_where_each_error_was(tmp_path: Path) -> None:
@@ -113,5 +131,5 @@ def test_the_error_table_names_every_shortfall_and_when_and_where_each_error_was
     assert "<th>stations (e.g.)</th><th>count</th><th>first s</th><th>last s</th>" in errors
     assert (
         "<td>connection_lost</td><td>connection lost (code 1001)</td><td>SIM-00000, SIM-00001, SIM-00002</td>"
-        "<td class='n'>5</td><td class='n'>31.0</td><td class='n'>35.0</td>"
+        '<td class="n">5</td><td class="n">31.0</td><td class="n">35.0</td>'
     ) in errors

@@ -133,3 +133,49 @@ def test_bad_input_is_refused_with_what_was_wrong() -> None:
     one_s, three_s = TimeSeries(FakeClock(), interval_s=1.0), TimeSeries(FakeClock(), interval_s=3.0)
     with pytest.raises(ValueError, match="same interval"):
         one_s.merge(three_s)
+
+
+def test_calls_and_failures_per_action_are_counted_per_interval_and_merge_across_shards() -> None:
+    """Issue 18 item 7: the report plots throughput and failures per action; the time series had
+    only the fleet's totals (call_errors), so a failing action could not be told from the rest."""
+    clocks = [FakeClock(), FakeClock()]
+    shards = [TimeSeries(clock, interval_s=1.0) for clock in clocks]
+    for shard, clock in zip(shards, clocks, strict=True):
+        for tick in range(8):
+            clock.now = 100.0 + tick / 4  # two seconds, four calls each
+            shard.call_succeeded("Heartbeat", 0.002)
+            if tick % 2:
+                shard.call_failed("TransactionEvent", "InternalError", 0.050)
+    merged = TimeSeries.from_dict(shards[0].to_dict())
+    merged.merge(TimeSeries.from_dict(shards[1].to_dict()))
+
+    data = merged.to_dict()
+
+    assert data["call_errors_by_action"] == {"Heartbeat": [0, 0], "TransactionEvent": [4, 4]}
+    rates = data["actions_per_s"]  # the last interval is 0.75 s long so far (up to t = 1.75 s)
+    assert rates["Heartbeat"] == {"calls": [8.0, 10.667], "failed": [0.0, 0.0]}
+    assert rates["TransactionEvent"] == {"calls": [4.0, 5.333], "failed": [4.0, 5.333]}
+    assert data["call_errors"] == [4, 4]  # the totals are unchanged
+    assert TimeSeries.from_dict(data).to_dict()["call_errors_by_action"] == data["call_errors_by_action"]
+
+
+def test_per_action_failures_stay_exact_when_the_series_coarsens() -> None:
+    clock = FakeClock()
+    series = TimeSeries(clock, interval_s=1.0, max_points=4)
+    for second in range(16):
+        clock.now = 100.0 + second
+        series.call_failed("Authorize", "Timeout", 30.0)
+    data = series.to_dict()
+    assert data["interval_s"] == 4.0
+    assert data["call_errors_by_action"] == {"Authorize": [4, 4, 4, 4]}
+
+
+def test_results_written_before_per_action_failures_still_load() -> None:
+    clock = FakeClock()
+    series = TimeSeries(clock)
+    series.call_failed("Authorize", "Timeout", 1.0)
+    older = series.to_dict()
+    del older["call_errors_by_action"]
+    data = TimeSeries.from_dict(older).to_dict()
+    assert data["call_errors_by_action"] == {"Authorize": [0]}  # not known per action
+    assert data["call_errors"] == [1]  # the total still is
