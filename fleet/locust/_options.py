@@ -318,7 +318,8 @@ def _add_security_arguments(parser: ArgumentAdder) -> None:
         default="",
         metavar="TEXT",
         is_secret=True,
-        help="profiles 1, 2: Basic auth password of every station (user = station id)",
+        env_var="FLEET_PASSWORD",
+        help="profiles 1, 2: Basic auth password of every station (user = station id; env FLEET_PASSWORD)",
     )
     parser.add_argument(
         "--fleet-password-pattern",
