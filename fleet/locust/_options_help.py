@@ -22,13 +22,19 @@ _DESCRIPTION = (
 
 
 class _WithoutLocustKeywords:
-    """An argparse group that takes the keywords only Locust's parser knows, and ignores them."""
+    """An argparse group that takes the keywords only Locust's (configargparse) parser knows, and
+    ignores them."""
 
     def __init__(self, group: argparse._ArgumentGroup) -> None:
         self._group = group
 
     def add_argument(
-        self, *args: Any, include_in_web_ui: bool = True, is_secret: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        include_in_web_ui: bool = True,
+        is_secret: bool = False,
+        env_var: str | None = None,
+        **kwargs: Any,
     ) -> argparse.Action:
         return self._group.add_argument(*args, **kwargs)
 
