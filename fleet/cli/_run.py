@@ -19,7 +19,7 @@ from fleet.cli._output_paths import Output, check_output_options, write_or_fall_
 from fleet.cli._run_metadata import add_tag_option, ended_run_metadata, started_run_metadata
 from fleet.cli._scale import add_run_scale_options, run_job_scaled
 from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
-from fleet.cli._slo import add_slo_option, check_slos
+from fleet.cli._slo import add_slo_option, check_slos, ci_output_paths, with_abort_on_fail, write_ci_outputs
 from fleet.engine import FleetConfig, JobResult, OcppMix, RunJob, print_progress_line
 from fleet.metrics import format_summary, write_html_report, write_json
 
@@ -224,7 +224,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
 def run_fleet(ns: argparse.Namespace) -> int:
     """Run `fleet run` with parsed arguments; print the summary, check the SLOs, write the files."""
     try:
-        job = with_faults(job_from_arguments(ns), ns)
+        job = with_abort_on_fail(with_faults(job_from_arguments(ns), ns), ns)
     except (ProfileError, ValueError) as exc:
         print(f"fleet run: error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
@@ -232,7 +232,8 @@ def run_fleet(ns: argparse.Namespace) -> int:
         print("fleet run: error: --csms-script drives the embedded CSMS; drop --csms URL", file=sys.stderr)
         return ExitCode.BAD_INPUT
     if not check_output_options(
-        "fleet run", (("--out", ns.out), ("--report", ns.report), ("--capture", ns.capture))
+        "fleet run",
+        (("--out", ns.out), ("--report", ns.report), ("--capture", ns.capture), *ci_output_paths(ns)),
     ):
         return ExitCode.BAD_INPUT
     target = ns.csms or "the embedded CSMS"
@@ -271,7 +272,8 @@ def _report(ns: argparse.Namespace, result: JobResult, summary: dict[str, Any]) 
         Output("--out", ns.out, "results", ".json"), lambda path: write_json(summary, path)
     )
     wrote_report = not ns.report or _write_report(ns.report, summary)
-    return exit_code or (ExitCode.OK if wrote_out and wrote_report else ExitCode.BAD_INPUT)
+    wrote_ci = write_ci_outputs(ns, result, summary, _write_file)
+    return exit_code or (ExitCode.OK if wrote_out and wrote_report and wrote_ci else ExitCode.BAD_INPUT)
 
 
 def _write_report(path: str, summary: dict[str, Any]) -> bool:

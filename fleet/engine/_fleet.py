@@ -29,6 +29,7 @@ from fleet.station import LazyRandom, ShellStation
 # (index in the fleet, station id, seeded rng, simulated now) -> a station
 StationFactory = Callable[[int, str, random.Random, float], ShellStation]
 ProgressCallback = Callable[[float], None]  # called with elapsed seconds, about once a second
+StopCheck = Callable[[float], bool]  # called with elapsed seconds once a second: True ends the run
 
 
 class CsmsUnreachable(Exception):
@@ -60,6 +61,7 @@ async def run_fleet(
     on_behaviour_event: BehaviourEventHandler | None = None,
     recorder_for: Callable[[int], Recorder] | None = None,
     shares_process_with_csms: bool = False,
+    stop_when: StopCheck | None = None,  # True (asked once a second) ends the run as a first signal
 ) -> FleetOutcome:
     """Ramp this process's stations (``config.my_indices``) up at ``config.ramp_per_s`` and run
     them until ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when
@@ -85,8 +87,8 @@ async def run_fleet(
         async with trio.open_nursery() as nursery:
             if handle_signals:
                 nursery.start_soon(ending.stop_on_signals)
-            if on_progress is not None:
-                nursery.start_soon(_progress_loop, on_progress, started)
+            if on_progress is not None or stop_when is not None:
+                nursery.start_soon(_progress_loop, on_progress, started, stop_when, ending)
             await stations.begin(nursery)
             if isinstance(recorder, HealthRecorder):
                 nursery.start_soon(monitor_generator, recorder, stations.calls_waiting)
@@ -200,10 +202,22 @@ class _Ending:
                     return
                 self.ramp_scope.cancel()
 
+    def stop_early(self) -> None:
+        """End the run proper as a first signal does: the drain follows, if there is one."""
+        if not self._drains:
+            self.run_scope.cancel()
+        self.ramp_scope.cancel()
 
-async def _progress_loop(on_progress: ProgressCallback, started: float) -> None:
+
+async def _progress_loop(
+    on_progress: ProgressCallback | None, started: float, stop_when: StopCheck | None, ending: _Ending
+) -> None:
     tick = 1
     while True:
         await trio.sleep_until(started + tick)
-        on_progress(trio.current_time() - started)
+        elapsed = trio.current_time() - started
+        if on_progress is not None:
+            on_progress(elapsed)
+        if stop_when is not None and not ending.ramp_scope.cancel_called and stop_when(elapsed):
+            ending.stop_early()
         tick += 1

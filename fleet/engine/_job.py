@@ -24,7 +24,7 @@ from fleet.chaos import ChaosProxy, ProxyFaults, serve_chaos_proxy, target_addre
 from fleet.csms import CsmsConfig, CsmsServer, ScriptClock, ScriptStep, StepOutcome, run_script, serve_csms
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
-from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, run_fleet
+from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, StopCheck, run_fleet
 from fleet.engine._job_summary import job_summary
 from fleet.engine._nameplate import with_nameplate
 from fleet.engine._ocpp_mix import OcppMix
@@ -33,8 +33,10 @@ from fleet.engine._recorder_topology import RecorderTopology
 from fleet.engine._remote_starts import remote_starts
 from fleet.metrics import (
     DEFAULT_METRICS_HOST,
+    AbortOnFail,
     MetricsPortUnavailable,
     RunRecorder,
+    SloWatch,
     format_progress,
     stations_never_booted,
 )
@@ -60,6 +62,7 @@ class RunJob:
     ocpp: OcppMix = field(default_factory=OcppMix)  # which OCPP version each station speaks
     csms_script: tuple[ScriptStep, ...] = ()  # CSMS-initiated operations the embedded CSMS runs
     faults: ProxyFaults | None = None  # a fault proxy between the stations and the CSMS (fleet.chaos)
+    abort_on_fail: AbortOnFail | None = None  # end the run early when one of these SLOs is lost
     # ocpp_fleet_run_info's labels (label name -> value), published with the metrics
     run_info: tuple[tuple[str, str], ...] = ()
 
@@ -160,6 +163,7 @@ async def _run_stations(
     epoch = start_epoch - trio.current_time()
     versions: dict[str, str] = {}  # station id -> OCPP version, as the stations are made
     script = _start_script(job, server, nursery, start_epoch)
+    watch = SloWatch(job.abort_on_fail) if job.abort_on_fail is not None else None
     try:
         outcome = await run_fleet(
             fleet,
@@ -171,6 +175,7 @@ async def _run_stations(
             on_behaviour_event=remote_starts(server, nursery, versions, recorders.for_version),
             recorder_for=lambda index: recorders.for_version(job.ocpp.version_for(index)),
             shares_process_with_csms=server is not None,
+            stop_when=_stop_when_lost(watch, recorders.run),
         )
     except CsmsUnreachable as exc:
         return JobResult(EXIT_UNREACHABLE, None, f"cannot reach the CSMS: {exc.message}")
@@ -189,6 +194,8 @@ async def _run_stations(
     )
     if proxy is not None or (server is not None and server.faults is not None):
         summary["faults"] = summary["timeseries"]["faults"]
+    if watch is not None and watch.lost is not None:
+        summary["aborted"] = watch.lost.to_dict()
     code = finished_run_code(summary)
     return JobResult(code, summary, recorder=recorders.run, by_version=recorders.by_version)
 
@@ -197,6 +204,13 @@ def finished_run_code(summary: dict[str, Any]) -> int:
     """The exit code of a run that ran: EXIT_NOT_BOOTED when a station it started never had its
     BootNotification accepted (a CSMS that never answers, or rejects every boot), else EXIT_OK."""
     return EXIT_NOT_BOOTED if stations_never_booted(summary) else EXIT_OK
+
+
+def _stop_when_lost(watch: SloWatch | None, recorder: RunRecorder) -> StopCheck | None:
+    """Abort on fail: the fleet's stop check, True once ``watch`` finds an SLO lost on ``recorder``."""
+    if watch is None:
+        return None
+    return lambda elapsed: watch.check(recorder, elapsed) is not None
 
 
 async def _embedded_csms(

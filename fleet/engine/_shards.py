@@ -37,7 +37,7 @@ from fleet.engine._metrics_export import WORKER_DIED, dead_worker_export
 from fleet.engine._recorder_topology import stations_per_series
 from fleet.engine._source_addresses import automatic_source_addresses
 from fleet.engine._worker import ShardSpec
-from fleet.metrics import MetricsPortUnavailable, RunRecorder, TimeSeries, format_progress
+from fleet.metrics import MetricsPortUnavailable, RunRecorder, SloWatch, TimeSeries, format_progress
 from fleet.processes import WorkerProcess, describe_exit
 
 EXIT_WORKER_DIED = 4  # the run completed, but a worker died: its stations' data is partial
@@ -168,7 +168,9 @@ async def run_sharded(
 ) -> JobResult:
     """Run ``job`` over ``workers`` processes and merge their results (see the module doc).
     ``worker_reports``, if given, receives each worker's last ``RunRecorder.to_dict()``;
-    ``on_merged``, if given, the workers' merged recorder once a second (a live view)."""
+    ``on_merged``, if given, the workers' merged recorder once a second (a live view). With
+    ``job.abort_on_fail``, the parent judges the SLOs on that merged recorder and stops every
+    worker when one is lost (the workers themselves do not judge their partial data)."""
     fleet = job.fleet
     check_open_files(
         math.ceil(fleet.stations / workers),
@@ -184,6 +186,7 @@ async def run_sharded(
     pool: CsmsWorkerPool | None = None
     ledger: Ledger | None = None
     stop = _StopReason()
+    watch = SloWatch(job.abort_on_fail) if job.abort_on_fail is not None else None
     async with AsyncExitStack() as stack:
         # opened before any worker starts: from here on, Ctrl-C stops the workers cleanly
         signals = stack.enter_context(trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM))
@@ -196,7 +199,7 @@ async def run_sharded(
         started = trio.current_time()
         await _hand_out_jobs(job, fleet, shards)
         async with trio.open_nursery() as watchers:
-            watchers.start_soon(_progress_loop, shards, fleet.duration_s, progress, started, on_merged)
+            watchers.start_soon(_progress_loop, shards, fleet.duration_s, progress, started, on_merged, watch)
             watchers.start_soon(
                 _stop_workers_when_asked, shards, signals, fleet.duration_s + _STOP_GRACE_S, stop
             )
@@ -210,7 +213,10 @@ async def run_sharded(
             ledger = await pool.stop()
     if worker_reports is not None:
         worker_reports.update({shard.index: shard.latest for shard in shards if shard.latest is not None})
-    return _result(job, fleet, shards, pool, ledger, stop.signalled, started)
+    result = _result(job, fleet, shards, pool, ledger, stop.signalled, started)
+    if watch is not None and watch.lost is not None and result.summary is not None:
+        result.summary["aborted"] = watch.lost.to_dict()
+    return result
 
 
 def _plan_shards(job: RunJob, workers: int) -> list[_Shard]:
@@ -253,6 +259,7 @@ async def _hand_out_jobs(job: RunJob, fleet: FleetConfig, shards: list[_Shard]) 
             capture_path=_capture_path(job.capture_path, shard.index),
             # one exporter per worker on consecutive ports; PromQL's sum() adds them up
             metrics_port=None if job.metrics_port is None else job.metrics_port + shard.index,
+            abort_on_fail=None,  # the parent judges the SLOs on every worker's data
         )
         await shard.process.send_spec(ShardSpec(shard_job, shard.index))
         shard.running = True
@@ -321,8 +328,9 @@ async def _progress_loop(
     progress: Progress | None,
     started: float,
     on_merged: Callable[[RunRecorder], None] | None = None,
+    watch: SloWatch | None = None,
 ) -> None:
-    if progress is None and on_merged is None:
+    if progress is None and on_merged is None and watch is None:
         return
     configured = sum(len(shard.indices) for shard in shards)
     last: tuple[float, int] | None = None
@@ -334,6 +342,7 @@ async def _progress_loop(
         merged = _merged(shards)
         if on_merged is not None:
             on_merged(merged)
+        _abort_if_lost(watch, merged, now - started, shards)
         if progress is None:
             continue
         snapshot = merged.snapshot()
@@ -343,6 +352,14 @@ async def _progress_loop(
         last = (now, snapshot.messages_sent)
         line = format_progress(snapshot, rate, now - started, duration_s, stations_configured=configured)
         progress(_with_deaths(line, shards), now - started)
+
+
+def _abort_if_lost(watch: SloWatch | None, merged: RunRecorder, elapsed: float, shards: list[_Shard]) -> None:
+    """Abort on fail: an SLO lost stops every worker as a first Ctrl-C does (they drain, report)."""
+    if watch is not None and watch.lost is None and watch.check(merged, elapsed) is not None:
+        for shard in shards:
+            if shard.process is not None:
+                shard.process.stop()
 
 
 def _result(

@@ -18,7 +18,9 @@ from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._html_report import write_html_report
 from fleet.metrics._json_file import write_json
+from fleet.metrics._junit import junit_xml, write_junit
 from fleet.metrics._latency_digest import DIGEST_PERCENTILES, latency_digest
+from fleet.metrics._locust_csv import write_locust_failures, write_locust_history, write_locust_stats
 from fleet.metrics._loss import loss_accounting
 from fleet.metrics._outages import OutageTracker
 from fleet.metrics._prometheus import REQUEST_DURATION_BUCKETS, PrometheusMetrics, PrometheusRecorder
@@ -27,14 +29,17 @@ from fleet.metrics._report import format_progress, format_summary
 from fleet.metrics._run_info import RUN_INFO_METRIC, prometheus_label_name, publish_run_info
 from fleet.metrics._shortfalls import stations_never_booted
 from fleet.metrics._slo import Slo, SloResult, SloSyntaxError, evaluate_slos, parse_slo
+from fleet.metrics._slo_abort import DEFAULT_ABORT_DELAY_S, AbortOnFail, SloLost, SloWatch
 from fleet.metrics._timeseries import TimeSeries
 
 __all__ = [
+    "DEFAULT_ABORT_DELAY_S",
     "DEFAULT_METRICS_HOST",
     "DEFAULT_METRICS_PORT",
     "DIGEST_PERCENTILES",
     "REQUEST_DURATION_BUCKETS",
     "RUN_INFO_METRIC",
+    "AbortOnFail",
     "GeneratorHealth",
     "LatencyHistogram",
     "MetricsExporter",
@@ -45,8 +50,10 @@ __all__ = [
     "ResultsError",
     "RunRecorder",
     "Slo",
+    "SloLost",
     "SloResult",
     "SloSyntaxError",
+    "SloWatch",
     "Snapshot",
     "TimeSeries",
     "Verdict",
@@ -57,6 +64,7 @@ __all__ = [
     "format_comparison",
     "format_progress",
     "format_summary",
+    "junit_xml",
     "latency_digest",
     "loss_accounting",
     "parse_slo",
@@ -65,4 +73,8 @@ __all__ = [
     "stations_never_booted",
     "write_html_report",
     "write_json",
+    "write_junit",
+    "write_locust_failures",
+    "write_locust_history",
+    "write_locust_stats",
 ]

@@ -5,7 +5,9 @@ from typing import Any
 import pytest
 
 from fleet.metrics import RunRecorder, SloSyntaxError, evaluate_slos, parse_slo
+from fleet.metrics._ocpp_actions import CSMS_ACTIONS, STATION_ACTIONS
 from fleet.metrics._slo import Kind
+from fleet.ocpp import v16, v201
 
 
 def _recorder() -> RunRecorder:
@@ -51,7 +53,6 @@ def test_parse_reads_metric_action_operator_and_unit() -> None:
     [
         ("p99(TransactionEvent) < 300", "needs a unit", 27),
         ("p99(TransactionEvent) < 300mz", "unexpected text", 27),
-        ("latency < 3ms", "unknown metric 'latency'", 0),
         ("errors(Heartbeat) == 0", "takes no (ACTION)", 6),
         ("p99 = 3ms", "expected a comparison", 3),
         ("p99 < fast", "expected a number", 5),
@@ -113,3 +114,101 @@ def test_loss_thresholds_read_the_loss_accounting_and_fail_without_it() -> None:
     assert not lost_result.passed and lost_result.measured == 2.0
     assert "of 120 transaction messages" in lost_result.detail
     assert duplicated_result.passed and duplicated_result.measured == 0.0
+
+
+# -- names checked before the run (issue 18, finding 2) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("p99(Heartbeet) < 1s", "unknown action 'Heartbeet'; did you mean 'Heartbeat'?"),
+        ("Heartbeet: p(95)<500", "unknown action 'Heartbeet'; did you mean 'Heartbeat'?"),
+        ("error_rate(TransactionEvnt) < 1%", "did you mean 'TransactionEvent'?"),
+        ("erors == 0", "unknown metric 'erors'; did you mean 'errors'?"),
+        ("latency < 3ms", "unknown metric 'latency'"),
+        ("p99(RequestStartTransaction) < 1s", "RequestStartTransaction is sent by the CSMS"),
+    ],
+)
+def test_unknown_names_are_refused_in_one_line_with_the_closest_name(text: str, message: str) -> None:
+    with pytest.raises(SloSyntaxError) as caught:
+        parse_slo(text)
+    assert str(caught.value) == f"bad SLO {text!r}: {caught.value.problem}"
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_action_tables_are_every_ocpp_action_of_both_versions() -> None:
+    assert set(v201.ACTIONS) | set(v16.ACTIONS) == STATION_ACTIONS | CSMS_ACTIONS
+    assert not STATION_ACTIONS & CSMS_ACTIONS
+    for action in ("Heartbeat", "TransactionEvent", "StartTransaction", "StopTransaction", "MeterValues"):
+        assert parse_slo(f"p99({action}) < 1s").action == action
+
+
+# -- k6's spellings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "percentile", "threshold"),
+    [
+        ("p(95)<500", "p95", 95.0, 0.5),  # a bare number is milliseconds, as in k6
+        ("p(99.9) < 2s", "p99.9", 99.9, 2.0),
+        ("avg<200", "mean", None, 0.2),
+        ("med<50", "p50", 50.0, 0.05),
+        ("max<2000", "max", None, 2.0),
+        ("min>1", "min", None, 0.001),
+        ("http_req_duration: p(95)<500", "p95", 95.0, 0.5),
+    ],
+)
+def test_k6_latency_spellings(text: str, metric: str, percentile: float | None, threshold: float) -> None:
+    slo = parse_slo(text)
+    assert (slo.metric, slo.percentile, slo.action, slo.kind) == (metric, percentile, None, Kind.LATENCY)
+    assert slo.threshold == pytest.approx(threshold)
+
+
+def test_k6_name_in_front_scopes_to_an_action() -> None:
+    slo = parse_slo("TransactionEvent: p(99)<300")
+    assert (slo.metric, slo.action) == ("p99", "TransactionEvent")
+    assert slo.threshold == pytest.approx(0.3)
+    (median_passed, median), (mean_passed, mean) = _verdicts(
+        "TransactionEvent: med<51", "Authorize: avg < 1ms"
+    )
+    assert median_passed and median == pytest.approx(0.05, rel=0.01)
+    assert not mean_passed and mean == pytest.approx((9 * 0.002 + 0.5) / 10)
+
+
+@pytest.mark.parametrize("text", ["failed: rate<0.01", "http_req_failed: rate<1%", "failed: rate < 1%"])
+def test_k6_failed_rate_is_the_share_of_failed_calls(text: str) -> None:
+    slo = parse_slo(text)
+    assert (slo.metric, slo.kind) == ("error_rate", Kind.RATIO)
+    assert slo.threshold == pytest.approx(0.01)
+    [(passed, share)] = _verdicts(text)
+    assert passed and share == pytest.approx(1 / 110)
+
+
+def test_a_bare_rate_stays_messages_per_second() -> None:
+    slo = parse_slo("rate > 5")
+    assert (slo.metric, slo.kind) == ("rate", Kind.RATE)
+    assert _verdicts("rate > 5") == [(True, 11.0)]
+
+
+def test_k6_verdicts_min_and_k6_percentile() -> None:
+    [(min_passed, smallest)] = _verdicts("min(TransactionEvent) >= 1")
+    assert min_passed and smallest == pytest.approx(0.001, rel=0.01)
+    [(passed, p95)] = _verdicts("TransactionEvent: p(95)<90")
+    assert not passed and p95 == pytest.approx(0.095, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("failed: p(95)<500", "after 'failed:' the metric is rate"),
+        ("Heartbeat: errors == 0", "errors is for the whole run"),
+        ("Heartbeat: p(95)(Authorize) < 5ms", "already named in front"),
+        ("p99 < 300", "p99 needs a unit"),  # ours still needs one; k6's p(99)<300 is milliseconds
+    ],
+)
+def test_k6_spelling_mistakes(text: str, problem: str) -> None:
+    with pytest.raises(SloSyntaxError) as caught:
+        parse_slo(text)
+    assert problem in caught.value.problem
