@@ -89,7 +89,13 @@ def _timeline(summary: Mapping[str, Any]) -> dict[str, Any]:
     bands = fault_bands(series, x)
     return {
         "cards": cards,
-        "data": {"x": x, "bands": bands, "charts": charts, "distribution": distribution},
+        "data": {
+            "x": x,
+            "bands": bands,
+            "charts": charts,
+            "distribution": distribution,
+            "actions": sorted(series.get("latency_ms", {})),  # each keeps one colour
+        },
         "bands": bands,
         "interval": f"{float(series.get('interval_s', 1.0)):g}",
         "x_label": x["label"],

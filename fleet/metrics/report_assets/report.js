@@ -25,10 +25,16 @@
     };
   }
 
+  // an action keeps its colour in every chart; other series take the colours after the actions'
+  function colour(name, i) {
+    var action = data.actions.indexOf(name);
+    return COLOURS[(action >= 0 ? action : data.actions.length + i) % COLOURS.length];
+  }
+
   function seriesOptions(names, unit) {
     return [{}].concat(names.map(function (name, i) {
       return {
-        label: name, stroke: COLOURS[i % COLOURS.length], width: 1.6, spanGaps: false,
+        label: name, stroke: colour(name, i), width: 1.6, spanGaps: false,
         value: function (u, v) { return v === null || v === undefined ? "-" : v + " " + unit; }
       };
     }));
