@@ -10,6 +10,7 @@ from typing import Any
 
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
 from fleet.cli import _arguments as arg
+from fleet.cli._baseline import add_baseline_options, baseline_verdict, check_baseline
 from fleet.cli._chaos import add_fault_options, with_faults
 from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
 from fleet.cli._exit_codes import ExitCode
@@ -58,6 +59,7 @@ def add_run_options(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_run_security_options(run)
     add_fault_options(run)
     add_tag_option(run)
+    add_baseline_options(run)
     return run
 
 
@@ -236,6 +238,8 @@ def run_fleet(ns: argparse.Namespace) -> int:
         (("--out", ns.out), ("--report", ns.report), ("--capture", ns.capture), *ci_output_paths(ns)),
     ):
         return ExitCode.BAD_INPUT
+    if not check_baseline(ns, job):
+        return ExitCode.BAD_INPUT
     target = ns.csms or "the embedded CSMS"
     print(
         f"fleet: {ns.stations} stations -> {target}, {ns.duration:g} s, ramp {ns.ramp:g}/s, seed {ns.seed}",
@@ -268,6 +272,7 @@ def _report(ns: argparse.Namespace, result: JobResult, summary: dict[str, Any]) 
     exit_code = result.exit_code
     if ns.slo and result.recorder is not None:
         exit_code = check_slos(ns.slo, result.recorder, summary) or exit_code
+    exit_code = baseline_verdict(ns, summary, exit_code)
     wrote_out = not ns.out or _write_file(
         Output("--out", ns.out, "results", ".json"), lambda path: write_json(summary, path)
     )

@@ -1,10 +1,26 @@
 """Run statistics: latency histograms, the run recorder, reports. Imports nothing else of fleet."""
 
+from fleet.metrics._comparability import (
+    EMBEDDED_CSMS,
+    Difference,
+    RunShape,
+    differences,
+    ocpp_label,
+    run_shape,
+)
 from fleet.metrics._compare import (
+    Figure,
     ResultsError,
     Verdict,
     check_results_shape,
     compare_results,
+    figure_names,
+)
+from fleet.metrics._compare_formats import (
+    Comparison,
+    comparison_json,
+    comparison_markdown,
+    differences_line,
     format_comparison,
 )
 from fleet.metrics._exporter import (
@@ -31,15 +47,20 @@ from fleet.metrics._shortfalls import stations_never_booted
 from fleet.metrics._slo import Slo, SloResult, SloSyntaxError, evaluate_slos, parse_slo
 from fleet.metrics._slo_abort import DEFAULT_ABORT_DELAY_S, AbortOnFail, SloLost, SloWatch
 from fleet.metrics._timeseries import TimeSeries
+from fleet.metrics._tolerance import ToleranceError, ToleranceRule, Tolerances, parse_tolerance
 
 __all__ = [
     "DEFAULT_ABORT_DELAY_S",
     "DEFAULT_METRICS_HOST",
     "DEFAULT_METRICS_PORT",
     "DIGEST_PERCENTILES",
+    "EMBEDDED_CSMS",
     "REQUEST_DURATION_BUCKETS",
     "RUN_INFO_METRIC",
     "AbortOnFail",
+    "Comparison",
+    "Difference",
+    "Figure",
     "GeneratorHealth",
     "LatencyHistogram",
     "MetricsExporter",
@@ -49,6 +70,7 @@ __all__ = [
     "PrometheusRecorder",
     "ResultsError",
     "RunRecorder",
+    "RunShape",
     "Slo",
     "SloLost",
     "SloResult",
@@ -56,20 +78,31 @@ __all__ = [
     "SloWatch",
     "Snapshot",
     "TimeSeries",
+    "ToleranceError",
+    "ToleranceRule",
+    "Tolerances",
     "Verdict",
     "check_results_shape",
     "compare_results",
+    "comparison_json",
+    "comparison_markdown",
+    "differences",
+    "differences_line",
     "disable_created_series",
     "evaluate_slos",
+    "figure_names",
     "format_comparison",
     "format_progress",
     "format_summary",
     "junit_xml",
     "latency_digest",
     "loss_accounting",
+    "ocpp_label",
     "parse_slo",
+    "parse_tolerance",
     "prometheus_label_name",
     "publish_run_info",
+    "run_shape",
     "stations_never_booted",
     "write_html_report",
     "write_json",

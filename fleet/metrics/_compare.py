@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fleet.metrics._tolerance import Tolerances
+
 LATENCY_FLOOR_MS = 1.0  # latency changes smaller than this are never regressions
-ERROR_RATE_FLOOR = 0.001  # 0.1 percentage point
+ERROR_RATE_FLOOR = 0.1  # percentage points (error rates are in percent)
 THROUGHPUT_FLOOR = 1.0  # messages per second
 
 
@@ -33,111 +35,117 @@ class Verdict(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    name: str
+    """One figure of both runs: ``kind`` is one of FIGURE_KINDS, ``action`` None for a run total;
+    ``tolerance`` the relative one it was judged with (0.10 = 10 %)."""
+
+    action: str | None
+    kind: str
     base: float | None
     new: float | None
     unit: str
+    tolerance: float
     verdict: Verdict
 
-    def line(self) -> str:
-        def show(value: float | None) -> str:
-            return "-" if value is None else f"{value:,.3f}".rstrip("0").rstrip(".")
+    @property
+    def name(self) -> str:
+        return self.kind if self.action is None else f"{self.action} {self.kind}"
 
-        change = ""
-        if self.base is not None and self.new is not None and self.base != 0:
-            change = f"{(self.new - self.base) / abs(self.base) * 100:+.1f}%"
+    @property
+    def change(self) -> float | None:
+        """The relative change (0.35 = +35 %), None without both values or with a base of 0."""
+        if self.base is None or self.new is None or self.base == 0:
+            return None
+        return (self.new - self.base) / abs(self.base)
+
+    def line(self) -> str:
+        change = "" if self.change is None else f"{self.change * 100:+.1f}%"
         return (
-            f"{self.name:<34} {show(self.base):>12} {show(self.new):>12} {self.unit:<5} "
-            f"{change:>8}  {self.verdict.value}"
+            f"{self.name:<34} {show_value(self.base):>12} {show_value(self.new):>12} {self.unit:<5} "
+            f"{change:>8} {self.tolerance * 100:>5g}%  {self.verdict.value}"
         )
+
+
+def show_value(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
 class ResultsError(ValueError):
     """A results file that cannot be compared; the message names the file and the problem."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How one kind of figure is judged: which way is better, and the absolute floor a change
+    must exceed as well as the tolerance."""
+
+    kind: str
+    unit: str
+    better: Better
+    floor: float
+
+
+_LATENCY = {quantile: _Kind(quantile, "ms", Better.LOWER, LATENCY_FLOOR_MS) for quantile in ("p50", "p99")}
+_ERROR_RATE = _Kind("error rate", "%", Better.LOWER, ERROR_RATE_FLOOR)
+_THROUGHPUT = _Kind("throughput", "msg/s", Better.HIGHER, THROUGHPUT_FLOOR)
+_TRANSACTIONS = _Kind("transactions started", "", Better.HIGHER, 1.0)
+
+
+def figure_names(result: Mapping[str, Any]) -> list[str]:
+    """The names of the figures ``compare_results`` reads from ``result`` (for checking the
+    figures a --tolerance names before a run)."""
+    names = [
+        f"{action} {kind.kind}"
+        for action in sorted(result.get("actions", {}))
+        for kind in (*_LATENCY.values(), _ERROR_RATE)
+    ]
+    return [*names, _THROUGHPUT.kind, _TRANSACTIONS.kind]
+
+
 def compare_results(
-    base: Mapping[str, Any], new: Mapping[str, Any], *, tolerance: float = 0.10
+    base: Mapping[str, Any], new: Mapping[str, Any], tolerances: Tolerances | None = None
 ) -> list[Figure]:
-    """Figures of both runs side by side with a verdict each; ``tolerance`` is relative (0.10 = 10 %)."""
+    """Figures of both runs side by side with a verdict each (default tolerance 10 %)."""
+    judge = _Judge(tolerances or Tolerances())
     figures: list[Figure] = []
     base_actions = base.get("actions", {})
     new_actions = new.get("actions", {})
     for action in sorted(base_actions.keys() | new_actions.keys()):
-        for quantile in ("p50", "p99"):
-            figures.append(
-                _figure(
-                    f"{action} {quantile}",
-                    _latency(base_actions.get(action), quantile),
-                    _latency(new_actions.get(action), quantile),
-                    "ms",
-                    Better.LOWER,
-                    tolerance,
-                    LATENCY_FLOOR_MS,
-                )
-            )
-        figures.append(
-            _figure(
-                f"{action} error rate",
-                _error_rate(base_actions.get(action)),
-                _error_rate(new_actions.get(action)),
-                "",
-                Better.LOWER,
-                tolerance,
-                ERROR_RATE_FLOOR,
-            )
-        )
-    figures.append(
-        _figure(
-            "throughput",
-            _throughput(base),
-            _throughput(new),
-            "msg/s",
-            Better.HIGHER,
-            tolerance,
-            THROUGHPUT_FLOOR,
-        )
-    )
-    figures.append(
-        _figure(
-            "transactions started",
-            float(base.get("transactions", {}).get("started", 0)),
-            float(new.get("transactions", {}).get("started", 0)),
-            "",
-            Better.HIGHER,
-            tolerance,
-            1.0,
-        )
-    )
+        before, after = base_actions.get(action), new_actions.get(action)
+        for quantile, kind in _LATENCY.items():
+            figures.append(judge(action, kind, _latency(before, quantile), _latency(after, quantile)))
+        figures.append(judge(action, _ERROR_RATE, _error_rate(before), _error_rate(after)))
+    figures.append(judge(None, _THROUGHPUT, _throughput(base), _throughput(new)))
+    figures.append(judge(None, _TRANSACTIONS, _transactions(base), _transactions(new)))
     return figures
 
 
-def _figure(
-    name: str,
-    base: float | None,
-    new: float | None,
-    unit: str,
-    better: Better,
-    tolerance: float,
-    floor: float,
-) -> Figure:
+@dataclass(frozen=True, slots=True)
+class _Judge:
+    tolerances: Tolerances
+
+    def __call__(self, action: str | None, kind: _Kind, base: float | None, new: float | None) -> Figure:
+        name = kind.kind if action is None else f"{action} {kind.kind}"
+        tolerance = self.tolerances.for_figure(name, kind.kind)
+        return Figure(
+            action, kind.kind, base, new, kind.unit, tolerance, _verdict(kind, tolerance, base, new)
+        )
+
+
+def _verdict(kind: _Kind, tolerance: float, base: float | None, new: float | None) -> Verdict:
     if base is None and new is None:
-        verdict = Verdict.SAME
-    elif base is None:
-        verdict = Verdict.NEW
-    elif new is None:
-        verdict = Verdict.GONE
-    else:
-        worse_by = new - base if better is Better.LOWER else base - new
-        if worse_by == 0:
-            verdict = Verdict.SAME
-        elif worse_by < 0:
-            verdict = Verdict.BETTER
-        elif worse_by > floor and worse_by > tolerance * abs(base):
-            verdict = Verdict.REGRESSION
-        else:
-            verdict = Verdict.WORSE
-    return Figure(name, base, new, unit, verdict)
+        return Verdict.SAME
+    if base is None:
+        return Verdict.NEW
+    if new is None:
+        return Verdict.GONE
+    worse_by = new - base if kind.better is Better.LOWER else base - new
+    if worse_by == 0:
+        return Verdict.SAME
+    if worse_by < 0:
+        return Verdict.BETTER
+    if worse_by > kind.floor and worse_by > tolerance * abs(base):
+        return Verdict.REGRESSION
+    return Verdict.WORSE
 
 
 def _latency(action: Mapping[str, Any] | None, quantile: str) -> float | None:
@@ -148,10 +156,11 @@ def _latency(action: Mapping[str, Any] | None, quantile: str) -> float | None:
 
 
 def _error_rate(action: Mapping[str, Any] | None) -> float | None:
+    """Failed / completed calls, in percent."""
     if action is None:
         return None
     completed = int(action.get("ok", 0)) + int(action.get("errors", 0))
-    return int(action.get("errors", 0)) / completed if completed else None
+    return 100 * int(action.get("errors", 0)) / completed if completed else None
 
 
 def _throughput(result: Mapping[str, Any]) -> float | None:
@@ -159,17 +168,21 @@ def _throughput(result: Mapping[str, Any]) -> float | None:
     return int(result.get("messages_sent", 0)) / duration if duration > 0 else None
 
 
+def _transactions(result: Mapping[str, Any]) -> float:
+    return float(result.get("transactions", {}).get("started", 0))
+
+
 def check_results_shape(data: Any, path: str) -> Mapping[str, Any]:
     """The parts of a results file compare reads, checked so a wrong file gets a clear error."""
     if not isinstance(data, dict):
         raise ResultsError(
-            f"{path}: expected a JSON object written by `fleet run --out`, found {_kind(data)}"
+            f"{path}: expected a JSON object written by `fleet run --out`, found {_json_type(data)}"
         )
     for key, kind in (("actions", dict), ("duration_s", (int, float)), ("messages_sent", int)):
         if key not in data:
             raise ResultsError(f"{path}: missing key {key!r}; is this a `fleet run --out` results file?")
         if not isinstance(data[key], kind):
-            raise ResultsError(f"{path}: {key!r} should be {_expected(kind)}, found {_kind(data[key])}")
+            raise ResultsError(f"{path}: {key!r} should be {_expected(kind)}, found {_json_type(data[key])}")
     return data
 
 
@@ -177,18 +190,7 @@ def _expected(kind: type | tuple[type, ...]) -> str:
     return "an object" if kind is dict else "a number"
 
 
-def _kind(value: Any) -> str:
+def _json_type(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(
         type(value), type(value).__name__
     )
-
-
-def format_comparison(figures: list[Figure], base_name: str, new_name: str) -> str:
-    header = f"{'figure':<34} {'base':>12} {'new':>12} {'unit':<5} {'change':>8}  verdict"
-    lines = [f"base: {base_name}", f"new:  {new_name}", header, "-" * len(header)]
-    lines.extend(figure.line() for figure in figures)
-    regressions = [figure.name for figure in figures if figure.verdict is Verdict.REGRESSION]
-    lines.append(
-        f"{len(regressions)} regression(s): {', '.join(regressions)}" if regressions else "no regressions"
-    )
-    return "\n".join(lines)

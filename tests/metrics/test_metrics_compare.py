@@ -4,8 +4,15 @@ from typing import Any
 
 import pytest
 
-from fleet.metrics import ResultsError, RunRecorder, check_results_shape, compare_results
-from fleet.metrics._compare import Verdict
+from fleet.metrics import (
+    ResultsError,
+    RunRecorder,
+    Tolerances,
+    Verdict,
+    check_results_shape,
+    compare_results,
+    parse_tolerance,
+)
 
 
 def _result(
@@ -19,8 +26,9 @@ def _result(
     return recorder.summary(ocpp_version="2.0.1", duration_s=duration_s, stations_configured=1)
 
 
-def _verdicts(base: dict[str, Any], new: dict[str, Any], tolerance: float = 0.10) -> dict[str, Verdict]:
-    return {figure.name: figure.verdict for figure in compare_results(base, new, tolerance=tolerance)}
+def _verdicts(base: dict[str, Any], new: dict[str, Any], *tolerances: str) -> dict[str, Verdict]:
+    rules = Tolerances(tuple(parse_tolerance(text) for text in tolerances))
+    return {figure.name: figure.verdict for figure in compare_results(base, new, rules)}
 
 
 def test_slower_beyond_tolerance_and_floor_is_a_regression() -> None:
@@ -31,9 +39,7 @@ def test_slower_beyond_tolerance_and_floor_is_a_regression() -> None:
 
 def test_within_tolerance_is_worse_but_not_a_regression() -> None:
     assert _verdicts(_result(0.050), _result(0.054))["TransactionEvent p99"] is Verdict.WORSE
-    assert _verdicts(_result(0.050), _result(0.054), tolerance=0.05)["TransactionEvent p99"] is (
-        Verdict.REGRESSION
-    )
+    assert _verdicts(_result(0.050), _result(0.054), "5%")["TransactionEvent p99"] is (Verdict.REGRESSION)
 
 
 def test_sub_millisecond_noise_is_never_a_regression() -> None:
@@ -58,3 +64,24 @@ def test_a_file_that_is_not_a_result_is_named_in_the_error() -> None:
         check_results_shape({"actions": {}, "duration_s": "10", "messages_sent": 1}, "new.json")
     with pytest.raises(ResultsError, match="found a list"):
         check_results_shape([], "x.json")
+
+
+def test_a_tolerance_per_kind_and_per_figure_the_most_specific_wins() -> None:
+    base, new = _result(0.050), _result(0.057)  # +14 %
+    assert _verdicts(base, new)["TransactionEvent p99"] is Verdict.REGRESSION  # default 10 %
+    loose_p99 = _verdicts(base, new, "p99=20%")
+    assert loose_p99["TransactionEvent p99"] is Verdict.WORSE
+    assert loose_p99["TransactionEvent p50"] is Verdict.REGRESSION
+    strict_figure = _verdicts(base, new, "TransactionEvent p99=5%", "p99=20%", "50%")
+    assert strict_figure["TransactionEvent p99"] is Verdict.REGRESSION
+    assert strict_figure["TransactionEvent p50"] is Verdict.WORSE  # the new default, 50 %
+
+
+def test_each_figure_carries_its_tolerance_and_change() -> None:
+    figures = compare_results(_result(0.050), _result(0.080), Tolerances((parse_tolerance("p99=25%"),)))
+    by_name = {figure.name: figure for figure in figures}
+    assert by_name["TransactionEvent p99"].tolerance == 0.25
+    assert by_name["TransactionEvent p50"].tolerance == 0.10
+    change = by_name["TransactionEvent p99"].change
+    assert change is not None and 0.5 < change < 0.7
+    assert by_name["TransactionEvent error rate"].unit == "%"
