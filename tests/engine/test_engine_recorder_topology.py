@@ -62,3 +62,26 @@ async def test_prometheus_counts_the_shards_stations_per_version() -> None:
         if line.startswith("ocpp_fleet_stations_configured{")
     }
     assert configured == {version: float(n) for version, n in mix.counts_of(shard).items()}
+
+
+async def test_run_info_is_published_with_the_fleet_series() -> None:
+    """Issue 18: ``ocpp_fleet_run_info{...} 1`` with RunJob.run_info's labels (the CLI fills them)."""
+    registry = CollectorRegistry()
+    labels = (("version", "0.9.0"), ("command", "fleet run --stations 5"), ("tag_nightly", "yes"))
+    RecorderTopology.open(
+        RunRecorder(),
+        OcppMix.parse("2.0.1"),
+        range(5),
+        metrics_host="127.0.0.1",
+        metrics_port=None,
+        registry=registry,
+        run_info=labels,
+    )
+    assert registry.get_sample_value("ocpp_fleet_run_info", dict(labels)) == 1.0
+    assert registry.get_sample_value("ocpp_fleet_run_info") is None  # exactly those labels
+
+
+async def test_no_run_info_series_without_run_info() -> None:
+    registry = CollectorRegistry()
+    _topology("2.0.1", range(2), registry)
+    assert "ocpp_fleet_run_info" not in generate_latest(registry).decode()
