@@ -4,6 +4,7 @@ EVSEs and id prefix. Each command words its own help where the option means more
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from fleet.cli import _arguments as arg
 
@@ -28,3 +29,11 @@ def add_station_layout_options(
     """--evses (default 2) and --id-prefix (default SIM-)."""
     parser.add_argument("--evses", type=arg.positive_int, default=2, metavar="N", help=evses_help)
     parser.add_argument("--id-prefix", default="SIM-", metavar="TEXT", help=id_prefix_help)
+
+
+def add_duration_alternative(
+    group: argparse._MutuallyExclusiveGroup, flag: str, *, dest: str, type: Callable[[str], object], help: str
+) -> None:
+    """``flag DURATION``, another spelling of the option whose destination is ``dest`` (in the same
+    mutually exclusive ``group``): the last one given wins, a --config file may use either."""
+    group.add_argument(flag, dest=dest, type=type, default=argparse.SUPPRESS, metavar="DURATION", help=help)

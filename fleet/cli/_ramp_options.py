@@ -14,6 +14,7 @@ import argparse
 from dataclasses import dataclass
 
 from fleet.cli import _arguments as arg
+from fleet.cli._fleet_options import add_duration_alternative
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +40,11 @@ def add_run_ramp_options(run: argparse.ArgumentParser, *, default_per_s: float) 
         help=f"ramp-up rate: new stations connected per second, as Locust's --spawn-rate "
         f"(default {default_per_s:g})",
     )
-    ramp.add_argument(
+    add_duration_alternative(
+        ramp,
         "--ramp-over",
         dest="ramp",
         type=_ramp_over,
-        default=argparse.SUPPRESS,
-        metavar="DURATION",
         help="instead of --ramp: connect the stations spread evenly over DURATION (5m), as a k6 ramp stage",
     )
 

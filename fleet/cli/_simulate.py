@@ -10,7 +10,12 @@ from collections.abc import Callable
 from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
 from fleet.cli._exit_codes import ExitCode
-from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
+from fleet.cli._fleet_options import (
+    add_duration_alternative,
+    add_seed_option,
+    add_station_layout_options,
+    add_stations_option,
+)
 from fleet.cli._output_paths import check_output_options
 from fleet.cli._ramp_options import add_simulate_ramp_options
 from fleet.csms import CsmsConfig
@@ -50,12 +55,11 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
     length.add_argument(
         "--hours", type=arg.positive_float, default=24.0, metavar="H", help="simulated hours (default 24)"
     )
-    length.add_argument(
+    add_duration_alternative(
+        length,
         "--duration",
         dest="hours",
         type=_hours,
-        default=argparse.SUPPRESS,
-        metavar="DURATION",
         help="instead of --hours: simulated time as a duration, e.g. 24h, 90m, 1h30m",
     )
     add_seed_option(simulate, metavar="S")

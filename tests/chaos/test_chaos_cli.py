@@ -56,7 +56,7 @@ def test_fleet_run_refuses_a_bad_fault_in_one_line(args: list[str], expected: st
 def test_fleet_chaos_refuses_a_bad_duration() -> None:
     result = _fleet("chaos", "--target", "ws://127.0.0.1:9", "--latency", "soon")
     assert result.returncode == 2
-    assert "argument --latency: --latency: 'soon' is not a duration" in result.stderr
+    assert "argument --latency: expected a duration such as 90s, 5m or 1h30m, got 'soon'" in result.stderr
 
 
 def test_fleet_chaos_relays_and_ends_on_sigint() -> None:
