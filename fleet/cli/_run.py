@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
@@ -17,7 +18,8 @@ from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
 from fleet.cli._metrics_options import add_metrics_options, announce_metrics
 from fleet.cli._output_paths import Output, check_output_options, write_or_fall_back
-from fleet.cli._run_metadata import add_tag_option, ended_run_metadata, started_run_metadata
+from fleet.cli._ramp_options import add_run_ramp_options
+from fleet.cli._run_metadata import add_tag_option, ended_run_metadata, run_info_labels, started_run_metadata
 from fleet.cli._scale import add_run_scale_options, run_job_scaled
 from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
 from fleet.cli._slo import add_slo_option, check_slos, ci_output_paths, with_abort_on_fail, write_ci_outputs
@@ -75,8 +77,8 @@ def _add_load_options(run: argparse.ArgumentParser) -> None:
         type=arg.csms_url,
         default=None,
         metavar="URL",
-        help="CSMS base URL; station N connects to URL/<station id> "
-        "(default: start the embedded CSMS on a free loopback port)",
+        help="CSMS base URL; station N connects to URL/<station id> (env FLEET_CSMS_URL; "
+        "default: start the embedded CSMS on a free loopback port)",
     )
     add_stations_option(run, default=50)
     run.add_argument(
@@ -86,13 +88,7 @@ def _add_load_options(run: argparse.ArgumentParser) -> None:
         metavar="DURATION",
         help="run time: 90 or 90s, 250ms, 5m, 1h30m (default 30s)",
     )
-    run.add_argument(
-        "--ramp",
-        type=arg.positive_float,
-        default=25.0,
-        metavar="STATIONS_PER_SECOND",
-        help="ramp-up rate: new stations connected per second (default 25)",
-    )
+    add_run_ramp_options(run, default_per_s=25.0)
     add_seed_option(run, metavar="N")
     run.add_argument(
         "--ocpp",
@@ -248,7 +244,7 @@ def run_fleet(ns: argparse.Namespace) -> int:
     announce_metrics(ns, "fleet")
     note_insecure(job.fleet, None)
     started = started_run_metadata(ns, argv=vars(ns).get("argv", []), defaults=_run_defaults())
-    # TODO(lead, issue 18): job = replace(job, run_info=run_info_labels(started)) once RunJob has it
+    job = replace(job, run_info=run_info_labels(started))  # ocpp_fleet_run_info's labels
     result = run_job_scaled(job, ns, progress=print_progress_line)
     if result is None:
         return ExitCode.BAD_INPUT

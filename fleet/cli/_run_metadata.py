@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from fleet.behaviour import ProfileError, resolve_profile
+from fleet.cli._environment import secret_option_names
 from fleet.engine import OcppMix
 from fleet.metrics import Slo
 
 MASK = "***"
 _NOT_AN_OPTION_VALUE = "<parsed file: see command>"  # e.g. --csms-script: the file is read at parse time
 _TAG_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_SECRET_WORDS = ("password", "passphrase", "secret")
 
 
 def tag(text: str) -> tuple[str, str]:
@@ -58,9 +58,9 @@ def add_tag_option(run: argparse.ArgumentParser) -> None:
 
 
 def is_secret(option: str) -> bool:
-    """Whether a long option (``--password``, ``basic_auth_password``) carries a secret."""
-    name = option.lstrip("-").replace("_", "-").lower()
-    return any(word in name for word in _SECRET_WORDS)
+    """Whether a long option (``--password``, or its destination ``password_pattern``) carries a
+    secret (fleet.cli._environment keeps the list)."""
+    return "--" + option.lstrip("-").replace("_", "-") in secret_option_names()
 
 
 def mask_argv(argv: Sequence[str], secret: Callable[[str], bool] = is_secret) -> list[str]:
