@@ -64,7 +64,7 @@ def _set_target(environment: Environment, options: FleetOptions) -> None:
     one, start the embedded CSMS for the length of the run, as `fleet run` does."""
     if environment.host:
         options.check_target(environment.host)
-        check_reachable(environment.host)
+        _check_reachable(environment)
         return
     if options.security_profile:
         raise FleetOptionError(
@@ -79,6 +79,19 @@ def _set_target(environment: Environment, options: FleetOptions) -> None:
         print(f"fleet locust: {csms.stop()}", file=sys.stderr, flush=True)
 
     environment.events.quit.add_listener(stop_csms)  # type: ignore[no-untyped-call]
+
+
+def _check_reachable(environment: Environment) -> None:
+    """Something listens at --host, or the swarm does not start (with --headless or --autostart);
+    with the web UI, --host is only the form's default: a warning."""
+    assert environment.host is not None
+    parsed = environment.parsed_options
+    try:
+        check_reachable(environment.host)
+    except FleetOptionError as exc:
+        if parsed is not None and (parsed.headless or parsed.autostart):
+            raise
+        print(f"fleet locust: warning: {exc}; the web UI's Host field can change it", file=sys.stderr)
 
 
 def _serve_metrics(environment: Environment, runner: Runner, options: FleetOptions) -> None:

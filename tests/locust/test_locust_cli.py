@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trio
+from _locust_support import fleet_locust
 
 from fleet.locust import FleetOptionError, FleetOptions
 from fleet.locust._embedded_csms import EmbeddedCsms, ledger_line
@@ -94,6 +96,21 @@ def test_a_wrong_host_is_one_line_at_start(tmp_path: Path, host: str, why: str) 
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
     assert errors == [f"fleet locust: error: --host {host}: {why}"], done.stderr[-3000:]
+
+
+async def test_with_the_web_ui_a_refused_host_is_a_warning(tmp_path: Path, unused_port: int) -> None:
+    """With the web UI, --host is only the form's default (the Host field can change it)."""
+    host = _refused_url()
+    args = ["--web-host", "127.0.0.1", "--web-port", str(unused_port), "--host", host]
+    why = "connection refused (is the CSMS running and listening on that port?)"
+    warning = f"fleet locust: warning: --host {host}: {why}; the web UI's Host field can change it"
+    async with fleet_locust(args, tmp_path) as locust:
+        with trio.fail_after(30):
+            await locust.wait_for(warning.encode())
+            await locust.wait_for(b"Starting web interface")
+        started = locust.text()  # before the stop (Locust's own Ctrl-C may print a traceback)
+        assert locust.process.returncode is None  # still serving the web UI
+    assert "Traceback" not in started
 
 
 def test_the_embedded_csms_names_its_url_and_sums_up_its_ledger() -> None:
