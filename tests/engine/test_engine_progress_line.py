@@ -11,15 +11,8 @@ from fleet.engine import print_progress_line
 from fleet.engine._progress_line import TerminalProgress, fit_progress_line, terminal_columns
 from fleet.metrics import Snapshot, format_progress
 
-SNAPSHOT = Snapshot(
-    connected=1800,
-    connected_peak=2000,
-    booted=2000,
-    messages_sent=99_999,
-    errors=3,
-    transactions_active=400,
-    reconnects=20,
-)
+FIGURES = {"connected": 1800, "connected_peak": 2000, "booted": 2000, "messages_sent": 99_999}
+SNAPSHOT = Snapshot(**FIGURES, errors=3, transactions_active=400, reconnects=20)
 # format_progress's own line, so a change of its wording shows here
 LINE = format_progress(SNAPSHOT, 1234.4, 12.0, 600.0, stations_configured=2000)
 
