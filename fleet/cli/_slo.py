@@ -27,8 +27,9 @@ from fleet.metrics import (
 
 SLO_EPILOG = """\
 SLO thresholds (--slo, repeatable): METRIC[(ACTION)] OP NUMBER[UNIT]
-  p50 p90 p99 p99.9 ... max min mean   latency from the intended send time, all calls or one action;
-                                   unit us, ms or s (required)
+  p50 p90 p99 p99.9 ... max min mean
+                                   latency from the intended send time, all calls or one action;
+                                   unit us, ms or s (required, except in k6's spellings below)
   error_rate                       failed / completed calls; unit % or a fraction
   rate                             messages sent per second (of one action if given)
   sent                             messages sent (of one action if given)
@@ -44,8 +45,11 @@ k6's spellings (a bare latency number is milliseconds, as in k6):
 --abort-on-fail ends the run early when a threshold is lost (k6 abortOnFail): counts and max
   under a bound at once, pNN/mean/error_rate when they fail after --abort-delay; stations drain,
   every file is written, exit code 3
+--junit FILE: one JUnit test case per threshold; --csv PREFIX: Locust's _stats, _stats_history and
+  _failures CSV files
 exit codes: 0 ok, 1 CSMS unreachable, 2 bad arguments or profile, 3 an SLO was violated,
-4 a worker process died (--workers; its stations' data is partial)
+4 a worker process died (--workers; its stations' data is partial), 5 stations never booted,
+6 a regression against --baseline
 """
 
 
