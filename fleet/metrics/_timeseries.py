@@ -1,9 +1,9 @@
 """The run over time: what the report plots, bucketed per interval, in bounded memory.
 
 ``TimeSeries`` listens like a recorder (the engine's fan-out feeds it) and files each report into
-the bucket of the moment it arrives: per-action latency histograms, messages and errors counted,
-stations connected and transactions active (their value at the end of the bucket), the
-generator's timer lateness and busy fraction. It reads the time from the ``clock`` it is given
+the bucket of the moment it arrives: per-action latency histograms and failed calls, messages
+and errors counted, stations connected and transactions active (their value at the end of the
+bucket), the generator's timer lateness and busy fraction. It reads the time from the ``clock`` it is given
 (the shell's clock), never a global one.
 
 Memory is bounded: past ``max_points`` buckets, the interval doubles and neighbouring buckets are
