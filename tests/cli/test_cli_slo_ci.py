@@ -111,3 +111,21 @@ async def test_junit_without_slos_has_zero_tests_and_k6_spellings_pass(tmp_path:
     done = await _fleet("--duration", "1", "--junit", str(plain))
     assert done.returncode == ExitCode.OK
     assert ET.parse(plain).getroot().get("tests") == "0"
+
+
+async def test_a_statistical_threshold_aborts_only_after_the_delay(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    done = await _fleet(
+        "--duration",
+        "5m",
+        "--slo",
+        "p(99)<0.001",
+        "--abort-on-fail",
+        "--abort-delay",
+        "2s",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == ExitCode.SLO_VIOLATED, done.stderr.decode()
+    aborted = json.loads(out.read_text())["aborted"]
+    assert aborted["slo"] == "p(99)<0.001" and 2.0 <= aborted["at_s"] < 30
