@@ -87,6 +87,11 @@ OTHER = "other"
 # CallFailed codes that are the station's own verdict, not a CALLERROR from the CSMS
 _LOCAL_OUTCOMES = {"Timeout": "timeout", "ConnectionLost": "connection_lost"}
 _JOULES_PER_WH = 3600.0
+_METERED_ENERGY_DOC = (
+    "Energy as the stations metered it: each meter reading's growth of the energy register, "
+    "transactions still charging included (J; kWh = J / 3.6e6)"
+)
+_ENDED_ENERGY_DOC = "Energy of the transactions that ended, counted when each ends (J; kWh = J / 3.6e6)"
 
 
 class _BoundedLabel:
@@ -254,15 +259,8 @@ class PrometheusMetrics:
         )
         self.tx_started = counter("ocpp_fleet_transactions_started", "Transactions started")
         self.tx_ended = counter("ocpp_fleet_transactions_ended", "Transactions ended")
-        self.energy = counter(
-            "ocpp_fleet_energy_delivered_joules",
-            "Energy as the stations metered it: each meter reading's growth of the energy register, "
-            "transactions still charging included (J; kWh = J / 3.6e6)",
-        )
-        self.energy_ended = counter(
-            "ocpp_fleet_energy_ended_transactions_joules",
-            "Energy of the transactions that ended, counted when each ends (J; kWh = J / 3.6e6)",
-        )
+        self.energy = counter("ocpp_fleet_energy_delivered_joules", _METERED_ENERGY_DOC)
+        self.energy_ended = counter("ocpp_fleet_energy_ended_transactions_joules", _ENDED_ENERGY_DOC)
         self.reconnects = counter(
             "ocpp_fleet_reconnects", "Connection attempts after the first (after a failure or a drop)"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 import msgspec
 
@@ -103,10 +104,7 @@ class TransactionReporter:
         announce_remote = tx.remote_start_id is not None and (
             event_type == "Started" or trigger == "RemoteStart"
         )
-        sample = None
-        if context is not None:
-            sample = evse.meter.sample(measurands, context, timestamp)
-            evse.meter.reading_sent(evse.evse_id, ctx.events)
+        sample = self._reading(evse, context, measurands, timestamp)
         request = v201.TransactionEventRequest(
             event_type=event_type,
             timestamp=timestamp,
@@ -144,6 +142,19 @@ class TransactionReporter:
             droppable=event_type == "Updated" and trigger in _METER_ONLY_TRIGGERS,
         )
         ctx.channel.send(call, now)
+
+    def _reading(
+        self,
+        evse: Evse,
+        context: v201.ReadingContextEnum | None,
+        measurands: list[str],
+        timestamp: datetime,
+    ) -> v201.MeterValue | None:
+        """The meter reading of a TransactionEvent with a reading context (None without one)."""
+        if context is None:
+            return None
+        evse.meter.reading_sent(evse.evse_id, self._ctx.events)
+        return evse.meter.sample(measurands, context, timestamp)
 
     def _periodic(self, evse_id: int) -> Callable[[float, float], None]:
         def fire(deadline: float, now: float) -> None:
