@@ -76,11 +76,15 @@ def dead_worker_export(
     ocpp_version: str,
     booted: int,
     death: str,
+    run_info: Sequence[tuple[str, str]] = (),
 ) -> MetricsExport:
     """What the parent serves on a dead worker's port (raises ``MetricsPortUnavailable``): its
     stations, none connected (``booted`` of them, the ones its last report had booted, show as
-    offline; in a mixed fleet counted against the versions in turn), and one ``worker_died`` error."""
-    export = MetricsExport(host, None, stations_by_version=stations_by_version, ocpp_version=ocpp_version)
+    offline; in a mixed fleet counted against the versions in turn), one ``worker_died`` error, and
+    the run's ``ocpp_fleet_run_info`` as the worker published it."""
+    export = MetricsExport(
+        host, None, stations_by_version=stations_by_version, ocpp_version=ocpp_version, run_info=run_info
+    )
     left = booted
     for version, recorder in export.recorders.items():
         for _ in range(min(left, stations_by_version[version])):

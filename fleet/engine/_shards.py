@@ -293,6 +293,7 @@ async def _export_in_place_of_the_dead(job: RunJob, shard: _Shard) -> None:
             ocpp_version=job.ocpp.label,
             booted=report.snapshot().booted,
             death=shard.death,
+            run_info=job.run_info,
         )
     except MetricsPortUnavailable as exc:
         print(f"fleet: {shard.label}'s metrics are gone: {exc}", file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@
 from prometheus_client import CollectorRegistry, generate_latest
 
 from fleet.engine import FleetConfig, OcppMix
+from fleet.engine._metrics_export import dead_worker_export
 from fleet.engine._recorder_topology import RecorderTopology
 from fleet.metrics import RunRecorder
 
@@ -85,3 +86,22 @@ async def test_no_run_info_series_without_run_info() -> None:
     registry = CollectorRegistry()
     _topology("2.0.1", range(2), registry)
     assert "ocpp_fleet_run_info" not in generate_latest(registry).decode()
+
+
+def test_the_port_of_a_dead_worker_keeps_the_run_info() -> None:
+    """--workers: the parent serves a dead worker's port with the labels every worker published."""
+    labels = (("version", "0.9.0"), ("tag_nightly", "yes"))
+    export = dead_worker_export(
+        "127.0.0.1",
+        0,
+        stations_by_version={"2.0.1": 2},
+        ocpp_version="2.0.1",
+        booted=1,
+        death="killed by SIGKILL",
+        run_info=labels,
+    )
+    try:
+        assert export.registry.get_sample_value("ocpp_fleet_run_info", dict(labels)) == 1.0
+    finally:
+        assert export.exporter is not None
+        export.exporter.close()
