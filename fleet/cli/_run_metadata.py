@@ -22,11 +22,12 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fleet.behaviour import ProfileError, resolve_profile
 from fleet.cli._environment import secret_option_names
 from fleet.engine import OcppMix
-from fleet.metrics import Slo
+from fleet.metrics import Slo, ToleranceRule
 
 MASK = "***"
 _NOT_AN_OPTION_VALUE = "<parsed file: see command>"  # e.g. --csms-script: the file is read at parse time
@@ -63,8 +64,23 @@ def is_secret(option: str) -> bool:
     return "--" + option.lstrip("-").replace("_", "-") in secret_option_names()
 
 
+def mask_url(text: str) -> str:
+    """A URL's password (``ws://user:pass@host``) replaced by ``***``; any other text as it is."""
+    if "://" not in text:
+        return text
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:
+        return text
+    if not password:
+        return text
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{password}@", f":{MASK}@", 1)))
+
+
 def mask_argv(argv: Sequence[str], secret: Callable[[str], bool] = is_secret) -> list[str]:
-    """``argv`` with the value of every secret option replaced by ``***`` (``--opt V`` and ``--opt=V``)."""
+    """``argv`` with the value of every secret option replaced by ``***`` (``--opt V`` and
+    ``--opt=V``), and every password in a URL."""
     masked: list[str] = []
     hide_next = False
     for word in argv:
@@ -74,7 +90,7 @@ def mask_argv(argv: Sequence[str], secret: Callable[[str], bool] = is_secret) ->
         elif word.startswith("--") and "=" in word and secret(word.partition("=")[0]):
             masked.append(f"{word.partition('=')[0]}={MASK}")
         else:
-            masked.append(word)
+            masked.append(mask_url(word))
             hide_next = word.startswith("--") and secret(word)
     return masked
 
@@ -97,6 +113,10 @@ def _option_value(dest: str, value: Any) -> Any:
         return MASK
     if dest == "start":  # parsed to UTC seconds; the option takes ISO 8601
         return _iso(value)
+    if dest == "tag":  # parsed to (key, value) pairs; the option takes KEY=VALUE
+        return [f"{key}={text}" for key, text in value]
+    if dest == "source_addresses":  # parsed to the addresses; the option takes a list too
+        return ",".join(value)
     return _plain(value)
 
 
@@ -117,8 +137,6 @@ def _option_words(name: str, value: Any) -> list[str]:
         return [f"--{name}"]
     if value is False or value is None:
         return []
-    if isinstance(value, list | tuple) and len(value) == 2 and name == "tag":
-        return [f"--{name}", f"{value[0]}={value[1]}"]
     return [f"--{name}", value if isinstance(value, str) else f"{value}"]
 
 
@@ -131,9 +149,11 @@ def ocpp_text(mix: OcppMix) -> str:
 
 def _plain(value: Any) -> Any:
     """An option value as JSON data, in the spelling the option takes where it has one."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return mask_url(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
-    if isinstance(value, Slo):
+    if isinstance(value, Slo | ToleranceRule):  # as the user wrote it
         return value.text
     if isinstance(value, OcppMix):
         return ocpp_text(value)
@@ -197,7 +217,7 @@ def started_run_metadata(
         "speed": ns.speed,
         "tags": dict(ns.tag),
         "config": {
-            "csms_url": ns.csms,
+            "csms_url": mask_url(ns.csms) if ns.csms else None,
             "stations": ns.stations,
             "duration_s": ns.duration,
             "ramp_per_s": ns.ramp,

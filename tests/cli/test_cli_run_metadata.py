@@ -18,12 +18,14 @@ import pytest
 import trio
 
 from fleet.cli._main import build_parser
+from fleet.cli._ramp_options import resolve_ramp
 from fleet.cli._run import _run_defaults
 from fleet.cli._run_metadata import (
     MASK,
     effective_options,
     ended_run_metadata,
     mask_argv,
+    mask_url,
     run_info_labels,
     started_run_metadata,
     tag,
@@ -33,7 +35,9 @@ FLEET = [sys.executable, "-m", "fleet"]
 
 
 def _parse(*args: str) -> argparse.Namespace:
-    return build_parser().parse_args(["run", *args])
+    ns = build_parser().parse_args(["run", *args])
+    resolve_ramp(ns)  # as `fleet` does: --ramp-over becomes stations per second
+    return ns
 
 
 def test_a_tag_is_key_equals_value() -> None:
@@ -79,11 +83,24 @@ def test_secret_values_are_masked_in_the_command_line() -> None:
     ]
 
 
+def test_a_password_in_the_csms_url_is_masked_everywhere() -> None:
+    url = "wss://SIM-1:hunter2@csms.example:9000/ocpp"
+    ns = _parse("--csms", url)
+    run = started_run_metadata(ns, argv=["run", "--csms", url], defaults=_run_defaults())
+    masked = f"wss://SIM-1:{MASK}@csms.example:9000/ocpp"
+    assert run["command"] == ["fleet", "run", "--csms", masked]
+    assert run["config"]["csms_url"] == run["options"]["csms"] == masked
+    assert "hunter2" not in repr(run) and mask_url("ws://127.0.0.1:9000") == "ws://127.0.0.1:9000"
+
+
 def test_the_rerun_command_parses_back_to_the_same_options() -> None:
     ns = _parse(
         "--stations", "7", "--duration", "12", "--seed", "9", "--ocpp", "mix:0.25",
         "--slo", "p99(Heartbeat) < 300ms", "--slo", "error_rate < 1%", "--tag", "build=42", "--speed", "60",
         "--profile", "workplace", "--start", "2026-12-01T06:00:00Z", "--password", "hunter2",
+        "--baseline-tolerance", "p99=20%", "--fault", "latency=50ms",
+        "--source-addresses", "127.0.0.1-127.0.0.3",
+        "--abort-on-fail", "--ramp-over", "10s", "--tag", "branch=main",
     )  # fmt: skip
     run = started_run_metadata(ns, argv=["run", "--stations", "7"], defaults=_run_defaults(), now=lambda: 1e9)
     rerun = run["rerun"]
@@ -92,7 +109,8 @@ def test_the_rerun_command_parses_back_to_the_same_options() -> None:
     again = _parse(*rerun[2:])
     first, second = effective_options(ns), effective_options(again)
     assert second == first  # every option, secrets masked on both sides
-    assert run["tags"] == {"build": "42"}
+    assert run["tags"] == {"build": "42", "branch": "main"}
+    assert run["config"]["ramp_per_s"] == 0.7  # --ramp-over 10s for 7 stations
     assert run["config"]["ocpp"] == "mix:0.25" and run["config"]["stations"] == 7
     assert run["sim_start"] == "2026-12-01T06:00:00.000Z"
     assert run["started_at"] == "2001-09-09T01:46:40.000Z"
