@@ -15,23 +15,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import _prometheus_support as prom
 import pytest
 import trio
-from _prometheus_support import (
-    NOT_INSTALLED,
-    PROMETHEUS,
-    RATE_WINDOW,
-    dashboard_queries,
-    finite_values,
-    free_loopback_port,
-    prometheus_command,
-    query,
-)
 
 DATA_DEADLINE_S = 35.0
 ENERGY_QUERIES = {
     "metered energy": "sum(ocpp_fleet_energy_delivered_joules_total)",
-    "metered power": f"sum(rate(ocpp_fleet_energy_delivered_joules_total[{RATE_WINDOW}]))",
+    "metered power": f"sum(rate(ocpp_fleet_energy_delivered_joules_total[{prom.RATE_WINDOW}]))",
     "run info": "ocpp_fleet_run_info",
 }
 
@@ -57,19 +48,19 @@ async def _poll(base_url: str, queries: list[tuple[str, str]]) -> dict[str, list
     with trio.move_on_after(DATA_DEADLINE_S):
         while True:
             for name, expr in [*ENERGY_QUERIES.items(), *queries]:
-                results[name if name in ENERGY_QUERIES else expr] = await query(base_url, expr)
-            charging = all(sum(finite_values(results[name])) > 0 for name in ENERGY_QUERIES)
+                results[name if name in ENERGY_QUERIES else expr] = await prom.query(base_url, expr)
+            charging = all(sum(prom.finite_values(results[name])) > 0 for name in ENERGY_QUERIES)
             if charging and all(results.values()):
                 return results
             await trio.sleep(0.5)  # Prometheus scrapes once a second
     return results
 
 
-@pytest.mark.skipif(PROMETHEUS is None, reason=NOT_INSTALLED)
+@pytest.mark.skipif(prom.PROMETHEUS is None, reason=prom.NOT_INSTALLED)
 async def test_the_dashboard_and_its_energy_panels_show_a_charging_fleet_run(tmp_path: Path) -> None:
-    fleet_port, web_port = free_loopback_port(), free_loopback_port()
+    fleet_port, web_port = prom.free_loopback_port(), prom.free_loopback_port()
     base_url = f"http://127.0.0.1:{web_port}"
-    queries = dashboard_queries()
+    queries = prom.dashboard_queries()
     energy_panels = [expr for title, expr in queries if title.startswith("Energy delivered")]
     assert len(energy_panels) == 3  # power; metered and ended-transactions totals
     run = partial(trio.run_process, check=False)
@@ -80,13 +71,13 @@ async def test_the_dashboard_and_its_energy_panels_show_a_charging_fleet_run(tmp
     ):
         async with trio.open_nursery() as nursery:
             # cancelling the nursery terminates both (SIGTERM, then SIGKILL)
-            command = prometheus_command(tmp_path, fleet_port, web_port)
+            command = prom.prometheus_command(tmp_path, fleet_port, web_port)
             await nursery.start(partial(run, command, stdout=prometheus_log, stderr=prometheus_log))
             fleet = await nursery.start(
                 partial(run, fleet_command(fleet_port), stdout=fleet_log, stderr=fleet_log)
             )
             results = await _poll(base_url, queries)
-            up = await query(base_url, "up")
+            up = await prom.query(base_url, "up")
             nursery.cancel_scope.cancel()
 
     log = (tmp_path / "fleet.log").read_text()
@@ -95,6 +86,6 @@ async def test_the_dashboard_and_its_energy_panels_show_a_charging_fleet_run(tmp
     missing = [expr for expr, result in results.items() if not result]
     assert missing == [], f"queries without data after {DATA_DEADLINE_S} s: {missing}"
     for name in ("metered energy", "metered power", *energy_panels[:2]):
-        assert sum(finite_values(results[name])) > 0, (name, results[name])
+        assert sum(prom.finite_values(results[name])) > 0, (name, results[name])
     (info,) = results["run info"]
     assert info["metric"]["tag_suite"] == "energy" and info["metric"]["profile"] == "workplace"
