@@ -24,7 +24,7 @@ from fleet.cli._scale import add_run_scale_options, run_job_scaled
 from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
 from fleet.cli._slo import add_slo_option, check_slos, ci_output_paths, with_abort_on_fail, write_ci_outputs
 from fleet.engine import FleetConfig, JobResult, OcppMix, RunJob, print_progress_line
-from fleet.metrics import format_summary, write_html_report, write_json
+from fleet.metrics import format_summary, unmeasured_verdicts, write_html_report, write_json, write_junit
 
 
 def add_run_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -251,14 +251,23 @@ def run_fleet(ns: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     if result.summary is None:
-        print(f"fleet: error: {result.failure}", file=sys.stderr)
-        if ns.report:
-            _write_report(ns.report, {"failure": result.failure, "run": ended_run_metadata(started)})
-        return result.exit_code
+        return _report_failed_run(ns, result, ended_run_metadata(started))
     result.summary["run"] = ended_run_metadata(started)
     print(format_summary(result.summary))
     note_insecure(job.fleet, result.summary)
     return _report(ns, result, result.summary)
+
+
+def _report_failed_run(ns: argparse.Namespace, result: JobResult, run: dict[str, Any]) -> int:
+    """A run that could not happen (the CSMS unreachable): say why; the report and the JUnit file
+    say it too (there, every threshold fails unmeasured, and the run is an error)."""
+    print(f"fleet: error: {result.failure}", file=sys.stderr)
+    failed = {"failure": result.failure, "run": run, "slo": unmeasured_verdicts(ns.slo, str(result.failure))}
+    if ns.report:
+        _write_report(ns.report, failed)
+    if ns.junit:
+        _write_file(Output("--junit", ns.junit, "junit", ".xml"), lambda path: write_junit(path, failed))
+    return result.exit_code
 
 
 def _report(ns: argparse.Namespace, result: JobResult, summary: dict[str, Any]) -> int:

@@ -34,7 +34,7 @@ from fleet.metrics._generator_health import GeneratorHealth
 from fleet.metrics._histogram import LatencyHistogram
 from fleet.metrics._html_report import write_html_report
 from fleet.metrics._json_file import write_json
-from fleet.metrics._junit import junit_xml, write_junit
+from fleet.metrics._junit import junit_xml, unmeasured_verdicts, write_junit
 from fleet.metrics._latency_digest import DIGEST_PERCENTILES, latency_digest
 from fleet.metrics._locust_csv import write_locust_failures, write_locust_history, write_locust_stats
 from fleet.metrics._loss import loss_accounting
@@ -104,6 +104,7 @@ __all__ = [
     "publish_run_info",
     "run_shape",
     "stations_never_booted",
+    "unmeasured_verdicts",
     "write_html_report",
     "write_json",
     "write_junit",

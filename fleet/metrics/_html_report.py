@@ -116,7 +116,16 @@ def _banners(summary: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
     banners = []
     if summary.get("failure"):
         banners.append(("bad", f"The run could not happen: {summary['failure']}"))
-    if summary.get("interrupted"):
+    aborted = summary.get("aborted")
+    if aborted:
+        banners.append(
+            (
+                "bad",
+                f"The run was aborted after {aborted['at_s']:g} s (--abort-on-fail): "
+                f"SLO '{aborted['slo']}' lost ({aborted['detail']}).",
+            )
+        )
+    elif summary.get("interrupted"):
         banners.append(("bad", "The run was interrupted before its planned end."))
     generator = summary.get("generator")
     if generator and generator.get("saturated"):

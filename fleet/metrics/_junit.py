@@ -12,18 +12,37 @@ standard library's ``xml.etree.ElementTree`` (it escapes every attribute and tex
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from fleet.metrics._slo_parse import Slo
+
 SUITE = "ocpp-fleet.slo"
+RUN_CASE = "the run"  # the test case of a run that could not happen
+
+
+def unmeasured_verdicts(slos: Iterable[Slo], failure: str) -> list[dict[str, Any]]:
+    """The verdicts of thresholds a run that could not happen leaves unmeasured: each failed."""
+    return [
+        {"slo": slo.text, "passed": False, "measured": None, "threshold": slo.threshold,
+         "detail": f"not measured: {failure}"}
+        for slo in slos
+    ]  # fmt: skip
 
 
 def junit_xml(summary: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
     """The JUnit document of a run's ``summary`` (its ``slo`` verdicts, ``run`` metadata)."""
     verdicts = list(summary.get("slo") or [])
     failures = sum(not verdict.get("passed") for verdict in verdicts)
+    run_failure = summary.get("failure")  # the run could not happen: one more test case, an error
+    errors = 1 if run_failure else 0
     seconds = f"{float(summary.get('duration_s') or 0.0):.3f}"
-    counts = {"tests": str(len(verdicts)), "failures": str(failures), "errors": "0", "time": seconds}
+    counts = {
+        "tests": str(len(verdicts) + errors),
+        "failures": str(failures),
+        "errors": str(errors),
+        "time": seconds,
+    }
     root = ET.Element("testsuites", {"name": "ocpp-fleet", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": SUITE, **counts, "skipped": "0"})
     run = summary.get("run")
@@ -37,6 +56,11 @@ def junit_xml(summary: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
         listed = ET.SubElement(suite, "properties")
         for name, value in properties:
             ET.SubElement(listed, "property", {"name": name, "value": value})
+    if run_failure:
+        case = ET.SubElement(suite, "testcase", {"classname": SUITE, "name": RUN_CASE, "time": seconds})
+        ET.SubElement(case, "error", {"message": str(run_failure), "type": "RunFailed"}).text = str(
+            run_failure
+        )
     for verdict in verdicts:
         case = ET.SubElement(
             suite, "testcase", {"classname": SUITE, "name": str(verdict["slo"]), "time": seconds}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -129,3 +130,20 @@ async def test_a_statistical_threshold_aborts_only_after_the_delay(tmp_path: Pat
     assert done.returncode == ExitCode.SLO_VIOLATED, done.stderr.decode()
     aborted = json.loads(out.read_text())["aborted"]
     assert aborted["slo"] == "p(99)<0.001" and 2.0 <= aborted["at_s"] < 30
+
+
+async def test_a_run_that_could_not_happen_is_an_error_in_junit(tmp_path: Path) -> None:
+    """Before: with the CSMS unreachable no JUnit file was written, and CI saw no failed test."""
+    with socket.socket() as closed:  # a loopback port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        url = f"ws://127.0.0.1:{closed.getsockname()[1]}"
+    junit = tmp_path / "slo.xml"
+    done = await _fleet("--csms", url, "--duration", "5", "--slo", "errors == 0", "--junit", str(junit))
+    assert done.returncode == ExitCode.FAILED, done.stderr.decode()
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("2", "1", "1")
+    cases = {case.get("name"): case for case in root.iter("testcase")}
+    error = cases["the run"].find("error")
+    assert error is not None and "cannot reach the CSMS" in (error.get("message") or "")
+    failure = cases["errors == 0"].find("failure")
+    assert failure is not None and "not measured: cannot reach the CSMS" in (failure.text or "")

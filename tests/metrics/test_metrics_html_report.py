@@ -133,3 +133,14 @@ def test_the_error_table_names_every_shortfall_and_when_and_where_each_error_was
         "<td>connection_lost</td><td>connection lost (code 1001)</td><td>SIM-00000, SIM-00001, SIM-00002</td>"
         '<td class="n">5</td><td class="n">31.0</td><td class="n">35.0</td>'
     ) in errors
+
+
+def test_an_aborted_run_says_which_threshold_ended_it(tmp_path: Path) -> None:
+    summary = _summary()
+    summary["interrupted"] = True
+    summary["aborted"] = {"slo": "errors == 0", "at_s": 12.0, "detail": "measured 3"}
+    path = tmp_path / "r.html"
+    write_html_report(path, summary)
+    html = path.read_text()
+    assert "aborted after 12 s (--abort-on-fail): SLO &#39;errors == 0&#39; lost (measured 3)" in html
+    assert "interrupted before its planned end" not in html
