@@ -142,13 +142,6 @@ def utc_time(text: str) -> float:
     return moment.timestamp()
 
 
-def percentage(text: str) -> float:
-    """'10%' or '0.1' -> 0.1."""
-    number = text[:-1] if text.endswith("%") else text
-    value = non_negative_float(number)
-    return value / 100 if text.endswith("%") else value
-
-
 def slo(text: str) -> Slo:
     try:
         return parse_slo(text)

@@ -109,14 +109,27 @@ def _add_output_options(simulate: argparse.ArgumentParser) -> None:
 
 def _add_network_options(simulate: argparse.ArgumentParser) -> None:
     """The modeled network: its latency, and how the stations' connections are spread."""
-    simulate.add_argument(
+    latency = simulate.add_mutually_exclusive_group()
+    latency.add_argument(
+        "--latency",
+        type=arg.non_negative_duration,
+        default=0.020,
+        dest="latency_s",
+        metavar="DURATION",
+        help="modeled one-way network + CSMS latency (default 20ms: a round trip of ~40 ms)",
+    )
+    latency.add_argument(
         "--latency-ms",
-        type=arg.non_negative_float,
-        default=20.0,
+        type=_milliseconds,
+        dest="latency_s",
         metavar="MS",
-        help="modeled one-way network + CSMS latency in ms (default 20: a round trip of ~40 ms)",
+        help="the same in milliseconds (the older spelling)",
     )
     add_simulate_ramp_options(simulate)
+
+
+def _milliseconds(text: str) -> float:
+    return arg.non_negative_float(text) / 1000.0
 
 
 def _add_what_if_options(simulate: argparse.ArgumentParser) -> None:
@@ -205,7 +218,7 @@ def _simulation_config(ns: argparse.Namespace, profile_name: str, epoch: float) 
     return SimulationConfig(
         hours=ns.hours,
         seed=ns.seed,
-        latency=ns.latency_ms / 1000.0,
+        latency=ns.latency_s,
         ramp_s=ns.ramp_over,
         epoch=epoch,
         profile_name=profile_name,

@@ -41,6 +41,7 @@ def test_simulate_writes_the_forecast_and_the_plot(
     assert forecast["config"]["latency_one_way"] == {"kind": "fixed", "value_ms": 10.0}
     assert forecast["summary"]["latency_ms"]["by_action"]["Heartbeat"]["p50"] >= 20.0
     assert plot.read_bytes().startswith(b"\x89PNG")
+    assert _parse("--latency", "10ms").latency_s == ns.latency_s == _parse("--latency", "0.01").latency_s
     printed = capsys.readouterr().out
     assert f"messages received by the CSMS: {forecast['summary']['messages_total']}" in printed
 
