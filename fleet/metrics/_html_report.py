@@ -80,7 +80,7 @@ def _timeline(summary: Mapping[str, Any]) -> dict[str, Any]:
         return {"cards": [], "data": {}}
     run = summary.get("run") if isinstance(summary.get("run"), Mapping) else None
     x = x_axis(series, run)
-    charts = timeline_charts(series)
+    charts = timeline_charts(series, speed=float(summary.get("speed") or 1.0))
     distribution = latency_distribution(summary.get("actions", {}))
     cards = [{"id": chart["id"], "title": chart["title"]} for chart in charts]
     if distribution is not None:

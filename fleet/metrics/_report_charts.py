@@ -47,8 +47,9 @@ def fault_bands(series: Mapping[str, Any], x: Mapping[str, Any]) -> list[Any]:
     return bands
 
 
-def timeline_charts(series: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The charts over time: ``{"id", "title", "unit", "series": {name: column}}`` each."""
+def timeline_charts(series: Mapping[str, Any], speed: float = 1.0) -> list[dict[str, Any]]:
+    """The charts over time: ``{"id", "title", "unit", "series": {name: column}}`` each (power
+    on the simulated clock, which runs ``speed`` times faster than the real one)."""
     interval = float(series.get("interval_s", 1.0))
     latency = series.get("latency_ms", {})
     per_action = series.get("actions_per_s", {})
@@ -82,6 +83,11 @@ def timeline_charts(series: Mapping[str, Any]) -> list[dict[str, Any]]:
             },
         ),
     ]
+    power = power_kw(series, speed)
+    if power is not None:
+        charts.append(
+            _chart("power", "Power delivered (metered by the stations)", "kW", {"all stations": power})
+        )
     lateness = series.get("lateness_ms")
     if lateness:
         charts.append(
@@ -93,6 +99,22 @@ def timeline_charts(series: Mapping[str, Any]) -> list[dict[str, Any]]:
         busy = {"busy (max per interval)": series["busy_fraction_max"]}
         charts.append(_chart("busy", "Generator busy fraction", "fraction", busy))
     return charts
+
+
+def power_kw(series: Mapping[str, Any], speed: float) -> list[float] | None:
+    """The fleet's mean metered power per interval, kW of simulated time (None: no energy was
+    metered, or the series predates the energy column)."""
+    energy = series.get("energy_wh")
+    if not energy or not any(energy):
+        return None
+    interval = float(series.get("interval_s", 1.0))
+    starts = [float(t) for t in series.get("t", [])] or [i * interval for i in range(len(energy))]
+    end = float(series.get("t_end") or starts[-1] + interval)
+    covered = [max(min(interval, end - t), 1e-9) for t in starts]
+    return [
+        round(wh / (seconds * speed / 3600.0) / 1000.0, 3)
+        for wh, seconds in zip(energy, covered, strict=True)
+    ]
 
 
 def latency_distribution(actions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ class _Point:
         "call_errors_by_action",
         "calls_waiting_max",
         "connected",
+        "energy_wh",
         "errors",
         "latency",
         "lateness",
@@ -50,6 +51,7 @@ class _Point:
         self.call_errors = 0
         self.call_errors_by_action: dict[str, int] = {}
         self.errors = 0
+        self.energy_wh = 0.0  # metered by the stations during the interval
         self.connected = connected
         self.transactions_active = transactions_active
         self.busy_max = 0.0
@@ -69,6 +71,7 @@ class _Point:
         for action, failed in other.call_errors_by_action.items():
             self.call_errors_by_action[action] = self.call_errors_by_action.get(action, 0) + failed
         self.errors += other.errors
+        self.energy_wh += other.energy_wh
         self.busy_max = max(self.busy_max, other.busy_max)
         self.calls_waiting_max = max(self.calls_waiting_max, other.calls_waiting_max)
         for action, histogram in other.latency.items():
@@ -107,6 +110,7 @@ class _SeriesData(msgspec.Struct):
     faults: list[dict[str, Any]] | None = None  # faults injected on purpose (add_fault)
     outages: dict[str, Any] | None = None  # OutageTracker.to_dict (absent in older data)
     call_errors_by_action: dict[str, list[int]] | None = None  # absent in older data
+    energy_wh: list[float] | None = None  # absent in older data
 
 
 class TimeSeries:
@@ -244,7 +248,7 @@ class TimeSeries:
         point.transactions_active = self._tx_active
 
     def energy_metered(self, wh: float) -> None:
-        pass  # the timeline plots no energy (the run's total is RunRecorder's energy_kwh)
+        self._point().energy_wh += wh
 
     def message_dropped(self, action: str, reason: str) -> None:
         self.outages.message_dropped()
@@ -345,6 +349,7 @@ class TimeSeries:
             call_errors_by_action={
                 name: [p.call_errors_by_action.get(name, 0) for p in points] for name in actions
             },
+            energy_wh=[round(p.energy_wh, 3) for p in points],
         )
         result = to_plain(data)
         result["t"] = starts
@@ -375,6 +380,7 @@ class TimeSeries:
             parsed.histograms.lateness,
             *parsed.histograms.latency.values(),
             *(parsed.call_errors_by_action or {}).values(),
+            *([parsed.energy_wh] if parsed.energy_wh is not None else []),
         )
         length = len(parsed.messages)
         if length == 0 or any(len(column) != length for column in columns):
@@ -402,6 +408,8 @@ class TimeSeries:
             for name, failed in (parsed.call_errors_by_action or {}).items():
                 if failed[i]:
                     point.call_errors_by_action[name] = failed[i]
+            if parsed.energy_wh is not None:
+                point.energy_wh = parsed.energy_wh[i]
             series._points.append(point)
         series._index = length - 1
         series._t_end = parsed.t_end

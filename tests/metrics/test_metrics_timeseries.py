@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from fleet.metrics import LatencyHistogram, TimeSeries
+from fleet.metrics._report_charts import power_kw, timeline_charts
 
 
 class FakeClock:
@@ -179,3 +180,30 @@ def test_results_written_before_per_action_failures_still_load() -> None:
     data = TimeSeries.from_dict(older).to_dict()
     assert data["call_errors_by_action"] == {"Authorize": [0]}  # not known per action
     assert data["call_errors"] == [1]  # the total still is
+
+
+def test_metered_energy_is_counted_per_interval_merges_and_coarsens_exactly() -> None:
+    """Issue 18 item 1: energy as the stations meter it; the timeline had no energy at all."""
+    clocks = [FakeClock(), FakeClock()]
+    shards = [TimeSeries(clock, interval_s=1.0, max_points=4) for clock in clocks]
+    for shard, clock in zip(shards, clocks, strict=True):
+        for second in range(8):
+            clock.now = 100.0 + second
+            shard.energy_metered(2.5)
+            shard.energy_metered(0.5)
+    merged = TimeSeries.from_dict(shards[0].to_dict())
+    merged.merge(TimeSeries.from_dict(shards[1].to_dict()))
+    data = merged.to_dict()
+    assert data["interval_s"] == 2.0 and data["energy_wh"] == [12.0, 12.0, 12.0, 12.0]
+    older = dict(data)
+    del older["energy_wh"]  # results written before the energy column still load
+    assert TimeSeries.from_dict(older).to_dict()["energy_wh"] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_report_plots_metered_power_on_the_simulated_clock() -> None:
+    series = {"interval_s": 1.0, "t": [0.0, 1.0], "t_end": 1.5, "energy_wh": [110.0, 0.0]}
+    # 110 Wh in one real second at speed 60 = in one simulated minute: 6.6 kW
+    assert power_kw(series, speed=60.0) == [6.6, 0.0]
+    assert power_kw({**series, "energy_wh": [0.0, 0.0]}, speed=60.0) is None
+    ids = [chart["id"] for chart in timeline_charts(series, speed=60.0)]
+    assert "power" in ids
