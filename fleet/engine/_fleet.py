@@ -85,10 +85,7 @@ async def run_fleet(
     ramp = _Ramp(config, started, clock, make_station, recorder_for or (lambda _: recorder), probe_timeout_s)
     with ending.run_scope:
         async with trio.open_nursery() as nursery:
-            if handle_signals:
-                nursery.start_soon(ending.stop_on_signals)
-            if on_progress is not None or stop_when is not None:
-                nursery.start_soon(_progress_loop, on_progress, started, stop_when, ending)
+            _watch(nursery, ending, started, handle_signals, on_progress, stop_when)
             await stations.begin(nursery)
             if isinstance(recorder, HealthRecorder):
                 nursery.start_soon(monitor_generator, recorder, stations.calls_waiting)
@@ -110,6 +107,22 @@ async def run_fleet(
         stations_started=ramp.stations_started,
         drain=drain.report(stations.drainables()),
     )
+
+
+def _watch(
+    nursery: trio.Nursery,
+    ending: _Ending,
+    started: float,
+    handle_signals: bool,
+    on_progress: ProgressCallback | None,
+    stop_when: StopCheck | None,
+) -> None:
+    """What may end the run early besides its duration: signals, and ``stop_when`` asked once a
+    second beside the progress callback."""
+    if handle_signals:
+        nursery.start_soon(ending.stop_on_signals)
+    if on_progress is not None or stop_when is not None:
+        nursery.start_soon(_progress_loop, on_progress, started, stop_when, ending)
 
 
 class _Ramp:
