@@ -3,13 +3,17 @@
 A change counts as a regression only when it is worse by more than the relative tolerance AND
 by more than an absolute floor, so a 0.2 ms -> 0.3 ms p50 (+50 %) on a loopback run is not
 flagged: below ``LATENCY_FLOOR_MS`` latency moves are noise of the machine, not of the CSMS.
+
+A latency percentile is judged only when both runs have at least ``MIN_TAIL_SAMPLES`` calls at
+or above it: the p99 of 110 calls is their second-slowest, one scheduling hiccup away from
++80 %, so it is shown with the verdict "too few calls" (a p99 needs 1,000 calls, a p50 20).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fleet.metrics._tolerance import Tolerances
@@ -17,6 +21,7 @@ from fleet.metrics._tolerance import Tolerances
 LATENCY_FLOOR_MS = 1.0  # latency changes smaller than this are never regressions
 ERROR_RATE_FLOOR = 0.1  # percentage points (error rates are in percent)
 THROUGHPUT_FLOOR = 1.0  # messages per second
+MIN_TAIL_SAMPLES = 10  # calls at or above a percentile, in each run, for it to be judged
 
 
 class Better(enum.Enum):
@@ -31,6 +36,7 @@ class Verdict(enum.Enum):
     SAME = "same"
     NEW = "new"  # only in the new run
     GONE = "gone"  # only in the base run
+    FEW_SAMPLES = "too few calls"  # a percentile of too few calls to tell a change from noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +118,10 @@ def compare_results(
     for action in sorted(base_actions.keys() | new_actions.keys()):
         before, after = base_actions.get(action), new_actions.get(action)
         for quantile, kind in _LATENCY.items():
-            figures.append(judge(action, kind, _latency(before, quantile), _latency(after, quantile)))
+            figure = judge(action, kind, _latency(before, quantile), _latency(after, quantile))
+            if figure.verdict in _CHANGED and not _enough_calls(quantile, before, after):
+                figure = replace(figure, verdict=Verdict.FEW_SAMPLES)
+            figures.append(figure)
         figures.append(judge(action, _ERROR_RATE, _error_rate(before), _error_rate(after)))
     figures.append(judge(None, _THROUGHPUT, _throughput(base), _throughput(new)))
     figures.append(judge(None, _TRANSACTIONS, _transactions(base), _transactions(new)))
@@ -146,6 +155,17 @@ def _verdict(kind: _Kind, tolerance: float, base: float | None, new: float | Non
     if worse_by > kind.floor and worse_by > tolerance * abs(base):
         return Verdict.REGRESSION
     return Verdict.WORSE
+
+
+_CHANGED = (Verdict.BETTER, Verdict.WORSE, Verdict.REGRESSION)
+
+
+def _enough_calls(quantile: str, *actions: Mapping[str, Any] | None) -> bool:
+    """Whether each run has MIN_TAIL_SAMPLES calls at or above the percentile (p99: 1,000 calls;
+    a result that does not say how many is taken at its word)."""
+    tail = 1.0 - float(quantile.removeprefix("p")) / 100.0
+    counts = [action.get("latency_ms", {}).get("count") for action in actions if action is not None]
+    return all(int(count) * tail >= MIN_TAIL_SAMPLES - 1e-9 for count in counts if count is not None)
 
 
 def _latency(action: Mapping[str, Any] | None, quantile: str) -> float | None:

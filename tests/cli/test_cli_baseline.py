@@ -18,7 +18,8 @@ from fleet.cli._exit_codes import ExitCode
 from fleet.metrics import parse_tolerance
 
 FLEET = [sys.executable, "-m", "fleet"]
-RUN = [*FLEET, "run", "--stations", "3", "--duration", "2", "--ramp", "50", "--seed", "7"]
+# 20 stations: 20 BootNotifications, enough calls for a p50 to be judged (fleet compare: 20)
+RUN = [*FLEET, "run", "--stations", "20", "--duration", "2", "--ramp", "50", "--seed", "7"]
 
 
 async def _run(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -75,7 +76,7 @@ async def test_a_baseline_of_another_fleet_is_refused_before_the_run(
     assert done.returncode == 2
     stderr = done.stderr.decode()
     assert stderr.splitlines() == [
-        f"fleet run: error: --baseline {base}: the runs differ: stations: 3 vs 4; duration: 2 s vs 3 s "
+        f"fleet run: error: --baseline {base}: the runs differ: stations: 20 vs 4; duration: 2 s vs 3 s "
         "(--allow-different compares them anyway)"
     ]
     allowed = await _run(
@@ -83,7 +84,7 @@ async def test_a_baseline_of_another_fleet_is_refused_before_the_run(
     )
     assert allowed.returncode == 0, allowed.stderr.decode()
     assert (
-        f"fleet run: warning: --baseline {base}: the runs differ: stations: 3 vs 4" in allowed.stderr.decode()
+        f"fleet run: warning: --baseline {base}: the runs differ: stations: 20 vs 4" in allowed.stderr.decode()
     )
 
 

@@ -16,7 +16,7 @@ from fleet.metrics import (
 
 
 def _result(
-    latency_s: float, failures: int = 0, calls: int = 100, duration_s: float = 10.0
+    latency_s: float, failures: int = 0, calls: int = 1000, duration_s: float = 10.0
 ) -> dict[str, Any]:
     recorder = RunRecorder()
     for _ in range(calls - failures):
@@ -47,7 +47,7 @@ def test_sub_millisecond_noise_is_never_a_regression() -> None:
 
 
 def test_faster_is_better_and_errors_are_judged() -> None:
-    verdicts = _verdicts(_result(0.080), _result(0.050, failures=5))
+    verdicts = _verdicts(_result(0.080), _result(0.050, failures=10, calls=2000))
     assert verdicts["TransactionEvent p99"] is Verdict.BETTER
     assert verdicts["TransactionEvent error rate"] is Verdict.REGRESSION
 
@@ -85,3 +85,18 @@ def test_each_figure_carries_its_tolerance_and_change() -> None:
     change = by_name["TransactionEvent p99"].change
     assert change is not None and 0.5 < change < 0.7
     assert by_name["TransactionEvent error rate"].unit == "%"
+
+
+def test_a_percentile_of_too_few_calls_is_not_judged() -> None:
+    """The nightly recipe's first CI run: 110 TransactionEvents, p99 5.3 -> 9.4 ms (the
+    second-slowest call of each run) was a REGRESSION; a p99 needs 1,000 calls, a p50 20."""
+    verdicts = _verdicts(_result(0.050, calls=110), _result(0.080, calls=110))
+    assert verdicts["TransactionEvent p99"] is Verdict.FEW_SAMPLES
+    assert verdicts["TransactionEvent p50"] is Verdict.REGRESSION  # 55 calls above the median
+    assert _verdicts(_result(0.050, calls=999), _result(0.080))["TransactionEvent p99"] is Verdict.FEW_SAMPLES
+    assert _verdicts(_result(0.050, calls=10), _result(0.080, calls=19))["TransactionEvent p50"] is (
+        Verdict.FEW_SAMPLES
+    )
+    assert (
+        _verdicts(_result(0.050, calls=20), _result(0.050, calls=20))["TransactionEvent p50"] is Verdict.SAME
+    )
