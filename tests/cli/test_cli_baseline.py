@@ -84,7 +84,8 @@ async def test_a_baseline_of_another_fleet_is_refused_before_the_run(
     )
     assert allowed.returncode == 0, allowed.stderr.decode()
     assert (
-        f"fleet run: warning: --baseline {base}: the runs differ: stations: 20 vs 4" in allowed.stderr.decode()
+        f"fleet run: warning: --baseline {base}: the runs differ: stations: 20 vs 4"
+        in allowed.stderr.decode()
     )
 
 
