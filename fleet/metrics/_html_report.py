@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:  # imported when a report is written: a generator process never needs it
+    import jinja2
 
 from fleet.metrics._report_charts import fault_bands, latency_distribution, timeline_charts, x_axis
 from fleet.metrics._report_csv import csv_data_uri, timeseries_csv
@@ -142,6 +143,8 @@ def _banners(summary: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # here, not at the top: a generator process never writes a report
+
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("fleet.metrics", _ASSETS),
         autoescape=True,
