@@ -5,7 +5,8 @@ Keys are the command's long option names, with dashes or underscores (``stations
 a repeatable option also takes its plural (``tags``). Each value goes through the option's own
 type, so errors read as on the command line, prefixed with the file and the key. The values become
 the parser's defaults, so an option given on the command line wins; a repeatable option given on
-the command line replaces the file's list rather than adding to it (``FileDefaults.settle``).
+the command line replaces the file's list rather than adding to it (``FileDefaults.settle``),
+except ``--tag``: the command line's tags are added, and win for a key the file has too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from fleet.cli._option_values import (
 )
 
 CONFIG_OPTION = "--config"
+# repeatable KEY=VALUE options the command line adds to (as k6's --tag adds to its options' tags)
+MERGED_BY_KEY = frozenset({"tag"})
 
 
 class ConfigFileError(ValueError):
@@ -62,7 +65,9 @@ class FileDefaults:
         (argparse appends them to the default list, a copy of the file's)."""
         for dest, value in self.values.items():
             parsed = getattr(ns, dest)
-            if isinstance(value, list) and parsed is not value:
+            if dest in MERGED_BY_KEY:  # KEY=VALUE pairs: the command line's win per key
+                setattr(ns, dest, list(dict(parsed).items()))
+            elif isinstance(value, list) and parsed is not value:
                 setattr(ns, dest, parsed[len(value) :])
 
 

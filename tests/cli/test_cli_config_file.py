@@ -64,11 +64,20 @@ def test_file_values_become_the_options(tmp_path: Path) -> None:
 
 
 def test_the_command_line_wins_and_replaces_repeatable_options(tmp_path: Path) -> None:
-    config = _toml(tmp_path, 'stations = 7\nduration = "10m"\ntags = ["a=1", "b=2"]\nramp = 5\n')
-    ns = _parse(["run", "--config", config, "--stations", "3", "--tag", "c=3", "--ramp-over", "3s"])
+    config = _toml(
+        tmp_path, 'stations = 7\nduration = "10m"\ntags = ["a=1", "b=2"]\nramp = 5\nslo = ["errors == 0"]\n'
+    )
+    ns = _parse(["run", "--config", config, "--stations", "3", "--ramp-over", "3s", "--slo", "dropped == 0"])
     assert (ns.stations, ns.duration, ns.ramp) == (3, 600.0, 1.0)
-    assert ns.tag == [("c", "3")]
+    assert [slo.text for slo in ns.slo] == ["dropped == 0"]  # replaced, not added to
     assert _parse(["run", "--config", config]).tag == [("a", "1"), ("b", "2")]
+
+
+def test_command_line_tags_are_added_to_the_files_and_win_per_key(tmp_path: Path) -> None:
+    """As k6's --tag adds to its options' tags: a nightly file names the suite, CI adds the build."""
+    config = _toml(tmp_path, 'tag = { suite = "nightly", build = "0" }\n')
+    ns = _parse(["run", "--config", config, "--tag", "build=1234", "--tag", "branch=main"])
+    assert ns.tag == [("suite", "nightly"), ("build", "1234"), ("branch", "main")]
 
 
 def test_csms_and_simulate_take_a_config_file_too(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ async def test_the_nightly_recipe_runs_as_printed(tmp_path: Path) -> None:
     first = await _job(tmp_path)
     assert first.returncode == 0, first.stdout.decode() + first.stderr.decode()
     baseline = json.loads((tmp_path / "baseline.json").read_text())
-    assert baseline["run"]["tags"] == {"build": "1234", "branch": "main"}
+    assert baseline["run"]["tags"] == {"suite": "nightly", "build": "1234", "branch": "main"}
 
     second = await _job(tmp_path)
     output = second.stdout.decode() + second.stderr.decode()
@@ -61,7 +61,7 @@ async def test_the_nightly_recipe_runs_as_printed(tmp_path: Path) -> None:
     results = tmp_path / "results"
     tonight = json.loads((results / "tonight.json").read_text())
     run = tonight["run"]
-    assert run["tags"] == {"build": "1234", "branch": "main"}
+    assert run["tags"] == {"suite": "nightly", "build": "1234", "branch": "main"}
     assert run["config"]["profile"] == "workplace" and run["config"]["stations"] == 40
     assert "--baseline" in run["command"] and run["sim_start"] == "2026-12-07T07:00:00.000Z"
     assert tonight["transactions"]["energy_kwh"] > 0  # sessions charging: metered energy counts
