@@ -120,16 +120,34 @@ def _option_value(dest: str, value: Any) -> Any:
     return _plain(value)
 
 
-def rerun_command(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
+def rerun_command(
+    options: Mapping[str, Any], defaults: Mapping[str, Any], argv: Sequence[str] = ()
+) -> list[str]:
     """``fleet run`` with every option that differs from its default (secrets masked): the
-    command that reruns the same test, even when the values came from a config file."""
+    command that reruns the same test, even when the values came from a config file. An option
+    read into something else at parse time (``--csms-script FILE``) is taken as typed in ``argv``."""
     words = ["fleet", "run"]
     for name, value in options.items():
-        if name == "config" or value == defaults.get(name) or not _round_trips(value):
+        if name == "config" or value == defaults.get(name):
+            continue
+        if not _round_trips(value):
+            words.extend(_typed_words(name, argv))
             continue
         for one in value if isinstance(value, list) else [value]:
             words.extend(_option_words(name, one))
     return words
+
+
+def _typed_words(name: str, argv: Sequence[str]) -> list[str]:
+    """``--name VALUE`` as typed in ``argv`` (the last one), or nothing."""
+    flag = f"--{name}"
+    found: list[str] = []
+    for position, word in enumerate(argv):
+        if word == flag and position + 1 < len(argv):
+            found = [flag, argv[position + 1]]
+        elif word.startswith(flag + "="):
+            found = [flag, word.partition("=")[2]]
+    return found
 
 
 def _option_words(name: str, value: Any) -> list[str]:
@@ -208,7 +226,7 @@ def started_run_metadata(
         "python": platform.python_version(),
         "host": socket.gethostname(),
         "command": ["fleet", *mask_argv(argv)],
-        "rerun": rerun_command(options, effective_options(argparse.Namespace(**defaults))),
+        "rerun": rerun_command(options, effective_options(argparse.Namespace(**defaults)), mask_argv(argv)),
         "started_at": _iso(started),
         "ended_at": None,
         "started_at_epoch": round(started, 3),

@@ -118,6 +118,16 @@ def test_the_rerun_command_parses_back_to_the_same_options() -> None:
     assert run["profile"]["name"] == "workplace" and len(run["profile"]["sha256"]) == 64
 
 
+def test_an_option_read_at_parse_time_is_rerun_as_typed(tmp_path: Path) -> None:
+    script = tmp_path / "evening.toml"
+    script.write_text(
+        '[[step]]\nat = "+5s"\naction = "TriggerMessage"\npayload = { requestedMessage = "Heartbeat" }\n'
+    )
+    argv = ["run", "--csms-script", str(script), "--stations", "3"]
+    run = started_run_metadata(_parse(*argv[1:]), argv=argv, defaults=_run_defaults())
+    assert run["rerun"] == ["fleet", "run", "--csms-script", str(script), "--stations", "3"]
+
+
 def test_without_start_the_simulated_start_is_the_wall_start() -> None:
     run = started_run_metadata(_parse(), argv=[], defaults=_run_defaults(), now=lambda: 1_800_000_000.25)
     assert run["sim_start_epoch"] == run["started_at_epoch"] == 1_800_000_000.25
