@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported when a report is written: a generator process never needs it
     import jinja2
 
-from fleet.metrics._report_charts import fault_bands, latency_distribution, timeline_charts, x_axis
+from fleet.metrics._report_charts import (
+    fault_bands,
+    latency_distribution,
+    timeline_charts,
+    without_final_sliver,
+    x_axis,
+)
 from fleet.metrics._report_csv import csv_data_uri, timeseries_csv
 from fleet.metrics._report_metadata import run_facts
 from fleet.metrics._report_tables import cell, table_sections
@@ -79,6 +85,7 @@ def _timeline(summary: Mapping[str, Any]) -> dict[str, Any]:
     series = summary.get("timeseries")
     if not isinstance(series, Mapping) or not series.get("t"):
         return {"cards": [], "data": {}}
+    series = without_final_sliver(series)
     run = summary.get("run") if isinstance(summary.get("run"), Mapping) else None
     x = x_axis(series, run)
     charts = timeline_charts(series, speed=float(summary.get("speed") or 1.0))

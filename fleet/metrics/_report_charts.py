@@ -34,6 +34,30 @@ def x_axis(series: Mapping[str, Any], run: Mapping[str, Any] | None) -> dict[str
     return {"time": False, "values": t, "label": "seconds since the start", "offset": 0.0, "scale": 1.0}
 
 
+def without_final_sliver(series: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The series without its last point when that covers under half an interval: the run's last
+    milliseconds, where a rate is noise (one message in 8 ms plots as 128 per second)."""
+    t = series.get("t") or []
+    interval = float(series.get("interval_s", 1.0))
+    if len(t) < 2 or float(series.get("t_end") or 0.0) - float(t[-1]) >= interval / 2:
+        return series
+    points = len(t)
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, list) and len(value) == points:
+            return value[:-1]
+        if isinstance(value, Mapping):
+            return {key: cut(item) for key, item in value.items()}
+        return value
+
+    trimmed = {key: value if key in _WHOLE else cut(value) for key, value in series.items()}
+    trimmed["t_end"] = float(t[-1])
+    return trimmed
+
+
+_WHOLE = frozenset({"faults", "histograms", "outages"})  # not columns of points
+
+
 def fault_bands(series: Mapping[str, Any], x: Mapping[str, Any]) -> list[Any]:
     """The faults injected on purpose as ``[from, to, label]`` on the charts' x axis (one that
     lasts to the end runs to ``t_end``)."""

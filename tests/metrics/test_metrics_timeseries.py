@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fleet.metrics import LatencyHistogram, TimeSeries
-from fleet.metrics._report_charts import power_kw, timeline_charts
+from fleet.metrics._report_charts import power_kw, timeline_charts, without_final_sliver
 
 
 class FakeClock:
@@ -207,3 +207,16 @@ def test_the_report_plots_metered_power_on_the_simulated_clock() -> None:
     assert power_kw({**series, "energy_wh": [0.0, 0.0]}, speed=60.0) is None
     ids = [chart["id"] for chart in timeline_charts(series, speed=60.0)]
     assert "power" in ids
+
+
+def test_the_report_leaves_out_a_final_sliver_of_an_interval() -> None:
+    """One message in the run's last 8 ms was plotted as 128 messages per second."""
+    series = {
+        "interval_s": 1.0, "t": [0.0, 1.0, 2.0], "t_end": 2.008, "messages_per_s": [16.0, 18.0, 128.3],
+        "latency_ms": {"Heartbeat": {"p99": [1.0, 2.0, 3.0]}}, "faults": [{}, {}, {}],
+    }  # fmt: skip
+    trimmed = without_final_sliver(series)
+    assert trimmed["t"] == [0.0, 1.0] and trimmed["messages_per_s"] == [16.0, 18.0]
+    assert trimmed["latency_ms"] == {"Heartbeat": {"p99": [1.0, 2.0]}} and trimmed["t_end"] == 2.0
+    assert trimmed["faults"] == [{}, {}, {}]  # not a column
+    assert without_final_sliver({**series, "t_end": 2.6}) == {**series, "t_end": 2.6}  # half or more: kept
