@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
+from fleet.engine._stages import Stage
 from fleet.identity import ClientSecurity, StationIdentities, StationIdentity
 
 
@@ -27,6 +28,9 @@ class FleetConfig:
     indices: range | None = None
     # at the end, real seconds the connected stations get to send what is queued (0: stop at once)
     drain_timeout_s: float = 10.0
+    # --stages: connected stations ramp through these (empty: ramp up at ramp_per_s and stay);
+    # ``stations`` is then their peak and ``duration_s`` their sum (fleet.engine._stages)
+    stages: tuple[Stage, ...] = ()
 
     @property
     def my_indices(self) -> range:
