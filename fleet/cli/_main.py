@@ -22,6 +22,7 @@ from fleet.cli._csms import add_csms_command, serve_csms
 from fleet.cli._environment import environment_defaults
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._locust import add_locust_command, run_locust
+from fleet.cli._merge import add_merge_command, run_merge
 from fleet.cli._option_values import OptionValueError
 from fleet.cli._profiles import add_profiles_command, run_profiles
 from fleet.cli._ramp_options import resolve_ramp
@@ -38,6 +39,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": run_compare,
     "chaos": run_chaos,
     "verify": run_verify,
+    "merge": run_merge,
 }
 
 # the sub-commands that take --config FILE
@@ -62,6 +64,7 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     add_compare_command(commands)
     add_chaos_command(commands)
     add_verify_command(commands)
+    add_merge_command(commands)
     add_locust_command(commands)
     for name in _CONFIGURABLE:
         add_config_option(commands.choices[name])

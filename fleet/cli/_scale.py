@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import trio
@@ -15,7 +17,9 @@ from fleet.csms import CsmsConfig, run_csms_workers
 from fleet.engine import (
     JobResult,
     RunJob,
+    Segment,
     TooManyStations,
+    mergeable_part,
     parse_source_addresses,
     run_scaled,
 )
@@ -25,6 +29,13 @@ from fleet.processes import tune_gc_for_long_runs
 def _source_addresses(text: str) -> tuple[str, ...]:
     try:
         return parse_source_addresses(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _segment(text: str) -> Segment:
+    try:
+        return Segment.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -55,6 +66,15 @@ def add_run_scale_options(run: argparse.ArgumentParser) -> None:
         "a range (127.0.0.1-127.0.0.8) or a list (default: automatic for loopback targets past "
         "20,000 stations, one more address per 20,000)",
     )
+    group.add_argument(
+        "--segment",
+        type=_segment,
+        default=None,
+        metavar="K/N",
+        help="run the K-th of N disjoint segments of the fleet (--stations is the whole fleet's): N "
+        "processes on N machines run the one-machine fleet, same ids and seeds; `fleet merge` "
+        "combines their --out files (README: Past one machine)",
+    )
 
 
 def add_csms_scale_options(csms: argparse.ArgumentParser) -> None:
@@ -71,9 +91,20 @@ def run_job_scaled(
     job: RunJob, ns: argparse.Namespace, progress: Callable[[str, float], None] | None
 ) -> JobResult | None:
     """Run the job as `fleet run` ARGS asked; None (after saying why) if it cannot start."""
+    segment: Segment | None = ns.segment
+    if segment is not None:
+        if segment.of > job.fleet.stations:
+            print(
+                f"fleet run: error: --segment {segment.index}/{segment.of}: {segment.of} segments of "
+                f"--stations {job.fleet.stations} leave a segment without stations",
+                file=sys.stderr,
+            )
+            return None
+        job = replace(job, fleet=replace(job.fleet, segment=segment))
     tune_gc_for_long_runs()
+    utc_at_zero = time.time()
     try:
-        return trio.run(
+        result = trio.run(
             partial(
                 run_scaled, job, workers=ns.workers, csms_workers_count=ns.csms_workers, progress=progress
             )
@@ -81,6 +112,10 @@ def run_job_scaled(
     except TooManyStations as exc:
         print(f"fleet run: error: {exc}", file=sys.stderr)
         return None
+    if segment is not None and result.summary is not None:
+        result.summary["segment"] = segment.to_dict()
+        result.summary["mergeable"] = mergeable_part(job, result, utc_at_zero)
+    return result
 
 
 def serve_csms_workers(ns: argparse.Namespace, config: CsmsConfig) -> int:

@@ -16,6 +16,8 @@ from fleet.engine._job import (
 )
 from fleet.engine._limits import TooManyStations, raise_open_file_limit
 from fleet.engine._ocpp_mix import OcppMix
+from fleet.engine._segment import Segment
+from fleet.engine._segment_merge import SegmentMergeError, merge_segments, mergeable_part
 from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, run_sharded
 from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
 
@@ -33,10 +35,14 @@ __all__ = [
     "JobResult",
     "OcppMix",
     "RunJob",
+    "Segment",
+    "SegmentMergeError",
     "StationFactory",
     "TooManyStations",
     "automatic_source_addresses",
     "default_workers",
+    "merge_segments",
+    "mergeable_part",
     "parse_source_addresses",
     "print_progress_line",
     "raise_open_file_limit",

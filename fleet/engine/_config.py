@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
+from fleet.engine._segment import Segment
 from fleet.engine._stages import Stage
 from fleet.identity import ClientSecurity, StationIdentities, StationIdentity
 
@@ -26,6 +27,8 @@ class FleetConfig:
     source_addresses: tuple[str, ...] = ()
     # the station indices this process runs (one shard of a --workers run); None: all of them
     indices: range | None = None
+    # the segment of the fleet this run is (`fleet run --segment K/N`); None: the whole fleet
+    segment: Segment | None = None
     # at the end, real seconds the connected stations get to send what is queued (0: stop at once)
     drain_timeout_s: float = 10.0
     # --stages: connected stations ramp through these (empty: ramp up at ramp_per_s and stay);
@@ -34,9 +37,12 @@ class FleetConfig:
 
     @property
     def my_indices(self) -> range:
-        """The station indices this process runs: one shard's slice of a --workers run, or the
-        whole fleet. The one place that says which stations are this process's."""
-        return self.indices if self.indices is not None else range(self.stations)
+        """The station indices this process runs: one shard's slice of a --workers run, else
+        the segment's (--segment K/N), else the whole fleet. The one place that says which
+        stations are this process's."""
+        if self.indices is not None:
+            return self.indices
+        return self.segment.indices(self.stations) if self.segment is not None else range(self.stations)
 
     def source_address(self, index: int) -> str | None:
         return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None

@@ -35,6 +35,7 @@ from fleet.engine._job_summary import fleet_summary, how_it_ran, outage_windows
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._metrics_export import WORKER_DIED, dead_worker_export
 from fleet.engine._recorder_topology import stations_per_series
+from fleet.engine._segment import strided_share
 from fleet.engine._source_addresses import automatic_source_addresses
 from fleet.engine._worker import ShardSpec
 from fleet.metrics import MetricsPortUnavailable, RunRecorder, SloWatch, TimeSeries, format_progress
@@ -77,7 +78,7 @@ async def run_scaled(
 ) -> JobResult:
     """Run ``job`` in one process or sharded over ``workers`` (None: ``default_workers``).
     Raises TooManyStations when a process would need more open files than it may have."""
-    stations = job.fleet.stations
+    stations = len(job.fleet.my_indices)  # a segment's (--segment K/N), or the whole fleet
     count = workers if workers is not None else default_workers(stations)
     if count <= 1:
         embedded = not job.fleet.csms_url
@@ -220,11 +221,12 @@ async def run_sharded(
 
 
 def _plan_shards(job: RunJob, workers: int) -> list[_Shard]:
-    """Station ``i`` to worker ``i % workers``; no worker without stations."""
-    stations = job.fleet.stations
+    """Station ``i`` to worker ``i % workers`` (of a segment's stations: every ``workers``-th
+    of them); no worker without stations."""
+    mine = job.fleet.my_indices
     shards = []
-    for k in range(min(workers, stations)):
-        indices = range(k, stations, workers)
+    for k in range(min(workers, len(mine))):
+        indices = strided_share(mine, k, workers)
         shards.append(_Shard(k, indices, f"worker {k} ({describe_shard(job, indices)})"))
     return shards
 
@@ -405,7 +407,12 @@ def _result(
     # sent none, so that part of the result lacks its stations (workers.died says which)
     by_version = _merged_by_version(outcomes) if job.ocpp.label == "mixed" else {}
     summary = fleet_summary(recorder, by_version, fleet, job.ocpp, duration, extra)
-    return JobResult(EXIT_WORKER_DIED if deaths else finished_run_code(summary), summary, recorder=recorder)
+    return JobResult(
+        EXIT_WORKER_DIED if deaths else finished_run_code(summary),
+        summary,
+        recorder=recorder,
+        by_version=by_version,
+    )
 
 
 def _merged_by_version(outcomes: list[dict[str, Any]]) -> dict[str, RunRecorder]:
