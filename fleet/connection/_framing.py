@@ -19,7 +19,10 @@ from __future__ import annotations
 import codecs
 import os
 import struct
+import zlib
 from dataclasses import dataclass
+
+from fleet.connection._deflate import MessageDeflater
 
 CLOSE_NORMAL = 1000
 CLOSE_PROTOCOL_ERROR = 1002
@@ -40,6 +43,7 @@ _CLOSE = 0x8
 _PING = 0x9
 _PONG = 0xA
 _FIN = 0x80
+_RSV1 = 0x40  # permessage-deflate: the message is compressed (RFC 7692 6)
 
 _HEAD_SHORT = struct.Struct("!BB4s")  # the payload length in the second byte (< 126)
 _HEAD_16 = struct.Struct("!BBH4s")
@@ -147,7 +151,9 @@ class ClientFramer:
         "_close_received",
         "_close_sent",
         "_closed",
+        "_compressed",
         "_decoder",
+        "_deflater",
         "_done",
         "_fin",
         "_max_message_size",
@@ -158,8 +164,12 @@ class ClientFramer:
         "_text",
     )
 
-    def __init__(self, max_message_size: int = MAX_MESSAGE_SIZE) -> None:
+    def __init__(
+        self, max_message_size: int = MAX_MESSAGE_SIZE, deflater: MessageDeflater | None = None
+    ) -> None:
         self._max_message_size = max_message_size
+        self._deflater = deflater  # permessage-deflate negotiated (see DeflateFramer)
+        self._compressed = False  # the message arriving in pieces is compressed
         self._buffer = b""  # the start of an incomplete frame: a header, or a control frame
         self._output = b""  # control frames queued by receive
         self._closed: CloseInfo | None = None
@@ -207,8 +217,8 @@ class ClientFramer:
                         return self._fail(messages, CLOSE_PROTOCOL_ERROR, "payload length not minimal")
                 elif (length := _LENGTH_64.unpack_from(data, pos + 2)[0]) < 0x10000 or length >> 63:
                     return self._fail(messages, CLOSE_PROTOCOL_ERROR, _length_error(length))
-            if first & 0x70 or second & 0x80:
-                return self._fail(messages, CLOSE_PROTOCOL_ERROR, _bits_error(first))
+            if (first & 0x70 or second & 0x80) and (reason := self._bits_refused(first, second)):
+                return self._fail(messages, CLOSE_PROTOCOL_ERROR, reason)
             stop = start + length
             if (first == _FIN | _TEXT or first == _FIN | _BINARY) and stop <= end and not self._opcode:
                 # the fast path, inline: a whole unfragmented message (the rest takes the helpers below)
@@ -235,6 +245,14 @@ class ClientFramer:
         if pos < end:
             self._buffer = bytes(data[pos:])
         return [] if discard else messages
+
+    def _bits_refused(self, first: int, second: int) -> str | None:
+        """Why reserved bits or a mask make a frame a violation; None for RSV1 on the first frame
+        of a data message once permessage-deflate is negotiated (that frame takes the slow path)."""
+        compressed = first & 0x70 == _RSV1 and first & 0x0F in (_TEXT, _BINARY)
+        if compressed and self._deflater is not None and not second & 0x80:
+            return None
+        return _bits_error(first)
 
     def _resume(
         self, data: bytes | bytearray | memoryview, messages: list[str | bytes]
@@ -293,6 +311,7 @@ class ClientFramer:
                 self._fail(messages, CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
                 return stop
             self._opcode = opcode
+            self._compressed = bool(first & _RSV1)
         elif not self._opcode:
             self._fail(messages, CLOSE_PROTOCOL_ERROR, "continuation frame without a start")
             return stop
@@ -310,7 +329,9 @@ class ClientFramer:
         self, chunk: bytes | bytearray | memoryview, last: bool, messages: list[str | bytes]
     ) -> None:
         """Part of a message arriving in pieces; ``last``: it ends the message."""
-        if self._opcode == _TEXT:
+        if self._compressed:
+            self._compressed_payload(chunk, last, messages)
+        elif self._opcode == _TEXT:
             decoder = self._decoder
             if decoder is None:
                 decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
@@ -336,6 +357,41 @@ class ClientFramer:
                 self._binary = None
         if last:
             self._opcode = self._size = 0
+
+    def _compressed_payload(
+        self, chunk: bytes | bytearray | memoryview, last: bool, messages: list[str | bytes]
+    ) -> None:
+        """Part of a compressed message: kept until its end, then inflated and decoded."""
+        if self._binary is None:
+            self._binary = []
+        if chunk:
+            self._binary.append(bytes(chunk))
+        if not last:
+            return
+        assert self._deflater is not None
+        try:
+            data = self._deflater.decompress(b"".join(self._binary), self._max_message_size)
+        except zlib.error:
+            self._fail(messages, CLOSE_INVALID_DATA, "compressed message not valid DEFLATE data")
+            return
+        if data is None:
+            self._fail(
+                messages,
+                CLOSE_TOO_BIG,
+                f"compressed message over the limit of {self._max_message_size} bytes",
+            )
+            return
+        if self._opcode == _TEXT:
+            try:
+                messages.append(str(data, "utf-8"))
+            except UnicodeDecodeError:
+                self._fail(messages, CLOSE_INVALID_DATA, "text message not UTF-8")
+                return
+        else:
+            messages.append(data)
+        self._binary = None
+        self._compressed = False
+        self._opcode = self._size = 0
 
     def _peer_closed(self, payload: bytes | bytearray | memoryview, messages: list[str | bytes]) -> None:
         if not payload:
@@ -382,6 +438,7 @@ class ClientFramer:
         self._buffer = b""
         self._decoder = self._text = self._binary = None
         self._opcode = self._size = self._remaining = 0
+        self._compressed = False
 
     # --- state -------------------------------------------------------------------------------
 
@@ -427,3 +484,23 @@ class ClientFramer:
             return b""
         self._close_sent = True
         return _masked_frame(_FIN | _CLOSE, _close_payload(code, reason))
+
+
+class DeflateFramer(ClientFramer):
+    """A client framer on a connection that negotiated permessage-deflate (RFC 7692): every data
+    message goes out compressed (RSV1 set), and a compressed message from the server is inflated.
+    A separate class, so that a station without deflate does no extra work per frame sent."""
+
+    __slots__ = ("_compress",)
+
+    def __init__(self, deflater: MessageDeflater, max_message_size: int = MAX_MESSAGE_SIZE) -> None:
+        super().__init__(max_message_size, deflater)
+        self._compress = deflater.compress
+
+    def send_text(self, text: str) -> bytes:
+        """One masked FIN text frame, compressed."""
+        return _masked_frame(_FIN | _RSV1 | _TEXT, self._compress(text.encode("utf-8")))
+
+    def send_bytes(self, data: bytes) -> bytes:
+        """One masked FIN binary frame, compressed."""
+        return _masked_frame(_FIN | _RSV1 | _BINARY, self._compress(bytes(data)))

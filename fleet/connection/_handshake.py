@@ -42,6 +42,7 @@ class SubprotocolRefused(Exception):
 class Accepted:
     subprotocol: str | None
     rest: bytes  # bytes after the 101 answer: the first WebSocket frames
+    extensions: str | None = None  # the Sec-WebSocket-Extensions the server selected
 
 
 def upgrade_request(
@@ -95,7 +96,11 @@ class UpgradeAnswer:
             self._raise_when_complete()
             return None
         self._check_accept(headers)
-        return Accepted(headers.get("sec-websocket-protocol"), bytes(self._buffer[end + 4 :]))
+        return Accepted(
+            headers.get("sec-websocket-protocol"),
+            bytes(self._buffer[end + 4 :]),
+            headers.get("sec-websocket-extensions"),
+        )
 
     def eof(self) -> Exception:
         """The error to report when the peer closed the connection before the answer was complete."""

@@ -26,6 +26,7 @@ import random
 import ssl
 
 from fleet.behaviour import Backoff, SpeedClock
+from fleet.connection._deflate import DEFLATE_OFFER, MessageDeflater, negotiated_deflate
 from fleet.connection._errors import (
     CONNECTION_LOST,
     PROTOCOL_ERROR,
@@ -37,7 +38,7 @@ from fleet.connection._errors import (
     without_station,
 )
 from fleet.connection._events import Ended, report_events
-from fleet.connection._framing import ClientFramer
+from fleet.connection._framing import ClientFramer, DeflateFramer
 from fleet.connection._handshake import SubprotocolRefused, UpgradeAnswer, upgrade_request
 from fleet.connection._observer import (
     BehaviourEventHandler,
@@ -113,6 +114,7 @@ class StationConnection:
         "_connected",
         "_core",
         "_credentials",
+        "_deflate",
         "_drain",
         "_ended",
         "_first_attempt",
@@ -129,6 +131,7 @@ class StationConnection:
         "_stop_behaviour",
         "_subprotocol",
         "_where",
+        "deflate_accepted",
         "phase",
         "station",
         "station_id",
@@ -150,6 +153,7 @@ class StationConnection:
         first_attempt: FirstAttemptHandler | None = None,
         on_behaviour_event: BehaviourEventHandler | None = None,
         where: str | None = None,  # how error messages name the target (default: the URL without the id)
+        deflate: bool = False,  # offer permessage-deflate in the upgrade
     ) -> None:
         parse_websocket_url(url)  # a bad URL fails here, naming it, not at the first connect
         # errors are grouped by their message: it names the CSMS, the station id goes on its own
@@ -163,6 +167,8 @@ class StationConnection:
         self._credentials = credentials
         self._capture = capture
         self._first_attempt = first_attempt
+        self._deflate = deflate
+        self.deflate_accepted = False  # the server accepted permessage-deflate (on some connect)
         self._on_behaviour_event = on_behaviour_event
         self._core = core = station.core  # the OCPP core inside a behaviour shell, or the station
         security = core.security
@@ -243,7 +249,10 @@ class StationConnection:
     def transport_open(self, now: float) -> None:
         """TCP (+TLS) is up: send the upgrade request."""
         target = parse_websocket_url(self.url)
-        request, accept = upgrade_request(target, [self._subprotocol], self._credentials.headers())
+        headers = self._credentials.headers()
+        if self._deflate:
+            headers = [*(headers or ()), (b"Sec-WebSocket-Extensions", DEFLATE_OFFER)]
+        request, accept = upgrade_request(target, [self._subprotocol], headers)
         self._answer = UpgradeAnswer(accept, [self._subprotocol])
         self._output += request
         self.phase = Phase.UPGRADING
@@ -362,16 +371,19 @@ class StationConnection:
                     f"the CSMS did not accept subprotocol {self._subprotocol!r} "
                     f"(it selected {accepted.subprotocol!r}); does this endpoint speak that OCPP version?"
                 )
+            deflate = negotiated_deflate(accepted.extensions, self._deflate)
         except Exception as exc:
             self.transport_failed(exc, now)
             return
         self._answer = None
-        self._open(now)
+        if deflate is not None:
+            self.deflate_accepted = True
+        self._open(now, DeflateFramer(MessageDeflater(deflate)) if deflate is not None else ClientFramer())
         if accepted.rest:
             self._frames_received(accepted.rest, now)
 
-    def _open(self, now: float) -> None:
-        self._framer = ClientFramer()
+    def _open(self, now: float, framer: ClientFramer) -> None:
+        self._framer = framer
         self.phase = Phase.OPEN
         self._phase_deadline = math.inf
         self._attempt = 0
