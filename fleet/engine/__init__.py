@@ -20,6 +20,7 @@ from fleet.engine._segment import Segment
 from fleet.engine._segment_merge import SegmentMergeError, merge_segments, mergeable_part
 from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, run_sharded
 from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
+from fleet.engine._stages import Stage, parse_stages, stages_duration, stages_peak
 
 __all__ = [
     "EXIT_NOT_BOOTED",
@@ -37,6 +38,7 @@ __all__ = [
     "RunJob",
     "Segment",
     "SegmentMergeError",
+    "Stage",
     "StationFactory",
     "TooManyStations",
     "automatic_source_addresses",
@@ -44,10 +46,13 @@ __all__ = [
     "merge_segments",
     "mergeable_part",
     "parse_source_addresses",
+    "parse_stages",
     "print_progress_line",
     "raise_open_file_limit",
     "run_fleet",
     "run_job",
     "run_scaled",
     "run_sharded",
+    "stages_duration",
+    "stages_peak",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import random
 import signal
 import time
@@ -23,6 +24,7 @@ from fleet.engine._health import (
     process_rss_bytes,
 )
 from fleet.engine._probe import FirstAttempt
+from fleet.engine._stages import flat_schedule, staged_schedule
 from fleet.engine._station_pool import StationPool
 from fleet.station import LazyRandom, ShellStation
 
@@ -126,8 +128,9 @@ def _watch(
 
 
 class _Ramp:
-    """Starts this process's stations (``config.my_indices``) on the fleet's schedule: station
-    ``i`` ``i / ramp_per_s`` seconds after the start. The first of them is the probe."""
+    """Starts (and, with ``config.stages``, stops and restarts) this process's stations
+    (``config.my_indices``) on the fleet's schedule (fleet.engine._stages): without stages,
+    station ``i`` ``i / ramp_per_s`` seconds after the start. The first of them is the probe."""
 
     def __init__(
         self,
@@ -146,35 +149,64 @@ class _Ramp:
         self._probe_timeout_s = (
             probe_timeout_s if probe_timeout_s is not None else config.connect_timeout_s + 1
         )
-        self.stations_started = 0
+        self._seeds = _StationSeeds(config.seed)
+        self._highest_started = -1  # stations start for the first time in index order
+        self.stations_started = 0  # distinct stations (a restart after a ramp-down is not counted)
         self.unreachable: tuple[str, str] | None = None  # (kind, message) of the probe's failure
 
     async def run(self, stations: StationPool) -> None:
         """Start the stations in ``stations``; stop early if the probe finds the CSMS unreachable."""
         config = self._config
-        master = random.Random(config.seed)
         mine = config.my_indices
-        for index in range(config.stations):
-            # every station's draws are taken here or not, so station i has the same seeded
-            # streams (and start time) whichever shard runs it
-            rng = random.Random(master.getrandbits(64))
-            runner_rng = LazyRandom(master.getrandbits(64))  # drawn only on a reconnect
+        schedule = (
+            staged_schedule(config.stages)
+            if config.stages
+            else flat_schedule(config.stations, config.ramp_per_s)
+        )
+        for at, index, starting in schedule:
             if index not in mine:
                 continue
-            await trio.sleep_until(self._started + index / config.ramp_per_s)
-            probe = FirstAttempt() if index == mine[0] else None
-            station_id = config.station_id(index)
-            station = self._make_station(index, station_id, rng, self._clock.now())
-            stations.start(index, station_id, station, self._recorder_for(index), runner_rng, probe)
-            self.stations_started += 1
+            await trio.sleep_until(self._started + at)
+            if not starting:
+                stations.stop(index)
+                continue
+            probe = FirstAttempt() if self.stations_started == 0 else None
+            self._start(stations, index, probe)
             if probe is not None and not await self._reachable(probe):
                 return
+
+    def _start(self, stations: StationPool, index: int, probe: FirstAttempt | None) -> None:
+        """Station ``index`` connects now, with its own seeds (the same on a restart)."""
+        core_seed, runner_seed = self._seeds.of(index)
+        if index > self._highest_started:
+            self._highest_started = index
+            self.stations_started += 1
+        station_id = self._config.station_id(index)
+        station = self._make_station(index, station_id, random.Random(core_seed), self._clock.now())
+        runner_rng = LazyRandom(runner_seed)  # drawn only on a reconnect
+        stations.start(index, station_id, station, self._recorder_for(index), runner_rng, probe)
 
     async def _reachable(self, probe: FirstAttempt) -> bool:
         with trio.move_on_after(self._probe_timeout_s):
             await probe.done.wait()
         self.unreachable = probe.error
         return probe.error is None
+
+
+class _StationSeeds:
+    """Station ``i``'s two seeds (its core's and its reconnect jitter's): the fleet's seeded
+    generator's draws ``2i`` and ``2i + 1``, whichever shard runs it and however often it starts."""
+
+    def __init__(self, seed: int) -> None:
+        self._master = random.Random(seed)
+        self._drawn = array.array("Q")  # 16 bytes a station, not a tuple's 100
+
+    def of(self, index: int) -> tuple[int, int]:
+        drawn, master = self._drawn, self._master
+        while len(drawn) <= 2 * index:
+            drawn.append(master.getrandbits(64))
+            drawn.append(master.getrandbits(64))
+        return drawn[2 * index], drawn[2 * index + 1]
 
 
 class _CostMeter:

@@ -131,6 +131,11 @@ class Reactor:
             endpoint = self._endpoints[base] = parse_websocket_url(url)
         return endpoint
 
+    def stop(self, link: Link) -> None:
+        """``link``'s station leaves now: a close frame (or no connect), then no reconnect."""
+        link.conn.close(trio.current_time())
+        self._drive(link, trio.current_time())
+
     def begin_drain(self, link: Link, drain: DrainSink) -> bool:
         taking_part = link.conn.begin_drain(drain, trio.current_time())
         self._drive(link, trio.current_time())

@@ -49,6 +49,8 @@ class StationPool:
         self._capture = capture
         self._on_behaviour_event = on_behaviour_event
         self._reactor = Reactor(close_timeout_s=config.close_timeout_s)
+        # each station's latest link and the recorder it reports to (a restart replaces them)
+        self._links: dict[int, tuple[Link, Recorder]] = {}
 
     def calls_waiting(self) -> int:
         """CALLs waiting in the stations' queues (the generator monitor's count)."""
@@ -82,7 +84,7 @@ class StationPool:
         rng: random.Random | LazyRandom,
         probe: FirstAttempt | None,
     ) -> None:
-        """Station ``index`` of the fleet connects now (and keeps running until the end)."""
+        """Station ``index`` of the fleet connects now (and runs until the end or ``stop``)."""
         config = self._config
         conn = StationConnection(
             station_id,
@@ -96,7 +98,15 @@ class StationPool:
             first_attempt=probe.report if probe is not None else None,
             on_behaviour_event=self._on_behaviour_event,
         )
-        self._reactor.add(conn, config.source_address(index))
+        self._links[index] = (self._reactor.add(conn, config.source_address(index)), recorder)
+
+    def stop(self, index: int) -> None:
+        """Station ``index`` leaves the fleet now (a --stages ramp-down): a close frame, as at the
+        end of a run, no reconnect; what it had queued is not sent (``left_unsent`` at the end)."""
+        link, recorder = self._links[index]
+        if link.conn.connected:
+            recorder.station_disconnected()  # the connected count follows the stages down
+        self._reactor.stop(link)
 
     def finish(self) -> None:
         """Hand over what the timers reported since the last second."""
@@ -111,7 +121,7 @@ class StationPool:
             self.finish()
 
     def drainables(self) -> Sequence[Drainable]:
-        return [_LinkInDrain(self._reactor, link) for link in self._reactor.links]
+        return [_LinkInDrain(self._reactor, link) for link, _ in self._links.values()]
 
 
 class _LinkInDrain:
