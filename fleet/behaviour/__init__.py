@@ -31,6 +31,7 @@ from fleet.behaviour._profile_driver import (
 )
 from fleet.behaviour._profile_schema import Distribution, EvModel, Profile, StationType
 from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet, profile_fleet_plan
+from fleet.behaviour._rate_multiplier import with_rate_multiplier
 from fleet.behaviour._simulated import SimulatedStation
 from fleet.behaviour._station_mix import station_config, station_types_for
 from fleet.behaviour._streams import StationStreams, draw_station_streams
@@ -81,4 +82,5 @@ __all__ = [
     "start_choices",
     "station_config",
     "station_types_for",
+    "with_rate_multiplier",
 ]
