@@ -97,6 +97,14 @@ def _add_load_options(run: argparse.ArgumentParser) -> None:
         metavar="VERSION",
         help="OCPP version of the stations: 2.0.1 (default), 1.6, or mix:SHARE (that share speaks 1.6)",
     )
+    run.add_argument(
+        "--deflate",
+        type=arg.ratio,
+        default=0.0,
+        metavar="SHARE",
+        help="share of the stations (0..1, spread evenly by index; default 0) that offer "
+        "permessage-deflate (RFC 7692) and compress their messages when the CSMS accepts it",
+    )
 
 
 def _add_output_options(run: argparse.ArgumentParser) -> None:
@@ -202,6 +210,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
                 drain_timeout_s=ns.drain_timeout,
                 speed=ns.speed,
                 source_addresses=ns.source_addresses,
+                deflate=ns.deflate,
             ),
         ),
         profile=profile,

@@ -28,6 +28,7 @@ from trio_websocket import (
 from fleet.csms._admission import Admission, AdmissionListener
 from fleet.csms._auth_throttle import AuthThrottle
 from fleet.csms._config import CsmsConfig
+from fleet.csms._deflate_accept import accept_upgrade
 from fleet.csms._errors import StationCallRefused, StationCallTimeout, StationNotConnected
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._faults import ActiveCsmsFaults, serve_with_crashes
@@ -180,7 +181,7 @@ class CsmsServer:
             await _reject(request, verdict)
             return
         station_id, subprotocol = verdict.station_id, verdict.subprotocol
-        websocket = await request.accept(subprotocol=subprotocol)
+        websocket = await accept_upgrade(request, subprotocol)
         self.peer_addresses[station_id] = address
         self._replace(station_id, address)
         session = SESSIONS[subprotocol](

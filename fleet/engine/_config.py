@@ -31,6 +31,8 @@ class FleetConfig:
     segment: Segment | None = None
     # at the end, real seconds the connected stations get to send what is queued (0: stop at once)
     drain_timeout_s: float = 10.0
+    # the share of stations (0..1, spread evenly by index) that offer permessage-deflate (--deflate)
+    deflate: float = 0.0
     # --stages: connected stations ramp through these (empty: ramp up at ramp_per_s and stay);
     # ``stations`` is then their peak and ``duration_s`` their sum (fleet.engine._stages)
     stages: tuple[Stage, ...] = ()
@@ -43,6 +45,16 @@ class FleetConfig:
         if self.indices is not None:
             return self.indices
         return self.segment.indices(self.stations) if self.segment is not None else range(self.stations)
+
+    def offers_deflate(self, index: int) -> bool:
+        """Station ``index`` offers permessage-deflate: ``deflate`` of every run of stations by
+        index (0.5: every other one, 1, 3, 5, ...; the first n stations hold floor(n * share))."""
+        share = self.deflate
+        return share > 0.0 and int((index + 1) * share) > int(index * share)
+
+    def deflate_offered(self) -> int:
+        """How many stations of the whole fleet offer permessage-deflate."""
+        return int(self.stations * self.deflate)
 
     def source_address(self, index: int) -> str | None:
         return self.source_addresses[index % len(self.source_addresses)] if self.source_addresses else None

@@ -49,6 +49,7 @@ class FleetOutcome:
     interrupted: bool  # stopped early by SIGINT/SIGTERM
     stations_started: int
     drain: DrainReport | None = None  # None: the run was aborted before it ran (CSMS unreachable)
+    deflate_accepted: int = 0  # stations the CSMS accepted permessage-deflate from (--deflate)
 
 
 async def run_fleet(
@@ -108,6 +109,7 @@ async def run_fleet(
         interrupted=ending.signalled,
         stations_started=ramp.stations_started,
         drain=drain.report(stations.drainables()),
+        deflate_accepted=stations.deflate_accepted(),
     )
 
 

@@ -37,6 +37,8 @@ def job_summary(
         "timeseries": recorders.timeseries.to_dict(),
         "outages": outage_windows(recorders.timeseries, recorders.timeseries.start),
     }
+    if fleet.deflate:
+        extra["deflate"] = {"offered": fleet.deflate_offered(), "accepted": outcome.deflate_accepted}
     if csms is not None:
         extra["csms"] = csms.ledger.summary()
     if script is not None:

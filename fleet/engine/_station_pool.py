@@ -49,6 +49,7 @@ class StationPool:
         self._capture = capture
         self._on_behaviour_event = on_behaviour_event
         self._reactor = Reactor(close_timeout_s=config.close_timeout_s)
+        self._offering_deflate: list[StationConnection] = []  # with --deflate: every connection made
         # each station's latest link and the recorder it reports to (a restart replaces them)
         self._links: dict[int, tuple[Link, Recorder]] = {}
 
@@ -97,7 +98,10 @@ class StationPool:
             capture=self._capture,
             first_attempt=probe.report if probe is not None else None,
             on_behaviour_event=self._on_behaviour_event,
+            deflate=config.offers_deflate(index),
         )
+        if config.offers_deflate(index):
+            self._offering_deflate.append(conn)
         self._links[index] = (self._reactor.add(conn, config.source_address(index)), recorder)
 
     def stop(self, index: int) -> None:
@@ -107,6 +111,10 @@ class StationPool:
         if link.conn.connected:
             recorder.station_disconnected()  # the connected count follows the stages down
         self._reactor.stop(link)
+
+    def deflate_accepted(self) -> int:
+        """How many of this process's stations the CSMS accepted permessage-deflate from."""
+        return len({conn.station_id for conn in self._offering_deflate if conn.deflate_accepted})
 
     def finish(self) -> None:
         """Hand over what the timers reported since the last second."""

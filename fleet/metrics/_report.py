@@ -22,6 +22,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         f"stations: {stations.get('configured', 0)} configured, {stations.get('connected_peak', 0)} "
         f"peak connected, {stations.get('booted', 0)} booted, {stations.get('reconnects', 0)} reconnects"
     )
+    if deflate := summary.get("deflate"):
+        offered, accepted = deflate["offered"], deflate["accepted"]
+        lines.append(f"permessage-deflate: {offered} stations offered, {accepted} accepted")
     tx = summary.get("transactions", {})
     lines.append(
         f"transactions: {tx.get('started', 0)} started, {tx.get('ended', 0)} ended, "
