@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile
+from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_profile, with_rate_multiplier
 from fleet.cli import _arguments as arg
 from fleet.cli._baseline import add_baseline_options, baseline_verdict, check_baseline
 from fleet.cli._chaos import add_fault_options, with_faults
@@ -23,6 +23,7 @@ from fleet.cli._run_metadata import add_tag_option, ended_run_metadata, run_info
 from fleet.cli._scale import add_run_scale_options, run_job_scaled
 from fleet.cli._security_options import add_run_security_options, apply_run_security, note_insecure
 from fleet.cli._slo import add_slo_option, check_slos, ci_output_paths, with_abort_on_fail, write_ci_outputs
+from fleet.cli._stages_options import add_stages_options, apply_stages
 from fleet.engine import FleetConfig, JobResult, OcppMix, RunJob, print_progress_line
 from fleet.metrics import format_summary, unmeasured_verdicts, write_html_report, write_json, write_junit
 
@@ -89,6 +90,7 @@ def _add_load_options(run: argparse.ArgumentParser) -> None:
         help="run time: 90 or 90s, 250ms, 5m, 1h30m (default 30s)",
     )
     add_run_ramp_options(run, default_per_s=25.0)
+    add_stages_options(run)
     add_seed_option(run, metavar="N")
     run.add_argument(
         "--ocpp",
@@ -194,8 +196,10 @@ def _add_timeout_options(run: argparse.ArgumentParser) -> None:
 
 def job_from_arguments(ns: argparse.Namespace) -> RunJob:
     """The RunJob that `fleet run` ARGS describes. Raises ProfileError for a bad profile, and
-    ValueError for bad identities or security options."""
+    ValueError for bad identities or security options or --stages conflicts."""
+    apply_stages(ns)
     profile = load_profile(resolve_profile(ns.profile)) if ns.profile else None
+    profile = with_rate_multiplier(profile, ns.rate_multiplier) if profile is not None else None
     return RunJob(
         fleet=apply_run_security(
             ns,
@@ -210,6 +214,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
                 drain_timeout_s=ns.drain_timeout,
                 speed=ns.speed,
                 source_addresses=ns.source_addresses,
+                stages=ns.stages or (),
                 deflate=ns.deflate,
             ),
         ),
@@ -218,7 +223,10 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
         csms=csms_config(ns, "csms_", ns.seed),
         evses_per_station=ns.evses,
         driver=DriverSettings(
-            mean_idle_s=ns.idle_mean, mean_charge_s=ns.charge_mean, power_w=ns.power, step_s=1.0
+            mean_idle_s=ns.idle_mean / ns.rate_multiplier,
+            mean_charge_s=ns.charge_mean,
+            power_w=ns.power,
+            step_s=1.0,
         ),
         capture_path=ns.capture,
         metrics_port=ns.metrics_port,
@@ -262,6 +270,8 @@ def run_fleet(ns: argparse.Namespace) -> int:
     if result.summary is None:
         return _report_failed_run(ns, result, ended_run_metadata(started))
     result.summary["run"] = ended_run_metadata(started)
+    if job.fleet.stages:
+        result.summary["stages"] = [stage.to_dict() for stage in job.fleet.stages]
     print(format_summary(result.summary))
     note_insecure(job.fleet, result.summary)
     return _report(ns, result, result.summary)
