@@ -8,6 +8,7 @@ import json
 import random
 
 import pytest
+from test_connection_station_connection import FakeRecorder
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, BytesMessage, Request, TextMessage
 from wsproto.extensions import Extension, PerMessageDeflate
@@ -136,7 +137,7 @@ def test_a_bad_or_unoffered_extension_fails_the_handshake(answer: str, offered: 
 # --- one station against wsproto's server ------------------------------------------------------------
 
 
-def station_connection(deflate: bool, recorder: _Recorder | None = None) -> StationConnection:
+def station_connection(deflate: bool, recorder: FakeRecorder | None = None) -> StationConnection:
     station = Station(StationConfig(station_id="CS-1", evse_count=1), random.Random(7))
     credentials = station_credentials(ClientSecurity(), StationIdentity("CS-1"), station)
     settings = ConnectionSettings(SpeedClock(speed=1.0, origin=0.0))
@@ -145,41 +146,11 @@ def station_connection(deflate: bool, recorder: _Recorder | None = None) -> Stat
         station,
         "ws://csms.test/CS-1",
         settings,
-        recorder or _Recorder(),
+        recorder or FakeRecorder(),
         random.Random(3),
         credentials,
         deflate=deflate,
     )
-
-
-class _Recorder:
-    """A fleet.connection.Recorder that counts successful CALLs and keeps errors."""
-
-    def __init__(self) -> None:
-        self.ok: list[str] = []
-        self.errors: list[str] = []
-
-    def call_succeeded(self, action: str, latency_s: float) -> None:
-        self.ok.append(action)
-
-    def error(
-        self, kind: str, message: str, *, station_id: str | None = None, at_s: float | None = None
-    ) -> None:
-        self.errors.append(message)
-
-    def call_failed(self, action: str, error_code: str, latency_s: float) -> None:
-        self.errors.append(error_code)
-
-    def request_answered(self, action: str, error_code: str | None) -> None: ...
-    def station_connected(self) -> None: ...
-    def station_disconnected(self) -> None: ...
-    def station_booted(self) -> None: ...
-    def reconnect(self) -> None: ...
-    def transaction_started(self) -> None: ...
-    def transaction_ended(self, energy_wh: float) -> None: ...
-    def energy_metered(self, wh: float) -> None: ...
-    def message_dropped(self, action: str, reason: str) -> None: ...
-    def timer_fired(self, lateness_s: float) -> None: ...
 
 
 def connect_to_wsproto(conn: StationConnection, accept_deflate: bool) -> tuple[WSConnection, bytes]:
@@ -216,18 +187,18 @@ def boot_through(server: WSConnection, conn: StationConnection, frames: bytes) -
 
 
 def test_a_station_offering_deflate_negotiates_it_and_its_frames_inflate_to_the_same_json() -> None:
-    recorder = _Recorder()
+    recorder = FakeRecorder()
     conn = station_connection(deflate=True, recorder=recorder)
     server, frames = connect_to_wsproto(conn, accept_deflate=True)
     assert conn.deflate_accepted
     assert frames[0] == 0xC1  # FIN, RSV1 (compressed), text
     texts = boot_through(server, conn, frames)
     assert json.loads(texts[0])[2] == "BootNotification"
-    assert "BootNotification" in recorder.ok
+    assert "BootNotification" in [action for action, _ in recorder.named("call_succeeded")]
     after_boot = conn.data_to_send()  # the statuses the boot released, compressed as well
     assert after_boot and after_boot[0] == 0xC1
     assert all(json.loads(text)[0] == 2 for text in boot_through(server, conn, after_boot))
-    assert recorder.errors == []
+    assert recorder.errors() == [] and recorder.count("call_failed") == 0
 
 
 def test_a_server_that_declines_leaves_the_station_on_plain_frames() -> None:
