@@ -38,6 +38,14 @@ def add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, 
         metavar="DURATION",
         help="delay before every response: 0.2, 200ms (default 0)",
     )
+    group.add_argument(
+        f"--{prefix}service-time",
+        type=arg.non_negative_duration,
+        default=0.0,
+        metavar="DURATION",
+        help="every message waits its turn in one queue and takes this long, so the CSMS saturates "
+        "at 1/DURATION messages per second: 10ms holds 100 msg/s (default 0: no queue)",
+    )
 
 
 def add_csms_limit_options(parser: argparse.ArgumentParser) -> None:
@@ -100,5 +108,6 @@ def csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
         heartbeat_interval=int(get("heartbeat-interval")),  # type: ignore[call-overload]
         auth_reject_ratio=float(get("auth-reject-ratio")),  # type: ignore[arg-type]
         response_delay_s=float(get("response-delay")),  # type: ignore[arg-type]
+        service_time_s=float(get("service-time")),  # type: ignore[arg-type]
         seed=seed,
     )

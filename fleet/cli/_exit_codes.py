@@ -17,3 +17,4 @@ class ExitCode(IntEnum):
     WORKER_DIED = EXIT_WORKER_DIED  # 4: run: the load ran, but a worker died (its stations' data is partial)
     NOT_BOOTED = EXIT_NOT_BOOTED  # 5: run: the load ran, but stations never booted (no boot accepted)
     REGRESSION = 6  # run --baseline: the run regressed against the stored result (after 3, 1, 4, 5)
+    CAPACITY_BELOW_EXPECTED = 7  # capacity --expect N: the CSMS holds fewer than N stations

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from fleet.cli._capacity import add_capacity_command, run_capacity
 from fleet.cli._chaos import add_chaos_command, run_chaos
 from fleet.cli._compare import add_compare_command, run_compare
 from fleet.cli._config_file import (
@@ -40,6 +41,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "chaos": run_chaos,
     "verify": run_verify,
     "merge": run_merge,
+    "capacity": run_capacity,
 }
 
 # the sub-commands that take --config FILE
@@ -64,6 +66,7 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     add_compare_command(commands)
     add_chaos_command(commands)
     add_verify_command(commands)
+    add_capacity_command(commands)
     add_merge_command(commands)
     add_locust_command(commands)
     for name in _CONFIGURABLE:

@@ -20,6 +20,8 @@ class CsmsConfig:
     ``auth_reject_ratio`` is the share of idTokens answered ``Invalid``; the verdict is a pure
     function of (seed, token), so a token keeps its verdict across stations, sessions and runs.
     ``response_delay_s`` is applied by the server before each batch of responses (a slow CSMS).
+    ``service_time_s``: every message received waits its turn in one queue shared by the whole
+    server and takes this long (a CSMS with one worker: it saturates at 1/service_time msg/s).
     ``blocked_token_prefix``: idTokens starting with it are always ``Invalid`` — the simulated
     drivers who should be refused carry such tokens, so refusals follow the behaviour profile.
     ``reject_transaction_events`` answers every TransactionEvent with CALLERROR InternalError,
@@ -31,6 +33,7 @@ class CsmsConfig:
     boot_retry_interval: int = 30
     auth_reject_ratio: float = 0.0
     response_delay_s: float = 0.0
+    service_time_s: float = 0.0
     seed: int = 0
     reject_transaction_events: bool = False
     blocked_token_prefix: str = BLOCKED_TOKEN_PREFIX
@@ -58,10 +61,10 @@ class CsmsConfig:
                 f"CsmsConfig.auth_reject_ratio: expected a share between 0.0 and 1.0, "
                 f"got {self.auth_reject_ratio!r}"
             )
-        if not (math.isfinite(self.response_delay_s) and self.response_delay_s >= 0.0):
-            raise ValueError(
-                f"CsmsConfig.response_delay_s: expected seconds >= 0, got {self.response_delay_s!r}"
-            )
+        for name in ("response_delay_s", "service_time_s"):
+            seconds = getattr(self, name)
+            if not (math.isfinite(seconds) and seconds >= 0.0):
+                raise ValueError(f"CsmsConfig.{name}: expected seconds >= 0, got {seconds!r}")
         _check_limits(self)
 
 

@@ -107,6 +107,7 @@ class CsmsServer:
         self._epoch_offset = time.time() - trio.current_time()
         self._stations_changed = trio.Event()
         self._answers_held_until = -math.inf
+        self._service_queue = trio.Lock()  # fair: with a service time, messages are served in turn
         # faults injected on purpose, timed from now (None: none); .events feed the results timeline
         self.faults = ActiveCsmsFaults(config.faults, trio.current_time()) if config.faults else None
         self._metrics: CsmsMetrics | None = None
@@ -233,6 +234,9 @@ class CsmsServer:
             while True:
                 message = await websocket.get_message()
                 received_at = trio.current_time()
+                if self.config.service_time_s > 0.0:
+                    async with self._service_queue:
+                        await trio.sleep(self.config.service_time_s)
                 session.receive(message, received_at)
                 out = session.data_to_send()
                 events = session.events()

@@ -1,5 +1,6 @@
 """Run statistics: latency histograms, the run recorder, reports. Imports nothing else of fleet."""
 
+from fleet.metrics._capacity_report import write_capacity_report
 from fleet.metrics._comparability import (
     EMBEDDED_CSMS,
     Difference,
@@ -105,6 +106,7 @@ __all__ = [
     "run_shape",
     "stations_never_booted",
     "unmeasured_verdicts",
+    "write_capacity_report",
     "write_html_report",
     "write_json",
     "write_junit",

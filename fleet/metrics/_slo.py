@@ -13,12 +13,23 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from fleet.metrics._recorder import RunRecorder
+from fleet.metrics._histogram import LatencyHistogram
+from fleet.metrics._recorder import Snapshot
 from fleet.metrics._slo_parse import UNITS, Kind, Slo, SloSyntaxError, parse_slo
 
-__all__ = ["Kind", "Slo", "SloResult", "SloSyntaxError", "evaluate_slos", "parse_slo"]
+__all__ = ["Kind", "Slo", "SloMeasurements", "SloResult", "SloSyntaxError", "evaluate_slos", "parse_slo"]
+
+
+class SloMeasurements(Protocol):
+    """What a threshold is judged on: a ``RunRecorder``, or a window of a run (`fleet capacity`)."""
+
+    def latency(self, action: str | None = None) -> LatencyHistogram: ...
+
+    def call_counts(self, action: str | None = None) -> tuple[int, int, int]: ...
+
+    def snapshot(self) -> Snapshot: ...
 
 
 _LOSS_METRICS = ("lost", "duplicated", "out_of_order")
@@ -53,13 +64,13 @@ class SloResult:
         }
 
 
-def evaluate_slos(slos: list[Slo], recorder: RunRecorder, summary: Mapping[str, Any]) -> list[SloResult]:
+def evaluate_slos(slos: list[Slo], recorder: SloMeasurements, summary: Mapping[str, Any]) -> list[SloResult]:
     """Check each threshold against the run: latencies from ``recorder`` (exact histograms),
     run totals from ``summary`` (``RunRecorder.summary()`` output)."""
     return [_evaluate_one(slo, recorder, summary) for slo in slos]
 
 
-def _evaluate_one(slo: Slo, recorder: RunRecorder, summary: Mapping[str, Any]) -> SloResult:
+def _evaluate_one(slo: Slo, recorder: SloMeasurements, summary: Mapping[str, Any]) -> SloResult:
     measured, detail = _measure(slo, recorder, summary)
     if measured is None:
         return SloResult(slo, False, None, detail)
@@ -68,7 +79,7 @@ def _evaluate_one(slo: Slo, recorder: RunRecorder, summary: Mapping[str, Any]) -
     return SloResult(slo, passed, measured, f"measured {shown}{detail}")
 
 
-def _measure(slo: Slo, recorder: RunRecorder, summary: Mapping[str, Any]) -> tuple[float | None, str]:
+def _measure(slo: Slo, recorder: SloMeasurements, summary: Mapping[str, Any]) -> tuple[float | None, str]:
     scope = f"{slo.action} calls" if slo.action else "calls"
     if slo.kind is Kind.LATENCY:
         histogram = recorder.latency(slo.action)
@@ -101,7 +112,7 @@ def _measure(slo: Slo, recorder: RunRecorder, summary: Mapping[str, Any]) -> tup
     return float(_run_total(slo.metric, recorder, summary)), ""
 
 
-def _run_total(metric: str, recorder: RunRecorder, summary: Mapping[str, Any]) -> int:
+def _run_total(metric: str, recorder: SloMeasurements, summary: Mapping[str, Any]) -> int:
     stations = summary.get("stations", {})
     transactions = summary.get("transactions", {})
     totals: dict[str, Callable[[], int]] = {

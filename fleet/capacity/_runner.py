@@ -1,0 +1,48 @@
+"""One step as a run: the same job as `fleet run` with N stations, long enough to ramp up, warm
+up and hold; judged on the window after the ramp and the warm-up."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from fleet.capacity._plan import CapacityPlan
+from fleet.capacity._step import StepResult, failed_step, judge_step
+from fleet.engine import RunJob, run_scaled
+from fleet.metrics import Slo
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRunner:
+    """Runs ``job`` (its fleet's station count and duration set per step) as one step."""
+
+    job: RunJob
+    plan: CapacityPlan
+    slos: list[Slo]
+    workers: int = 1
+    csms_workers: int | None = None
+    progress: Progress | None = None
+
+    def window_start_s(self, stations: int) -> float:
+        """When the measurements start: every station has been started, and the warm-up is over."""
+        ramp = self.job.fleet.ramp_per_s
+        ramp_s = stations / ramp if ramp > 0 and math.isfinite(ramp) else 0.0
+        return ramp_s + self.plan.warmup_s
+
+    async def __call__(self, stations: int) -> StepResult:
+        start = self.window_start_s(stations)
+        fleet = replace(self.job.fleet, stations=stations, duration_s=start + self.plan.hold_s)
+        result = await run_scaled(
+            replace(self.job, fleet=fleet),
+            workers=self.workers,
+            csms_workers_count=self.csms_workers,
+            progress=self.progress,
+        )
+        if result.summary is None:
+            return failed_step(
+                stations, result.failure or f"the run could not happen (exit {result.exit_code})"
+            )
+        return judge_step(stations, result.summary, self.slos, start, self.workers)
