@@ -50,7 +50,8 @@ async def search_capacity(
         if stations >= plan.max_stations:
             return outcome
         stations = min(plan.step.after(stations), plan.max_stations)
-    while outcome.inconclusive is None and outcome.bad is not None:
+    # a run that could not happen at all (the CSMS unreachable) says nothing about fewer stations
+    while outcome.inconclusive is None and outcome.bad is not None and outcome.bad.failure is None:
         low = outcome.good.stations if outcome.good is not None else 0
         if plan.precision.reached(low, outcome.bad.stations):
             break

@@ -194,8 +194,13 @@ def _write(ns: argparse.Namespace, result: dict[str, Any]) -> int:
 
 
 def _exit_code(answer: CapacityAnswer, expect: int | None) -> int:
-    if answer.finding == "inconclusive":
+    if answer.finding == "inconclusive" or (answer.finding == "below_start" and _never_ran(answer)):
         return ExitCode.FAILED
     if expect is not None and answer.stations < expect:
         return ExitCode.CAPACITY_BELOW_EXPECTED
     return ExitCode.OK
+
+
+def _never_ran(answer: CapacityAnswer) -> bool:
+    """No step could run at all (the CSMS unreachable): there is no capacity to compare."""
+    return all(step.failure for step in answer.outcome.steps)

@@ -43,7 +43,7 @@ async def _fleet(*args: str) -> subprocess.CompletedProcess[bytes]:
 async def test_expect_more_than_it_holds_exits_7_with_the_answer(tmp_path: Path) -> None:
     out, report = tmp_path / "capacity.json", tmp_path / "capacity.html"
     done = await _fleet(*ONE_STEP, "--expect", "50", "--out", str(out), "--report", str(report))
-    assert done.returncode == ExitCode.CAPACITY_BELOW_EXPECTED == 7, done.stderr.decode()
+    assert done.returncode == int(ExitCode.CAPACITY_BELOW_EXPECTED) == 7, done.stderr.decode()
     assert done.stdout.decode().splitlines() == [
         "holds at least 20 stations (20 msg/s) at p99(Heartbeat) < 100ms, error_rate < 1% "
         "(no step failed up to --max-stations)"
@@ -89,3 +89,12 @@ async def test_no_slo_is_refused() -> None:
     assert done.stderr.decode().strip() == (
         "fleet capacity: error: give at least one --slo threshold: a capacity is the load that meets them"
     )
+
+
+async def test_an_unreachable_csms_exits_1_naming_why() -> None:
+    done = await _fleet(
+        "capacity", "--slo", "p99(Heartbeat) < 100ms", "--csms", "ws://127.0.0.1:9/ocpp",
+        "--start-stations", "2", "--connect-timeout", "2s", "--drain-timeout", "0",
+    )  # fmt: skip
+    assert done.returncode == ExitCode.FAILED, done.stderr.decode()
+    assert done.stdout.decode().startswith("holds fewer than 2 stations: even that breaks: ")
