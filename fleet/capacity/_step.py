@@ -53,7 +53,8 @@ def judge_step(
 ) -> StepResult:
     """The step's verdict from its run's summary: SLOs on the window from ``window_start_s``."""
     window = WindowMeasurements(summary.get("timeseries", {}), window_start_s)
-    results = evaluate_slos(slos, window, window.totals())
+    # latencies, error rate and rate on the window; run totals (reconnects, lost...) on the whole step
+    results = evaluate_slos(slos, window, {**summary, **window.totals()})
     rate = window.messages / window.duration_s if window.duration_s > 0 else 0.0
     generator = dict(summary.get("generator") or {})
     saturated = bool(generator.get("saturated"))

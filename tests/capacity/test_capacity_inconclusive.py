@@ -78,3 +78,9 @@ def test_the_step_runner_starts_the_window_after_the_ramp_and_the_warm_up() -> N
     plan = CapacityPlan(start_stations=10, max_stations=100, warmup_s=5, hold_s=10)
     runner = StepRunner(heartbeat_job(), plan, SLOS)  # ramp 1000 stations per second
     assert runner.window_start_s(500) == 5.5
+
+
+def test_run_totals_are_judged_on_the_whole_step_latencies_on_the_window() -> None:
+    summary = {"timeseries": {"t": [0.0], "t_end": 1.0, "messages": [5]}, "stations": {"reconnects": 3}}
+    step = judge_step(10, summary, [parse_slo("reconnects == 0")], window_start_s=0.0, workers=1)
+    assert step.verdict == "bad" and step.slo[0]["measured"] == 3.0
