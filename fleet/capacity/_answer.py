@@ -40,23 +40,25 @@ def capacity_answer(outcome: SearchOutcome, slos: list[str], what: str) -> Capac
     good, bad, stop = outcome.good, outcome.bad, outcome.inconclusive
     held = good.stations if good is not None else 0
     rate = good.messages_per_s if good is not None else 0.0
-    holds = f"holds {held:,} {what} ({rate:,.0f} msg/s) at {', '.join(slos)}"
+    load = f"{held:,} {what} ({rate:,.0f} msg/s) at {', '.join(slos)}"
+    finding: Finding
     if stop is not None:
-        finding: Finding = "inconclusive"
+        finding = "inconclusive"
         reasons = "; ".join(stop.generator.get("reasons", []))
         line = (
             f"inconclusive: generator saturated at {stop.stations:,} {what} ({reasons}); it needs about "
             f"{stop.workers_needed} worker processes (--workers {stop.workers_needed}, or that many machines)"
         )
-        line += f"; so far it {holds}" if good is not None else ""
+        line += f"; so far it holds {load}" if good is not None else ""
     elif bad is None:
-        finding, line = "at_least", f"{holds} (no step failed up to --max-stations)"
-        line = line.replace("holds", "holds at least", 1)
+        finding, line = "at_least", f"holds at least {load} (no step failed up to --max-stations)"
+    elif good is None:
+        finding, line = (
+            "below_start",
+            f"holds fewer than {bad.stations:,} {what}: even that breaks: {_why(bad)}",
+        )
     else:
-        finding = "found" if good is not None else "below_start"
-        line = f"{holds}; breaks at {bad.stations:,}: {_why(bad)}"
-        if good is None:
-            line = f"holds fewer than {bad.stations:,} {what}: even that breaks: {_why(bad)}"
+        finding, line = "found", f"holds {load}; breaks at {bad.stations:,}: {_why(bad)}"
     first = _first_errors(outcome.steps)
     if first is not None:
         line += f"; first errors '{first['code']}' at {first['stations']:,}"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from fleet.capacity._plan import CapacityPlan
-from fleet.capacity._step import StepResult, failed_step, judge_step
-from fleet.engine import RunJob, run_scaled
+from fleet.capacity._step import StepResult, failed_step, judge_step, too_many_for_the_generator
+from fleet.engine import RunJob, TooManyStations, default_workers, run_scaled
 from fleet.metrics import Slo
 
 Progress = Callable[[str, float], None]
@@ -22,7 +22,7 @@ class StepRunner:
     job: RunJob
     plan: CapacityPlan
     slos: list[Slo]
-    workers: int = 1
+    workers: int | None = None  # None: as `fleet run` picks (default_workers)
     csms_workers: int | None = None
     progress: Progress | None = None
 
@@ -35,14 +35,18 @@ class StepRunner:
     async def __call__(self, stations: int) -> StepResult:
         start = self.window_start_s(stations)
         fleet = replace(self.job.fleet, stations=stations, duration_s=start + self.plan.hold_s)
-        result = await run_scaled(
-            replace(self.job, fleet=fleet),
-            workers=self.workers,
-            csms_workers_count=self.csms_workers,
-            progress=self.progress,
-        )
+        workers = self.workers if self.workers is not None else default_workers(stations)
+        try:
+            result = await run_scaled(
+                replace(self.job, fleet=fleet),
+                workers=workers,
+                csms_workers_count=self.csms_workers,
+                progress=self.progress,
+            )
+        except TooManyStations as exc:  # the generator's limit, not the CSMS's
+            return too_many_for_the_generator(stations, str(exc), workers)
         if result.summary is None:
             return failed_step(
                 stations, result.failure or f"the run could not happen (exit {result.exit_code})"
             )
-        return judge_step(stations, result.summary, self.slos, start, self.workers)
+        return judge_step(stations, result.summary, self.slos, start, workers)

@@ -75,6 +75,12 @@ def failed_step(stations: int, failure: str) -> StepResult:
     return StepResult(stations=stations, verdict="bad", messages_per_s=0.0, failure=failure)
 
 
+def too_many_for_the_generator(stations: int, reason: str, workers: int) -> StepResult:
+    """A step this process cannot even open (too many sockets for its file limit): inconclusive."""
+    generator = {"saturated": True, "reasons": [reason]}
+    return StepResult(stations, "inconclusive", 0.0, generator=generator, workers_needed=workers + 1)
+
+
 def workers_needed(generator: Mapping[str, Any], messages_per_s: float, workers: int) -> int:
     """Processes the generator needs for this load: CPU per message times the rate, at most
     ``_BUSY_TARGET`` busy each; from the busy fraction when the CPU cost is unknown."""

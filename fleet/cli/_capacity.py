@@ -29,7 +29,6 @@ from fleet.cli._exit_codes import ExitCode
 from fleet.cli._output_paths import check_output_options
 from fleet.cli._ramp_options import RampOver
 from fleet.cli._run import add_run_options, job_from_arguments
-from fleet.engine import TooManyStations
 from fleet.metrics import write_capacity_report, write_json
 
 _COMMAND = "fleet capacity"
@@ -125,11 +124,7 @@ def run_capacity(ns: argparse.Namespace) -> int:
         return ExitCode.BAD_INPUT
     if not check_output_options(_COMMAND, (("--out", ns.out), ("--report", ns.report))):
         return ExitCode.BAD_INPUT
-    try:
-        outcome = trio.run(partial(search_capacity, runner.plan, runner, _print_step))
-    except TooManyStations as exc:
-        print(f"{_COMMAND}: error: {exc}", file=sys.stderr)
-        return ExitCode.BAD_INPUT
+    outcome = trio.run(partial(search_capacity, runner.plan, runner, _print_step))
     profile = runner.job.profile.name if runner.job.profile is not None else None
     what = f"{profile} stations" if profile else "stations"
     answer = capacity_answer(outcome, [slo.text for slo in ns.slo], what)
@@ -158,7 +153,7 @@ def _prepare(ns: argparse.Namespace) -> tuple[StepRunner, ForecastPeak | None]:
     )
     forecast = ForecastPeak.read(ns.forecast) if ns.forecast else None
     runner = StepRunner(
-        job_from_arguments(ns), plan, ns.slo, workers=ns.workers or 1, csms_workers=ns.csms_workers
+        job_from_arguments(ns), plan, ns.slo, workers=ns.workers, csms_workers=ns.csms_workers
     )
     return runner, forecast
 

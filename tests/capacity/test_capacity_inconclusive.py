@@ -84,3 +84,10 @@ def test_run_totals_are_judged_on_the_whole_step_latencies_on_the_window() -> No
     summary = {"timeseries": {"t": [0.0], "t_end": 1.0, "messages": [5]}, "stations": {"reconnects": 3}}
     step = judge_step(10, summary, [parse_slo("reconnects == 0")], window_start_s=0.0, workers=1)
     assert step.verdict == "bad" and step.slo[0]["measured"] == 3.0
+
+
+async def test_a_step_one_process_cannot_open_is_inconclusive_not_a_breakpoint() -> None:
+    plan = CapacityPlan(start_stations=10, max_stations=10**7, warmup_s=1, hold_s=1)
+    step = await StepRunner(heartbeat_job(), plan, SLOS, workers=1)(10**7)
+    assert step.verdict == "inconclusive" and step.workers_needed == 2
+    assert "use --workers 2 or more" in step.generator["reasons"][0]
