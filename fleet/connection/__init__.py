@@ -4,6 +4,7 @@ back off, reconnect, simulate offline, drain). fleet/engine's reactor and fleet/
 drive it; it touches no socket and reads no clock."""
 
 from fleet.connection._credentials import station_credentials
+from fleet.connection._deflate import offers_deflate
 from fleet.connection._errors import (
     AUTH,
     CLIENT_CERTIFICATE,
@@ -89,6 +90,7 @@ __all__ = [
     "UpgradeRejected",
     "WebSocketTarget",
     "classify_error",
+    "offers_deflate",
     "parse_websocket_url",
     "rejection",
     "report_events",

@@ -27,6 +27,13 @@ _FLAGS = ("client_no_context_takeover", "server_no_context_takeover")
 _WINDOWS = ("client_max_window_bits", "server_max_window_bits")
 
 
+def offers_deflate(index: int, share: float) -> bool:
+    """Station ``index`` (0, 1, 2, ...) offers permessage-deflate when ``share`` (0..1) of the
+    fleet does: spread evenly by index (0.5: every other station, 1, 3, 5, ...; of the first n
+    stations, floor(n * share) offer it), the same in every run and in both shells."""
+    return share > 0.0 and int((index + 1) * share) > int(index * share)
+
+
 @dataclass(frozen=True, slots=True)
 class DeflateParams:
     """What the server accepted: our window (``client_max_window_bits``) and whether each side

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fleet.behaviour import Backoff
+from fleet.connection import offers_deflate
 from fleet.engine._segment import Segment
 from fleet.engine._stages import Stage
 from fleet.identity import ClientSecurity, StationIdentities, StationIdentity
@@ -47,10 +48,8 @@ class FleetConfig:
         return self.segment.indices(self.stations) if self.segment is not None else range(self.stations)
 
     def offers_deflate(self, index: int) -> bool:
-        """Station ``index`` offers permessage-deflate: ``deflate`` of every run of stations by
-        index (0.5: every other one, 1, 3, 5, ...; the first n stations hold floor(n * share))."""
-        share = self.deflate
-        return share > 0.0 and int((index + 1) * share) > int(index * share)
+        """Station ``index`` offers permessage-deflate (fleet.connection.offers_deflate)."""
+        return offers_deflate(index, self.deflate)
 
     def deflate_offered(self) -> int:
         """How many stations of the whole fleet offer permessage-deflate."""

@@ -71,6 +71,7 @@ class FleetOptions:
     insecure: bool = False
     client_cert_pattern: str | None = None
     client_key_pattern: str | None = None
+    deflate: float = 0.0  # the share of stations offering permessage-deflate (as fleet run --deflate)
 
     @classmethod
     def from_parsed(cls, parsed: Any) -> FleetOptions:
@@ -95,6 +96,7 @@ class FleetOptions:
                 insecure=parsed.fleet_insecure in (True, "true", "True", "on"),
                 client_cert_pattern=_text(parsed.fleet_client_cert_pattern),
                 client_key_pattern=_text(parsed.fleet_client_key_pattern),
+                deflate=float(parsed.fleet_deflate),
             )
         except (TypeError, ValueError) as exc:
             raise FleetOptionError(f"a --fleet-* option is not a number where one is needed: {exc}") from None
@@ -112,6 +114,10 @@ class FleetOptions:
             raise FleetOptionError(f"--fleet-evses {self.evses}: must be between 1 and 64")
         if self.shape not in SHAPES:
             raise FleetOptionError(f"--fleet-shape {self.shape}: use one of {', '.join(SHAPES)}")
+        if not 0 <= self.deflate <= 1:
+            raise FleetOptionError(
+                f"--fleet-deflate {self.deflate}: must be between 0 and 1 (a share of the stations)"
+            )
         if self.steps < 1:
             raise FleetOptionError(f"--fleet-steps {self.steps}: must be >= 1")
         if not 0 <= self.metrics_port <= 65535:
@@ -252,6 +258,13 @@ def _add_station_arguments(parser: ArgumentAdder, defaults: FleetOptions) -> Non
         help="simulated seconds per real second: arrivals, dwell times, heartbeats, meter intervals",
     )
     parser.add_argument("--fleet-seed", type=int, default=defaults.seed, metavar="N", help="random seed")
+    parser.add_argument(
+        "--fleet-deflate",
+        type=float,
+        default=defaults.deflate,
+        metavar="SHARE",
+        help="share of the stations (0..1, evenly by number; default 0) offering permessage-deflate",
+    )
     parser.add_argument(
         "--fleet-evses",
         type=int,

@@ -19,7 +19,7 @@ from locust.env import Environment
 from locust.runners import WorkerRunner
 
 from fleet.behaviour import Backoff, SpeedClock
-from fleet.connection import ConnectionSettings, StationConnection, station_credentials
+from fleet.connection import ConnectionSettings, StationConnection, offers_deflate, station_credentials
 from fleet.identity import (
     LOCUST_OPTIONS,
     ClientSecurity,
@@ -97,6 +97,7 @@ class StationUser(User):
             environment.events.request.fire, fleet.options.version.request_type, self.station_id
         )
         self._link: SocketLink | None = None
+        self._deflate = offers_deflate(number, fleet.options.deflate)
 
     @property
     def url(self) -> str:
@@ -125,6 +126,7 @@ class StationUser(User):
             random.Random(f"{fleet.options.seed}/backoff/{self.station_id}"),
             self._credentials,
             where=self.host,  # the errors name the CSMS, not the station's URL: Locust groups them
+            deflate=self._deflate,
         )
         self._link = SocketLink(
             conn,

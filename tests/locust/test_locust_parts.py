@@ -67,6 +67,7 @@ def _parsed(**overrides: Any) -> SimpleNamespace:
         "fleet_insecure": False,
         "fleet_client_cert_pattern": "",
         "fleet_client_key_pattern": "",
+        "fleet_deflate": 0.0,
     }
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -77,6 +78,7 @@ def test_options_from_the_web_form_strings() -> None:
     assert (options.speed, options.seed, options.profile) == (60.0, 3, "workplace")
     assert options.version.request_type == "OCPP2.0.1"
     assert FleetOptions.from_parsed(_parsed(fleet_ocpp="1.6")).version.request_type == "OCPP1.6"
+    assert FleetOptions.from_parsed(_parsed(fleet_deflate="0.5")).deflate == 0.5
 
 
 @pytest.mark.parametrize(
@@ -87,6 +89,7 @@ def test_options_from_the_web_form_strings() -> None:
         ({"fleet_id_prefix": "a/b"}, "--fleet-id-prefix 'a/b'"),
         ({"fleet_profile": "no_such_site"}, "--fleet-profile no_such_site"),
         ({"fleet_seed": "x"}, "not a number"),
+        ({"fleet_deflate": "1.5"}, "--fleet-deflate 1.5: must be between 0 and 1"),
     ],
 )
 def test_bad_options_say_which_and_why(override: dict[str, str], says: str) -> None:
