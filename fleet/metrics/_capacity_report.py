@@ -77,13 +77,27 @@ def capacity_charts(steps: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             {code: [step.get("errors_by_code", {}).get(code, 0) for step in steps] for code in codes},
         ),
         _chart(
-            "generator",
-            "Generator health vs load",
-            "share / ms / us",
+            "generator-busy",
+            "Generator: busy fraction (max) vs load",
+            "share",
             {
                 "busy fraction (max)": generator("busy_fraction", "max"),
-                "timer lateness p99 (ms)": generator("timer_lateness_ms", "p99"),
-                "CPU per message (us)": generator("cost", "cpu_us_per_message"),
+            },
+        ),
+        _chart(
+            "generator-lateness",
+            "Generator: timer lateness p99 vs load",
+            "ms",
+            {
+                "timer lateness p99": generator("timer_lateness_ms", "p99"),
+            },
+        ),
+        _chart(
+            "generator-cost",
+            "Generator: CPU per message vs load",
+            "us",
+            {
+                "CPU per message": generator("cost", "cpu_us_per_message"),
             },
         ),
     ]

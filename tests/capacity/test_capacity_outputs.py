@@ -64,7 +64,16 @@ def test_the_report_plots_the_knee_against_the_stations(tmp_path: Any) -> None:
     charts = {chart["id"]: chart for chart in data["charts"]}
     assert charts["latency-p99"]["series"]["TransactionEvent"] == [80, 250, 200, 290, 1800, 1800]
     assert charts["errors"]["series"]["Timeout"] == [0, 0, 0, 2, 0, 40]
-    assert set(charts) == {"latency-p99", "latency-p50", "throughput", "errors", "generator"}
+    assert set(charts) == {
+        "latency-p99",
+        "latency-p50",
+        "throughput",
+        "errors",
+        "generator-busy",
+        "generator-lateness",
+        "generator-cost",
+    }
+    assert charts["generator-busy"]["series"]["busy fraction (max)"] == [0.4] * 6
     assert data["bands"] == [[13_600.0, 25_600.0]]  # past the breakpoint, shaded
     assert "uPlot" in page and "breaks at 13,600" in page
 
