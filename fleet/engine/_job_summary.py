@@ -38,7 +38,7 @@ def job_summary(
         "outages": outage_windows(recorders.timeseries, recorders.timeseries.start),
     }
     if fleet.deflate:
-        extra["deflate"] = {"offered": fleet.deflate_offered(), "accepted": outcome.deflate_accepted}
+        extra["deflate"] = deflate_summary(fleet, outcome.deflate_accepted)
     if csms is not None:
         extra["csms"] = csms.ledger.summary()
     if script is not None:
@@ -54,6 +54,12 @@ def how_it_ran(fleet: FleetConfig, profile: Profile | None) -> dict[str, Any]:
         "speed": fleet.speed,
         "profile": profile.name if profile is not None else None,
     }
+
+
+def deflate_summary(fleet: FleetConfig, accepted: int) -> dict[str, int]:
+    """The summary's ``deflate``: stations of the fleet that offered permessage-deflate, and how
+    many of them the CSMS accepted it from (``accepted``: counted by the processes that ran them)."""
+    return {"offered": fleet.deflate_offered(), "accepted": accepted}
 
 
 def outage_windows(series: TimeSeries, started: float) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from fleet.csms import CsmsWorkerPool, Ledger, csms_workers
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import DrainReport
 from fleet.engine._job import EXIT_UNREACHABLE, JobResult, RunJob, finished_run_code, run_job
-from fleet.engine._job_summary import fleet_summary, how_it_ran, outage_windows
+from fleet.engine._job_summary import deflate_summary, fleet_summary, how_it_ran, outage_windows
 from fleet.engine._limits import check_open_files, stations_per_process
 from fleet.engine._metrics_export import WORKER_DIED, dead_worker_export
 from fleet.engine._recorder_topology import stations_per_series
@@ -392,6 +392,10 @@ def _result(
             "csms_died": pool.failures if pool is not None else [],
         },
     }
+    if fleet.deflate:
+        extra["deflate"] = deflate_summary(
+            fleet, sum(o["deflate"]["accepted"] for o in outcomes if o.get("deflate"))
+        )
     if pool is not None and ledger is not None:
         extra["csms"] = ledger.summary()
         by_address: dict[str, int] = {}

@@ -68,6 +68,7 @@ async def run_shard(spec: ShardSpec, channel: ParentChannel) -> None:
                 "failure": result.failure,
                 "interrupted": bool(summary.get("interrupted", False)),
                 "drain": summary.get("drain"),
+                "deflate": summary.get("deflate"),
                 "timeseries": summary.get("timeseries"),
                 "by_version": {version: r.to_dict() for version, r in result.by_version.items()},
             }

@@ -46,3 +46,16 @@ def test_a_run_with_every_station_on_deflate_says_so(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "permessage-deflate: 2 stations offered, 2 accepted" in done.stdout
     assert json.loads(out.read_text())["deflate"] == {"offered": 2, "accepted": 2}
+
+
+def test_workers_add_up_what_their_stations_negotiated(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    command = ["run", "--workers", "2", "--stations", "4", "--duration", "2", "--deflate", "0.5"]
+    done = subprocess.run(
+        [*FLEET, *command, "--drain-timeout", "0", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["deflate"] == {"offered": 2, "accepted": 2}
