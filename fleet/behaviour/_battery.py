@@ -144,6 +144,8 @@ class ChargingBattery:
         if self.target_reached or power_w <= 0:
             return None
         rate = power_w / 3600.0 * self._soc_percent_per_wh()  # SoC percent per second
+        if rate <= 0.0:  # a power so small (5e-324 W) its rate underflows: nothing changes
+            return None
         end = min(self.target_percent, 100.0, self.soc_percent + soc_step_percent)
         # a tiny power gives an infinite time to the end: the cap then applies
         to_horizon = min(MAX_HOLD_S, (end - self.soc_percent) / rate)
