@@ -2,7 +2,7 @@
 window after its warm-up, never blame the CSMS for a saturated generator (README "Capacity
 planning")."""
 
-from fleet.capacity._answer import CapacityAnswer, capacity_answer
+from fleet.capacity._answer import CapacityAnswer, capacity_answer, frames_used
 from fleet.capacity._forecast import ForecastPeak, headroom
 from fleet.capacity._plan import CapacityPlan, Precision, Step, parse_precision, parse_step
 from fleet.capacity._runner import StepRunner
@@ -21,6 +21,7 @@ __all__ = [
     "StepRunner",
     "WindowMeasurements",
     "capacity_answer",
+    "frames_used",
     "headroom",
     "judge_step",
     "parse_precision",

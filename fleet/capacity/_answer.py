@@ -65,6 +65,13 @@ def capacity_answer(outcome: SearchOutcome, slos: list[str], what: str) -> Capac
     return CapacityAnswer(finding, held, rate, line, outcome)
 
 
+def frames_used(deflate_share: float) -> str:
+    """Which WebSocket frames the stations sent (it changes a CSMS's cost per message)."""
+    if deflate_share <= 0.0:
+        return "frames: plain (no permessage-deflate)"
+    return f"frames: permessage-deflate offered by {deflate_share:.0%} of the stations"
+
+
 def _why(step: StepResult) -> str:
     if step.failure:
         return step.failure

@@ -19,6 +19,7 @@ from fleet.capacity import (
     StepResult,
     StepRunner,
     capacity_answer,
+    frames_used,
     headroom,
     parse_precision,
     parse_step,
@@ -129,8 +130,9 @@ def run_capacity(ns: argparse.Namespace) -> int:
     what = f"{profile} stations" if profile else "stations"
     answer = capacity_answer(outcome, [slo.text for slo in ns.slo], what)
     room = headroom(forecast, answer.stations, answer.messages_per_s, profile) if forecast else None
-    print(answer.line + (f"; {room['sentence']}" if room else ""))
-    result = answer.to_dict([slo.text for slo in ns.slo], room)
+    frames = frames_used(ns.deflate)
+    print(answer.line + (f"; {room['sentence']}" if room else "") + f"; {frames}")
+    result = {**answer.to_dict([slo.text for slo in ns.slo], room), "frames": frames, "deflate": ns.deflate}
     return _write(ns, result) or _exit_code(answer, ns.expect)
 
 

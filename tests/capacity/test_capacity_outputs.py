@@ -14,6 +14,7 @@ from fleet.capacity import (
     Step,
     StepResult,
     capacity_answer,
+    frames_used,
     headroom,
     parse_precision,
     parse_step,
@@ -110,3 +111,9 @@ def test_step_and_precision_words() -> None:
             parse_step(bad)
     with pytest.raises(ValueError, match="expected a share like 5%"):
         parse_precision("0%")
+
+
+def test_the_answer_says_which_frames_the_stations_sent() -> None:
+    """Issue 19 item 5: permessage-deflate changes a CSMS's cost per message; say which was used."""
+    assert frames_used(0.0) == "frames: plain (no permessage-deflate)"
+    assert frames_used(0.5) == "frames: permessage-deflate offered by 50% of the stations"

@@ -46,11 +46,12 @@ async def test_expect_more_than_it_holds_exits_7_with_the_answer(tmp_path: Path)
     assert done.returncode == int(ExitCode.CAPACITY_BELOW_EXPECTED) == 7, done.stderr.decode()
     assert done.stdout.decode().splitlines() == [
         "holds at least 20 stations (20 msg/s) at p99(Heartbeat) < 100ms, error_rate < 1% "
-        "(no step failed up to --max-stations)"
+        "(no step failed up to --max-stations); frames: plain (no permessage-deflate)"
     ]
     assert "step 1: 20 stations, " in done.stderr.decode() and " PASS\n" in done.stderr.decode()
     result = json.loads(out.read_text())
     assert result["capacity_stations"] == 20 and result["finding"] == "at_least"
+    assert (result["frames"], result["deflate"]) == ("frames: plain (no permessage-deflate)", 0.0)
     assert [step["verdict"] for step in result["steps"]] == ["good"]
     assert '"values":[20]' in report.read_text().replace(" ", "")
 
