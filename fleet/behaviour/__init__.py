@@ -8,6 +8,8 @@ from fleet.behaviour._driver import DriverSettings, SimpleDriver
 from fleet.behaviour._ev_catalogue import draw_session_soc, pick_ev_model
 from fleet.behaviour._faults import Fault, FaultProcess
 from fleet.behaviour._pacing import Backoff, SpeedClock
+from fleet.behaviour._person import TOKEN_TYPES, DisplayRefused, PersonAtStation, person_at
+from fleet.behaviour._person_screen import EvseScreen, StationScreen
 from fleet.behaviour._profile import (
     ProfileError,
     arrivals_per_evse_day,
@@ -41,17 +43,21 @@ __all__ = [
     "AUTH_WAIT_S",
     "HUMAN_STEP_S",
     "IDLE_AFTER_STOP_MEAN_S",
+    "TOKEN_TYPES",
     "ArrivalProcess",
     "ArrivalSource",
     "Backoff",
     "ChargingBattery",
     "CombinedArrivals",
+    "DisplayRefused",
     "Distribution",
     "DriverSettings",
     "DriverStats",
     "EvModel",
+    "EvseScreen",
     "Fault",
     "FaultProcess",
+    "PersonAtStation",
     "Profile",
     "ProfileDriver",
     "ProfileError",
@@ -61,6 +67,7 @@ __all__ = [
     "SimpleDriver",
     "SimulatedStation",
     "SpeedClock",
+    "StationScreen",
     "StationStreams",
     "StationType",
     "Visit",
@@ -76,6 +83,7 @@ __all__ = [
     "load_profile",
     "mean",
     "parse_profile",
+    "person_at",
     "pick_ev_model",
     "profile_fleet_plan",
     "resolve_profile",

@@ -65,6 +65,15 @@ class SimpleDriver:
     def next_deadline(self) -> float | None:
         return self._next_at
 
+    def hold(self) -> None:
+        """A person at the station took this EVSE (only while ``phase`` is "away"): no arrival
+        until ``release``."""
+        self._next_at = None
+
+    def release(self, now: float) -> None:
+        """The person left the EVSE at ``now``: the next arrival is drawn from then."""
+        self._next_at = now + self._rng.expovariate(1.0 / self.settings.mean_idle_s)
+
     def handle_timer(self, now: float, station: Station) -> None:
         if self._next_at is None or now < self._next_at:
             return

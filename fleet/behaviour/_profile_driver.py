@@ -158,6 +158,15 @@ class ProfileDriver:
     def next_deadline(self) -> float | None:
         return self._next_at
 
+    def hold(self) -> None:
+        """A person at the station took this EVSE (only while ``phase`` is "away"): no arrival
+        until ``release``."""
+        self._next_at = None
+
+    def release(self, now: float) -> None:
+        """The person left the EVSE at ``now``: the next arrival on the profile's curve after it."""
+        self._next_at = self._arrivals.next_arrival(now) if self._arrivals is not None else None
+
     @property
     def wants_remote_start(self) -> bool:
         """``behaviour_events()`` has something to drain."""

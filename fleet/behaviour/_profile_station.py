@@ -95,6 +95,10 @@ class ProfileStation(StationShell):
             earliest = at
         return earliest
 
+    def refresh_behaviour_deadline(self) -> None:
+        """A driver was held or released from outside a step (a person at the station)."""
+        self._behaviour_at = self._behaviour_deadline()
+
     def _behaviour_deadline(self) -> float | None:
         """The next driver step, outage or connector-fault change. They only move in
         ``handle_timer``, so it is computed there, not on every ``next_deadline``."""

@@ -52,6 +52,7 @@ class ChargingController(EvDemand[Evse]):
             charging_state=evse.charging_state(),
             energy_wh=evse.meter.energy_wh,
             power_w=evse.meter.power_w,
+            metered_at=evse.meter.integrated_to,
         )
 
     # --- the physical world -------------------------------------------------------------------

@@ -61,3 +61,4 @@ class EvseState:
     charging_state: str
     energy_wh: float  # the meter register: monotonic over the station's life
     power_w: float
+    metered_at: float | None = None  # the register counts the energy up to then (power_w since)

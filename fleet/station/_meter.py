@@ -42,6 +42,11 @@ class Meter:
         if self._integrated_to is None or now > self._integrated_to:
             self._integrated_to = now
 
+    @property
+    def integrated_to(self) -> float | None:
+        """``energy_wh`` counts the energy up to this time; ``power_w`` has flowed since."""
+        return self._integrated_to
+
     def reading_sent(self, evse_id: int, events: list[Event]) -> None:
         """A reading of this meter goes out: raise ``EnergyMetered`` with the register's growth
         since the previous one (none when it did not grow: one cheap event per reading at most)."""

@@ -54,6 +54,7 @@ class Charging16(EvDemand[Connector]):
             charging_state=connector.status(),
             energy_wh=connector.meter.energy_wh,
             power_w=connector.meter.power_w,
+            metered_at=connector.meter.integrated_to,
         )
 
     # --- the physical world -------------------------------------------------------------------
