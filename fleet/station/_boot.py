@@ -29,13 +29,15 @@ class RunsTransactions(Protocol):
 
 
 def ready_to_reboot(ctx: CoreContext, charging: RunsTransactions) -> bool:
-    """Whether a reset or firmware reboot may go now: no transaction runs and, when online, the
-    transaction messages (the Ended/StopTransaction ones) have reached the CSMS. Offline they stay
-    queued across the reboot, so there is nothing to wait for."""
+    """Whether a reset or firmware reboot may go now: no transaction runs and, when online, every
+    CALL the station queued has been answered (or timed out): the transaction messages (the
+    Ended/StopTransaction ones) and the StatusNotifications that followed them, so closing the
+    connection fails none of them. Offline the transaction messages stay queued across the reboot
+    and the others are not kept, so there is nothing to wait for."""
     if charging.has_transactions:
         return False
     channel = ctx.channel
-    return not channel.is_online or channel.transactions_idle
+    return not channel.is_online or channel.calls_unanswered == 0
 
 
 class BootSequence:
