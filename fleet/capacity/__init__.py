@@ -3,6 +3,7 @@ window after its warm-up, never blame the CSMS for a saturated generator (README
 planning")."""
 
 from fleet.capacity._answer import CapacityAnswer, capacity_answer, frames_used
+from fleet.capacity._axis import LoadAxis
 from fleet.capacity._forecast import ForecastPeak, headroom
 from fleet.capacity._plan import CapacityPlan, Precision, Step, parse_precision, parse_step
 from fleet.capacity._runner import StepRunner
@@ -14,6 +15,7 @@ __all__ = [
     "CapacityAnswer",
     "CapacityPlan",
     "ForecastPeak",
+    "LoadAxis",
     "Precision",
     "SearchOutcome",
     "Step",

@@ -1,6 +1,7 @@
-"""The search: step the load up until a step fails, then bisect between the last good and the
-first bad step until the gap is within the precision. A saturated generator stops it (neither
-good nor bad: the search says so instead of reporting a false breakpoint)."""
+"""The search: step the load (a level: stations, or an arrival-rate multiplier) up until a step
+fails, then bisect between the last good and the first bad step until the gap is within the
+precision. A saturated generator stops it (neither good nor bad: the search says so instead of
+reporting a false breakpoint)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ class SearchOutcome:
     good: StepResult | None = None  # the largest good step
     bad: StepResult | None = None  # the smallest bad step
     inconclusive: StepResult | None = None  # the step where the generator saturated (search stopped)
+    levels: list[int] = field(default_factory=list)  # each step's load level (LoadAxis), in order
+
+    def level_of(self, step: StepResult) -> int:
+        return self.levels[self.steps.index(step)]
 
     @property
     def reached_max(self) -> bool:
@@ -29,12 +34,13 @@ class SearchOutcome:
 async def search_capacity(
     plan: CapacityPlan, run_step: RunStep, on_step: OnStep | None = None
 ) -> SearchOutcome:
-    """Run the steps ``plan`` asks for with ``run_step`` (stations -> judged step)."""
+    """Run the steps ``plan`` asks for with ``run_step`` (load level -> judged step)."""
     outcome = SearchOutcome()
 
-    async def run(stations: int) -> StepResult:
-        step = await run_step(stations)
+    async def run(level: int) -> StepResult:
+        step = await run_step(level)
         outcome.steps.append(step)
+        outcome.levels.append(level)
         if on_step is not None:
             on_step(len(outcome.steps), step)
         if step.verdict == "inconclusive":
@@ -45,15 +51,16 @@ async def search_capacity(
             outcome.bad = step
         return step
 
-    stations = plan.start_stations
-    while (await run(stations)).verdict == "good":
-        if stations >= plan.max_stations:
+    level = plan.start_stations
+    while (await run(level)).verdict == "good":
+        if level >= plan.max_stations:
             return outcome
-        stations = min(plan.step.after(stations), plan.max_stations)
-    # a run that could not happen at all (the CSMS unreachable) says nothing about fewer stations
+        level = min(plan.step.after(level), plan.max_stations)
+    # a run that could not happen at all (the CSMS unreachable) says nothing about a lighter load
     while outcome.inconclusive is None and outcome.bad is not None and outcome.bad.failure is None:
-        low = outcome.good.stations if outcome.good is not None else 0
-        if plan.precision.reached(low, outcome.bad.stations):
+        low = outcome.level_of(outcome.good) if outcome.good is not None else 0
+        high = outcome.level_of(outcome.bad)
+        if plan.precision.reached(low, high):
             break
-        await run(midpoint(low, outcome.bad.stations))
+        await run(midpoint(low, high))
     return outcome

@@ -28,6 +28,7 @@ class StepResult:
     slo: list[dict[str, Any]] = field(default_factory=list)
     failure: str | None = None  # the run could not happen (the CSMS unreachable)
     workers_needed: int | None = None  # inconclusive: processes the generator would need
+    rate_multiplier: float = 1.0  # the profile's arrival rate times this (`--vary rate`)
 
     @property
     def failed_slos(self) -> list[dict[str, Any]]:
@@ -45,6 +46,7 @@ class StepResult:
             "slo_failed": [verdict["slo"] for verdict in self.failed_slos],
             "failure": self.failure,
             "workers_needed": self.workers_needed,
+            "rate_multiplier": self.rate_multiplier,
         }
 
 

@@ -16,6 +16,7 @@ from fleet.capacity import (
     CapacityAnswer,
     CapacityPlan,
     ForecastPeak,
+    LoadAxis,
     StepResult,
     StepRunner,
     capacity_answer,
@@ -50,6 +51,27 @@ def add_capacity_command(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def _add_search_options(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--vary",
+        choices=("stations", "rate"),
+        default="stations",
+        help="what grows: more stations, or the same --stations busier (the profile's arrival rate "
+        "times a multiplier, --start-rate to --max-rate; default stations)",
+    )
+    group.add_argument(
+        "--start-rate",
+        type=_typed(_multiplier),
+        default=1.0,
+        metavar="X",
+        help="--vary rate: the arrival-rate multiplier of the first step (default 1)",
+    )
+    group.add_argument(
+        "--max-rate",
+        type=_typed(_multiplier),
+        default=16.0,
+        metavar="X",
+        help="--vary rate: never step above this multiplier (default 16)",
+    )
     group.add_argument(
         "--start-stations",
         type=arg.positive_int,
@@ -106,6 +128,13 @@ def _add_search_options(group: argparse._ArgumentGroup) -> None:
     )
 
 
+def _multiplier(text: str) -> float:
+    value = float(text.strip().removeprefix("x"))
+    if not (0.01 <= value <= 1_000_000):
+        raise ValueError(f"expected a multiplier from 0.01 up, like 1 or x2.5, got {text!r}")
+    return value
+
+
 def _typed(parse: Any) -> Any:
     def convert(text: str) -> Any:
         try:
@@ -128,8 +157,10 @@ def run_capacity(ns: argparse.Namespace) -> int:
     outcome = trio.run(partial(search_capacity, runner.plan, runner, _print_step))
     profile = runner.job.profile.name if runner.job.profile is not None else None
     what = f"{profile} stations" if profile else "stations"
-    answer = capacity_answer(outcome, [slo.text for slo in ns.slo], what)
-    room = headroom(forecast, answer.stations, answer.messages_per_s, profile) if forecast else None
+    answer = capacity_answer(outcome, [slo.text for slo in ns.slo], what, runner.axis)
+    # a share of stations only means something when the stations were what grew
+    stations = answer.stations if runner.axis.vary == "stations" else 0
+    room = headroom(forecast, stations, answer.messages_per_s, profile) if forecast else None
     frames = frames_used(ns.deflate)
     print(answer.line + (f"; {room['sentence']}" if room else "") + f"; {frames}")
     result = {**answer.to_dict([slo.text for slo in ns.slo], room), "frames": frames, "deflate": ns.deflate}
@@ -145,9 +176,15 @@ def _prepare(ns: argparse.Namespace) -> tuple[StepRunner, ForecastPeak | None]:
     for name in _NOT_PER_STEP:
         if vars(ns).get(name):
             raise ValueError(f"--{name.replace('_', '-')} is not for `fleet capacity` (each step is a run)")
+    axis = _axis(ns)
+    start, maximum = (
+        (axis.level_of_multiplier(ns.start_rate), axis.level_of_multiplier(ns.max_rate))
+        if axis.vary == "rate"
+        else (ns.start_stations, ns.max_stations)
+    )
     plan = CapacityPlan(
-        start_stations=ns.start_stations,
-        max_stations=ns.max_stations,
+        start_stations=start,
+        max_stations=maximum,
         step=ns.step,
         precision=ns.precision,
         warmup_s=ns.warmup,
@@ -155,19 +192,36 @@ def _prepare(ns: argparse.Namespace) -> tuple[StepRunner, ForecastPeak | None]:
     )
     forecast = ForecastPeak.read(ns.forecast) if ns.forecast else None
     runner = StepRunner(
-        job_from_arguments(ns), plan, ns.slo, workers=ns.workers, csms_workers=ns.csms_workers
+        job_from_arguments(ns), plan, ns.slo, workers=ns.workers, csms_workers=ns.csms_workers, axis=axis
     )
     return runner, forecast
 
 
+def _axis(ns: argparse.Namespace) -> LoadAxis:
+    """The load the search grows; ValueError for options that do not fit it."""
+    if ns.vary == "stations":
+        return LoadAxis()
+    if ns.rate_multiplier != 1.0:
+        raise ValueError("--vary rate sets the arrival-rate multiplier per step: drop --rate-multiplier")
+    if ns.step.increment or ns.precision.stations:
+        raise ValueError(
+            "--vary rate steps a multiplier: give --step as a factor (x2) and --precision as a share (5%)"
+        )
+    if ns.max_rate < ns.start_rate:
+        raise ValueError(f"--max-rate {ns.max_rate:g} is below --start-rate {ns.start_rate:g}")
+    return LoadAxis("rate", stations=ns.stations)
+
+
 def _print_step(number: int, step: StepResult) -> None:
-    """One line per step on stderr: stations, rate, each SLO as measured, the verdict."""
+    """One line per step on stderr: stations (and multiplier), rate, each SLO as measured, the verdict."""
     verdict = {"good": "PASS", "bad": "FAIL", "inconclusive": "INCONCLUSIVE"}[step.verdict]
     measured = "; ".join(f"{v['slo']}: {v['detail']}" for v in step.slo) or (step.failure or "")
     if step.verdict == "inconclusive":
         measured = "generator saturated: " + "; ".join(step.generator.get("reasons", []))
+    busier = f" at x{step.rate_multiplier:g} arrival rate" if step.rate_multiplier != 1.0 else ""
+    rate = f"{step.messages_per_s:,.1f} msg/s"
     print(
-        f"step {number}: {step.stations:,} stations, {step.messages_per_s:,.1f} msg/s, {measured} {verdict}",
+        f"step {number}: {step.stations:,} stations{busier}, {rate}, {measured} {verdict}",
         file=sys.stderr,
     )
 

@@ -1,6 +1,7 @@
 """`fleet capacity --report`: the knee, one self-contained page. The run report's assets (uPlot,
 its script and styles, the Jinja2 environment) with its own template,
-``report_assets/capacity.html.j2``: every chart's x axis is the stations of a step."""
+``report_assets/capacity.html.j2``: every chart's x axis is the load of a step (its stations, or
+its arrival-rate multiplier with `--vary rate`)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ def write_capacity_report(path: str | os.PathLike[str], result: Mapping[str, Any
 
 
 def render_capacity_report(result: Mapping[str, Any]) -> str:
-    steps = sorted(result.get("steps", []), key=lambda step: int(step["stations"]))
-    stations = [int(step["stations"]) for step in steps]
+    steps = sorted(result.get("steps", []), key=_load)
+    loads = [_load(step) for step in steps]
     charts = capacity_charts(steps)
-    bands = _failing_band(result, stations)
+    bands = _failing_band(result, loads)
     context = {
         "assets": _assets(),
         "answer": result.get("answer", ""),
@@ -32,9 +33,16 @@ def render_capacity_report(result: Mapping[str, Any]) -> str:
         "forecast": (result.get("forecast") or {}).get("sentence"),
         "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "steps": [_row(step) for step in steps],
+        "by_rate": result.get("vary") == "rate",
         "cards": [{"id": chart["id"], "title": chart["title"]} for chart in charts],
         "data": {
-            "x": {"time": False, "values": stations, "label": "stations", "offset": 0.0, "scale": 1.0},
+            "x": {
+                "time": False,
+                "values": loads,
+                "label": str(result.get("axis_label", "stations")),
+                "offset": 0.0,
+                "scale": 1.0,
+            },
             "bands": bands,
             "charts": charts,
             "distribution": None,
@@ -107,15 +115,22 @@ def _chart(chart_id: str, title: str, unit: str, series: Mapping[str, list[Any]]
     return {"id": chart_id, "title": title, "unit": unit, "series": dict(series)}
 
 
-def _failing_band(result: Mapping[str, Any], stations: list[int]) -> list[list[float]]:
+def _load(step: Mapping[str, Any]) -> int | float:
+    """A step's place on the x axis: its ``load`` (stations or multiplier), its stations before."""
+    load = step.get("load", step["stations"])
+    return int(load) if float(load).is_integer() else float(load)
+
+
+def _failing_band(result: Mapping[str, Any], loads: list[int | float]) -> list[list[float]]:
     """Shade the load from the breakpoint (or where the generator saturated) to the last step."""
     start = result.get("breaks_at") or result.get("inconclusive_at")
-    return [[float(start), float(max(stations))]] if start and stations else []
+    return [[float(start), float(max(loads))]] if start and loads else []
 
 
 def _row(step: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "stations": f"{int(step['stations']):,}",
+        "multiplier": f"x{float(step.get('rate_multiplier', 1.0)):g}",
         "rate": f"{float(step['messages_per_s']):,.1f}",
         "verdict": _VERDICT_WORDS.get(str(step["verdict"]), str(step["verdict"])),
         "good": step["verdict"] == "good",

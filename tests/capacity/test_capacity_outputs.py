@@ -44,7 +44,7 @@ def _outcome() -> SearchOutcome:
         _step(13_100, "good", 290, {"Timeout": 2}),
         _step(12_400, "good", 250),
     ]
-    return SearchOutcome(steps=steps, good=steps[4], bad=steps[3])
+    return SearchOutcome(steps=steps, good=steps[4], bad=steps[3], levels=[step.stations for step in steps])
 
 
 def test_the_one_line_answer_names_capacity_breakpoint_and_first_errors() -> None:
