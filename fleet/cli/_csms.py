@@ -10,6 +10,7 @@ from functools import partial
 import trio
 
 from fleet.cli import _arguments as arg
+from fleet.cli._console_options import add_console_options, console_companion, console_settings
 from fleet.cli._csms_options import (
     add_csms_behaviour_options,
     add_csms_limit_options,
@@ -23,6 +24,7 @@ from fleet.cli._scale import add_csms_scale_options, serve_csms_workers
 from fleet.cli._script_help import SCRIPT_EPILOG
 from fleet.cli._security_options import add_csms_security_options, csms_security
 from fleet.cli._signals import until_signalled
+from fleet.console import ConsoleUnavailable
 from fleet.csms import CsmsConfig, run_csms
 from fleet.metrics import MetricsPortUnavailable
 from fleet.processes import tune_gc_for_long_runs
@@ -44,6 +46,7 @@ def add_csms_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     add_csms_scale_options(csms)
     add_csms_security_options(csms)
     add_csms_limit_options(csms)
+    add_console_options(csms, embedded=False)
     add_csms_script_option(
         csms, "--script", "run CSMS-initiated operations on a schedule (a TOML file; see below)"
     )
@@ -71,6 +74,7 @@ def serve_csms(ns: argparse.Namespace) -> int:
     """Run `fleet csms` with parsed arguments until Ctrl-C; the exit code."""
     try:
         security = csms_security(ns)
+        console = console_settings(ns)
     except ValueError as exc:
         print(f"fleet csms: error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
@@ -89,11 +93,17 @@ def serve_csms(ns: argparse.Namespace) -> int:
     config = _config(ns)
     if config is None:
         return ExitCode.BAD_INPUT
+    try:
+        live, companion = console_companion(console)
+    except ConsoleUnavailable as exc:
+        print(f"fleet csms: error: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     tune_gc_for_long_runs()
     try:
         with csms_metrics(ns) as registry:
             serve = partial(run_csms, config, ns.host, ns.port, registry=registry, script=ns.script)
-            trio.run(until_signalled, partial(serve, security=security))
+            serve = partial(serve, security=security, live=live, companion=companion)
+            trio.run(until_signalled, serve)
     except MetricsPortUnavailable as exc:
         print(f"fleet csms: error: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT

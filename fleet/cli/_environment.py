@@ -15,12 +15,13 @@ ENVIRONMENT: dict[str, dict[str, str]] = {
         "--csms": "FLEET_CSMS_URL",
         "--password": "FLEET_PASSWORD",
         "--password-pattern": "FLEET_PASSWORD_PATTERN",
+        "--console-password": "FLEET_CONSOLE_PASSWORD",
     },
-    "csms": {"--password": "FLEET_PASSWORD"},
+    "csms": {"--password": "FLEET_PASSWORD", "--console-password": "FLEET_CONSOLE_PASSWORD"},
 }
 
 # options whose values are secrets, in any command (`fleet locust` spells its own --fleet-password)
-_SECRET_OPTIONS = frozenset({"--password", "--password-pattern", "--fleet-password"})
+_SECRET_OPTIONS = frozenset({"--password", "--password-pattern", "--fleet-password", "--console-password"})
 
 
 def secret_option_names() -> set[str]:

@@ -13,6 +13,7 @@ from fleet.behaviour import DriverSettings, ProfileError, load_profile, resolve_
 from fleet.cli import _arguments as arg
 from fleet.cli._baseline import add_baseline_options, baseline_verdict, check_baseline
 from fleet.cli._chaos import add_fault_options, with_faults
+from fleet.cli._console_options import add_console_options, console_settings
 from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
@@ -57,6 +58,7 @@ def add_run_options(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "the embedded CSMS runs these CSMS-initiated operations on the stations' (simulated) clock; "
         "format: see `fleet csms --help`",
     )
+    add_console_options(run, embedded=True)
     add_run_scale_options(run)
     add_metrics_options(run)
     add_run_security_options(run)
@@ -233,6 +235,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
         metrics_host=ns.metrics_host,
         ocpp=ns.ocpp,
         csms_script=tuple(ns.csms_script or ()),
+        console=console_settings(ns),
     )
 
 

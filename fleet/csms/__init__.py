@@ -15,6 +15,7 @@ from fleet.csms._faults import CsmsFaults, FaultEvent, rejectable
 from fleet.csms._ledger import Ledger, TransactionRecord
 from fleet.csms._ledger_journal import LedgerEntry, read_ledger
 from fleet.csms._ledger_merge import merge_ledgers
+from fleet.csms._live_view import STATION_STATES, ConnectorView, LiveView, StationView, TransactionView
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
@@ -32,7 +33,9 @@ __all__ = [
     "SESSIONS",
     "STATION_INITIATED",
     "STATION_INITIATED16",
+    "STATION_STATES",
     "BootVerdict",
+    "ConnectorView",
     "CsmsCallError",
     "CsmsCallResult",
     "CsmsConfig",
@@ -48,6 +51,7 @@ __all__ = [
     "InternalFault",
     "Ledger",
     "LedgerEntry",
+    "LiveView",
     "PasswordBook",
     "ProtocolViolation",
     "ScriptClock",
@@ -57,8 +61,10 @@ __all__ = [
     "StationCallRefused",
     "StationCallTimeout",
     "StationNotConnected",
+    "StationView",
     "StepOutcome",
     "TransactionRecord",
+    "TransactionView",
     "csms_workers",
     "load_script",
     "merge_ledgers",

@@ -34,6 +34,7 @@ from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, Interna
 from fleet.csms._faults import ActiveCsmsFaults, serve_with_crashes
 from fleet.csms._ledger import Ledger
 from fleet.csms._listen import open_shared_listener
+from fleet.csms._live_view import LiveView
 from fleet.csms._log_limiter import LogLimiter
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS
@@ -88,8 +89,10 @@ class CsmsServer:
         port: int,
         registry: CollectorRegistry | None = None,
         security: CsmsSecurity | None = None,
+        live: LiveView | None = None,
     ) -> None:
         self.config = config
+        self.live = live  # what the live console shows (None: no console, no observer)
         self.security = security  # None: anyone may connect over ws://
         self.tls: TlsListener | None = None
         self.host = host
@@ -196,6 +199,9 @@ class CsmsServer:
         connection = _Connection(station_id, websocket, session, address=address)
         self._connections[station_id] = connection
         self._notify_stations_changed()
+        if self.live is not None:
+            session.observer = self.live
+            self.live.connected(station_id, subprotocol)
         try:
             with connection.cancel_scope:
                 await self._serve(connection)
@@ -204,6 +210,8 @@ class CsmsServer:
             if self._connections.get(station_id) is connection:
                 del self._connections[station_id]
                 self._notify_stations_changed()
+                if self.live is not None:
+                    self.live.disconnected(station_id)
         if connection.replaced:
             with trio.move_on_after(_REPLACED_CLOSE_TIMEOUT_S):
                 await websocket.aclose(1000, "replaced by a newer connection of this station id")
@@ -298,6 +306,7 @@ async def serve_csms(
     reuse_port: bool = False,
     registry: CollectorRegistry | None = None,
     security: CsmsSecurity | None = None,
+    live: LiveView | None = None,
     task_status: trio.TaskStatus[CsmsServer] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the embedded CSMS until cancelled. With ``nursery.start`` it hands back the
@@ -305,8 +314,9 @@ async def serve_csms(
     ``reuse_port``: share the port with other processes (SO_REUSEPORT; ``fleet csms --workers``).
     ``registry``: export the CSMS's ``ocpp_fleet_csms_*`` metrics there (None: no metrics).
     ``security``: OCPP security profile 1-3 (Basic auth, TLS, client certificates); raises
-    ValueError naming a certificate file that cannot be loaded."""
-    server = CsmsServer(config, host, port, registry, security)
+    ValueError naming a certificate file that cannot be loaded. ``live``: feed this view of the
+    stations (the live console's; None: no observer)."""
+    server = CsmsServer(config, host, port, registry, security, live)
     context = security.server_context() if security is not None else None
     timeout = config.handshake_timeout_s
     async with trio.open_nursery() as nursery:

@@ -21,7 +21,17 @@ from fleet.behaviour import (
     station_types_for,
 )
 from fleet.chaos import ChaosProxy, ProxyFaults, serve_chaos_proxy, target_address
-from fleet.csms import CsmsConfig, CsmsServer, ScriptClock, ScriptStep, StepOutcome, run_script, serve_csms
+from fleet.console import ConsoleSettings, ConsoleUnavailable, bind_console, serve_console
+from fleet.csms import (
+    CsmsConfig,
+    CsmsServer,
+    LiveView,
+    ScriptClock,
+    ScriptStep,
+    StepOutcome,
+    run_script,
+    serve_csms,
+)
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, StopCheck, run_fleet
@@ -65,6 +75,7 @@ class RunJob:
     abort_on_fail: AbortOnFail | None = None  # end the run early when one of these SLOs is lost
     # ocpp_fleet_run_info's labels (label name -> value), published with the metrics
     run_info: tuple[tuple[str, str], ...] = ()
+    console: ConsoleSettings | None = None  # serve the embedded CSMS's live console (None: no console)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +162,10 @@ async def _run_stations(
 ) -> JobResult:
     """The fleet against the job's CSMS (the embedded one, started in ``nursery``, when it names
     none), the CSMS script beside it, and the summary."""
-    server = await _embedded_csms(job, nursery, recorders.registry)
+    try:
+        server = await _embedded_csms(job, nursery, recorders.registry)
+    except ConsoleUnavailable as exc:
+        return JobResult(EXIT_SETUP, None, str(exc))
     fleet = job.fleet if server is None else replace(job.fleet, csms_url=server.url)
     proxy = await _fault_proxy(job.faults, fleet.csms_url, nursery)
     if proxy is not None:
@@ -216,10 +230,16 @@ def _stop_when_lost(watch: SloWatch | None, recorder: RunRecorder) -> StopCheck 
 async def _embedded_csms(
     job: RunJob, nursery: trio.Nursery, registry: CollectorRegistry | None
 ) -> CsmsServer | None:
-    """The CSMS of a job that names none: on a free loopback port, its metrics in ``registry``."""
+    """The CSMS of a job that names none: on a free loopback port, its metrics in ``registry``,
+    with its live console when the job asks for one (raises ``ConsoleUnavailable``)."""
     if job.fleet.csms_url:
         return None
-    server: CsmsServer = await nursery.start(partial(serve_csms, registry=registry), job.csms, "127.0.0.1", 0)
+    listener = bind_console(job.console) if job.console is not None else None
+    live = LiveView() if job.console is not None else None
+    serve = partial(serve_csms, registry=registry, live=live)
+    server: CsmsServer = await nursery.start(serve, job.csms, "127.0.0.1", 0)
+    if job.console is not None and live is not None:
+        await nursery.start(partial(serve_console, server, live, job.console, listener=listener))
     return server
 
 
