@@ -7,10 +7,28 @@ rather than ``__getattr__`` so mypy checks each forward against the ``Recorder``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from fleet.connection import Recorder
 from fleet.engine._health import CostRecorder, FoldedLatenessRecorder, HealthRecorder
 from fleet.metrics import LatencyHistogram
+
+
+@runtime_checkable
+class LeaveRecorder(Protocol):
+    """Tells a planned leave (a --stages ramp-down closing a station) from a lost connection: the
+    connected count goes down, but no outage window opens. A recorder without it hears
+    ``station_disconnected`` (its count is all it keeps)."""
+
+    def station_left(self) -> None: ...
+
+
+def station_left(recorder: Recorder) -> None:
+    """``recorder`` hears that a connected station left the fleet by plan."""
+    if isinstance(recorder, LeaveRecorder):
+        recorder.station_left()
+    else:
+        recorder.station_disconnected()
 
 
 class RecorderFanout:
@@ -52,6 +70,10 @@ class RecorderFanout:
     def station_disconnected(self) -> None:
         for recorder in self._recorders:
             recorder.station_disconnected()
+
+    def station_left(self) -> None:
+        for recorder in self._recorders:
+            station_left(recorder)
 
     def station_booted(self) -> None:
         for recorder in self._recorders:

@@ -23,6 +23,7 @@ from fleet.connection import (
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
 from fleet.engine._drain import Drain, Drainable
+from fleet.engine._fanout import station_left
 from fleet.engine._health import FoldedLatenessRecorder
 from fleet.engine._probe import FirstAttempt
 from fleet.engine._reactor import Link, Reactor
@@ -109,7 +110,7 @@ class StationPool:
         end of a run, no reconnect; what it had queued is not sent (``left_unsent`` at the end)."""
         link, recorder = self._links[index]
         if link.conn.connected:
-            recorder.station_disconnected()  # the connected count follows the stages down
+            station_left(recorder)  # the connected count follows the stages down; no outage
         self._reactor.stop(link)
 
     def deflate_accepted(self) -> int:

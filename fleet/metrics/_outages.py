@@ -95,6 +95,10 @@ class OutageTracker:
             self._start(_Window(recent[0], before, len(recent), queue_before=self._queue))
             recent.clear()
 
+    def left(self) -> None:
+        """A station left the fleet by plan (a --stages ramp-down): one fewer connected, no loss."""
+        self._connected = max(0, self._connected - 1)
+
     def _start(self, window: _Window) -> None:
         if len(self._windows) >= MAX_WINDOWS:
             self._more_windows += 1

@@ -231,6 +231,13 @@ class TimeSeries:
         point.connected = self._connected
         self.outages.disconnected(self._now())
 
+    def station_left(self) -> None:
+        """A planned leave (a --stages ramp-down): the count goes down; no outage window."""
+        point = self._point()
+        self._connected -= 1
+        point.connected = self._connected
+        self.outages.left()
+
     def station_booted(self) -> None:
         pass
 

@@ -132,3 +132,17 @@ async def test_a_shard_runs_only_its_own_stations_with_their_seeds(
         FleetConfig(csms_url="ws://x", stations=6, seed=9, stages=parse_stages("3s:6"), indices=range(3, 6))
     )
     assert shard == whole[3:]
+
+
+async def test_a_planned_ramp_down_is_not_an_outage(autojump_clock: trio.testing.MockClock) -> None:
+    """Ten stations leaving at once by plan (a stage down to 0 in 0 s) lose nothing: the connected
+    count goes down, but no outage window opens (a burst of 10 lost would open one)."""
+    stages = parse_stages("5s:10,10s:10,0s:0,5s:0,5s:10,5s:10")
+    config = FleetConfig(
+        csms_url="", stations=stages_peak(stages), duration_s=stages_duration(stages), seed=5, stages=stages
+    )
+    summary = await _run(config)
+    connected = summary["timeseries"]["connected"]
+    assert 0 in connected and connected[-1] == 10  # they did leave, and came back
+    outages = summary["timeseries"]["outages"]
+    assert outages["windows"] == [] and outages["more_windows"] == 0, outages
