@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from fleet.chaos._answer_fault_words import ANSWER_FAULT_WORDS, answer_faults, error_code
 from fleet.csms import CsmsFaults
 from fleet.ocpp import ErrorCode, v16, v201
 
@@ -133,40 +134,38 @@ def _action_and(value: str, what: str) -> tuple[str, str]:
     return _known_action(action.strip(), what), rest.strip()
 
 
-def _error_code(text: str, what: str) -> ErrorCode:
-    try:
-        return ErrorCode(text or "InternalError")
-    except ValueError:
-        codes = ", ".join(code.value for code in ErrorCode)
-        raise ValueError(f"{what}: {text!r} is not an OCPP error code ({codes})") from None
-
-
-def parse_csms_faults(specs: list[str], option: str = "--csms-fault") -> CsmsFaults:
+def parse_csms_faults(specs: list[str], option: str = "--csms-fault", seed: int = 0) -> CsmsFaults:
     """``crash=60s+10s``, ``slow=TransactionEvent:2s``, ``silent=Heartbeat``,
-    ``callerror=Authorize[:CODE]``, ``reject=BootNotification``, ``pending=30s``."""
+    ``callerror=Authorize[:CODE]``, ``reject=BootNotification``, ``pending=30s``, and the words
+    of ``ANSWER_FAULT_WORDS`` (``pending-boots=3``, ``tx-callerror=Ended``, ``tx-token=Blocked``,
+    ...); the shares they choose are drawn from ``seed``."""
     crashes: list[Window] = []
     slow: list[tuple[str, float]] = []
     errors: list[tuple[str, ErrorCode]] = []
     silent: set[str] = set()
     rejected: set[str] = set()
     pending = 0.0
+    chosen: list[tuple[str, str, str]] = []
     for spec in specs:
         for key, value, what in _items(spec, option):
-            if key == "crash":
+            if key in ANSWER_FAULT_WORDS:
+                chosen.append((key, value, what))
+            elif key == "crash":
                 crashes.append(parse_window(value, what))
             elif key == "slow":
                 action, delay = _action_and(value, what)
                 slow.append((action, parse_duration(delay, what)))
             elif key == "callerror":
                 action, code = _action_and(value, what)
-                errors.append((action, _error_code(code, what)))
+                errors.append((action, error_code(code, what)))
             elif key in ("silent", "reject"):
                 (silent if key == "silent" else rejected).add(_known_action(value, what))
             elif key == "pending":
                 pending = parse_duration(value, what)
             else:
                 raise ValueError(
-                    f"{what}: unknown fault (expected crash, slow, silent, callerror, reject or pending)"
+                    f"{what}: unknown fault (expected crash, slow, silent, callerror, reject, pending, "
+                    f"{', '.join(sorted(ANSWER_FAULT_WORDS))})"
                 )
     return CsmsFaults(
         crashes=tuple(crashes),
@@ -175,4 +174,6 @@ def parse_csms_faults(specs: list[str], option: str = "--csms-fault") -> CsmsFau
         call_errors=tuple(errors),
         rejected=frozenset(rejected),
         pending_boot_s=pending,
+        seed=seed,
+        **answer_faults(chosen, parse_duration),
     )

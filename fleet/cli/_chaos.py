@@ -38,7 +38,13 @@ FAULT_HELP = (
 CSMS_FAULT_HELP = (
     "a fault of the embedded CSMS, comma-separated, repeatable: crash=60s+10s (down, then back with "
     "its ledger), slow=TransactionEvent:2s, silent=Heartbeat, callerror=Authorize[:CODE], "
-    "reject=BootNotification, pending=30s (boots Pending for 30 s, then Accepted)"
+    "reject=BootNotification, pending=30s (boots Pending for 30 s, then Accepted); pending-boots=3 "
+    "(a station's first 3 boots Pending), pending-share=50%% (of stations, seeded), pending-interval=5s "
+    "(the retry interval a Pending answer gives); tx-callerror=Started+Updated+Ended|all[:CODE] "
+    "(transaction messages answered with a CALLERROR; 1.6: Start/MeterValues/StopTransaction), "
+    "tx-callerror-stations=50%%, tx-callerror-messages=10%%, tx-callerror-attempts=2 (only the first 2 "
+    "attempts of each; default every attempt); tx-token=Invalid|Blocked|Expired (idTokenInfo of the "
+    "transaction answer, Authorize still Accepted), tx-token-match=GLOB, tx-token-share=30%%"
 )
 
 
@@ -61,7 +67,7 @@ def with_faults(job: RunJob, ns: argparse.Namespace) -> RunJob:
         raise ValueError(f"--fault and --csms-fault run in one process: add --workers 1 (not {workers})")
     if ns.csms_fault and job.fleet.csms_url:
         raise ValueError("--csms-fault changes the embedded CSMS; drop --csms URL (or use --fault)")
-    csms = replace(job.csms, faults=parse_csms_faults(ns.csms_fault))
+    csms = replace(job.csms, faults=parse_csms_faults(ns.csms_fault, seed=job.fleet.seed))
     return replace(job, csms=csms, faults=parse_proxy_faults(ns.fault, job.fleet.seed) or None)
 
 

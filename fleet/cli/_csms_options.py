@@ -46,6 +46,26 @@ def add_csms_behaviour_options(parser: argparse.ArgumentParser, *, prefix: str, 
         help="every message waits its turn in one queue and takes this long, so the CSMS saturates "
         "at 1/DURATION messages per second: 10ms holds 100 msg/s (default 0: no queue)",
     )
+    group.add_argument(
+        f"--{prefix}data-transfer",
+        type=data_transfer_accept,
+        action="append",
+        default=[],
+        metavar="VENDOR[:MESSAGE]",
+        help="answer a station's DataTransfer Accepted for this vendorId (and only this messageId, "
+        "if given); repeatable; another vendor gets UnknownVendorId, another message of a listed "
+        "vendor UnknownMessageId (default: none accepted, every DataTransfer UnknownVendorId)",
+    )
+
+
+def data_transfer_accept(text: str) -> tuple[str, str | None]:
+    """``VENDOR[:MESSAGE]``: a DataTransfer the CSMS accepts (vendorId up to 255, messageId 50)."""
+    vendor, colon, message = text.partition(":")
+    if not vendor or len(vendor) > 255 or (colon and not 0 < len(message) <= 50):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected VENDOR[:MESSAGE] (a vendorId of 1-255 characters, a messageId of 1-50)"
+        )
+    return vendor, message if colon else None
 
 
 def add_csms_limit_options(parser: argparse.ArgumentParser) -> None:
@@ -109,5 +129,6 @@ def csms_config(ns: argparse.Namespace, prefix: str, seed: int) -> CsmsConfig:
         auth_reject_ratio=float(get("auth-reject-ratio")),  # type: ignore[arg-type]
         response_delay_s=float(get("response-delay")),  # type: ignore[arg-type]
         service_time_s=float(get("service-time")),  # type: ignore[arg-type]
+        data_transfer_accepts=tuple(get("data-transfer")),  # type: ignore[arg-type]
         seed=seed,
     )

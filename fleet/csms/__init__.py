@@ -15,7 +15,6 @@ from fleet.csms._faults import CsmsFaults, FaultEvent, rejectable
 from fleet.csms._ledger import Ledger, TransactionRecord
 from fleet.csms._ledger_journal import LedgerEntry, read_ledger
 from fleet.csms._ledger_merge import merge_ledgers
-from fleet.csms._live_view import STATION_STATES, ConnectorView, LiveView, StationView, TransactionView
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
@@ -25,6 +24,13 @@ from fleet.csms._security import CsmsSecurity, PasswordBook
 from fleet.csms._server import CsmsServer, serve_csms
 from fleet.csms._session import CsmsSession
 from fleet.csms._session16 import CsmsSession16
+from fleet.csms._transaction_faults import (
+    TOKEN_STATUSES,
+    TX_EVENT_TYPES,
+    TokenStatus,
+    TxCallErrors,
+    TxTokenRefusal,
+)
 from fleet.csms._workers import CsmsWorkerPool, csms_workers, run_csms_workers
 
 __all__ = [
@@ -33,9 +39,9 @@ __all__ = [
     "SESSIONS",
     "STATION_INITIATED",
     "STATION_INITIATED16",
-    "STATION_STATES",
+    "TOKEN_STATUSES",
+    "TX_EVENT_TYPES",
     "BootVerdict",
-    "ConnectorView",
     "CsmsCallError",
     "CsmsCallResult",
     "CsmsConfig",
@@ -51,7 +57,6 @@ __all__ = [
     "InternalFault",
     "Ledger",
     "LedgerEntry",
-    "LiveView",
     "PasswordBook",
     "ProtocolViolation",
     "ScriptClock",
@@ -61,10 +66,11 @@ __all__ = [
     "StationCallRefused",
     "StationCallTimeout",
     "StationNotConnected",
-    "StationView",
     "StepOutcome",
+    "TokenStatus",
     "TransactionRecord",
-    "TransactionView",
+    "TxCallErrors",
+    "TxTokenRefusal",
     "csms_workers",
     "load_script",
     "merge_ledgers",

@@ -12,6 +12,7 @@ import msgspec
 
 from fleet.csms._config import BootVerdict, CsmsConfig
 from fleet.csms._ledger import Ledger
+from fleet.csms._transaction_faults import TokenStatus
 from fleet.ocpp import ErrorCode
 
 # (answers object, request, now) -> response; typed loosely so each version's answers class fits
@@ -67,6 +68,18 @@ class AnswerRules:
         if config.blocked_token_prefix and token.startswith(config.blocked_token_prefix):
             return True
         return token_is_rejected(token, config.seed, config.auth_reject_ratio)
+
+    def _tx_token_refusal(self, token: str) -> TokenStatus | None:
+        """The status a transaction answer refuses ``token`` with (the ``tx-token`` fault; None: none)."""
+        faults = self._config.faults
+        return faults.tx_token.status_for(token, faults.seed)
+
+    def _data_transfer_status(self, vendor_id: str, message_id: str | None) -> str:
+        """Accepted for a vendor (and message id) the CSMS was told to accept, else why not."""
+        messages = [message for vendor, message in self._config.data_transfer_accepts if vendor == vendor_id]
+        if not messages:
+            return "UnknownVendorId"
+        return "Accepted" if None in messages or message_id in messages else "UnknownMessageId"
 
     def _boot_verdict(self) -> tuple[BootVerdict, int]:
         """The BootNotification status and the interval that goes with it (heartbeat or retry)."""

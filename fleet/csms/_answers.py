@@ -9,6 +9,7 @@ from __future__ import annotations
 import msgspec
 
 from fleet.csms._answer_rules import AnswerRules, Handler, fixed_answer
+from fleet.csms._transaction_faults import TOKEN_STATUSES
 from fleet.ocpp import v201
 
 _ACCEPTED = v201.IdTokenInfo(status="Accepted")
@@ -18,8 +19,15 @@ _AUTHORIZE_INVALID = v201.AuthorizeResponse(id_token_info=_INVALID)
 _TX_PLAIN = v201.TransactionEventResponse()
 _TX_ACCEPTED = v201.TransactionEventResponse(id_token_info=_ACCEPTED)
 _TX_INVALID = v201.TransactionEventResponse(id_token_info=_INVALID)
+_TX_REFUSED = {
+    status: v201.TransactionEventResponse(id_token_info=v201.IdTokenInfo(status=status))
+    for status in TOKEN_STATUSES
+}
 _NOT_SUPPORTED = v201.StatusInfo(reason_code="NotSupported")
-_DATA_TRANSFER = v201.DataTransferResponse(status="UnknownVendorId")
+_DATA_TRANSFER = {
+    status: v201.DataTransferResponse(status=status)
+    for status in ("Accepted", "UnknownMessageId", "UnknownVendorId")
+}
 _EV_CERTIFICATE = v201.Get15118EVCertificateResponse(
     status="Failed", exi_response="", status_info=_NOT_SUPPORTED
 )
@@ -62,7 +70,15 @@ class Answers(AnswerRules):
         self._ledger.transaction_event(self._station_id, request)
         if request.id_token is msgspec.UNSET:
             return _TX_PLAIN
+        if request.id_token.type != "NoAuthorization":
+            refusal = self._tx_token_refusal(request.id_token.id_token)
+            if refusal is not None:
+                return _TX_REFUSED[refusal]
         return _TX_ACCEPTED if self._token_info(request.id_token) is _ACCEPTED else _TX_INVALID
+
+    def data_transfer(self, request: v201.DataTransferRequest, now: float) -> v201.DataTransferResponse:
+        message_id = None if request.message_id is msgspec.UNSET else request.message_id
+        return _DATA_TRANSFER[self._data_transfer_status(request.vendor_id, message_id)]
 
 
 # Every request a charging station may send in OCPP 2.0.1, and nothing else.
@@ -71,7 +87,7 @@ ANSWERS: dict[str, Handler] = {
     "BootNotification": Answers.boot_notification,
     "Heartbeat": Answers.heartbeat,
     "TransactionEvent": Answers.transaction_event,
-    "DataTransfer": fixed_answer(_DATA_TRANSFER),
+    "DataTransfer": Answers.data_transfer,
     "Get15118EVCertificate": fixed_answer(_EV_CERTIFICATE),
     "GetCertificateStatus": fixed_answer(_CERTIFICATE_STATUS),
     "SignCertificate": fixed_answer(_SIGN_CERTIFICATE),

@@ -14,6 +14,7 @@ import msgspec
 from fleet.csms._answer_rules import AnswerRules, Handler, Refusal, fixed_answer
 from fleet.csms._dialect import CsmsDialect
 from fleet.csms._ledger16 import record_meter_values, record_start, record_stop
+from fleet.csms._transaction_faults import TOKEN_STATUSES
 from fleet.ocpp import OCPP16_ERROR_CODES, ErrorCode, v16
 
 _ACCEPTED = v16.IdTagInfo(status="Accepted")
@@ -22,7 +23,11 @@ _AUTHORIZE = {info.status: v16.AuthorizeResponse(id_tag_info=info) for info in (
 _STOP_PLAIN = v16.StopTransactionResponse()
 _STOP = {info.status: v16.StopTransactionResponse(id_tag_info=info) for info in (_ACCEPTED, _INVALID)}
 _METER_VALUES = v16.MeterValuesResponse()
-_DATA_TRANSFER = v16.DataTransferResponse(status="UnknownVendorId")
+_REFUSED = {status: v16.IdTagInfo(status=status) for status in TOKEN_STATUSES}
+_DATA_TRANSFER = {
+    status: v16.DataTransferResponse(status=status)
+    for status in ("Accepted", "UnknownMessageId", "UnknownVendorId")
+}
 _SIGN_CERTIFICATE = v16.SignCertificateResponse(status="Rejected")
 # 1.6 transactionId is a JSON integer; stay within a signed 32-bit int, which most CSMSs store
 _TRANSACTION_ID_SPACE = 2**31 - 1
@@ -65,9 +70,9 @@ class Answers16(AnswerRules):
         _check_meter("meterStart", request.meter_start)
         transaction_id = transaction_id_for(self._station_id, request)
         record_start(self._ledger, self._station_id, transaction_id, request)
-        return v16.StartTransactionResponse(
-            id_tag_info=self._tag_info(request.id_tag), transaction_id=transaction_id
-        )
+        refusal = self._tx_token_refusal(request.id_tag)
+        info = self._tag_info(request.id_tag) if refusal is None else _REFUSED[refusal]
+        return v16.StartTransactionResponse(id_tag_info=info, transaction_id=transaction_id)
 
     def stop_transaction(
         self, request: v16.StopTransactionRequest, now: float
@@ -82,6 +87,10 @@ class Answers16(AnswerRules):
     def meter_values(self, request: v16.MeterValuesRequest, now: float) -> v16.MeterValuesResponse:
         record_meter_values(self._ledger, self._station_id, request)
         return _METER_VALUES
+
+    def data_transfer(self, request: v16.DataTransferRequest, now: float) -> v16.DataTransferResponse:
+        message_id = None if request.message_id is msgspec.UNSET else request.message_id
+        return _DATA_TRANSFER[self._data_transfer_status(request.vendor_id, message_id)]
 
 
 def _check_meter(field: str, wh: int) -> None:
@@ -98,7 +107,7 @@ ANSWERS16: dict[str, Handler] = {
     "MeterValues": Answers16.meter_values,
     "StartTransaction": Answers16.start_transaction,
     "StopTransaction": Answers16.stop_transaction,
-    "DataTransfer": fixed_answer(_DATA_TRANSFER),
+    "DataTransfer": Answers16.data_transfer,
     "SignCertificate": fixed_answer(_SIGN_CERTIFICATE),
     **{
         action: fixed_answer(v16.ACTIONS[action][1]())

@@ -39,6 +39,9 @@ class CsmsConfig:
     blocked_token_prefix: str = BLOCKED_TOKEN_PREFIX
     ledger_out: str | None = None  # append each stored transaction message here (README "Loss accounting")
     faults: CsmsFaults = field(default_factory=CsmsFaults)  # faults injected on purpose (none)
+    # station-initiated DataTransfer answered Accepted for these (vendorId, messageId or None: any
+    # message); another vendor gets UnknownVendorId, another message of a listed vendor UnknownMessageId
+    data_transfer_accepts: tuple[tuple[str, str | None], ...] = ()
     # abuse limits (README "fleet csms"): the whole upgrade request (after TLS, for wss://) within
     # this many seconds; at most this many connections waiting to upgrade; after this many failed
     # Basic auth attempts from one address within the window, 429 until it ends (0: no limit)

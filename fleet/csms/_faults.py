@@ -1,5 +1,7 @@
 """Faults the embedded CSMS injects on purpose: a crash and restart, slow or missing answers,
-CALLERRORs or Rejected for chosen actions, boots answered Pending for a while.
+CALLERRORs or Rejected for chosen actions, boots answered Pending for a while (or for a number of
+boots, for a share of stations), chosen transaction messages refused, idTokens refused in the
+transaction answer (``_transaction_faults``).
 
 ``CsmsFaults`` (in ``CsmsConfig.faults``) says what, in seconds from the CSMS's start;
 ``ActiveCsmsFaults`` is the running server's view of it (the start fixed, the events that
@@ -18,6 +20,7 @@ import msgspec
 import trio
 from trio_websocket import WebSocketRequest, WebSocketServer
 
+from fleet.csms._transaction_faults import TxCallErrorCounter, TxCallErrors, TxTokenRefusal, share_chosen
 from fleet.ocpp import ErrorCode, v16, v201
 
 Window = tuple[float, float]  # (start, length) in seconds from the start
@@ -54,8 +57,21 @@ class CsmsFaults:
     call_errors: tuple[tuple[str, ErrorCode], ...] = ()  # actions answered with this CALLERROR
     rejected: frozenset[str] = frozenset()  # actions answered with status Rejected
     pending_boot_s: float = 0.0  # BootNotification answered Pending for this long, then Accepted
+    pending_boots: int = 0  # or: the first N BootNotifications of a station answered Pending
+    pending_share: float = 1.0  # the share of stations whose boots are Pending (seeded)
+    pending_interval: int | None = None  # the retry interval a Pending answer gives (None: the CSMS's)
+    tx_call_errors: TxCallErrors = field(default_factory=TxCallErrors)  # chosen transaction messages
+    tx_token: TxTokenRefusal = field(default_factory=TxTokenRefusal)  # idTokens the tx answer refuses
+    seed: int = 0  # the shares above are drawn from it
 
     def __post_init__(self) -> None:
+        if self.pending_boots < 0 or not 0.0 <= self.pending_share <= 1.0:
+            raise ValueError(
+                f"pending-boots={self.pending_boots}, pending-share={self.pending_share}: "
+                "expected a whole number >= 0 and a share between 0 and 1"
+            )
+        if self.pending_interval is not None and self.pending_interval < 0:
+            raise ValueError(f"pending-interval={self.pending_interval}: expected whole seconds >= 0")
         for action in sorted(self.rejected):
             if not rejectable(action):
                 raise ValueError(
@@ -73,8 +89,15 @@ class CsmsFaults:
             or self.silent
             or self.call_errors
             or self.rejected
-            or self.pending_boot_s > 0
+            or self.pends
+            or self.tx_call_errors
+            or self.tx_token.status is not None
         )
+
+    @property
+    def pends(self) -> bool:
+        """Whether some boots are answered Pending."""
+        return self.pending_boot_s > 0 or self.pending_boots > 0
 
     def planned_events(self, origin: float) -> list[FaultEvent]:
         """The faults that last the whole run (or its start), as timeline events."""
@@ -84,10 +107,24 @@ class CsmsFaults:
         events += [FaultEvent("csms-silent", origin, None, action) for action in sorted(self.silent)]
         events += [FaultEvent("csms-callerror", origin, None, f"{a}: {c.value}") for a, c in self.call_errors]
         events += [FaultEvent("csms-reject", origin, None, action) for action in sorted(self.rejected)]
-        if self.pending_boot_s > 0:
-            end = origin + self.pending_boot_s
-            events.append(FaultEvent("csms-pending-boot", origin, end, "BootNotification Pending"))
+        if self.pends:
+            end = origin + self.pending_boot_s if self.pending_boot_s > 0 else None
+            events.append(FaultEvent("csms-pending-boot", origin, end, self._pending_detail()))
+        if self.tx_call_errors:
+            events.append(FaultEvent("csms-tx-callerror", origin, None, self.tx_call_errors.describe()))
+        if self.tx_token.status is not None:
+            token = self.tx_token
+            detail = f"{token.status} for {token.share:.0%} of tokens matching {token.pattern}"
+            events.append(FaultEvent("csms-tx-token", origin, None, detail))
         return events
+
+    def _pending_detail(self) -> str:
+        detail = "BootNotification Pending"
+        if self.pending_boots:
+            detail += f" for the first {self.pending_boots} boot(s)"
+        if self.pending_share < 1.0:
+            detail += f", {self.pending_share:.0%} of stations"
+        return detail
 
 
 @dataclass(slots=True)
@@ -97,20 +134,41 @@ class ActiveCsmsFaults:
     faults: CsmsFaults
     origin: float
     events: list[FaultEvent] = field(default_factory=list)
+    _tx_errors: TxCallErrorCounter = field(init=False)
+    _pending_answered: dict[str, int] = field(init=False, default_factory=dict)  # station -> Pending boots
 
     def __post_init__(self) -> None:
         self.events.extend(self.faults.planned_events(self.origin))
+        self._tx_errors = TxCallErrorCounter(self.faults.tx_call_errors, self.faults.seed)
 
     def delay(self, action: str) -> float:
         """Seconds to hold the answer to ``action`` back."""
         return sum(seconds for name, seconds in self.faults.slow if name == action)
 
-    def call_error(self, action: str) -> ErrorCode | None:
+    def call_error(
+        self, action: str, station_id: str = "", request: msgspec.Struct | None = None
+    ) -> ErrorCode | None:
         """The CALLERROR a fault answers ``action`` with (the request is then not processed)."""
         for name, code in self.faults.call_errors:
             if name == action:
                 return code
+        if request is not None and self.faults.tx_call_errors:
+            return self._tx_errors.refuse(station_id, request)
         return None
+
+    def _boot_pending(self, station_id: str, now: float) -> bool:
+        """Whether this BootNotification of ``station_id`` is answered Pending (counted if so)."""
+        faults = self.faults
+        if not faults.pends or not share_chosen(faults.seed, station_id, faults.pending_share):
+            return False
+        if faults.pending_boot_s > 0 and now >= self.origin + faults.pending_boot_s:
+            return False
+        if faults.pending_boots > 0:
+            answered = self._pending_answered.get(station_id, 0)
+            if answered >= faults.pending_boots:
+                return False
+            self._pending_answered[station_id] = answered + 1
+        return True
 
     def answer(
         self,
@@ -119,6 +177,7 @@ class ActiveCsmsFaults:
         unbook: Callable[[], None],
         retry_interval: int,
         now: float,
+        station_id: str = "",
     ) -> msgspec.Struct | None:
         """The answer to one CALL: None when it goes unanswered (the request is then not
         processed); else ``response()`` altered by a fault (``unbook`` is called when a
@@ -128,8 +187,10 @@ class ActiveCsmsFaults:
             return None
         answer = response()
         status = "Rejected" if action in faults.rejected else None
-        if action == "BootNotification" and status is None and now < self.origin + faults.pending_boot_s:
+        if action == "BootNotification" and status is None and self._boot_pending(station_id, now):
             status = "Pending"
+            if faults.pending_interval is not None:
+                retry_interval = faults.pending_interval
         if status is None:
             return answer
         if action == "BootNotification":  # the station retries after the boot retry interval

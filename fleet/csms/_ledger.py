@@ -46,6 +46,7 @@ class TransactionRecord:
     first_energy_at: datetime | None = None
     ocpp_version: str = "2.0.1"
     meter_values: int = 0  # 1.6 MeterValues messages naming this transaction
+    id_token: str | None = None  # the latest idToken (1.6 idTag) the transaction's messages named
 
     @property
     def delivered_wh(self) -> float:
@@ -113,6 +114,8 @@ class Ledger:
                 record.max_seq_no = seq_no
         if event.evse is not msgspec.UNSET:
             record.evse_id = event.evse.id
+        if event.id_token is not msgspec.UNSET:
+            record.id_token = event.id_token.id_token
         if event.event_type == "Started":
             record.started = True
         elif event.event_type == "Ended":

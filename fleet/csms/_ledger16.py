@@ -51,6 +51,7 @@ def record_start(
         return
     record.started = True
     record.evse_id = request.connector_id
+    record.id_token = request.id_tag
     record.first_energy_wh = float(request.meter_start)
     record.first_energy_at = _utc(request.timestamp)
     if record.energy_at is None:

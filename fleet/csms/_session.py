@@ -20,7 +20,6 @@ from fleet.csms._dialect import OCPP201, CsmsDialect
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._faults import ActiveCsmsFaults
 from fleet.csms._ledger import Ledger
-from fleet.csms._live_view import LiveView
 from fleet.ocpp import (
     Call,
     CallError,
@@ -59,7 +58,6 @@ class CsmsSession:
         "_outbox",
         "_pending",
         "fault_delay_s",
-        "observer",
         "station_id",
     )
     # the OCPP version this session speaks (CsmsSession16 swaps it for 1.6)
@@ -88,14 +86,11 @@ class CsmsSession:
         # a random prefix keeps ids of a reconnected station's new session apart from the old one's
         self._id_prefix = f"csms-{rng.getrandbits(32):08x}-"
         self._next_id = 0
-        self.observer: LiveView | None = None  # the live console's view (None: no console)
 
     # -- input ---------------------------------------------------------------------------------
 
     def receive(self, data: str | bytes, now: float) -> None:
         """Feed one websocket message from the station."""
-        if self.observer is not None:
-            self.observer.frame_in(self.station_id, data)
         try:
             frame = decode_frame(data)
         except RemoteProtocolError as exc:
@@ -147,7 +142,7 @@ class CsmsSession:
             response = (
                 answer(self._answers, request, now)
                 if self._faults is None
-                else self._faulty_answer(action, partial(answer, self._answers, request, now), now)
+                else self._faulty_answer(action, request, partial(answer, self._answers, request, now), now)
             )
         except Refusal as refusal:
             self._outbox.append(
@@ -156,22 +151,20 @@ class CsmsSession:
             return
         if response is not None:
             self._outbox.append(encode_call_result(unique_id, response))
-        if self.observer is not None:
-            self.observer.request(self.station_id, action, request, response)
 
     def _faulty_answer(
-        self, action: str, answer: Callable[[], msgspec.Struct], now: float
+        self, action: str, request: msgspec.Struct, answer: Callable[[], msgspec.Struct], now: float
     ) -> msgspec.Struct | None:
         """``answer()`` as the injected faults change it (None: no answer at all)."""
         assert self._faults is not None
-        code = self._faults.call_error(action)
+        code = self._faults.call_error(action, self.station_id, request)
         if code is not None:
             raise Refusal(code, f"{action} refused (a fault injected on purpose)")
         self.fault_delay_s = self._faults.delay(action)
         booted = self._ledger.stations_booted
-        return self._faults.answer(
-            action, answer, partial(booted.discard, self.station_id), self._config.boot_retry_interval, now
-        )
+        unbook = partial(booted.discard, self.station_id)
+        retry_interval = self._config.boot_retry_interval
+        return self._faults.answer(action, answer, unbook, retry_interval, now, self.station_id)
 
     def _on_call_result(self, frame: CallResult) -> None:
         unique_id = frame.unique_id
@@ -196,8 +189,6 @@ class CsmsSession:
             self._events.append(CsmsCallError(unique_id, action, code.value, "payload is not valid UTF-8"))
             return
         self._events.append(CsmsCallResult(unique_id, action, payload))
-        if self.observer is not None:
-            self.observer.answer(self.station_id, action, payload)
 
     def _on_call_error(self, frame: CallError) -> None:
         action = self._take_pending(frame.unique_id)
@@ -293,8 +284,6 @@ class CsmsSession:
         out = self._outbox
         if out:
             self._outbox = []
-            if self.observer is not None:
-                self.observer.frames_out(self.station_id, out)
             return out
         return []
 
