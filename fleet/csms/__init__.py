@@ -15,6 +15,8 @@ from fleet.csms._faults import CsmsFaults, FaultEvent, rejectable
 from fleet.csms._ledger import Ledger, TransactionRecord
 from fleet.csms._ledger_journal import LedgerEntry, read_ledger
 from fleet.csms._ledger_merge import merge_ledgers
+from fleet.csms._live_transactions import LiveTransaction
+from fleet.csms._live_view import STATION_STATES, ConnectorView, LiveView, StationView, TransactionView
 from fleet.csms._metrics import CsmsMetrics
 from fleet.csms._negotiation import SESSIONS, pick_subprotocol
 from fleet.csms._run import run_csms
@@ -39,9 +41,11 @@ __all__ = [
     "SESSIONS",
     "STATION_INITIATED",
     "STATION_INITIATED16",
+    "STATION_STATES",
     "TOKEN_STATUSES",
     "TX_EVENT_TYPES",
     "BootVerdict",
+    "ConnectorView",
     "CsmsCallError",
     "CsmsCallResult",
     "CsmsConfig",
@@ -57,6 +61,8 @@ __all__ = [
     "InternalFault",
     "Ledger",
     "LedgerEntry",
+    "LiveTransaction",
+    "LiveView",
     "PasswordBook",
     "ProtocolViolation",
     "ScriptClock",
@@ -66,9 +72,11 @@ __all__ = [
     "StationCallRefused",
     "StationCallTimeout",
     "StationNotConnected",
+    "StationView",
     "StepOutcome",
     "TokenStatus",
     "TransactionRecord",
+    "TransactionView",
     "TxCallErrors",
     "TxTokenRefusal",
     "csms_workers",

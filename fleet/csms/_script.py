@@ -10,9 +10,14 @@ A script is a TOML file of ``[[step]]`` tables::
     [step.payload]                # the request as on the wire (camelCase); "${now}" and
     evseId = 1                    # "${now+15m}" become UTC date-times when the step runs
 
+Live placeholders, ``"${transactionId}"``, ``"${idToken}"``, ``"${evseId}"``, become the values of
+the station's running transaction from the CSMS's ledger (a whole-string ``"${evseId}"`` and a
+1.6 ``"${transactionId}"`` become numbers); a step using them skips stations with no running
+transaction.
+
 Everything here is pure: parsing, checking each payload against the request struct of its
 action at load time (a typo fails before the run, naming file, step and field), picking the
-stations, and filling in the date-time placeholders. ``_script_runner`` does the waiting.
+stations, and filling in the placeholders. ``_script_runner`` does the waiting.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 
 import msgspec
 
+from fleet.csms._live_transactions import LIVE_NAMES, SAMPLE, LiveTransaction
 from fleet.ocpp import v16, v201
 
 _VERSIONS: dict[str, Mapping[str, tuple[type[msgspec.Struct], type[msgspec.Struct]]]] = {
@@ -40,6 +46,7 @@ _OFFSET = re.compile(r"^\+(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 _PLACEHOLDER = re.compile(r"\$\{now(?:([+-])(\d+)([smhd]))?\}")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LIVE = re.compile(r"\$\{(" + "|".join(LIVE_NAMES) + r")\}")
 
 
 class ScriptError(ValueError):
@@ -71,6 +78,7 @@ class ScriptStep:
     stations: str | tuple[str, ...]
     payload: dict[str, Any]
     timeout_s: float
+    live: frozenset[str] = frozenset()  # the live placeholders the payload uses
 
     @property
     def subprotocol(self) -> str:
@@ -79,10 +87,11 @@ class ScriptStep:
     def describe(self) -> str:
         return f"step {self.number} ({self.action} at {self.at_text})"
 
-    def request(self, now_epoch: float) -> msgspec.Struct:
-        """The typed request, with ``${now...}`` placeholders filled in for ``now_epoch``."""
+    def request(self, now_epoch: float, live: LiveTransaction | None = None) -> msgspec.Struct:
+        """The typed request, with ``${now...}`` placeholders filled in for ``now_epoch`` and the
+        live ones from ``live`` (the station's running transaction; needed when ``self.live``)."""
         request_type = _VERSIONS[self.ocpp][self.action][0]
-        return msgspec.convert(_fill(self.payload, now_epoch), request_type)
+        return msgspec.convert(_fill(self.payload, now_epoch, live), request_type)
 
     def select(self, connected: list[str], subprotocols: Mapping[str, str], rng: random.Random) -> list[str]:
         """The stations this step goes to, among those connected with this step's version."""
@@ -151,9 +160,10 @@ def _parse_step(raw: Mapping[str, Any], number: int, path: str) -> ScriptStep:
         stations=_parse_selector(raw.get("stations", "all"), where),
         payload=payload,
         timeout_s=float(timeout_s),
+        live=frozenset(_LIVE.findall(repr(payload))),
     )
     try:
-        step.request(0.0)
+        step.request(0.0, SAMPLE[ocpp])
     except msgspec.ValidationError as exc:
         raise ScriptError(
             f"{where}: payload is not a valid {action} request for OCPP {ocpp}: {exc}"
@@ -192,13 +202,18 @@ def _parse_selector(value: Any, where: str) -> str | tuple[str, ...]:
     )
 
 
-def _fill(value: Any, now_epoch: float) -> Any:
+def _fill(value: Any, now_epoch: float, live: LiveTransaction | None) -> Any:
     if isinstance(value, str):
+        if live is not None:
+            whole = _LIVE.fullmatch(value)
+            if whole is not None:
+                return live.value(whole.group(1))  # a number stays a number
+            value = _LIVE.sub(lambda match: str(live.value(match.group(1))), value)
         return _PLACEHOLDER.sub(lambda match: _timestamp(match, now_epoch), value)
     if isinstance(value, dict):
-        return {key: _fill(item, now_epoch) for key, item in value.items()}
+        return {key: _fill(item, now_epoch, live) for key, item in value.items()}
     if isinstance(value, list):
-        return [_fill(item, now_epoch) for item in value]
+        return [_fill(item, now_epoch, live) for item in value]
     return value
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import trio
 
 from fleet.csms._errors import StationCallFailed, StationCallRefused
+from fleet.csms._live_transactions import LiveTransaction, live_transactions
 from fleet.csms._script import ScriptStep
 from fleet.csms._server import CsmsServer
 from fleet.ocpp import answer_status
@@ -41,22 +42,34 @@ class StepOutcome:
     stations: int = 0
     answers: dict[str, int] = field(default_factory=dict)  # response status (or "answered") -> count
     errors: dict[str, int] = field(default_factory=dict)  # error code / kind -> count
+    # a step with live placeholders: chosen stations skipped for want of a running transaction
+    no_live_transaction: int | None = None
 
     def line(self) -> str:
         answers = ", ".join(f"{n} {status}" for status, n in sorted(self.answers.items())) or "no answers"
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(self.errors.items()))
-        return f"script step {self.step}: {self.action} to {self.stations} station(s): {answers}" + (
-            f"; errors: {errors}" if errors else ""
+        skipped = (
+            ""
+            if self.no_live_transaction is None
+            else f"; {self.no_live_transaction} with no live transaction"
+        )
+        return (
+            f"script step {self.step}: {self.action} to {self.stations} station(s): {answers}"
+            + (f"; errors: {errors}" if errors else "")
+            + skipped
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "step": self.step,
             "action": self.action,
             "stations": self.stations,
             "answers": dict(sorted(self.answers.items())),
             "errors": dict(sorted(self.errors.items())),
         }
+        if self.no_live_transaction is not None:
+            out["no_live_transaction"] = self.no_live_transaction
+        return out
 
 
 async def run_script(
@@ -83,12 +96,20 @@ async def _run_step(
     connected = server.connected_stations()
     subprotocols = {station: server.station_subprotocol(station) or "" for station in connected}
     targets = step.select(connected, subprotocols, rng)
+    running: dict[str, LiveTransaction] = {}
+    if step.live:  # only stations with a running transaction that has every value the step needs
+        chosen = live_transactions(server.ledger, step.ocpp)
+        running = {s: chosen[s] for s in targets if s in chosen and chosen[s].knows(step.live)}
+        skipped = len(targets) - len(running)
+        targets = [s for s in targets if s in running]
     outcome = StepOutcome(step.number, step.action, due, stations=len(targets))
+    if step.live:
+        outcome.no_live_transaction = skipped
     limiter = trio.CapacityLimiter(_CONCURRENT_CALLS)
 
     async def call(station_id: str) -> None:
         async with limiter:
-            request = step.request(clock.epoch(trio.current_time()))
+            request = step.request(clock.epoch(trio.current_time()), running.get(station_id))
             try:
                 response = await server.call(station_id, step.action, request, timeout=step.timeout_s)
             except StationCallRefused as exc:

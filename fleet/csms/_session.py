@@ -20,6 +20,7 @@ from fleet.csms._dialect import OCPP201, CsmsDialect
 from fleet.csms._events import CsmsCallError, CsmsCallResult, CsmsEvent, InternalFault, ProtocolViolation
 from fleet.csms._faults import ActiveCsmsFaults
 from fleet.csms._ledger import Ledger
+from fleet.csms._live_view import LiveView
 from fleet.ocpp import (
     Call,
     CallError,
@@ -58,6 +59,7 @@ class CsmsSession:
         "_outbox",
         "_pending",
         "fault_delay_s",
+        "observer",
         "station_id",
     )
     # the OCPP version this session speaks (CsmsSession16 swaps it for 1.6)
@@ -86,11 +88,14 @@ class CsmsSession:
         # a random prefix keeps ids of a reconnected station's new session apart from the old one's
         self._id_prefix = f"csms-{rng.getrandbits(32):08x}-"
         self._next_id = 0
+        self.observer: LiveView | None = None  # the live console's view (None: no console)
 
     # -- input ---------------------------------------------------------------------------------
 
     def receive(self, data: str | bytes, now: float) -> None:
         """Feed one websocket message from the station."""
+        if self.observer is not None:
+            self.observer.frame_in(self.station_id, data)
         try:
             frame = decode_frame(data)
         except RemoteProtocolError as exc:
@@ -151,6 +156,8 @@ class CsmsSession:
             return
         if response is not None:
             self._outbox.append(encode_call_result(unique_id, response))
+        if self.observer is not None:
+            self.observer.request(self.station_id, action, request, response)
 
     def _faulty_answer(
         self, action: str, request: msgspec.Struct, answer: Callable[[], msgspec.Struct], now: float
@@ -189,6 +196,8 @@ class CsmsSession:
             self._events.append(CsmsCallError(unique_id, action, code.value, "payload is not valid UTF-8"))
             return
         self._events.append(CsmsCallResult(unique_id, action, payload))
+        if self.observer is not None:
+            self.observer.answer(self.station_id, action, payload)
 
     def _on_call_error(self, frame: CallError) -> None:
         action = self._take_pending(frame.unique_id)
@@ -284,6 +293,8 @@ class CsmsSession:
         out = self._outbox
         if out:
             self._outbox = []
+            if self.observer is not None:
+                self.observer.frames_out(self.station_id, out)
             return out
         return []
 
