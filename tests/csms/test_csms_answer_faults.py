@@ -75,7 +75,7 @@ def test_16_transaction_messages_map_to_event_types() -> None:
 def test_a_share_of_stations_is_chosen_the_same_way_every_time() -> None:
     def refused(station: str) -> bool:
         session = _session(["tx-callerror=all,tx-callerror-stations=50%"], station=station)
-        return _answer(session, "TransactionEvent", _tx("Started", 0))[0] == 4
+        return bool(_answer(session, "TransactionEvent", _tx("Started", 0))[0] == 4)
 
     verdicts = [refused(f"CS-{n}") for n in range(40)]
     assert 10 < sum(verdicts) < 30

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trio
 import trio.testing
-from usecases._wire import answers_to, calls, read_capture
+from _usecase_wire import answers_to, calls, read_capture
 
 from fleet.behaviour import DriverSettings
 from fleet.csms import LiveTransaction, ScriptError, parse_script

@@ -12,7 +12,7 @@ from typing import Any
 
 import trio
 import trio.testing
-from usecases._wire import Frame, answers_to, calls, read_capture
+from _usecase_wire import Frame, answers_to, calls, read_capture
 
 from fleet.behaviour import DriverSettings
 from fleet.chaos import parse_csms_faults
