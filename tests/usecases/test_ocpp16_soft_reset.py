@@ -9,7 +9,7 @@ from pathlib import Path
 
 import trio
 import trio.testing
-from usecases._wire import answers_to, calls, read_capture
+from _usecase_wire import answers_to, calls, read_capture
 
 from fleet.behaviour import DriverSettings
 from fleet.csms import parse_script
