@@ -2,6 +2,7 @@
 
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
+from fleet.engine._displays import NoSuchStation, StationDisplays
 from fleet.engine._drain import DrainReport
 from fleet.engine._fleet import CsmsUnreachable, FleetOutcome, StationFactory, run_fleet
 from fleet.engine._job import (
@@ -34,11 +35,13 @@ __all__ = [
     "FleetOutcome",
     "FrameCapture",
     "JobResult",
+    "NoSuchStation",
     "OcppMix",
     "RunJob",
     "Segment",
     "SegmentMergeError",
     "Stage",
+    "StationDisplays",
     "StationFactory",
     "TooManyStations",
     "automatic_source_addresses",

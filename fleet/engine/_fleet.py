@@ -16,6 +16,7 @@ from fleet.connection import BehaviourEventHandler, Recorder
 from fleet.engine._capture import FrameCapture
 from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
+from fleet.engine._displays import StationDisplays
 from fleet.engine._drain import Drain, DrainReport
 from fleet.engine._health import (
     CostRecorder,
@@ -65,6 +66,7 @@ async def run_fleet(
     recorder_for: Callable[[int], Recorder] | None = None,
     shares_process_with_csms: bool = False,
     stop_when: StopCheck | None = None,  # True (asked once a second) ends the run as a first signal
+    displays: StationDisplays | None = None,  # the console's station displays reach the stations
 ) -> FleetOutcome:
     """Ramp this process's stations (``config.my_indices``) up at ``config.ramp_per_s`` and run
     them until ``config.duration_s`` has passed since the start (or SIGINT/SIGTERM when
@@ -84,7 +86,7 @@ async def run_fleet(
     clock = trio_speed_clock(speed=config.speed, origin=started)
     drain = Drain(config.drain_timeout_s)
     ending = _Ending(deadline=started + config.duration_s, drains=drain.timeout_s > 0)
-    stations = StationPool(config, clock, capture, on_behaviour_event, recorder)
+    stations = StationPool(config, clock, capture, on_behaviour_event, recorder, displays)
     ramp = _Ramp(config, started, clock, make_station, recorder_for or (lambda _: recorder), probe_timeout_s)
     with ending.run_scope:
         async with trio.open_nursery() as nursery:

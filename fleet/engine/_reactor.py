@@ -136,6 +136,13 @@ class Reactor:
         link.conn.close(trio.current_time())
         self._drive(link, trio.current_time())
 
+    def nudge(self, link: Link) -> None:
+        """Something outside changed ``link``'s station (a person at its display): run what is
+        due, send what it queued, wake the reactor for its next deadline."""
+        now = trio.current_time()
+        link.conn.wakeup(now)
+        self._drive(link, now)
+
     def begin_drain(self, link: Link, drain: DrainSink) -> bool:
         taking_part = link.conn.begin_drain(drain, trio.current_time())
         self._drive(link, trio.current_time())

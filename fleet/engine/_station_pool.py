@@ -16,12 +16,14 @@ from fleet.behaviour import SpeedClock
 from fleet.connection import (
     BehaviourEventHandler,
     ConnectionSettings,
+    Phase,
     Recorder,
     StationConnection,
     station_credentials,
 )
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
+from fleet.engine._displays import StationDisplays
 from fleet.engine._drain import Drain, Drainable
 from fleet.engine._fanout import station_left
 from fleet.engine._health import FoldedLatenessRecorder
@@ -43,6 +45,7 @@ class StationPool:
         capture: FrameCapture | None,
         on_behaviour_event: BehaviourEventHandler | None,
         recorder: Recorder,
+        displays: StationDisplays | None = None,
     ) -> None:
         self._recorder = recorder  # the fleet's (a station may report to its own, see start)
         self._config = config
@@ -53,6 +56,9 @@ class StationPool:
         self._offering_deflate: list[StationConnection] = []  # with --deflate: every connection made
         # each station's latest link and the recorder it reports to (a restart replaces them)
         self._links: dict[int, tuple[Link, Recorder]] = {}
+        self._index_of: dict[str, int] = {}  # station id -> index (a person at its display)
+        if displays is not None:
+            displays.attach(self)
 
     def calls_waiting(self) -> int:
         """CALLs waiting in the stations' queues (the generator monitor's count)."""
@@ -104,6 +110,7 @@ class StationPool:
         if config.offers_deflate(index):
             self._offering_deflate.append(conn)
         self._links[index] = (self._reactor.add(conn, config.source_address(index)), recorder)
+        self._index_of[station_id] = index
 
     def stop(self, index: int) -> None:
         """Station ``index`` leaves the fleet now (a --stages ramp-down): a close frame, as at the
@@ -112,6 +119,21 @@ class StationPool:
         if link.conn.connected:
             station_left(recorder)  # the connected count follows the stages down; no outage
         self._reactor.stop(link)
+
+    def running(self, station_id: str) -> ShellStation | None:
+        """Station ``station_id`` while it runs here (not stopped by a ramp-down)."""
+        index = self._index_of.get(station_id)
+        if index is None:
+            return None
+        conn = self._links[index][0].conn
+        return None if conn.phase is Phase.STOPPED else conn.station
+
+    def sim_now(self) -> float:
+        return self._clock.to_sim(trio.current_time())
+
+    def nudge(self, station_id: str) -> None:
+        """Station ``station_id`` was changed from outside the reactor: send what it queued."""
+        self._reactor.nudge(self._links[self._index_of[station_id]][0])
 
     def deflate_accepted(self) -> int:
         """How many of this process's stations the CSMS accepted permessage-deflate from."""
