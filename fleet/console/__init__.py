@@ -5,6 +5,7 @@ Jinja2 pages, uPlot charts, Server-Sent Events) behind an administrator login, s
 the app itself (tests, and the station display's routes mount into it)."""
 
 from fleet.console._app import create_console_app
+from fleet.console._display import DisplayDoor, DisplayScreen, EvseOnDisplay, display_routes
 from fleet.console._sampler import FleetSample, FleetSampler
 from fleet.console._serve import ConsoleListener, ConsoleUnavailable, bind_console, console_url, serve_console
 from fleet.console._settings import PASSWORD_ENV, ConsoleSettings
@@ -14,10 +15,14 @@ __all__ = [
     "ConsoleListener",
     "ConsoleSettings",
     "ConsoleUnavailable",
+    "DisplayDoor",
+    "DisplayScreen",
+    "EvseOnDisplay",
     "FleetSample",
     "FleetSampler",
     "bind_console",
     "console_url",
     "create_console_app",
+    "display_routes",
     "serve_console",
 ]

@@ -31,7 +31,8 @@ class NoSuchStation(LookupError):
 
 
 class StationDisplays:
-    """Every station display of this process; live while the fleet runs (``attach``/``detach``)."""
+    """Every station display of this process; live while the fleet runs (``run_fleet`` attaches
+    its stations; the displays go dark when the run is over)."""
 
     def __init__(self) -> None:
         self._pool: StationPool | None = None
@@ -39,10 +40,6 @@ class StationDisplays:
 
     def attach(self, pool: StationPool) -> None:
         self._pool = pool
-
-    def detach(self) -> None:
-        """The run is over: the displays go dark."""
-        self._pool = None
 
     def screen(self, station_id: str) -> StationScreen | None:
         found = self._person(station_id)

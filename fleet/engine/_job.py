@@ -21,7 +21,7 @@ from fleet.behaviour import (
     station_types_for,
 )
 from fleet.chaos import ChaosProxy, ProxyFaults, serve_chaos_proxy, target_address
-from fleet.console import ConsoleSettings, ConsoleUnavailable, bind_console, serve_console
+from fleet.console import ConsoleSettings, ConsoleUnavailable, bind_console, display_routes, serve_console
 from fleet.csms import (
     CsmsConfig,
     CsmsServer,
@@ -34,6 +34,7 @@ from fleet.csms import (
 )
 from fleet.engine._capture import FrameCapture
 from fleet.engine._config import FleetConfig
+from fleet.engine._displays import StationDisplays
 from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, StopCheck, run_fleet
 from fleet.engine._job_summary import job_summary
 from fleet.engine._nameplate import with_nameplate
@@ -162,8 +163,9 @@ async def _run_stations(
 ) -> JobResult:
     """The fleet against the job's CSMS (the embedded one, started in ``nursery``, when it names
     none), the CSMS script beside it, and the summary."""
+    displays = StationDisplays() if job.console is not None else None  # a person at a station
     try:
-        server = await _embedded_csms(job, nursery, recorders.registry)
+        server = await _embedded_csms(job, nursery, recorders.registry, displays)
     except ConsoleUnavailable as exc:
         return JobResult(EXIT_SETUP, None, str(exc))
     fleet = job.fleet if server is None else replace(job.fleet, csms_url=server.url)
@@ -190,6 +192,7 @@ async def _run_stations(
             recorder_for=lambda index: recorders.for_version(job.ocpp.version_for(index)),
             shares_process_with_csms=server is not None,
             stop_when=_stop_when_lost(watch, recorders.run),
+            displays=displays,
         )
     except CsmsUnreachable as exc:
         return JobResult(EXIT_UNREACHABLE, None, f"cannot reach the CSMS: {exc.message}")
@@ -228,10 +231,11 @@ def _stop_when_lost(watch: SloWatch | None, recorder: RunRecorder) -> StopCheck 
 
 
 async def _embedded_csms(
-    job: RunJob, nursery: trio.Nursery, registry: CollectorRegistry | None
+    job: RunJob, nursery: trio.Nursery, registry: CollectorRegistry | None, displays: StationDisplays | None
 ) -> CsmsServer | None:
     """The CSMS of a job that names none: on a free loopback port, its metrics in ``registry``,
-    with its live console when the job asks for one (raises ``ConsoleUnavailable``)."""
+    with its live console when the job asks for one (raises ``ConsoleUnavailable``), and in it
+    the stations' own displays (``displays``)."""
     if job.fleet.csms_url:
         return None
     listener = bind_console(job.console) if job.console is not None else None
@@ -239,7 +243,9 @@ async def _embedded_csms(
     serve = partial(serve_csms, registry=registry, live=live)
     server: CsmsServer = await nursery.start(serve, job.csms, "127.0.0.1", 0)
     if job.console is not None and live is not None:
-        await nursery.start(partial(serve_console, server, live, job.console, listener=listener))
+        routes = display_routes(displays) if displays is not None else ()
+        console = partial(serve_console, extra_routes=routes, display_available=displays is not None)
+        await nursery.start(partial(console, server, live, job.console, listener=listener))
     return server
 
 

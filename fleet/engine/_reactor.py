@@ -136,6 +136,11 @@ class Reactor:
         link.conn.close(trio.current_time())
         self._drive(link, trio.current_time())
 
+    @property
+    def closed(self) -> bool:
+        """The reactor has run and closed every connection."""
+        return self._epoll.closed
+
     def nudge(self, link: Link) -> None:
         """Something outside changed ``link``'s station (a person at its display): run what is
         due, send what it queued, wake the reactor for its next deadline."""

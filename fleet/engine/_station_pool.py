@@ -121,9 +121,9 @@ class StationPool:
         self._reactor.stop(link)
 
     def running(self, station_id: str) -> ShellStation | None:
-        """Station ``station_id`` while it runs here (not stopped by a ramp-down)."""
+        """Station ``station_id`` while it runs here (not stopped by a ramp-down nor after the run)."""
         index = self._index_of.get(station_id)
-        if index is None:
+        if index is None or self._reactor.closed:
             return None
         conn = self._links[index][0].conn
         return None if conn.phase is Phase.STOPPED else conn.station

@@ -95,7 +95,6 @@ async def test_a_person_at_a_running_station_sends_real_frames(
                 capture=capture,
                 displays=displays,
             )
-        displays.detach()
         capture.close()
         nursery.cancel_scope.cancel()
     assert len(said) == 4 and "authorizing" in said[0] and "unplugged" in said[3]
