@@ -15,10 +15,12 @@ DEFAULT_HOST = "127.0.0.1"
 
 def add_console_options(parser: argparse.ArgumentParser, *, embedded: bool) -> None:
     where = "the embedded CSMS (not with --csms URL)" if embedded else "the CSMS"
+    # fleet run: a page per simulated station where a person is one more driver at it
+    display = ", each simulated station's own display (badge a card, plug in, stop)" if embedded else ""
     group = parser.add_argument_group(
         "live console",
         f"a web console of {where}: the fleet, each station, its transaction and last frames, operator "
-        'actions (README "Live console")',
+        f'actions{display} (README "Live console")',
     )
     group.add_argument(
         "--console-port",
