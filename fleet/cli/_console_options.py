@@ -46,8 +46,9 @@ def console_settings(ns: argparse.Namespace) -> ConsoleSettings | None:
     """The console's settings (None: no --console-port). Raises ValueError with a one-line reason:
     no password, a --csms URL (`fleet run`), or more than one worker process."""
     if ns.console_port is None:
-        if ns.console_host != DEFAULT_HOST or ns.console_password:
-            raise ValueError("--console-host and --console-password need --console-port PORT")
+        # the password may come from the environment for every command: only the host is an error
+        if ns.console_host != DEFAULT_HOST:
+            raise ValueError("--console-host needs --console-port PORT")
         return None
     if not ns.console_password:
         raise ValueError(

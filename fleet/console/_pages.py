@@ -84,7 +84,7 @@ class Pages:
         return context.render(
             request,
             "station.html",
-            station=station_dict(station, context.live.clock()),
+            station=station_dict(station),
             variables=sorted(station.variables.items()),
             display_available=context.display_available,
         )
@@ -94,11 +94,10 @@ class Pages:
         size = 50
         page = _number(request, "page", 1, 1, 10**9)
         total, rows = context.live.ledger((page - 1) * size, size)
-        now = context.live.clock()
         return context.render(
             request,
             "transactions.html",
-            rows=[transaction_dict(row, now) for row in rows],
+            rows=[transaction_dict(row) for row in rows],
             total=total,
             page=page,
             pages=max(1, math.ceil(total / size)),
@@ -109,7 +108,7 @@ class Pages:
         station = context.live.stations.get(request.path_params["station_id"])
         if station is None:
             return JSONResponse({"error": "no such station"}, status_code=404)
-        return JSONResponse(station_dict(station, context.live.clock()))
+        return JSONResponse(station_dict(station))
 
     async def overview_json(self, request: Request) -> Response:
         return JSONResponse(overview_dict(self._context.live))

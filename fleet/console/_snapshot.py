@@ -9,8 +9,7 @@ from fleet.csms import LiveView, StationView, TransactionView
 FRAME_CHARS_SHOWN = 600  # a frame longer than this is cut in the frames list
 
 
-def transaction_dict(transaction: TransactionView, now: float, *, samples: bool = False) -> dict[str, Any]:
-    end = transaction.ended_at if transaction.ended_at is not None else now
+def transaction_dict(transaction: TransactionView, *, samples: bool = False) -> dict[str, Any]:
     record: dict[str, Any] = {
         "transaction_id": transaction.transaction_id,
         "station_id": transaction.station_id,
@@ -24,7 +23,7 @@ def transaction_dict(transaction: TransactionView, now: float, *, samples: bool 
         "delivered_kwh": round(transaction.delivered_wh / 1000.0, 3),
         "power_kw": None if transaction.power_w is None else round(transaction.power_w / 1000.0, 2),
         "soc": transaction.soc,
-        "duration_s": max(0.0, round(end - transaction.started_at, 1)),
+        "duration_s": round(transaction.duration_s, 1),
     }
     if samples:
         record["samples"] = [
@@ -34,7 +33,7 @@ def transaction_dict(transaction: TransactionView, now: float, *, samples: bool 
     return record
 
 
-def station_dict(station: StationView, now: float) -> dict[str, Any]:
+def station_dict(station: StationView) -> dict[str, Any]:
     """Everything the station page shows, but its variables (sent once, with the page)."""
     return {
         "station_id": station.station_id,
@@ -57,7 +56,7 @@ def station_dict(station: StationView, now: float) -> dict[str, Any]:
             for _, connector in sorted(station.connectors.items())
         ],
         "transactions": [
-            transaction_dict(transaction, now, samples=True) for transaction in station.transactions.values()
+            transaction_dict(transaction, samples=True) for transaction in station.transactions.values()
         ],
         "frames": [
             {"at": at, "direction": direction, "text": _text(data)}

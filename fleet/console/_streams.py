@@ -56,5 +56,5 @@ class Streams:
             station = live.stations.get(station_id)
             if station is not None and station.version != version:
                 version = station.version
-                yield _event(station_dict(station, live.clock()))
+                yield _event(station_dict(station))
             await anyio.sleep(self._interval)

@@ -48,6 +48,7 @@ class TransactionView:
     id_token: str = ""
     started_at: float = 0.0  # epoch seconds (the station's timestamp)
     ended_at: float | None = None
+    last_at: float = 0.0  # epoch seconds of the latest event or reading (the station's clock)
     stopped_reason: str = ""
     energy_wh: float | None = None  # latest register reading
     first_energy_wh: float | None = None
@@ -60,6 +61,13 @@ class TransactionView:
     @property
     def ended(self) -> bool:
         return self.ended_at is not None
+
+    @property
+    def duration_s(self) -> float:
+        """Started to ended, or to the latest news, on the station's clock (which runs --speed
+        times faster than the CSMS's in a compressed run)."""
+        end = self.ended_at if self.ended_at is not None else self.last_at
+        return max(0.0, end - self.started_at)
 
     @property
     def delivered_wh(self) -> float:
@@ -312,6 +320,7 @@ def _transaction_event(
     if evse_id and not transaction.evse_id:
         transaction.evse_id = evse_id
     at = _epoch(request.timestamp)
+    transaction.last_at = max(transaction.last_at, at)
     if request.event_type == "Started":
         transaction.started_at = at
     if isinstance(request.id_token, v201.IdToken):
@@ -332,7 +341,8 @@ def _start16(
     ):
         return
     transaction = view._transaction(station, str(response.transaction_id), request.connector_id)
-    transaction.id_token, transaction.started_at = request.id_tag, _epoch(request.timestamp)
+    transaction.id_token = request.id_tag
+    transaction.started_at = transaction.last_at = _epoch(request.timestamp)
     _reading(transaction, transaction.started_at, [(_ENERGY, float(request.meter_start), "Wh")])
 
 
@@ -415,6 +425,7 @@ def _samples16(values: list[v16.MeterValueSampledValue]) -> list[tuple[str, floa
 
 def _reading(transaction: TransactionView, at: float, samples: list[tuple[str, float, str]]) -> None:
     """Energy (Wh), power (W) and state of charge (%) out of one meter value's samples."""
+    transaction.last_at = max(transaction.last_at, at)
     energy = power = None
     for measurand, value, unit in samples:
         if measurand == _ENERGY:

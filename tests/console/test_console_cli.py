@@ -53,8 +53,8 @@ def fleet(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
             "fleet csms: error: --console-port needs --workers 1 (one process sees every station)",
         ),
         (
-            ("csms", "--console-password", "pw"),
-            "fleet csms: error: --console-host and --console-password need --console-port PORT",
+            ("csms", "--console-host", "0.0.0.0"),
+            "fleet csms: error: --console-host needs --console-port PORT",
         ),
     ],
 )

@@ -93,7 +93,7 @@ function stationPage(initial, csrf, v16) {
     }
   };
   const transactionCard = (t) => {
-    const field = (label, name) => [el("dt", {}, label), el("dd", { class: name })];
+    const field = (label, name) => [el("div", {}, el("dt", {}, label), el("dd", { class: name }))];
     const card = el("div", { class: "tx", "data-transaction": t.transaction_id },
       el("h3", {}, "Transaction ", t.transaction_id, " on EVSE ", t.evse_id),
       el("dl", {}, ...field("id token", "id-token"), ...field("energy register (kWh)", "energy"),
