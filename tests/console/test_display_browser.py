@@ -6,16 +6,13 @@ display and see it leave the CSMS's live transactions. Explicit waits only."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from support.browser import headless_chromium, needs_chromium
+from support.console_run import console_of_fleet_run
 
 pytestmark = needs_chromium
 
@@ -27,40 +24,21 @@ CARD = "BADGE0042"
 
 @pytest.fixture(scope="module")
 def console_url() -> Iterator[str]:
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "fleet", "run", "--stations", "2", "--evses", "3", "--duration", "300"),
-            *("--speed", "10", "--idle-mean", "600", "--charge-mean", "600", "--console-port", "0"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ | {"FLEET_CONSOLE_PASSWORD": PASSWORD},
-    )
-    try:
-        assert process.stderr is not None
-        url = ""
-        for _ in range(100):
-            line = process.stderr.readline()
-            assert line, "fleet run ended before printing the console URL"
-            if line.startswith("CSMS console on "):
-                url = line.split()[3]
-                break
-        assert url
+    """Two stations of three EVSEs whose drivers come and go (--speed 10)."""
+    arguments = ["--stations", "2", "--evses", "3", "--duration", "300", "--speed", "10"]
+    arguments += ["--idle-mean", "600", "--charge-mean", "600"]
+    with console_of_fleet_run(arguments, PASSWORD, WAIT_S) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=WAIT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=WAIT_S)
 
 
 def _wait(browser: Any, condition: Any, what: str) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, WAIT_S, poll_frequency=0.2).until(condition, message=what)
+    # a page being replaced (a form posted, the display refreshed) may hand out stale elements
+    stale = (StaleElementReferenceException,)
+    wait = WebDriverWait(browser, WAIT_S, poll_frequency=0.2, ignored_exceptions=stale)
+    return wait.until(condition, message=what)
 
 
 def _row(browser: Any, evse: str) -> Any:
@@ -113,7 +91,7 @@ def test_badge_a_card_at_a_station_display_and_see_the_transaction_on_the_wire(
             lambda b: _row(b, evse).find_element(By.CLASS_NAME, "tx-id").text,
             "the transaction on the display",
         )
-        assert _row(browser, evse).find_elements(By.TAG_NAME, "td")[2].text == "you"
+        _wait(browser, lambda b: _row(b, evse).find_elements(By.TAG_NAME, "td")[2].text == "you", "you at it")
 
         browser.find_element(By.ID, "display-station").click()  # the CSMS's page of the station
         _wait(
@@ -130,7 +108,7 @@ def test_badge_a_card_at_a_station_display_and_see_the_transaction_on_the_wire(
         ended = "the charge ended"
         _wait(browser, lambda b: not _row(b, evse).find_element(By.CLASS_NAME, "tx-id").text, ended)
         _press(browser, "unplug", evse)
-        flash = _wait(browser, lambda b: b.find_elements(By.ID, "flash"), "the display's answer")[0]
-        assert flash.text == f"EVSE {evse}: car unplugged, the connector is free"
+        said = f"EVSE {evse}: car unplugged, the connector is free"
+        _wait(browser, lambda b: [f for f in b.find_elements(By.ID, "flash") if f.text == said], said)
         uncaught = [entry for entry in browser.get_log("browser") if "Uncaught" in entry["message"]]
         assert uncaught == []
