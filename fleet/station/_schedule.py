@@ -9,7 +9,12 @@ The rules (OCPP 1.6 3.13, OCPP 2.0.1 K01/K08):
   EVSE's (connector's) own profile wins over a station-wide one (evse 0);
 - a transaction's own profile (Tx) replaces the default one (TxDefault) while it has a period;
 - the station maximum (StationMax) caps whatever the transaction profile allows: the limit is the
-  minimum of the purposes' winners.
+  minimum of the purposes' winners. It limits the whole station: the EVSEs share it
+  (``_station_share``), so ``station_limit_w`` and ``point_limit_w`` give the two apart;
+- a profile's alternative schedules (2.0.1: up to three, for ISO 15118) are each a
+  ``ScheduleProfile`` of the same profile; with no EV here to choose one, the lowest limit of those
+  in force applies, so the station never exceeds any of them;
+- a Relative station maximum limits no one transaction: it runs from its installation.
 Amperes are converted with the supply's voltage and the period's phases (default: all of them).
 """
 
@@ -89,7 +94,7 @@ def schedule_start(profile: ScheduleProfile, tx_started: float | None, at: float
     """When the profile's schedule (its current cycle, if recurring) started; None: not anchored
     (a Relative profile without a transaction)."""
     if profile.kind == "Relative":
-        return tx_started
+        return profile.installed_at if profile.purpose == "StationMax" else tx_started
     anchor = profile.start
     if anchor is None:
         anchor = profile.valid_from if profile.valid_from is not None else profile.installed_at
@@ -144,28 +149,48 @@ def purpose_winner(
         if limit is None:
             continue
         rank = (profile.evse_id == evse_id and evse_id != 0, profile.stack_level)
-        if best is None or rank > best[0]:
+        # the same rank twice: alternative schedules of one profile (install refuses two profiles
+        # in one slot), the lowest limit of them holds
+        if best is None or rank > best[0] or (rank == best[0] and limit < best[2]):
             best = (rank, profile, limit)
     return None if best is None else (best[1], best[2])
+
+
+def station_limit_w(profiles: Iterable[ScheduleProfile], at: float, supply: Supply) -> float | None:
+    """The station maximum at ``at``: the power the whole station may draw (None: no limit)."""
+    station = purpose_winner(profiles, 0, "StationMax", None, at, supply)
+    return None if station is None else station[1]
+
+
+def point_limit_w(
+    profiles: Iterable[ScheduleProfile], evse_id: int, tx_started: float | None, at: float, supply: Supply
+) -> float | None:
+    """The EVSE's own limit at ``at``, the station maximum aside: its transaction's profile (Tx,
+    else TxDefault), which counts only while a transaction runs (``tx_started`` is not None)."""
+    if tx_started is None or evse_id == 0:
+        return None
+    profiles = tuple(profiles)
+    tx = purpose_winner(profiles, evse_id, "Tx", tx_started, at, supply)
+    if tx is None:
+        tx = purpose_winner(profiles, evse_id, "TxDefault", tx_started, at, supply)
+    return None if tx is None else tx[1]
 
 
 def limit_w(
     profiles: Iterable[ScheduleProfile], evse_id: int, tx_started: float | None, at: float, supply: Supply
 ) -> float | None:
-    """The power the EVSE may deliver at ``at`` (None: no profile limits it). Transaction profiles
-    count only while a transaction runs (``tx_started`` is not None); evse 0 asks for the
-    station-wide maximum alone."""
+    """The most the EVSE may deliver at ``at`` by its profiles (None: no profile limits it): the
+    lower of the station maximum and its own limit; evse 0 asks for the station maximum alone. What
+    it gets while others charge too is its share (``_station_share``)."""
     profiles = tuple(profiles)
-    limits: list[float] = []
-    station = purpose_winner(profiles, 0, "StationMax", tx_started, at, supply)
-    if station is not None:
-        limits.append(station[1])
-    if tx_started is not None and evse_id != 0:
-        tx = purpose_winner(profiles, evse_id, "Tx", tx_started, at, supply)
-        if tx is None:
-            tx = purpose_winner(profiles, evse_id, "TxDefault", tx_started, at, supply)
-        if tx is not None:
-            limits.append(tx[1])
+    limits = [
+        limit
+        for limit in (
+            station_limit_w(profiles, at, supply),
+            point_limit_w(profiles, evse_id, tx_started, at, supply),
+        )
+        if limit is not None
+    ]
     return min(limits) if limits else None
 
 

@@ -2,9 +2,10 @@
 GetChargingProfiles, K08 GetCompositeSchedule): checks the profiles a CSMS sends, keeps them, and
 translates them for the version-neutral schedule arithmetic in ``_schedule``.
 
-Simplifications, said here so they are not mistaken for the spec: only the first of a profile's
-(up to three, ISO 15118 alternative) charging schedules is used; a ChargingStationMaxProfile caps
-each EVSE rather than sharing the station's power between them; every profile's source is the CSO.
+A ChargingStationMaxProfile limits the whole station: the EVSEs share it (``_station_share``).
+A profile's charging schedules (up to three, ISO 15118 alternatives for the EV to choose from) are
+all checked and all used: with no EV here to choose, the lowest limit of them applies.
+Simplification, said here so it is not mistaken for the spec: every profile's source is the CSO.
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ _RATE_UNITS = frozenset(get_args(v201.ChargingRateUnitEnum))
 class InstalledProfile:
     evse_id: int
     profile: v201.ChargingProfile
-    schedule: ScheduleProfile
+    schedules: tuple[ScheduleProfile, ...]  # one per charging schedule of the profile
+
+    @property
+    def schedule(self) -> ScheduleProfile:
+        """The first schedule: purpose, stack level and validity are the profile's, alike in each."""
+        return self.schedules[0]
 
 
 def _info(reason_code: str, additional_info: str) -> v201.StatusInfo:
@@ -51,10 +57,17 @@ class SmartCharging:
 
     # --- the limit (read by the charging controller) -------------------------------------------
 
-    def limit_w(self, evse_id: int, tx_started: float | None, now: float) -> float | None:
+    def point_limit_w(self, evse_id: int, tx_started: float | None, now: float) -> float | None:
+        """The EVSE's own limit (its transaction's profiles), the station maximum aside."""
         if not self._schedules:
             return None
-        return _schedule.limit_w(self._schedules, evse_id, tx_started, now, self.supply)
+        return _schedule.point_limit_w(self._schedules, evse_id, tx_started, now, self.supply)
+
+    def station_limit_w(self, now: float) -> float | None:
+        """The station maximum in force, which the EVSEs share (``_station_share``)."""
+        if not self._schedules:
+            return None
+        return _schedule.station_limit_w(self._schedules, now, self.supply)
 
     def next_change_s(self, tx_started: float | None, now: float, horizon_s: float) -> float | None:
         if not self._schedules:
@@ -76,7 +89,8 @@ class SmartCharging:
         if problem is not None:
             reason, text = problem
             return v201.SetChargingProfileResponse(status="Rejected", status_info=_info(reason, text))
-        schedule = self._translate(evse_id, profile, now)
+        schedules = self._translate(evse_id, profile, now)
+        schedule = schedules[0]
         kept = [entry for entry in self.installed if entry.profile.id != profile.id]  # replaced by id
         for entry in kept:
             same_slot = (entry.evse_id, entry.schedule.purpose, entry.schedule.stack_level) == (
@@ -93,7 +107,7 @@ class SmartCharging:
                         f"{profile.charging_profile_purpose} on EVSE {evse_id}: use its id to replace it",
                     ),
                 )
-        self._keep([*kept, InstalledProfile(evse_id, profile, schedule)])
+        self._keep([*kept, InstalledProfile(evse_id, profile, schedules)])
         return v201.SetChargingProfileResponse(status="Accepted")
 
     def _problem(
@@ -101,10 +115,7 @@ class SmartCharging:
     ) -> tuple[str, str] | None:
         model = self._ctx.model
         purpose = profile.charging_profile_purpose
-        schedule = profile.charging_schedule[0]
         tx_missing = evse_id not in running or profile.transaction_id != running[evse_id]
-        periods = schedule.charging_schedule_period
-        starts = [period.start_period for period in periods]
         max_level = model.get_int("SmartChargingCtrlr", "ProfileStackLevel", 10)
         checks: tuple[tuple[bool, str, str], ...] = (
             (not model.get_bool("SmartChargingCtrlr", "Enabled", True), "NotEnabled",
@@ -119,30 +130,30 @@ class SmartCharging:
              "TxNotFound", f"no transaction {profile.transaction_id or '(none)'} runs on EVSE {evse_id}"),
             (not 0 <= profile.stack_level <= max_level, "InvalidStackLevel",
              f"stackLevel {profile.stack_level} is beyond SmartChargingCtrlr.ProfileStackLevel {max_level}"),
-            (schedule.charging_rate_unit not in _RATE_UNITS, "InvalidSchedule", "unknown chargingRateUnit"),
-            (starts[0] != 0 or starts != sorted(set(starts)), "InvalidSchedule",
-             "periods must start at 0 and ascend without repeats"),
-            (any(period.limit < 0 for period in periods), "InvalidSchedule", "a limit is negative"),
-            (profile.charging_profile_kind == "Relative"
-             and not isinstance(schedule.start_schedule, msgspec.UnsetType), "InvalidSchedule",
-             "a Relative profile has no startSchedule"),
-            (profile.charging_profile_kind == "Recurring"
-             and isinstance(schedule.start_schedule, msgspec.UnsetType), "InvalidSchedule",
-             "a Recurring profile needs startSchedule"),
-            (not isinstance(profile.valid_to, msgspec.UnsetType)
-             and self._station_time(profile.valid_to) <= now, "InvalidSchedule", "validTo is in the past"),
         )  # fmt: skip
-        return next(((reason, text) for failed, reason, text in checks if failed), None)
+        problem = next(((reason, text) for failed, reason, text in checks if failed), None)
+        for index, schedule in enumerate(profile.charging_schedule):
+            problem = problem or _schedule_problem(profile.charging_profile_kind, schedule, index)
+        expired = (
+            not isinstance(profile.valid_to, msgspec.UnsetType)
+            and self._station_time(profile.valid_to) <= now
+        )
+        return problem or (("InvalidSchedule", "validTo is in the past") if expired else None)
 
-    def _translate(self, evse_id: int, profile: v201.ChargingProfile, now: float) -> ScheduleProfile:
-        return schedule_from_wire(
-            profile,
-            profile.charging_schedule[0],
-            profile_id=profile.id,
-            evse_id=evse_id,
-            purpose=_PURPOSES[profile.charging_profile_purpose],
-            seconds=self._station_time,
-            installed_at=now,
+    def _translate(
+        self, evse_id: int, profile: v201.ChargingProfile, now: float
+    ) -> tuple[ScheduleProfile, ...]:
+        return tuple(
+            schedule_from_wire(
+                profile,
+                schedule,
+                profile_id=profile.id,
+                evse_id=evse_id,
+                purpose=_PURPOSES[profile.charging_profile_purpose],
+                seconds=self._station_time,
+                installed_at=now,
+            )
+            for schedule in profile.charging_schedule
         )
 
     # --- ClearChargingProfile ------------------------------------------------------------------
@@ -253,10 +264,29 @@ class SmartCharging:
 
     def _keep(self, installed: list[InstalledProfile]) -> None:
         self.installed = installed
-        self._schedules = tuple(entry.schedule for entry in installed)
+        self._schedules = tuple(schedule for entry in installed for schedule in entry.schedules)
 
     def _station_time(self, at: datetime) -> float:
         return at.timestamp() - self._ctx.clock.epoch
+
+
+def _schedule_problem(
+    kind: v201.ChargingProfileKindEnum, schedule: v201.ChargingSchedule, index: int
+) -> tuple[str, str] | None:
+    """What is wrong with the profile's ``index``-th charging schedule (None: nothing)."""
+    periods = schedule.charging_schedule_period
+    starts = [period.start_period for period in periods]
+    checks: tuple[tuple[bool, str], ...] = (
+        (schedule.charging_rate_unit not in _RATE_UNITS, "unknown chargingRateUnit"),
+        (starts[0] != 0 or starts != sorted(set(starts)), "periods must start at 0 and ascend, no repeats"),
+        (any(period.limit < 0 for period in periods), "a limit is negative"),
+        (kind == "Relative" and not isinstance(schedule.start_schedule, msgspec.UnsetType),
+         "a Relative profile has no startSchedule"),
+        (kind == "Recurring" and isinstance(schedule.start_schedule, msgspec.UnsetType),
+         "a Recurring profile needs startSchedule"),
+    )  # fmt: skip
+    where = f"chargingSchedule[{index}] (id {schedule.id}): "
+    return next((("InvalidSchedule", where + text) for failed, text in checks if failed), None)
 
 
 def _overlap(a: ScheduleProfile, b: ScheduleProfile) -> bool:

@@ -1,11 +1,12 @@
 """The smart-charging limit on each connector of an OCPP 1.6 station: the limit the installed
-profiles (``_smart_charging``) put in force now, and a timer for when it may change."""
+profiles (``_smart_charging``) put in force now, with the charge point maximum shared by the
+connectors (``_station_share``), and a timer for when it may change."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from fleet.station._charging_points import PointLimits
+from fleet.station._station_share import SharedLimits
 from fleet.station.ocpp16._connector import Connector
 from fleet.station.ocpp16._context import Context16
 from fleet.station.ocpp16._smart_charging import ChargingProfiles
@@ -13,7 +14,7 @@ from fleet.station.ocpp16._smart_charging import ChargingProfiles
 _SCHEDULE_HORIZON_S = 86_400  # how far ahead the next change of a profile is looked for
 
 
-class ConnectorLimits(PointLimits[Connector]):
+class ConnectorLimits(SharedLimits[Connector]):
     __slots__ = ("_ctx", "profiles")
 
     def __init__(
@@ -32,5 +33,10 @@ class ConnectorLimits(PointLimits[Connector]):
         at = clock.at(now)
         tx_start = None if c.tx is None else clock.at(c.tx.started_at)
         profiles = self.profiles
-        c.limit_w = profiles.limit_w(c.connector_id, tx_start, at)
+
+        def own_limit(connector_id: int, point: Connector) -> float | None:
+            started = None if point.tx is None else clock.at(point.tx.started_at)
+            return profiles.point_limit_w(connector_id, started, at)
+
+        self._set_limits(c, c.connector_id, own_limit, profiles.station_limit_w(at), now)
         self._follow(c, c.connector_id, profiles.next_change(tx_start, at, _SCHEDULE_HORIZON_S), now)

@@ -2,9 +2,9 @@
 limit the EV may draw. ``limit_w`` is the one seam the charging physics reads; the schedule
 arithmetic itself (stacking, periods, recurrence, composites) is the version-neutral ``_schedule``.
 
-Simplifications, said here so they are not mistaken for the spec: a ChargePointMaxProfile caps
-each connector rather than sharing the station's power between them, and a composite schedule is
-reported in the unit asked for, converting amperes with the station's voltage and phases.
+A ChargePointMaxProfile limits the whole charge point: the connectors share it
+(``_station_share``). Simplification, said here so it is not mistaken for the spec: a composite
+schedule is reported in the unit asked for, converting amperes with the station's voltage and phases.
 """
 
 from __future__ import annotations
@@ -103,14 +103,20 @@ class ChargingProfiles:
 
     # --- the limit -----------------------------------------------------------------------------
 
-    def limit_w(self, connector_id: int, tx_started: datetime | None, at: datetime) -> float | None:
-        """The power the connector may deliver at ``at`` (None: no profile limits it).
-        ``tx_started``: when its transaction started (None: no transaction, so no Tx profiles)."""
+    def point_limit_w(self, connector_id: int, tx_started: datetime | None, at: datetime) -> float | None:
+        """The connector's own limit at ``at``, the charge point maximum aside (None: no profile
+        limits it). ``tx_started``: when its transaction started (None: none, so no Tx profiles)."""
         if not self.installed:
             return None
-        return _schedule.limit_w(
+        return _schedule.point_limit_w(
             self._schedules(), connector_id, _seconds(tx_started), at.timestamp(), self._supply
         )
+
+    def station_limit_w(self, at: datetime) -> float | None:
+        """The ChargePointMaxProfile's limit at ``at``, which the connectors share."""
+        if not self.installed:
+            return None
+        return _schedule.station_limit_w(self._schedules(), at.timestamp(), self._supply)
 
     # --- GetCompositeSchedule ------------------------------------------------------------------
 
