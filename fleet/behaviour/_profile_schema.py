@@ -133,6 +133,19 @@ class Faults(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=Tr
     outage_duration_s: Distribution = Fixed(value=60.0)
     connector_faults_per_evse_day: _NonNegative = 0.0
     connector_fault_duration_s: Distribution = Fixed(value=600.0)
+    # share of driver visits whose connector lock fails when the session would start: the
+    # connector goes Faulted (2.0.1 also NotifyEvent ConnectorPlugRetentionLock.Problem), no
+    # energy flows, the driver gives up and unplugs, which clears the fault
+    lock_failures_per_session: _Share = 0.0
+
+
+class DataTransfer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Station-initiated DataTransfer CALLs, each station at ``per_station_hour`` (Poisson)."""
+
+    per_station_hour: _NonNegative = 0.0  # 0: none
+    vendor_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] = "ocpp-fleet"
+    message_id: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
+    data: str | None = None
 
 
 class OcppSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
@@ -156,5 +169,6 @@ class Profile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=T
     authorization: Authorization = Authorization()
     misbehaviour: Misbehaviour = Misbehaviour()
     faults: Faults = Faults()
+    data_transfer: DataTransfer = DataTransfer()
     ocpp: OcppSettings = OcppSettings()
     utc_offset_h: Annotated[float, msgspec.Meta(ge=-12, le=14)] = 0.0  # local time of the curves

@@ -16,6 +16,7 @@ from fleet.behaviour._faults import FaultProcess
 from fleet.behaviour._profile_driver import ProfileDriver
 from fleet.behaviour._profile_schema import Profile, StationType
 from fleet.behaviour._shell import StationShell
+from fleet.behaviour._station_data_transfers import StationDataTransfers
 from fleet.behaviour._station_mix import station_config, station_types_for
 from fleet.behaviour._streams import draw_station_streams
 from fleet.station import LazyRandom, OcppVersion, create_station, set_sampling_intervals
@@ -23,7 +24,7 @@ from fleet.station import LazyRandom, OcppVersion, create_station, set_sampling_
 # driver steps and fault changes handled in one handle_timer call at most (a late shell catches
 # up; a pathological profile cannot hang it)
 _MAX_STEPS_PER_CALL = 10_000
-_FAULT, _DRIVER = 0, 1  # the order of simultaneous steps
+_FAULT, _DRIVER, _DATA_TRANSFER = 0, 1, 2  # the order of simultaneous steps
 
 
 class ProfileStation(StationShell):
@@ -59,6 +60,9 @@ class ProfileStation(StationShell):
             )
             for evse_id, fault_rng in zip(evse_ids, streams.connector_faults, strict=True)
         }
+        self._lock_failure_rngs = streams.lock_failures
+        self.lock_failures = 0  # visits whose connector lock failed
+        self.data_transfers = StationDataTransfers(profile.data_transfer, streams.data_transfers, start_at)
         set_sampling_intervals(
             self.station, profile.ocpp.tx_updated_interval_s, profile.ocpp.aligned_data_interval_s
         )
@@ -103,6 +107,9 @@ class ProfileStation(StationShell):
         """The next driver step, outage or connector-fault change. They only move in
         ``handle_timer``, so it is computed there, not on every ``next_deadline``."""
         earliest = self.outages.next_change()
+        at = self.data_transfers.next_at
+        if at is not None and (earliest is None or at < earliest):
+            earliest = at
         for driver in self.drivers:
             at = driver.next_deadline()
             if at is not None and (earliest is None or at < earliest):
@@ -126,16 +133,34 @@ class ProfileStation(StationShell):
                 if kind == _FAULT:
                     for when, faulted in self.connector_faults[evse_id].advance(at):
                         self.station.set_connector_faulted(evse_id, faulted, when)
+                elif kind == _DRIVER:
+                    self._drive(evse_id, at)
                 else:
-                    self.drivers[evse_id - 1].handle_timer(at, self.station)
-                    self._drivers_acted = True
+                    self.data_transfers.fire(at, self.station)
             self._behaviour_at = self._behaviour_deadline()
         self.station.handle_timer(now)
 
+    def _drive(self, evse_id: int, at: float) -> None:
+        """The driver's step due at ``at``; a driver who arrived and stays may meet a lock failure
+        (``faults.lock_failures_per_session``): the lock fails when the session would start."""
+        driver = self.drivers[evse_id - 1]
+        arriving = driver.phase == "away"
+        driver.handle_timer(at, self.station)
+        self._drivers_acted = True
+        share = self.profile.faults.lock_failures_per_session
+        stays = arriving and driver.phase != "away"
+        if stays and share > 0.0 and self._lock_failure_rngs[evse_id - 1].random() < share:
+            self.station.fail_next_lock(evse_id)
+            self.lock_failures += 1
+
     def _earliest_due(self, now: float) -> tuple[float, int, int] | None:
-        """(time, kind, EVSE) of the earliest driver step or connector-fault change due by ``now``;
-        faults first on a tie, so a driver arriving at that instant finds the connector faulted."""
+        """(time, kind, EVSE) of the earliest driver step, connector-fault change or DataTransfer
+        due by ``now``; faults first on a tie, so a driver arriving at that instant finds the
+        connector faulted."""
         earliest: tuple[float, int, int] | None = None
+        at = self.data_transfers.next_at
+        if at is not None and at <= now:
+            earliest = (at, _DATA_TRANSFER, 0)
         for evse_id, process in self.connector_faults.items():
             at = process.next_change()
             if at is not None and at <= now:

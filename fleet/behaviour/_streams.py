@@ -18,6 +18,8 @@ class StationStreams:
     drivers: list[random.Random]  # one per EVSE, in EVSE order
     outages: random.Random  # the station's connectivity outages
     connector_faults: list[random.Random]  # one per EVSE, in EVSE order
+    lock_failures: list[random.Random]  # one per EVSE, in EVSE order
+    data_transfers: random.Random  # the station's own DataTransfer CALLs
 
 
 def draw_station_streams(rng: random.Random, evse_count: int) -> StationStreams:
@@ -26,4 +28,6 @@ def draw_station_streams(rng: random.Random, evse_count: int) -> StationStreams:
     drivers = [random.Random(rng.getrandbits(64)) for _ in range(evse_count)]
     outages = random.Random(rng.getrandbits(64))
     connector_faults = [random.Random(rng.getrandbits(64)) for _ in range(evse_count)]
-    return StationStreams(core_seed, drivers, outages, connector_faults)
+    lock_failures = [random.Random(rng.getrandbits(64)) for _ in range(evse_count)]
+    data_transfers = random.Random(rng.getrandbits(64))
+    return StationStreams(core_seed, drivers, outages, connector_faults, lock_failures, data_transfers)
