@@ -25,6 +25,7 @@ class ActiveTransaction:
     deauth_reason: v201.ReasonEnum | None = None  # why the authorization ended: Local, Remote, ...
     forced_reason: v201.ReasonEnum | None = None  # ends the transaction whatever the stop points say
     id_rejected: bool = False  # CSMS refused the id but StopTxOnInvalidId is false: no energy
+    invalid_id_limit_wh: float | None = None  # refused with MaxEnergyOnInvalidId: the meter's cap
     next_seq_no: int = 0
     started_at: float = 0.0  # station time: where Relative charging schedules start
     reservation_id: int | None = None  # the reservation this transaction used (ReserveNow)

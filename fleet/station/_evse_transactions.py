@@ -10,6 +10,7 @@ from fleet.station._context import StationContext
 from fleet.station._evse import Evse
 from fleet.station._evse_limits import EvseLimits
 from fleet.station._evse_status import EvseStatus
+from fleet.station._invalid_id_energy import InvalidIdAllowance
 from fleet.station._local_auth import LocalAuthorization
 from fleet.station._smart_charging import SmartCharging
 from fleet.station._transactions import TransactionReporter
@@ -24,7 +25,7 @@ def connect_timer(evse_id: int) -> tuple[str, int]:
 
 
 class EvseTransactions:
-    __slots__ = ("_ctx", "_local_auth", "_smart", "_status", "limits", "reporter")
+    __slots__ = ("_ctx", "_invalid_id", "_local_auth", "_smart", "_status", "limits", "reporter")
 
     def __init__(
         self,
@@ -40,6 +41,7 @@ class EvseTransactions:
         self._local_auth = local_auth
         self.reporter = TransactionReporter(ctx, evses, self._answered)
         self.limits = EvseLimits(ctx, evses, smart, self._rate_changed)
+        self._invalid_id = InvalidIdAllowance(ctx, self._energy_suspended)
 
     def reconcile(self, evse: Evse, trigger: v201.TriggerReasonEnum, now: float) -> None:
         settings = self._ctx.settings
@@ -103,7 +105,8 @@ class EvseTransactions:
         self, evse: Evse, transaction_id: str, response: v201.TransactionEventResponse, now: float
     ) -> None:
         """The idTokenInfo of a TransactionEventResponse: cached, and a refused token stops the
-        energy (StopTxOnInvalidId: the transaction ends; otherwise it is suspended)."""
+        energy (StopTxOnInvalidId: the transaction ends; otherwise it is suspended, after
+        MaxEnergyOnInvalidId Wh more)."""
         info = response.id_token_info
         if isinstance(info, v201.IdTokenInfo) and evse.token is not None:
             self._local_auth.remember(evse.token, info, self._ctx.clock.at(now))
@@ -114,8 +117,11 @@ class EvseTransactions:
             if self._ctx.settings.stop_tx_on_invalid_id:
                 self.deauthorize(evse, "DeAuthorized", "Deauthorized", now)
             else:
-                tx.id_rejected = True
+                self._invalid_id.refused(evse, tx, now)
                 self.reconcile(evse, "ChargingStateChanged", now)
 
     def _rate_changed(self, evse: Evse, now: float) -> None:
         self.reconcile(evse, "ChargingRateChanged", now)
+
+    def _energy_suspended(self, evse: Evse, now: float) -> None:
+        self.reconcile(evse, "ChargingStateChanged", now)

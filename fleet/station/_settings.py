@@ -88,6 +88,10 @@ class Settings:
         return self.model.get_bool("TxCtrlr", "StopTxOnInvalidId", True)
 
     @property
+    def max_energy_on_invalid_id(self) -> int:
+        return max(0, self.model.get_int("TxCtrlr", "MaxEnergyOnInvalidId", 0))
+
+    @property
     def authorize_remote_start(self) -> bool:
         return self.model.get_bool("AuthCtrlr", "AuthorizeRemoteStart", False)
 
