@@ -5,12 +5,14 @@ with can end the authorization. The tables decide; this module only sequences.""
 
 from __future__ import annotations
 
+from functools import partial
+
 from fleet.ocpp import v201
 from fleet.station._context import StationContext
 from fleet.station._evse import Evse
 from fleet.station._evse_limits import EvseLimits
 from fleet.station._evse_status import EvseStatus
-from fleet.station._invalid_id_energy import InvalidIdAllowance
+from fleet.station._invalid_id_energy import refuse_energy
 from fleet.station._local_auth import LocalAuthorization
 from fleet.station._smart_charging import SmartCharging
 from fleet.station._transactions import TransactionReporter
@@ -25,7 +27,7 @@ def connect_timer(evse_id: int) -> tuple[str, int]:
 
 
 class EvseTransactions:
-    __slots__ = ("_ctx", "_invalid_id", "_local_auth", "_smart", "_status", "limits", "reporter")
+    __slots__ = ("_ctx", "_local_auth", "_smart", "_status", "limits", "reporter")
 
     def __init__(
         self,
@@ -41,7 +43,6 @@ class EvseTransactions:
         self._local_auth = local_auth
         self.reporter = TransactionReporter(ctx, evses, self._answered)
         self.limits = EvseLimits(ctx, evses, smart, self._rate_changed)
-        self._invalid_id = InvalidIdAllowance(ctx, self._energy_suspended)
 
     def reconcile(self, evse: Evse, trigger: v201.TriggerReasonEnum, now: float) -> None:
         settings = self._ctx.settings
@@ -117,11 +118,10 @@ class EvseTransactions:
             if self._ctx.settings.stop_tx_on_invalid_id:
                 self.deauthorize(evse, "DeAuthorized", "Deauthorized", now)
             else:
-                self._invalid_id.refused(evse, tx, now)
+                allowance = self._ctx.settings.max_energy_on_invalid_id
+                suspended = partial(self.reconcile, evse, "ChargingStateChanged")
+                refuse_energy(self._ctx.timers, evse, evse.evse_id, tx, allowance, suspended, now)
                 self.reconcile(evse, "ChargingStateChanged", now)
 
     def _rate_changed(self, evse: Evse, now: float) -> None:
         self.reconcile(evse, "ChargingRateChanged", now)
-
-    def _energy_suspended(self, evse: Evse, now: float) -> None:
-        self.reconcile(evse, "ChargingStateChanged", now)

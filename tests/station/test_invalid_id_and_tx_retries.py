@@ -84,14 +84,14 @@ def test_201_refused_token_with_stop_ends_deauthorized_whatever_the_allowance() 
     assert (ended["eventType"], ended["transactionInfo"]["stoppedReason"]) == ("Ended", "DeAuthorized")
 
 
-def test_16_refused_tag_without_stop_suspends_the_transaction() -> None:
+def _refused_session16(max_energy_wh: int) -> tuple[Any, FakeCsms]:
+    """A 1.6 session at 7.2 kW whose StartTransaction is answered Invalid at t=11,
+    StopTransactionOnInvalidId false."""
     station = make_station16()
     csms = boot16(station)
-    assert csms.call(
-        "ChangeConfiguration",
-        v16.ChangeConfigurationRequest(key="StopTransactionOnInvalidId", value="false"),
-        1.0,
-    )[2] == {"status": "Accepted"}
+    for key, value in (("StopTransactionOnInvalidId", "false"), ("MaxEnergyOnInvalidId", str(max_energy_wh))):
+        request = v16.ChangeConfigurationRequest(key=key, value=value)
+        assert csms.call("ChangeConfiguration", request, 1.0)[2] == {"status": "Accepted"}
     station.plug_in(1, 10.0)
     station.set_ev_demand(1, _POWER_W, None, 10.0)
     station.present_id_token(1, "BAD-TAG", "ISO14443", 10.0)
@@ -99,6 +99,24 @@ def test_16_refused_tag_without_stop_suspends_the_transaction() -> None:
     refused = v16.StartTransactionResponse(id_tag_info=v16.IdTagInfo(status="Invalid"), transaction_id=55)
     csms.answer(csms.take("StartTransaction"), refused, now=11.0)
     csms.answer_all(11.0)
+    return station, csms
+
+
+def test_16_refused_tag_with_max_energy_on_invalid_id_charges_that_much_then_suspends() -> None:
+    station, csms = _refused_session16(500)
+    assert station.evse_state(1).connector_status == "Charging"
+    energy_at_refusal = station.evse_state(1).energy_wh
+    runs_out_at = 11.0 + 500 * 3600.0 / _POWER_W  # 261 s
+    csms.advance(11.0, runs_out_at + 1.0)
+    state = station.evse_state(1)
+    assert (state.connector_status, state.power_w) == ("SuspendedEVSE", 0.0)
+    assert state.energy_wh - energy_at_refusal == pytest.approx(500.0, abs=0.01)
+    assert csms.sent_of("StopTransaction") == []
+    csms.assert_schema_valid()
+
+
+def test_16_refused_tag_without_stop_suspends_the_transaction() -> None:
+    station, csms = _refused_session16(0)
     assert station.evse_state(1).connector_status == "SuspendedEVSE"
     assert station.evse_state(1).power_w == 0.0
     assert csms.sent_of("StopTransaction") == []

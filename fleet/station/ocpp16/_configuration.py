@@ -43,6 +43,7 @@ STANDARD_KEYS: tuple[KeySpec, ...] = (
     _K("HeartbeatInterval", "integer", False, "300"),
     _K("LocalAuthorizeOffline", "boolean", False, "true"),
     _K("LocalPreAuthorize", "boolean", False, "false"),
+    _K("MaxEnergyOnInvalidId", "integer", False, "0"),
     _K("MeterValuesAlignedData", "csl-measurands", False, "Energy.Active.Import.Register"),
     _K("MeterValuesAlignedDataMaxLength", "integer", True, str(_MAX_MEASURANDS)),
     _K(
@@ -204,6 +205,10 @@ class Settings16:
     @property
     def message_attempt_interval(self) -> int:
         return self.keys.get_int("TransactionMessageRetryInterval")
+
+    @property
+    def max_energy_on_invalid_id(self) -> int:
+        return max(0, self.keys.get_int("MaxEnergyOnInvalidId"))
 
     @property
     def sample_interval(self) -> int:

@@ -34,6 +34,7 @@ class Transaction16:
     transaction_id: int | None = None
     offline: bool = False
     id_rejected: bool = False  # StartTransaction refused the tag but StopTransactionOnInvalidId is false
+    invalid_id_limit_wh: float | None = None  # refused with MaxEnergyOnInvalidId: the meter's cap
     stop_reason: v16.ReasonEnum | None = None  # set: the transaction ends at the next reconcile
     # queued messages that need the CSMS's transactionId before they may go (offline start)
     waiting_for_id: list[Callable[[int], None]] = field(default_factory=list)

@@ -8,11 +8,13 @@ sequences."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 import msgspec
 
 from fleet.ocpp import v16
 from fleet.station._events import TransactionEnded, TransactionStarted
+from fleet.station._invalid_id_energy import refuse_energy
 from fleet.station._outgoing import OutgoingCall
 from fleet.station.ocpp16._authorization import Authorizations
 from fleet.station.ocpp16._connector import Connector, Transaction16, reservation_timer
@@ -104,7 +106,8 @@ class ConnectorTransactions:
         self, c: Connector, tx: Transaction16, request: v16.StartTransactionRequest, now: float
     ) -> None:
         """StartTransaction; its answer gives the transactionId, and a refused idTag stops the
-        energy (StopTransactionOnInvalidId: the transaction ends; otherwise it is suspended)."""
+        energy (StopTransactionOnInvalidId: the transaction ends; otherwise it is suspended, after
+        MaxEnergyOnInvalidId Wh more)."""
 
         def on_result(response: v16.StartTransactionResponse, when: float) -> None:
             id_assigned(tx, response.transaction_id)
@@ -113,7 +116,9 @@ class ConnectorTransactions:
                 if self._ctx.settings.flag("StopTransactionOnInvalidId"):
                     tx.stop_reason = "DeAuthorized"
                 else:
-                    tx.id_rejected = True
+                    allowance = self._ctx.settings.max_energy_on_invalid_id
+                    suspended = partial(self.reconcile, c)
+                    refuse_energy(self._ctx.timers, c, c.connector_id, tx, allowance, suspended, when)
                 self.reconcile(c, when)
 
         def on_failure(code: str, when: float) -> None:
