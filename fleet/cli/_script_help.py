@@ -12,6 +12,10 @@ CSMS script (--script FILE, TOML): CSMS-initiated operations on a schedule, e.g.
   [step.payload]                 # the request as on the wire (camelCase);
   evseId = 1                     # "${now}" / "${now+15m}" become UTC date-times at send time
 
+"${transactionId}", "${idToken}", "${evseId}" become the station's running transaction (from the
+CSMS's ledger; a 1.6 transactionId is a number), e.g. transactionId = "${transactionId}" in a
+RequestStopTransaction; stations with none are skipped ("no live transaction").
 Each payload is checked against its OCPP schema when the file is loaded; one line per step
 reports how many stations answered what. Examples: profiles/scripts/*.toml
+(basic-implementation.toml walks the OCPP basic implementation, the paper's Table 3)
 """
