@@ -119,3 +119,42 @@ async def test_a_16_start_transaction_refusing_the_tag_ends_it_deauthorized(
         ]
         assert len(stops) == 1 and stops[0].payload["reason"] == "DeAuthorized"
     assert summary["actions"]["StopTransaction"]["errors"] == 0
+
+
+async def test_a_16_station_without_stop_on_invalid_id_suspends_the_transaction(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    keep_going = parse_script(
+        {
+            "step": [
+                {
+                    "at": "+2s",
+                    "action": "ChangeConfiguration",
+                    "ocpp": "1.6",
+                    "payload": {"key": "StopTransactionOnInvalidId", "value": "false"},
+                }
+            ]
+        },
+        "keep-going-16",
+    )
+    summary, frames = await _run(tmp_path, "1.6", tuple(keep_going))
+    assert summary["csms_script"][0]["answers"] == {"Accepted": 4}
+    starts = calls(frames, "StartTransaction")
+    assert len(starts) >= 3
+    for start in starts:
+        answer = answers_to(frames, start)[0]
+        assert answer.payload["idTagInfo"]["status"] == "Blocked"
+        connector = start.payload["connectorId"]
+        later = [
+            f.payload["status"]
+            for f in calls(frames, "StatusNotification")
+            if f.station == start.station and f.payload["connectorId"] == connector and f.t >= answer.t
+        ]
+        # the Charging queued behind the StartTransaction may go first; then the energy stops
+        assert next(status for status in later if status != "Charging") == "SuspendedEVSE"
+        stops = [
+            f
+            for f in calls(frames, "StopTransaction")
+            if f.station == start.station and f.payload["transactionId"] == answer.payload["transactionId"]
+        ]
+        assert all(stop.payload.get("reason") != "DeAuthorized" for stop in stops)
