@@ -108,3 +108,21 @@ async def test_a_share_of_stations_sees_its_messages_refused(
     charging = {call.station for call in calls(frames, "TransactionEvent")}
     assert 0 < len(refused) < len(charging)
     assert summary["loss"]["lost"] == 0 and summary["loss"]["dropped_by_stations"] == 0
+
+
+async def test_a_16_stop_transaction_refused_at_every_attempt_is_retried_then_dropped(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    summary, frames = await _run(tmp_path, "tx-callerror=Ended:InternalError", ocpp="1.6")
+    stops = _attempts(frames, "StopTransaction")
+    assert len(stops) >= 5
+    for tries in stops.values():
+        # TransactionMessageAttempts 3, TransactionMessageRetryInterval 10 s times the attempt number
+        assert len(tries) == 3
+        assert [round(later.t - earlier.t) for earlier, later in itertools.pairwise(tries)] == [10, 20]
+        assert {answers_to(frames, attempt)[0].message[2] for attempt in tries} == {"InternalError"}
+    assert summary["actions"]["StopTransaction"]["errors_by_code"] == {"InternalError": 3 * len(stops)}
+    assert summary["messages_dropped"] == [
+        {"action": "StopTransaction", "reason": "RetriesExhausted", "count": len(stops)}
+    ]
+    assert summary["csms"]["transactions_ended"] == 0
