@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from fleet.behaviour._ev_figures import DcFigure
+
 _Share = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 _Positive = Annotated[float, msgspec.Meta(gt=0.0)]
 _NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
@@ -126,6 +128,8 @@ class EvModel(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=T
     dc_curve: list[tuple[_Percent, _NonNegative]] = []
     # nominal battery voltage: 400 (most EVs) or 800 (E-GMP, J1 platforms); sets the DC link voltage
     pack_voltage_v: Annotated[float, msgspec.Meta(ge=200, le=1000)] = 400.0
+    # published figures the DC curve is checked against (tests/behaviour/test_ev_dc_curves.py)
+    dc_figures: list[DcFigure] = []
 
 
 class Faults(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):

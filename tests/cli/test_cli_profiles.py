@@ -56,7 +56,7 @@ def test_check_a_bundled_profile_by_name() -> None:
     status, out, err = _run("profiles", "check", "highway_dc")
     assert (status, err) == (0, "")
     assert out.startswith(f"{bundled_profiles_dir() / 'highway_dc.toml'}: ok — highway_dc (highway_dc): ")
-    assert "10 EV models" in out
+    assert "11 EV models" in out
 
 
 def test_check_a_bad_file_prints_the_error_on_stderr_and_fails(tmp_path: Path) -> None:
