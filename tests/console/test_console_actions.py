@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import AsyncIterator
-from functools import partial
 from typing import Any
 
 import httpx
@@ -17,7 +16,8 @@ import trio
 
 from fleet.behaviour import DriverSettings
 from fleet.console import ConsoleSettings
-from fleet.engine import FleetConfig, OcppMix, RunJob, run_job
+from fleet.engine import FleetConfig, OcppMix, RunJob
+from support.console_run import logged_in_console
 
 PASSWORD = "actions-pw"
 STATIONS = 4
@@ -40,19 +40,8 @@ def console_job(port: int, *, stations: int = STATIONS, duration_s: float = 300.
 @pytest.fixture
 async def console(unused_port: int) -> AsyncIterator[httpx.AsyncClient]:
     """A logged-in client of a running fleet's console (the run is cancelled at the end)."""
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(partial(run_job, console_job(unused_port)))
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{unused_port}", timeout=20) as client:
-            with trio.fail_after(WAIT_S):
-                while True:
-                    try:
-                        response = await client.post("/login", data={"password": PASSWORD})
-                        break
-                    except httpx.ConnectError:
-                        await trio.sleep(0.1)  # the run is still starting
-            assert response.status_code == 303
-            yield client
-        nursery.cancel_scope.cancel()
+    async with logged_in_console(console_job(unused_port), unused_port, PASSWORD, WAIT_S) as client:
+        yield client
 
 
 async def station_json(client: httpx.AsyncClient, station_id: str) -> dict[str, Any]:

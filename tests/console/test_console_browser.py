@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 import pytest
 
 from support.browser import headless_chromium, needs_chromium
+from support.console_run import console_of_fleet_run
 
 pytestmark = needs_chromium
 
@@ -29,35 +27,12 @@ STATION = "SIM-00001"
 @pytest.fixture(scope="module")
 def console_url() -> Iterator[str]:
     """`fleet run --console-port 0` as a user starts it: charging at once, meter values every
-    couple of seconds (--speed 30), sessions long enough to stop one by hand."""
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "fleet", "run", "--stations", "3", "--duration", "300", "--ramp", "50"),
-            *("--speed", "30", "--idle-mean", "1", "--charge-mean", "36000", "--console-port", "0"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ | {"FLEET_CONSOLE_PASSWORD": PASSWORD},
-    )
-    try:
-        assert process.stderr is not None
-        url = ""
-        for _ in range(100):  # the console's line comes second or third
-            line = process.stderr.readline()
-            assert line, "fleet run ended before printing the console URL"
-            if line.startswith("CSMS console on "):
-                url = line.split()[3]
-                break
-        assert url
+    couple of real seconds (--speed 30), sessions long enough to stop one by hand."""
+    arguments = ("--stations", "3", "--duration", "300", "--ramp", "50", "--speed", "30")
+    with console_of_fleet_run(
+        (*arguments, "--idle-mean", "1", "--charge-mean", "36000"), PASSWORD, WAIT_S
+    ) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=WAIT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=WAIT_S)
 
 
 @pytest.fixture(scope="module")
