@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 
 from fleet.behaviour import ProfileError
 from fleet.cli import _arguments as arg
@@ -18,6 +20,16 @@ from fleet.cli._fleet_options import (
 )
 from fleet.cli._output_paths import check_output_options
 from fleet.cli._ramp_options import add_simulate_ramp_options
+from fleet.cli._simulate_planning import (
+    PlanningOptionError,
+    add_sessions_options,
+    check_planning_options,
+    echo_planning,
+    planning_lines,
+    run_seeds,
+    site_caps,
+    start_utc,
+)
 from fleet.csms import CsmsConfig
 from fleet.simulation import (
     MODELS,
@@ -26,14 +38,17 @@ from fleet.simulation import (
     Model,
     SamplingOverride,
     SimulationConfig,
+    SiteCapError,
     WorkerDied,
     build_fleet,
-    run_sharded,
     write_forecast_json,
     write_forecast_png,
+    write_sessions_csv,
 )
 
 _PROGRESS_EVERY_S = 2.0
+_DEFAULT_START = date(2026, 1, 5)  # fleet.simulation.DEFAULT_EPOCH's day, a Monday
+_WEEKS_DAYS = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(.*)$")
 
 
 def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,9 +75,26 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
         "--duration",
         dest="hours",
         type=_hours,
-        help="instead of --hours: simulated time as a duration, e.g. 24h, 90m, 1h30m",
+        help="instead of --hours: simulated time as a duration, e.g. 24h, 90m, 1h30m, 7d, 2w, 1d12h",
+    )
+    length.add_argument(
+        "--days",
+        dest="hours",
+        type=_days,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="instead of --hours: N whole days (a week: 7)",
+    )
+    simulate.add_argument(
+        "--start-date",
+        type=_start_date,
+        default=_DEFAULT_START,
+        metavar="YYYY-MM-DD",
+        help="the first simulated day, from 00:00 site local time (default 2026-01-05, a Monday): "
+        "the day of the week picks the profile's weekday, Friday, Saturday or Sunday curves",
     )
     add_seed_option(simulate, metavar="S")
+    add_sessions_options(simulate)
     _add_output_options(simulate)
     _add_network_options(simulate)
     add_station_layout_options(
@@ -81,7 +113,24 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
 
 
 def _hours(text: str) -> float:
-    return arg.duration(text) / 3600.0
+    """A duration with optional leading weeks and days (``2w``, ``7d``, ``1d12h``), in hours."""
+    match = _WEEKS_DAYS.match(text.strip())
+    weeks, days, rest = (match.group(1), match.group(2), match.group(3)) if match else (None, None, text)
+    seconds = (int(weeks or 0) * 7 + int(days or 0)) * 86_400.0
+    if rest or not seconds:
+        seconds += arg.duration(rest)
+    return seconds / 3600.0
+
+
+def _days(text: str) -> float:
+    return arg.positive_int(text) * 24.0
+
+
+def _start_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _add_model_options(simulate: argparse.ArgumentParser) -> None:
@@ -169,24 +218,28 @@ def run_simulate(ns: argparse.Namespace) -> int:
         spec = _fleet_spec(ns)
         name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
         config = _simulation_config(ns, name, epoch)
-    except (_BadInput, ProfileError) as exc:
+        check_planning_options(ns, config.model)
+    except (_BadInput, ProfileError, SiteCapError, PlanningOptionError) as exc:
         return _error(exc, ExitCode.BAD_INPUT)
-    if not check_output_options("fleet simulate", (("--out", ns.out), ("--plot", ns.plot))):
+    outputs = (("--out", ns.out), ("--plot", ns.plot), ("--sessions", ns.sessions))
+    if not check_output_options("fleet simulate", outputs):
         return ExitCode.BAD_INPUT
     workers = min(ns.workers, ns.stations)
     print(
-        f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h, seed {ns.seed}, "
-        f"{config.model} model"
+        f"fleet simulate: {ns.stations} stations, profile {name}, {ns.hours:g} h from "
+        f"{ns.start_date.strftime('%A %Y-%m-%d')}, seed {ns.seed}"
+        + (f" (and {ns.seeds - 1} more)" if ns.seeds > 1 else "")
+        + f", {config.model} model"
         + (f", {workers} worker processes (no progress lines)" if workers > 1 else ""),
         file=sys.stderr,
     )
     started = time.monotonic()  # wall time for progress lines only, never in the results
     try:
-        forecast = run_sharded(
-            config, spec, workers, on_progress=_progress_printer(config.duration_s, started, config.model)
-        )
+        progress = _progress_printer(config.duration_s, started, config.model)
+        forecast = run_seeds(config, spec, workers, ns.seeds, progress)
     except WorkerDied as exc:
         return _error(exc, ExitCode.FAILED)
+    echo_planning(forecast, ns, spec.site_caps)
     wall_s = time.monotonic() - started
     print(_format_summary(forecast))
     print(f"simulated {ns.hours:g} h in {wall_s:.1f} s of wall time", file=sys.stderr)
@@ -208,6 +261,8 @@ def _fleet_spec(ns: argparse.Namespace) -> FleetSpec:
         evses=ns.evses,
         id_prefix=ns.id_prefix,
         sampling=sampling,
+        start_utc=start_utc(ns.start_date),
+        site_caps=site_caps(ns),
     )
 
 
@@ -232,6 +287,9 @@ def _write_files(ns: argparse.Namespace, forecast: Forecast) -> int:
     if ns.out:
         write_forecast_json(forecast, ns.out)
         print(f"forecast written to {ns.out}", file=sys.stderr)
+    if ns.sessions:
+        rows = write_sessions_csv(forecast, ns.sessions)
+        print(f"sessions written to {ns.sessions} ({rows} drivers)", file=sys.stderr)
     if ns.plot:
         try:
             write_forecast_png(forecast, ns.plot)
@@ -266,8 +324,11 @@ def _progress_printer(duration_s: float, started: float, model: str) -> Callable
 
 
 def _clock(seconds: float) -> str:
+    """HH:MM since the start; from the second day on, ``day N HH:MM``."""
     whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}"
+    day, within = divmod(whole, 86_400)
+    hours_minutes = f"{within // 3600:02d}:{within % 3600 // 60:02d}"
+    return f"day {day + 1} {hours_minutes}" if day else hours_minutes
 
 
 def _format_summary(forecast: Forecast) -> str:
@@ -295,6 +356,7 @@ def _format_summary(forecast: Forecast) -> str:
             f"{action} {rates['peak']} at {_clock(rates['peak_at_s'])}"
             for action, rates in summary["messages_per_second_by_action"].items()
         ),
+        *planning_lines(summary, _clock),
     ]
     return "\n".join(lines)
 

@@ -24,13 +24,17 @@ from fleet.simulation._ledger import TimedLedger
 from fleet.simulation._loop import FrameHook, ProgressHook, Simulation, run_simulation
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._plot import write_forecast_png
+from fleet.simulation._seed_spread import percentile, planner_peaks, seed_spread
 from fleet.simulation._session_model import run_session_model
+from fleet.simulation._sessions_csv import SESSION_COLUMNS, write_sessions_csv
 from fleet.simulation._shards import FleetSpec, WorkerDied, build_fleet, run_sharded, shard_ranges
+from fleet.simulation._site_caps import SiteCapError, SiteCaps
 
 __all__ = [
     "DEFAULT_EPOCH",
     "DEFAULT_LATENCY_S",
     "MODELS",
+    "SESSION_COLUMNS",
     "FleetSpec",
     "Forecast",
     "FrameHook",
@@ -41,19 +45,25 @@ __all__ = [
     "Simulation",
     "SimulationConfig",
     "SimulationOutcome",
+    "SiteCapError",
+    "SiteCaps",
     "TimedLedger",
     "WorkerDied",
     "build_fleet",
     "forecast_json",
     "load_profile_fleet",
+    "percentile",
+    "planner_peaks",
     "profile_epoch",
     "profile_fleet",
     "run_session_model",
     "run_sharded",
     "run_simulation",
+    "seed_spread",
     "shard_ranges",
     "simple_fleet",
     "station_id_for",
     "write_forecast_json",
     "write_forecast_png",
+    "write_sessions_csv",
 ]

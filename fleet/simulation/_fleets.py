@@ -17,6 +17,7 @@ from fleet.behaviour import (
     resolve_profile,
 )
 from fleet.simulation._config import DEFAULT_EPOCH
+from fleet.simulation._site_caps import SiteCaps
 from fleet.station import ShellStation, StationConfig
 
 
@@ -96,10 +97,14 @@ class SamplingOverride:
         return msgspec.structs.replace(profile, ocpp=msgspec.structs.replace(profile.ocpp, **changes))
 
 
-def load_simulated_profile(name_or_path: str, sampling: SamplingOverride | None = None) -> Profile:
-    """A bundled profile or a profile file, with the what-if sampling intervals applied. Raises
-    fleet.behaviour.ProfileError for a bad or missing profile."""
+def load_simulated_profile(
+    name_or_path: str, sampling: SamplingOverride | None = None, site_caps: SiteCaps | None = None
+) -> Profile:
+    """A bundled profile or a profile file, with the what-if sampling intervals and site power
+    caps applied. Raises fleet.behaviour.ProfileError for a bad or missing profile, SiteCapError
+    for a cap naming a station type the profile lacks."""
     profile = load_profile(resolve_profile(name_or_path))
+    profile = site_caps.apply(profile) if site_caps is not None else profile
     return sampling.apply(profile) if sampling is not None else profile
 
 
@@ -112,11 +117,12 @@ def load_profile_fleet(
     start_utc: float = DEFAULT_EPOCH,
     indices: range | None = None,
     sampling: SamplingOverride | None = None,
+    site_caps: SiteCaps | None = None,
 ) -> tuple[Profile, float, Sequence[ShellStation]]:
     """(profile, epoch, stations) for a bundled profile name or a profile file: the simulated
     day starts at 00:00 site local time on ``start_utc``'s UTC date. Raises fleet.behaviour.ProfileError
     for a bad or missing profile."""
-    profile = load_simulated_profile(name_or_path, sampling)
+    profile = load_simulated_profile(name_or_path, sampling, site_caps)
     epoch = profile_epoch(profile, start_utc)
     stations = profile_fleet(profile, count, seed=seed, epoch=epoch, id_prefix=id_prefix, indices=indices)
     return profile, epoch, stations

@@ -7,17 +7,19 @@ JSON text depends only on the simulation, never on float formatting quirks of a 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from fleet.metrics import write_json
+from fleet.simulation._site_forecast import site_series, site_summary
 
 if TYPE_CHECKING:
     from fleet.simulation._config import SimulationConfig
     from fleet.simulation._outcome import SimulationOutcome
+    from fleet.simulation._site_outcome import SiteOutcome
 
 _RATE_PERCENTILES = (50.0, 95.0, 99.0)
 
@@ -29,12 +31,25 @@ class Forecast:
     Series (index = minute since the start): ``messages_total`` and ``messages_by_action``
     (messages the CSMS received in that minute), ``offline_replays`` (TransactionEvents flagged
     offline), and sampled at the end of each minute ``concurrent_transactions``,
-    ``connected_stations`` and ``energy_kwh`` (cumulative).
+    ``connected_stations`` and ``energy_kwh`` (cumulative). The session model adds ``sites``
+    (``_site_forecast``: kW, occupied and charging EVSEs per site type) to the series and the
+    summary.
     """
 
     config: dict[str, Any]
     series: dict[str, Any]
     summary: dict[str, Any]
+    # the session model's per-site outcome with every driver's record (for --sessions), not in the JSON
+    sites: SiteOutcome | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def epoch(self) -> float:
+        """The UTC time of t=0."""
+        return datetime.fromisoformat(str(self.config["start_utc"])).timestamp()
+
+    @property
+    def horizon_s(self) -> float:
+        return float(self.config["hours"]) * 3600.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"config": self.config, "series": self.series, "summary": self.summary}
@@ -54,6 +69,8 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
         "connected_stations": sim.connected_series,
         "energy_kwh": [round(mwh / 1000.0 / 1000.0, 3) for mwh in sim.energy_series_mwh],
     }
+    if sim.sites is not None:
+        series["sites"] = site_series(sim.sites)
     digest = ledger.summary()
     summary = {
         "messages_total": digest["messages_total"],
@@ -85,6 +102,8 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
             "frames_refused": sim.station_protocol_errors,
         },
     }
+    if sim.sites is not None:
+        summary["sites"] = site_summary(sim.sites)
     echo = {
         "model": config.model,
         "profile": config.profile_name,
@@ -96,7 +115,7 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
         "latency_one_way": _latency_echo(config.latency),
         "heartbeat_interval_s": config.csms.heartbeat_interval,
     }
-    return Forecast(echo, series, summary)
+    return Forecast(echo, series, summary, sim.sites)
 
 
 def _rates(per_second: list[int]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fleet.simulation._ledger import TimedLedger, peak_of
+from fleet.simulation._site_outcome import SiteOutcome
 from fleet.simulation._station_stats import StationStats
 
 
@@ -21,6 +22,11 @@ class SimulationOutcome:
     connected_changes: list[tuple[float, int]]
     csms_outcomes: dict[str, int]
     station_protocol_errors: int
+    sites: SiteOutcome | None = None  # per site type, the session model only
+
+    def merge_sites(self, other: SimulationOutcome) -> None:
+        if self.sites is not None and other.sites is not None:
+            self.sites.merge(other.sites)
 
     @property
     def connected_peak(self) -> int:
@@ -41,3 +47,4 @@ class SimulationOutcome:
         for key, count in other.csms_outcomes.items():
             self.csms_outcomes[key] = self.csms_outcomes.get(key, 0) + count
         self.station_protocol_errors += other.station_protocol_errors
+        self.merge_sites(other)

@@ -42,6 +42,7 @@ from fleet.behaviour import (
     start_choices,
 )
 from fleet.ocpp import BLOCKED_TOKEN_PREFIX
+from fleet.simulation._session_records import VisitRecord
 
 Interval = tuple[float, float]
 
@@ -65,6 +66,7 @@ class EvseSink(Protocol):
     def csms_call(self, outcome: str) -> None: ...
     def power(self, start: float, end: float, watts: float) -> None: ...
     def transaction(self, tx: SessionTx) -> None: ...
+    def visit(self, record: VisitRecord) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,20 +118,32 @@ class SessionEvse:
         at: float | None = self._arrivals.next_arrival(0.0)
         while at is not None and at < setting.horizon:
             visit = draw_visit(setting.profile, setting.station_type.current, rng, self._choices, at)
+            record = VisitRecord.arrived(self.evse_id, at, visit)
             if self._faulted(at):  # turned away: the connector is not Available
+                record.outcome = "connector_faulted"
+                sink.visit(record)
                 at = self._arrivals.next_arrival(at)
                 continue
             human = rng.uniform(*HUMAN_STEP_S)
             started, check_at = self._start(visit, at, human, sink)
+            record.plug_in_s = (
+                at if visit.plug_in_first or visit.method in ("app", "start_button") else at + human
+            )
             if started is None or self._faulted(started):
                 sink.message(check_at, "StatusNotification")  # gave up: unplug, Available
+                record.outcome, record.plug_out_s = "no_start", check_at
+                sink.visit(record)
                 at = self._arrivals.next_arrival(check_at)
                 continue
             if visit.method == "app" and visit.token.startswith(BLOCKED_TOKEN_PREFIX):
                 self._refused_remote_start(started, check_at, sink)
+                record.outcome, record.plug_out_s = "token_refused", check_at
+                record.tx_start_s, record.tx_stop_s = started, started + setting.round_trip_s
+                sink.visit(record)
                 at = self._arrivals.next_arrival(check_at)
                 continue
-            leave_at = self._session(visit, started, check_at, sink)
+            leave_at = self._session(visit, started, check_at, sink, record)
+            sink.visit(record)
             at = self._arrivals.next_arrival(leave_at)
 
     # --- a visit --------------------------------------------------------------------------------
@@ -174,24 +188,30 @@ class SessionEvse:
             return None
         return at + self._setting.round_trip_s
 
-    def _session(self, visit: Visit, start: float, check_at: float, sink: EvseSink) -> float:
-        """Charge from ``start``; returns when the driver has left."""
+    def _session(
+        self, visit: Visit, start: float, check_at: float, sink: EvseSink, record: VisitRecord
+    ) -> float:
+        """Charge from ``start``; returns when the driver has left (``record`` gets the times)."""
         horizon = self._setting.horizon
         tx = SessionTx(self.evse_id, start)
         sink.transaction(tx)
         stop_at = max(visit.depart_at, check_at)
         self._charge(visit, tx, start, min(stop_at, horizon), sink)
+        record.tx_start_s, record.soc_out = start, round(visit.battery.soc_percent, 1)
         if stop_at >= horizon:
+            record.plug_out_s = stop_at
             return stop_at
-        tx.end = stop_at
+        tx.end = record.tx_stop_s = stop_at
         if visit.method == "app" or visit.unplug_before_stop:
             sink.message(stop_at, "StatusNotification")  # the unplug ends it: Ended, Available
+            record.plug_out_s = stop_at
             return stop_at
         if visit.idle_after_stop:
             leave_at = stop_at + self._rng.expovariate(1.0 / IDLE_AFTER_STOP_MEAN_S)
         else:
             leave_at = stop_at + self._rng.uniform(*HUMAN_STEP_S)
         sink.message(leave_at, "StatusNotification")
+        record.plug_out_s = leave_at
         return leave_at
 
     # --- charging -------------------------------------------------------------------------------

@@ -21,12 +21,13 @@ from fleet.behaviour import (
     profile_fleet_plan,
     station_config,
 )
-from fleet.simulation._config import SimulationConfig
+from fleet.simulation._config import DEFAULT_EPOCH, SimulationConfig
 from fleet.simulation._fleets import SamplingOverride, load_simulated_profile, profile_epoch, station_id_for
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._session_delivery import FleetSetting
 from fleet.simulation._session_station import SessionStation
 from fleet.simulation._session_tally import SessionTally
+from fleet.simulation._site_caps import SiteCaps
 
 ProgressHook = Callable[[float], None]
 _PROGRESS_EVERY = 256  # stations between two progress callbacks
@@ -63,12 +64,14 @@ def run_session_model(
     indices: range | None = None,
     on_progress: ProgressHook | None = None,
     sampling: SamplingOverride | None = None,
+    start_utc: float = DEFAULT_EPOCH,
+    site_caps: SiteCaps | None = None,
 ) -> SimulationOutcome:
     """Simulate stations ``indices`` (default all) of a ``count``-station fleet of the profile.
     ``on_progress`` gets the share of stations done (0..1). Raises fleet.behaviour.ProfileError
     for a bad profile."""
-    profile = load_simulated_profile(profile_name, sampling)
-    epoch = profile_epoch(profile)
+    profile = load_simulated_profile(profile_name, sampling, site_caps)
+    epoch = profile_epoch(profile, start_utc)
     types, seeds = profile_fleet_plan(profile, count, seed)
     horizon = config.duration_s
     one_way = one_way_latency_s(config)

@@ -14,16 +14,26 @@ import random
 from fleet.behaviour import FaultProcess, StationType, arrival_source, draw_station_streams
 from fleet.simulation._session_delivery import Delivery, FleetSetting, OfflinePeriods
 from fleet.simulation._session_evse import EvseSetting, Interval, SessionEvse, SessionTx
+from fleet.simulation._session_records import (
+    StationRecords,
+    VisitRecord,
+    busy_arrival_sources,
+    turned_away_while_busy,
+)
 from fleet.simulation._session_tally import SessionTally, TallyTransaction
 
 
 class _Collector:
     """The EvseSink of one station: what its EVSEs produced, before delivery."""
 
-    def __init__(self, tally: SessionTally) -> None:
+    def __init__(self, tally: SessionTally, site: str) -> None:
         self.messages: list[tuple[float, str]] = []
         self.transactions: list[SessionTx] = []
+        self.visits: list[VisitRecord] = []
         self._tally = tally
+        self._site = site
+        self._charging_s = 0.0  # the current visit's charging time and energy so far
+        self._energy_wh = 0.0
 
     def message(self, at: float, action: str) -> None:
         self.messages.append((at, action))
@@ -32,7 +42,15 @@ class _Collector:
         self._tally.count_csms_call(outcome)
 
     def power(self, start: float, end: float, watts: float) -> None:
-        self._tally.power(start, end, watts)
+        self._tally.power(start, end, watts, self._site)
+        if end > start and watts > 0.0:
+            self._charging_s += end - start
+            self._energy_wh += watts * (end - start) / 3600.0
+
+    def visit(self, record: VisitRecord) -> None:
+        record.charging_s, record.energy_wh = self._charging_s, self._energy_wh
+        self._charging_s = self._energy_wh = 0.0
+        self.visits.append(record)
 
     def transaction(self, tx: SessionTx) -> None:
         self.transactions.append(tx)
@@ -59,6 +77,8 @@ class SessionStation:
     ) -> None:
         self.station_id = station_id
         self._fleet = fleet
+        self._site = station_type.name
+        self._busy_arrivals = busy_arrival_sources(fleet.profile, fleet.epoch, seed, station_type.evses)
         profile = fleet.profile
         # the streams of fleet.behaviour.ProfileStation (no station core here: its seed goes unused)
         streams = draw_station_streams(random.Random(seed), station_type.evses)
@@ -97,9 +117,13 @@ class SessionStation:
     # --- running --------------------------------------------------------------------------------
 
     def run(self, tally: SessionTally) -> None:
-        collected = _Collector(tally)
+        collected = _Collector(tally, self._site)
         for evse in self._evses:
             evse.run(collected)
+        turned_away = turned_away_while_busy(collected.visits, self._busy_arrivals, self._fleet.horizon)
+        tally.add_station(
+            StationRecords(self.station_id, self._site, collected.visits + turned_away), len(self._evses)
+        )
         delivery = Delivery(self.station_id, len(self._evses), self._offline, self._fleet, tally)
         delivery.connections()
         for at, action in collected.messages:

@@ -4,7 +4,8 @@ One-off messages are counted where they land (the second the CSMS receives them)
 day's traffic is regular: a transaction's periodic meter values are one arithmetic progression
 (``count_periodic``: O(1) per transaction in a strided difference array, expanded once at the
 end), clock-aligned ones fall on the same ticks for every station (``count_aligned``), and the
-energy of a constant-power segment spreads over minutes through a difference array too.
+energy of a constant-power segment spreads over minutes through a difference array too, per
+site type (``SiteTally``, with occupancy and every driver's record).
 Everything is integers (energy in mJ), so shards merge exactly, in any order.
 
 ``to_outcome`` turns the tally into the ``SimulationOutcome`` the frames model produces, so both
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from fleet.csms import TransactionRecord
 from fleet.simulation._ledger import TimedLedger
 from fleet.simulation._outcome import SimulationOutcome
+from fleet.simulation._session_records import StationRecords
+from fleet.simulation._site_tally import SiteTally
 from fleet.simulation._station_stats import StationStats
 
 _MJ_PER_MWH = 3600  # 1 mWh = 3.6 J = 3,600 mJ
@@ -46,8 +49,7 @@ class SessionTally:
         self.offline_per_minute = [0] * self.minutes
         self.open_changes: list[tuple[float, int]] = []
         self.connected_changes: list[tuple[float, int]] = []
-        self._edge_mj = [0] * self.minutes  # energy in the partial minutes of each segment
-        self._full_mw_diff = [0] * (self.minutes + 1)  # power over whole minutes, differences
+        self.sites = SiteTally(self.minutes, float(seconds))  # energy, occupancy, driver records
         self.transactions: list[TallyTransaction] = []
         self.stations_booted: set[str] = set()
         self.csms_outcomes: dict[str, int] = {}
@@ -81,22 +83,13 @@ class SessionTally:
     def count_offline(self, second: int, count: int = 1) -> None:
         self.offline_per_minute[second // 60] += count
 
-    def power(self, start: float, end: float, watts: float) -> None:
-        """``watts`` drawn over [start, end) (clipped to the horizon)."""
-        end = min(end, float(self.seconds))
-        if end <= start or watts <= 0.0:
-            return
-        first, last = int(start // 60), int(end // 60)
-        if first == last:
-            self._edge_mj[first] += round(watts * (end - start) * 1000.0)
-            return
-        self._edge_mj[first] += round(watts * ((first + 1) * 60.0 - start) * 1000.0)
-        if last < self.minutes:
-            self._edge_mj[last] += round(watts * (end - last * 60.0) * 1000.0)
-        if last > first + 1:
-            milliwatts = round(watts * 1000.0)
-            self._full_mw_diff[first + 1] += milliwatts
-            self._full_mw_diff[last] -= milliwatts
+    def power(self, start: float, end: float, watts: float, site: str) -> None:
+        """``watts`` drawn by an EVSE of a ``site`` station over [start, end) (clipped to the horizon)."""
+        self.sites.power(start, min(end, float(self.seconds)), watts, site)
+
+    def add_station(self, station: StationRecords, evses: int) -> None:
+        """A station's driver records, once it has run."""
+        self.sites.add_station(station, evses)
 
     def count_csms_call(self, outcome: str) -> None:
         self.csms_outcomes[outcome] = self.csms_outcomes.get(outcome, 0) + 1
@@ -118,13 +111,6 @@ class SessionTally:
             if level and second < self.seconds:
                 events[second] += level
         return events
-
-    def energy_per_minute_mj(self) -> list[int]:
-        energy, power = [], 0
-        for minute in range(self.minutes):
-            power += self._full_mw_diff[minute]
-            energy.append(self._edge_mj[minute] + power * 60)
-        return energy
 
     def to_outcome(self) -> SimulationOutcome:
         ledger = TimedLedger(self.seconds)
@@ -157,7 +143,7 @@ class SessionTally:
             if tx.ended:
                 stats.transactions_ended += 1
                 stats.ended_energy_parts_wh.append(tx.energy_mwh / 1000.0)
-        energy = self.energy_per_minute_mj()
+        energy = self.sites.energy_per_minute_mj()
         ledger.delivered_mwh = round(sum(energy) / _MJ_PER_MWH)
         cumulative, energy_series = 0, []
         for minute_mj in energy:
@@ -172,6 +158,7 @@ class SessionTally:
             connected_changes=list(self.connected_changes),
             csms_outcomes=dict(self.csms_outcomes),
             station_protocol_errors=0,
+            sites=self.sites.outcome(),
         )
 
 

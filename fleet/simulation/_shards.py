@@ -20,6 +20,7 @@ from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._loop import ProgressHook, Simulation
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._session_model import run_session_model
+from fleet.simulation._site_caps import SiteCaps
 from fleet.station import ShellStation
 
 _ENTRY = "fleet.simulation._shards:main"
@@ -36,6 +37,8 @@ class FleetSpec:
     evses: int = 2
     id_prefix: str = "SIM-"
     sampling: SamplingOverride | None = None  # what-if meter-value intervals (profiles only)
+    start_utc: float = DEFAULT_EPOCH  # the UTC day whose local midnight starts the simulation
+    site_caps: SiteCaps | None = None  # power caps per station (profiles only)
 
 
 class WorkerDied(RuntimeError):
@@ -49,12 +52,12 @@ def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, flo
         stations = simple_fleet(
             spec.count,
             seed=spec.seed,
-            epoch=DEFAULT_EPOCH,
+            epoch=spec.start_utc,
             evses=spec.evses,
             id_prefix=spec.id_prefix,
             indices=indices,
         )
-        return "simple", DEFAULT_EPOCH, stations
+        return "simple", spec.start_utc, stations
     profile, epoch, profiled = load_profile_fleet(
         spec.profile,
         spec.count,
@@ -62,6 +65,8 @@ def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, flo
         id_prefix=spec.id_prefix,
         indices=indices,
         sampling=spec.sampling,
+        start_utc=spec.start_utc,
+        site_caps=spec.site_caps,
     )
     return profile.name, epoch, profiled
 
@@ -154,7 +159,7 @@ def _echo_sampling(forecast: Forecast, sampling: SamplingOverride | None) -> For
         echo["tx_updated_interval_s"] = sampling.tx_updated_interval_s
     if sampling.aligned_data_interval_s is not None:
         echo["aligned_data_interval_s"] = sampling.aligned_data_interval_s
-    return Forecast(echo, forecast.series, forecast.summary)
+    return Forecast(echo, forecast.series, forecast.summary, forecast.sites)
 
 
 def _run_sessions(
@@ -175,4 +180,6 @@ def _run_sessions(
         indices=indices,
         on_progress=progress,
         sampling=spec.sampling,
+        start_utc=spec.start_utc,
+        site_caps=spec.site_caps,
     )

@@ -50,14 +50,14 @@ def test_power_segments_integrate_into_minutes_within_rounding() -> None:
         start = rng.uniform(0.0, 7_000.0)
         end = start + rng.uniform(0.5, 3_000.0)
         watts = rng.uniform(100.0, 150_000.0)
-        tally.power(start, end, watts)
+        tally.power(start, end, watts, "AC" if watts < 75_000.0 else "DC")
         clipped = min(end, 7_200.0)
         for minute in range(int(start // 60), int(clipped // 60) + 1):
             if minute < 120:
                 overlap = min(clipped, (minute + 1) * 60.0) - max(start, minute * 60.0)
                 naive_j[minute] += watts * max(0.0, overlap)
                 overlapping[minute] += 1
-    got = tally.energy_per_minute_mj()
+    got = tally.sites.energy_per_minute_mj()
     for minute in range(120):
         # integers: a segment's edge minutes round to 1 mJ, its whole minutes' power to 1 mW (60 mJ)
         assert abs(got[minute] / 1000.0 - naive_j[minute]) <= 0.031 * overlapping[minute], minute
@@ -73,7 +73,7 @@ def test_the_outcome_adds_up() -> None:
     tally.count_offline(130)
     tally.connected_changes += [(0.0, 1), (200.0, -1), (300.0, 1)]
     tally.open_changes += [(10.0, 1), (400.0, -1)]
-    tally.power(10.0, 310.0, 7_200.0)  # 7.2 kW for 300 s = 600 Wh
+    tally.power(10.0, 310.0, 7_200.0, "AC")  # 7.2 kW for 300 s = 600 Wh
     outcome = tally.to_outcome()
     ledger = outcome.ledger
     assert ledger.messages_by_action == {
