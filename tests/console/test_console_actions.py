@@ -21,7 +21,7 @@ from support.console_run import logged_in_console
 
 PASSWORD = "actions-pw"
 STATIONS = 4
-WAIT_S = 60.0
+WAIT_S = 90.0
 
 
 def console_job(port: int, *, stations: int = STATIONS, duration_s: float = 300.0) -> RunJob:
@@ -49,13 +49,19 @@ async def station_json(client: httpx.AsyncClient, station_id: str) -> dict[str, 
     return dict(response.json()) if response.status_code == 200 else {}
 
 
-async def charging(client: httpx.AsyncClient, station_id: str) -> dict[str, Any]:
-    """The station once it has a live transaction with a meter reading."""
+async def charging(client: httpx.AsyncClient, version: str) -> dict[str, Any]:
+    """The first station speaking ``version`` seen with a live transaction and a meter reading."""
     with trio.fail_after(WAIT_S):
         while True:
-            station = await station_json(client, station_id)
-            if station.get("transactions") and station["transactions"][0]["energy_kwh"] is not None:
-                return station
+            for index in range(STATIONS):
+                station = await station_json(client, f"SIM-{index:05d}")
+                transactions = station.get("transactions") or []
+                if (
+                    station.get("ocpp_version") == version
+                    and transactions
+                    and transactions[0]["energy_kwh"] is not None
+                ):
+                    return station
             await trio.sleep(0.2)
 
 
@@ -94,12 +100,8 @@ async def ended_on_the_wire(
 
 
 async def test_operator_actions_on_a_201_station(console: httpx.AsyncClient) -> None:
-    versions = {
-        sid: (await charging(console, sid))["ocpp_version"]
-        for sid in (f"SIM-{i:05d}" for i in range(STATIONS))
-    }
-    station_id = next(sid for sid, version in versions.items() if version == "2.0.1")
-    station = await charging(console, station_id)
+    station = await charging(console, "2.0.1")
+    station_id = station["station_id"]
     transaction = station["transactions"][0]
     evse = str(transaction["evse_id"])
     assert (
@@ -126,12 +128,8 @@ async def test_operator_actions_on_a_201_station(console: httpx.AsyncClient) -> 
 
 
 async def test_operator_actions_on_a_16_station(console: httpx.AsyncClient) -> None:
-    versions = {
-        sid: (await charging(console, sid))["ocpp_version"]
-        for sid in (f"SIM-{i:05d}" for i in range(STATIONS))
-    }
-    station_id = next(sid for sid, version in versions.items() if version == "1.6")
-    transaction = (await charging(console, station_id))["transactions"][0]
+    station = await charging(console, "1.6")
+    station_id, transaction = station["station_id"], station["transactions"][0]
     assert (
         await act(console, station_id, "trigger", message="StatusNotification")
         == "ok: TriggerMessage: Accepted"
