@@ -115,7 +115,8 @@ class LiveView:
             station = self.stations[station_id] = StationView(station_id)
             self.counts["offline"] += 1
         station.ocpp_version = "1.6" if subprotocol == "ocpp1.6" else "2.0.1"
-        station.connected, station.booted = True, False
+        # a station that reconnects without rebooting sends no BootNotification: it stays booted
+        station.connected = True
         self._restate(station)
 
     def disconnected(self, station_id: str) -> None:

@@ -212,3 +212,12 @@ def test_paging_filtering_and_sorting_50000_stations_is_fast() -> None:
     assert total == len(expected) == 15 and [row.station_id for row in rows] == expected
     elapsed = time.perf_counter() - started
     assert elapsed < 1.5, f"three pages over 50,000 stations took {elapsed:.2f} s"
+
+
+def test_a_reconnect_without_a_reboot_keeps_the_station_booted() -> None:
+    live = LiveView(clock=Clock())
+    _boot201(_session(live))
+    live.disconnected("CS-1")
+    assert live.stations["CS-1"].state == "offline"
+    _session(live)  # the same station id connects again and sends no BootNotification
+    assert live.stations["CS-1"].state == "available" and live.counts["available"] == 1
