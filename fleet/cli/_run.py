@@ -17,6 +17,7 @@ from fleet.cli._console_options import add_console_options, console_settings
 from fleet.cli._csms_options import add_csms_behaviour_options, add_csms_script_option, csms_config
 from fleet.cli._exit_codes import ExitCode
 from fleet.cli._fleet_options import add_seed_option, add_station_layout_options, add_stations_option
+from fleet.cli._load_plan_options import add_load_plan_options, apply_load_plan
 from fleet.cli._metrics_options import add_metrics_options, announce_metrics
 from fleet.cli._output_paths import Output, check_output_options, write_or_fall_back
 from fleet.cli._ramp_options import add_run_ramp_options
@@ -48,6 +49,7 @@ def add_run_options(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
         id_prefix_help="station id prefix (default SIM-: SIM-00000, ...)",
     )
     _add_behaviour_options(run)
+    add_load_plan_options(run)
     _add_driver_options(run)
     _add_timeout_options(run)
     add_csms_behaviour_options(run, prefix="csms-", title="embedded CSMS (when --csms is not given)")
@@ -200,6 +202,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
     """The RunJob that `fleet run` ARGS describes. Raises ProfileError for a bad profile, and
     ValueError for bad identities or security options or --stages conflicts."""
     apply_stages(ns)
+    replay = apply_load_plan(ns)  # takes the profile, stations and duration from the plan
     profile = load_profile(resolve_profile(ns.profile)) if ns.profile else None
     profile = with_rate_multiplier(profile, ns.rate_multiplier) if profile is not None else None
     return RunJob(
@@ -236,6 +239,7 @@ def job_from_arguments(ns: argparse.Namespace) -> RunJob:
         ocpp=ns.ocpp,
         csms_script=tuple(ns.csms_script or ()),
         console=console_settings(ns),
+        replay=replay,
     )
 
 

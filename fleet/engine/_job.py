@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from fleet.behaviour import (
     DriverSettings,
+    PlanReplay,
     Profile,
     ProfileStation,
     SimulatedStation,
@@ -77,6 +78,8 @@ class RunJob:
     # ocpp_fleet_run_info's labels (label name -> value), published with the metrics
     run_info: tuple[tuple[str, str], ...] = ()
     console: ConsoleSettings | None = None  # serve the embedded CSMS's live console (None: no console)
+    # replay a load plan of `fleet simulate`: the profile's stations follow the plan's visits
+    replay: PlanReplay | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,17 @@ def _station_factory(
         version = job.ocpp.version_for(index)
         if versions is not None:
             versions[station_id] = version  # the CSMS-initiated calls of the run speak it
-        if profile is not None:
+        if profile is not None and job.replay is not None:
+            shell = job.replay.station(
+                index,
+                station_id,
+                profile,
+                start_at=now,
+                epoch=epoch,
+                app_start=app_start,
+                ocpp_version=version,
+            )
+        elif profile is not None:
             shell = ProfileStation(
                 station_id,
                 profile,

@@ -11,8 +11,10 @@ and concurrency is kept as timed changes whose peak is taken after the merge.
 
 from __future__ import annotations
 
-from fleet.csms import Ledger
+from fleet.csms import Ledger, LedgerEntry
 from fleet.ocpp import v201
+
+_TRANSACTION_ACTIONS_16 = frozenset({"StartTransaction", "MeterValues", "StopTransaction"})
 
 
 class TimedLedger(Ledger):
@@ -29,6 +31,9 @@ class TimedLedger(Ledger):
         self.open_transactions = 0  # seen and not yet ended
         self.open_changes: list[tuple[float, int]] = []  # (time, +1 seen / -1 ended)
         self.delivered_mwh = 0  # sum over transactions of (latest - first) energy register
+        # 1.6 transaction messages stored but not yet settled: (record key, seen before, ended
+        # before, energy before); the 1.6 ledger updates the record after ``stored``
+        self._unsettled16: list[tuple[str, bool, bool, float | None]] = []
 
     @property
     def delivered_wh(self) -> float:
@@ -53,6 +58,8 @@ class TimedLedger(Ledger):
         }
 
     def count_message(self, action: str) -> None:
+        if self._unsettled16:
+            self.settle()
         super().count_message(action)
         series = self.per_second_by_action.get(action)
         if series is None:
@@ -79,6 +86,36 @@ class TimedLedger(Ledger):
             self.delivered_mwh += round(record.energy_wh * 1000.0) - round(energy_before * 1000.0)
         if event.offline is True:
             self.offline_per_minute[self.second // 60] += 1
+
+    def stored(self, entry: LedgerEntry) -> None:
+        super().stored(entry)
+        if entry.action in _TRANSACTION_ACTIONS_16 and entry.transaction_id is not None:
+            key = f"1.6:{entry.station}:{entry.transaction_id}"
+            before = self.transactions.get(key)
+            self._unsettled16.append(
+                (
+                    key,
+                    before is not None,
+                    before is not None and before.ended,
+                    before.energy_wh if before is not None else None,
+                )
+            )
+
+    def settle(self) -> None:
+        """Count the 1.6 transaction messages stored since the last call (StartTransaction,
+        MeterValues, StopTransaction) into the open transactions and the energy, as
+        ``transaction_event`` counts a 2.0.1 TransactionEvent. The loop calls it after each burst."""
+        for key, seen, was_ended, energy_before in self._unsettled16:
+            record = self.transactions[key]
+            if not seen:
+                self.open_transactions += 1
+                self.open_changes.append((self.now, 1))
+            if record.ended and not was_ended:
+                self.open_transactions -= 1
+                self.open_changes.append((self.now, -1))
+            if energy_before is not None and record.energy_wh is not None:
+                self.delivered_mwh += round(record.energy_wh * 1000.0) - round(energy_before * 1000.0)
+        self._unsettled16.clear()
 
     def merge(self, other: TimedLedger) -> None:
         """Add the ledger of another shard (disjoint stations, same horizon) into this one."""

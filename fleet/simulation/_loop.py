@@ -22,8 +22,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fleet.csms import CsmsCallError, CsmsCallResult, CsmsSession, InternalFault, ProtocolViolation
-from fleet.ocpp import RemoteProtocolError, answer_status, v201
+from fleet.csms import SESSIONS, CsmsCallError, CsmsCallResult, CsmsSession, InternalFault, ProtocolViolation
+from fleet.ocpp import RemoteProtocolError, answer_status, v16, v201
 from fleet.simulation._config import SimulationConfig, latency_sampler
 from fleet.simulation._forecast import Forecast, build_forecast
 from fleet.simulation._ledger import TimedLedger, peak_of
@@ -232,7 +232,9 @@ class Simulation:
                 self._push(until, _CONNECT, link, None, None)
                 return
         link.online = True
-        link.session = CsmsSession(
+        # the CSMS session of the station's OCPP version, as the embedded server picks it
+        session_type = SESSIONS.get(link.station.subprotocol, CsmsSession)
+        link.session = session_type(
             link.station_id, self.config.csms, self.ledger, link.csms_rng, epoch_offset=self.config.epoch
         )
         link.to_csms_at = link.to_station_at = now
@@ -315,6 +317,7 @@ class Simulation:
         ledger.second = int(now)
         for frame in frames:
             session.receive(frame, now)
+        ledger.settle()  # the 1.6 transaction messages among them
         self._flush_session(link, session, now)
 
     def _flush_session(self, link: _Link, session: CsmsSession, now: float) -> None:
@@ -336,6 +339,12 @@ class Simulation:
                 self._count("RequestStartTransaction/NotConnected")
                 continue
             link.remote_start_id += 1
+            if link.station.subprotocol == v16.SUBPROTOCOL:
+                request16 = v16.RemoteStartTransactionRequest(
+                    id_tag=request.id_token[:20], connector_id=request.evse_id
+                )
+                session.call("RemoteStartTransaction", request16, now)
+                continue
             session.call(
                 "RequestStartTransaction",
                 v201.RequestStartTransactionRequest(
