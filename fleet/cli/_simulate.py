@@ -20,6 +20,14 @@ from fleet.cli._fleet_options import (
 )
 from fleet.cli._output_paths import check_output_options
 from fleet.cli._ramp_options import add_simulate_ramp_options
+from fleet.cli._simulate_plan_options import (
+    PlanOptionError,
+    add_simulate_plan_options,
+    check_plan_options,
+    forecast_and_plan,
+    needs_frames,
+    with_ocpp,
+)
 from fleet.cli._simulate_planning import (
     PlanningOptionError,
     add_sessions_options,
@@ -94,6 +102,7 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
         "the day of the week picks the profile's weekday, Friday, Saturday or Sunday curves",
     )
     add_seed_option(simulate, metavar="S")
+    add_simulate_plan_options(simulate)
     add_sessions_options(simulate)
     _add_output_options(simulate)
     _add_network_options(simulate)
@@ -218,8 +227,9 @@ def run_simulate(ns: argparse.Namespace) -> int:
         spec = _fleet_spec(ns)
         name, epoch, _ = build_fleet(spec, range(0))  # checks the profile before any work starts
         config = _simulation_config(ns, name, epoch)
+        check_plan_options(ns, config.model)
         check_planning_options(ns, config.model)
-    except (_BadInput, ProfileError, SiteCapError, PlanningOptionError) as exc:
+    except (_BadInput, PlanOptionError, ProfileError, SiteCapError, PlanningOptionError) as exc:
         return _error(exc, ExitCode.BAD_INPUT)
     outputs = (("--out", ns.out), ("--plot", ns.plot), ("--sessions", ns.sessions))
     if not check_output_options("fleet simulate", outputs):
@@ -236,7 +246,12 @@ def run_simulate(ns: argparse.Namespace) -> int:
     started = time.monotonic()  # wall time for progress lines only, never in the results
     try:
         progress = _progress_printer(config.duration_s, started, config.model)
-        forecast = run_seeds(config, spec, workers, ns.seeds, progress)
+        forecast = (
+            forecast_and_plan(ns, config, spec, progress)
+            if ns.load_plan
+            else run_seeds(config, spec, workers, ns.seeds, progress)
+        )
+        forecast = with_ocpp(forecast, ns.ocpp)
     except WorkerDied as exc:
         return _error(exc, ExitCode.FAILED)
     echo_planning(forecast, ns, spec.site_caps)
@@ -261,13 +276,14 @@ def _fleet_spec(ns: argparse.Namespace) -> FleetSpec:
         evses=ns.evses,
         id_prefix=ns.id_prefix,
         sampling=sampling,
+        ocpp_16_share=ns.ocpp.share_16,
         start_utc=start_utc(ns.start_date),
         site_caps=site_caps(ns),
     )
 
 
 def _simulation_config(ns: argparse.Namespace, profile_name: str, epoch: float) -> SimulationConfig:
-    model: Model = ns.model or ("frames" if ns.profile is None else "sessions")
+    model: Model = ns.model or ("frames" if ns.profile is None or needs_frames(ns) else "sessions")
     if model == "sessions" and ns.profile is None:
         raise _BadInput("--model sessions needs --profile (the simple driver runs on --model frames only)")
     return SimulationConfig(

@@ -21,6 +21,7 @@ from fleet.simulation._fleets import (
 )
 from fleet.simulation._forecast import Forecast, forecast_json, write_forecast_json
 from fleet.simulation._ledger import TimedLedger
+from fleet.simulation._load_plan import forecast_with_plan
 from fleet.simulation._loop import FrameHook, ProgressHook, Simulation, run_simulation
 from fleet.simulation._outcome import SimulationOutcome
 from fleet.simulation._plot import write_forecast_png
@@ -51,6 +52,7 @@ __all__ = [
     "WorkerDied",
     "build_fleet",
     "forecast_json",
+    "forecast_with_plan",
     "load_profile_fleet",
     "percentile",
     "planner_peaks",

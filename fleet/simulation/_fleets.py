@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,18 +12,27 @@ import msgspec
 from fleet.behaviour import (
     DriverSettings,
     Profile,
+    ProfileStation,
     SimulatedStation,
-    build_profile_fleet,
     load_profile,
+    profile_fleet_plan,
     resolve_profile,
 )
 from fleet.simulation._config import DEFAULT_EPOCH
 from fleet.simulation._site_caps import SiteCaps
-from fleet.station import ShellStation, StationConfig
+from fleet.station import OcppVersion, ShellStation, StationConfig
 
 
 def station_id_for(index: int, prefix: str = "SIM-") -> str:
     return f"{prefix}{index:05d}"
+
+
+def ocpp_version_for(index: int, share_16: float) -> OcppVersion:
+    """The OCPP version of station ``index`` when ``share_16`` of the fleet speaks 1.6: the rule
+    of `fleet run --ocpp mix:SHARE` (station ``i`` is 1.6 when ``floor((i + 1) x share)`` steps
+    up at ``i``), so a forecast and a run of the same fleet give each station the same version."""
+    steps_up = math.floor((index + 1) * share_16) > math.floor(index * share_16)
+    return "1.6" if steps_up else "2.0.1"
 
 
 def simple_fleet(
@@ -34,9 +44,11 @@ def simple_fleet(
     driver: DriverSettings | None = None,
     id_prefix: str = "SIM-",
     indices: range | None = None,
+    ocpp_16_share: float = 0.0,
 ) -> list[SimulatedStation]:
     """``count`` SimulatedStations (one SimpleDriver per EVSE), each on its own random stream.
-    ``indices``: build only those stations of the fleet (a shard), each the same as in the whole."""
+    ``indices``: build only those stations of the fleet (a shard), each the same as in the whole.
+    ``ocpp_16_share``: the share of stations speaking OCPP 1.6 (``ocpp_version_for``)."""
     master = random.Random(seed)
     seeds = [master.getrandbits(64) for _ in range(count)]
     return [
@@ -46,6 +58,7 @@ def simple_fleet(
             ),
             random.Random(seeds[index]),
             driver,
+            ocpp_version=ocpp_version_for(index, ocpp_16_share),
         )
         for index in (range(count) if indices is None else indices)
     ]
@@ -65,15 +78,29 @@ def profile_fleet(
     id_prefix: str = "SIM-",
     app_start: bool = True,
     indices: range | None = None,
-) -> Sequence[ShellStation]:
-    """``count`` ProfileStations of ``profile`` (station mix, drivers, EVs, faults from the profile).
+    ocpp_16_share: float = 0.0,
+) -> list[ProfileStation]:
+    """``count`` ProfileStations of ``profile`` (station mix, drivers, EVs, faults from the profile),
+    the stations ``fleet.behaviour.build_profile_fleet`` builds, ``ocpp_16_share`` of them
+    speaking OCPP 1.6 (``ocpp_version_for``).
 
-    The simulation's CSMS model sends RequestStartTransaction for app starts, so ``app_start``
-    defaults to True here.
+    The simulation's CSMS model sends RequestStartTransaction (RemoteStartTransaction to a 1.6
+    station) for app starts, so ``app_start`` defaults to True here.
     """
-    return build_profile_fleet(
-        profile, count, lambda index: station_id_for(index, id_prefix), seed, 0.0, epoch, app_start, indices
-    )
+    types, seeds = profile_fleet_plan(profile, count, seed)
+    return [
+        ProfileStation(
+            station_id_for(index, id_prefix),
+            profile,
+            types[index],
+            random.Random(seeds[index]),
+            start_at=0.0,
+            epoch=epoch,
+            app_start=app_start,
+            ocpp_version=ocpp_version_for(index, ocpp_16_share),
+        )
+        for index in (range(count) if indices is None else indices)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +144,7 @@ def load_profile_fleet(
     start_utc: float = DEFAULT_EPOCH,
     indices: range | None = None,
     sampling: SamplingOverride | None = None,
+    ocpp_16_share: float = 0.0,
     site_caps: SiteCaps | None = None,
 ) -> tuple[Profile, float, Sequence[ShellStation]]:
     """(profile, epoch, stations) for a bundled profile name or a profile file: the simulated
@@ -124,5 +152,13 @@ def load_profile_fleet(
     for a bad or missing profile."""
     profile = load_simulated_profile(name_or_path, sampling, site_caps)
     epoch = profile_epoch(profile, start_utc)
-    stations = profile_fleet(profile, count, seed=seed, epoch=epoch, id_prefix=id_prefix, indices=indices)
+    stations = profile_fleet(
+        profile,
+        count,
+        seed=seed,
+        epoch=epoch,
+        id_prefix=id_prefix,
+        indices=indices,
+        ocpp_16_share=ocpp_16_share,
+    )
     return profile, epoch, stations

@@ -37,6 +37,7 @@ class FleetSpec:
     evses: int = 2
     id_prefix: str = "SIM-"
     sampling: SamplingOverride | None = None  # what-if meter-value intervals (profiles only)
+    ocpp_16_share: float = 0.0  # the share of stations speaking OCPP 1.6 (frames model only)
     start_utc: float = DEFAULT_EPOCH  # the UTC day whose local midnight starts the simulation
     site_caps: SiteCaps | None = None  # power caps per station (profiles only)
 
@@ -56,6 +57,7 @@ def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, flo
             evses=spec.evses,
             id_prefix=spec.id_prefix,
             indices=indices,
+            ocpp_16_share=spec.ocpp_16_share,
         )
         return "simple", spec.start_utc, stations
     profile, epoch, profiled = load_profile_fleet(
@@ -65,6 +67,7 @@ def build_fleet(spec: FleetSpec, indices: range | None = None) -> tuple[str, flo
         id_prefix=spec.id_prefix,
         indices=indices,
         sampling=spec.sampling,
+        ocpp_16_share=spec.ocpp_16_share,
         start_utc=spec.start_utc,
         site_caps=spec.site_caps,
     )
@@ -169,6 +172,8 @@ def _run_sessions(
         raise ValueError(
             "the session model needs a behaviour profile; the simple driver runs on --model frames"
         )
+    if spec.ocpp_16_share > 0.0:
+        raise ValueError("the session model counts OCPP 2.0.1 messages; 1.6 stations run on --model frames")
     # the session model reports the share of stations done; the hook takes simulated seconds
     progress = None if on_progress is None else (lambda share: on_progress(share * config.duration_s))
     return run_session_model(
