@@ -1,4 +1,6 @@
-"""The load curve of a forecast as a PNG: messages/s by action, stacked, and concurrent transactions."""
+"""The load curve of a forecast as a PNG: messages/s by action, stacked, and concurrent
+transactions; for the session model a second panel below with the kW load per site type, stacked,
+and the occupied and charging EVSEs."""
 
 from __future__ import annotations
 
@@ -22,8 +24,18 @@ def write_forecast_png(forecast: Forecast, path: str | os.PathLike[str]) -> None
     plt = _pyplot(path)
     series = forecast.series
     minutes = int(series["minutes"])
-    figure, axis = plt.subplots(figsize=(12, 5), dpi=100)
+    sites = series.get("sites")
+    if sites is None:
+        figure, axis = plt.subplots(figsize=(12, 5), dpi=100)
+    else:
+        figure, (axis, power) = plt.subplots(2, 1, figsize=(12, 9), dpi=100, sharex=True)
     try:
+        if sites is not None:
+            _plot_sites(power, sites, minutes)
+            load = forecast.summary["sites"]["all"]["load_kw"]
+            power.set_title(
+                f"load: peak {load['peak']:g} kW at {load['peak_at_s'] / 3600.0:.2f} h", fontsize="medium"
+            )
         _plot_messages(axis, series["messages_by_action"], minutes)
         transactions = _plot_transactions(axis, series["concurrent_transactions"], minutes)
         handles, names = axis.get_legend_handles_labels()
@@ -88,6 +100,39 @@ def _action_groups(by_action: dict[str, list[int]]) -> tuple[list[list[str]], li
         groups.append(ranked[_TOP_ACTIONS:])
         labels.append("other")
     return groups, labels
+
+
+def _plot_sites(axis: Axes, sites: dict[str, Any], minutes: int) -> None:
+    """kW per site type, stacked (5-minute means), and occupied and charging EVSEs on a second axis."""
+    starts = range(0, minutes, _BIN_MINUTES)
+    bin_hours = [(start + min(_BIN_MINUTES, minutes - start) / 2.0) / 60.0 for start in starts]
+    names = sorted(sites["load_kw"])
+    stacks = [
+        [
+            sum(sites["load_kw"][name][start : start + _BIN_MINUTES]) / min(_BIN_MINUTES, minutes - start)
+            for start in starts
+        ]
+        for name in names
+    ]
+    if stacks:
+        axis.stackplot(bin_hours, *stacks, labels=[f"{name} (kW)" for name in names], alpha=0.8)
+    axis.set_xlabel("hours since the start of the simulated period (site local time)")
+    axis.set_ylabel(f"load, kW ({_BIN_MINUTES}-minute mean)")
+    axis.set_xlim(0, minutes / 60.0)
+    axis.grid(True, alpha=0.3)
+    evses = axis.twinx()
+    hours = [(minute + 0.5) / 60.0 for minute in range(minutes)]
+    for key, style, label in (
+        ("occupied_evses", "-", "occupied EVSEs"),
+        ("charging_evses", ":", "charging EVSEs"),
+    ):
+        total = [sum(values) for values in zip(*sites[key].values(), strict=True)] or [0.0] * minutes
+        evses.plot(hours, total, color="black", linestyle=style, linewidth=1.1, label=label)
+    evses.set_ylabel("EVSEs (minute mean)")
+    evses.set_ylim(bottom=0)
+    handles, labels = axis.get_legend_handles_labels()
+    more_handles, more_labels = evses.get_legend_handles_labels()
+    axis.legend(handles + more_handles, labels + more_labels, loc="upper left", fontsize="small")
 
 
 def _plot_transactions(axis: Axes, concurrent: list[Any], minutes: int) -> Axes:
