@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from fleet.behaviour._calibration_checks import calibration_problems
 from fleet.behaviour._profile_problem import MISSING, ProfileProblem, show_value
 from fleet.behaviour._profile_schema import (
     Distribution,
@@ -36,6 +37,7 @@ def check_profile(profile: Profile) -> list[ProfileProblem]:
         *_check_arrival_source(profile),
         *_check_distributions(profile),
         *_check_authorization(profile),
+        *calibration_problems(profile.calibration),
     ]
 
 
@@ -140,6 +142,12 @@ def _check_distributions(profile: Profile) -> Iterator[ProfileProblem]:
         "dwell_h": profile.dwell_h,
         "faults.outage_duration_s": profile.faults.outage_duration_s,
         "faults.connector_fault_duration_s": profile.faults.connector_fault_duration_s,
+        **({"trip_kwh": profile.trip_kwh} if profile.trip_kwh is not None else {}),
+        **(
+            {"dc_departure_margin_min": profile.dc_departure_margin_min}
+            if profile.dc_departure_margin_min is not None
+            else {}
+        ),
     }
     socs = {
         "arrival_soc_percent": profile.arrival_soc_percent,

@@ -21,6 +21,7 @@ from fleet.behaviour._behaviour_events import RemoteStartWanted
 from fleet.behaviour._distributions import draw
 from fleet.behaviour._ev_catalogue import draw_session_soc, pick_ev_model
 from fleet.behaviour._profile_schema import Profile, StationType
+from fleet.behaviour._visit_draws import arrival_soc_after_trip, dwell_factor
 from fleet.ocpp import BLOCKED_TOKEN_PREFIX
 from fleet.station import AnyStation as Station  # drives either OCPP version's core
 
@@ -33,6 +34,9 @@ APP_WAIT_S = 180.0  # the same for an app start: phone, CSMS and station in the 
 IDLE_AFTER_STOP_MEAN_S = 1800.0  # idle occupancy: exponential stay after badging out
 MIN_DWELL_S = 60.0
 MIN_CHARGE_STEP_S = 10.0  # re-evaluate the EV's power no more often than this
+# a DC EV's BMS reports its SoC as it changes: while the driver waits to see the session start,
+# the SoC the station reports is refreshed this often (the plug-in SoC is never held for minutes)
+SOC_REFRESH_S = 10.0
 
 _TOKEN_TYPES: dict[StartMethod, str] = {
     "rfid": "ISO14443",
@@ -66,6 +70,20 @@ class Visit:
     plugged: bool = False
     mark_at: float = 0.0  # battery and meter are in step up to here
     mark_wh: float = 0.0  # the meter register at mark_at
+    # DC with a departure margin: the driver leaves this long after the EV reaches its target
+    # (``depart_at`` is then the most they wait); None: the driver leaves at ``depart_at``
+    leave_after_full_s: float | None = None
+    full_at: float | None = None  # when the EV reached its target, once it has
+    check_at: float = 0.0  # when the driver checks that the session started
+
+    def reached_target(self, at: float) -> None:
+        """The EV reached its target at ``at``: a driver who leaves when full now leaves at
+        ``at`` plus the margin (never later than ``depart_at``)."""
+        if self.full_at is not None:
+            return
+        self.full_at = at
+        if self.leave_after_full_s is not None:
+            self.depart_at = min(self.depart_at, at + self.leave_after_full_s)
 
 
 def start_choices(profile: Profile, app_start: bool) -> tuple[list[StartMethod], list[float]]:
@@ -86,13 +104,18 @@ def draw_visit(
     rng: random.Random,
     choices: tuple[list[StartMethod], list[float]],
     at: float,
+    *,
+    epoch: float,
 ) -> Visit:
-    """The visit of a driver arriving at ``at``: EV, SoC, dwell, start method, token and
-    misbehaviour, drawn from ``rng`` in a fixed order (every draw every visit, so one choice does
-    not shift the later ones). Both simulation models draw visits here: same seed, same visits."""
+    """The visit of a driver arriving at ``at`` (the local clock is ``epoch + at`` plus the
+    profile's UTC offset): EV, SoC, dwell, start method, token and misbehaviour, drawn from ``rng``
+    in a fixed order (every draw every visit, so one choice does not shift the later ones; the
+    optional trip and departure margin draw last). Both simulation models draw visits here: same
+    seed, same visits."""
     model = pick_ev_model(profile.ev_models, rng, current=current)
     soc, target = draw_session_soc(profile.arrival_soc_percent, profile.target_soc_percent, rng)
-    dwell_s = max(MIN_DWELL_S, draw(profile.dwell_h, rng) * 3600.0)
+    dwell_h = draw(profile.dwell_h, rng) * dwell_factor(profile, epoch + at)
+    dwell_s = max(MIN_DWELL_S, dwell_h * 3600.0)
     method = rng.choices(choices[0], choices[1])[0]
     rejected = rng.random() < profile.authorization.rejected_token
     plug_in_first = rng.random() < profile.authorization.plug_in_first
@@ -101,6 +124,10 @@ def draw_visit(
     token = _token_for(method, rng)
     if rejected and method != "start_button":  # a button has no token to refuse
         token = BLOCKED_TOKEN_PREFIX + token
+    if profile.trip_kwh is not None:
+        soc = arrival_soc_after_trip(soc, target, draw(profile.trip_kwh, rng), model.battery_kwh)
+    margin = profile.dc_departure_margin_min
+    leave_after_full_s = None if margin is None else max(0.0, draw(margin, rng)) * 60.0
     return Visit(
         method=method,
         token=token,
@@ -109,6 +136,7 @@ def draw_visit(
         plug_in_first=plug_in_first,
         unplug_before_stop=unplug_before_stop,
         idle_after_stop=idle_after_stop,
+        leave_after_full_s=leave_after_full_s if current == "DC" else None,
     )
 
 
@@ -151,6 +179,7 @@ class ProfileDriver:
         self._choices = start_choices(profile, app_start)
         self._arrivals = arrival_source(profile, epoch, random.Random(rng.getrandbits(64)))
         self._rng = rng
+        self._epoch = epoch
         self._visit: Visit | None = None
         self._wanted: list[RemoteStartWanted] = []
         self._next_at = self._arrivals.next_arrival(start_at) if self._arrivals is not None else None
@@ -202,20 +231,37 @@ class ProfileDriver:
     def _start(self, station: Station, at: float) -> float | None:
         """Plugged in: badge, press the button, or start from the app."""
         visit = self._require_visit()
-        self.phase = "authorizing"
         if visit.method == "app":
             self.stats.app_starts += 1
             self._wanted.append(RemoteStartWanted(self.evse_id, visit.token))
-            return at + APP_WAIT_S
+            return self._await_start(at, APP_WAIT_S)
         station.present_id_token(self.evse_id, visit.token, _TOKEN_TYPES[visit.method], at)
-        return at + AUTH_WAIT_S
+        return self._await_start(at, AUTH_WAIT_S)
 
     def _plug_after_badge(self, station: Station, at: float) -> float | None:
         self._plug_in(station, at)
+        return self._await_start(at, AUTH_WAIT_S)
+
+    def _await_start(self, at: float, wait_s: float) -> float:
+        """Watch the station for ``wait_s``; a DC EV refreshes its SoC meanwhile."""
+        visit = self._require_visit()
         self.phase = "authorizing"
-        return at + AUTH_WAIT_S
+        visit.check_at = at + wait_s
+        return self._next_check(at)
+
+    def _next_check(self, at: float) -> float:
+        visit = self._require_visit()
+        if self.station_type.current != "DC":
+            return visit.check_at
+        return min(visit.check_at, at + SOC_REFRESH_S)
 
     def _check_started(self, station: Station, at: float) -> float | None:
+        visit = self._require_visit()
+        if at < visit.check_at:  # not yet the driver's check: the BMS reports the SoC it has now
+            if station.evse_state(self.evse_id).transaction_id is not None:
+                self._sync_battery(station, at)
+                self._set_demand(station, at)
+            return self._next_check(at)
         if station.evse_state(self.evse_id).transaction_id is None:
             self.stats.gave_up += 1
             return self._leave(station, at)
@@ -228,6 +274,8 @@ class ProfileDriver:
         self._sync_battery(station, at)
         if station.evse_state(self.evse_id).transaction_id is None:
             return self._leave(station, at)  # the station or the CSMS ended it: unplug and go
+        if visit.battery.target_reached:
+            visit.reached_target(at)  # a DC driver comes back the margin later
         if at >= visit.depart_at:
             return self._stop(station, at)
         power = self._set_demand(station, at)
@@ -262,7 +310,9 @@ class ProfileDriver:
     # --- helpers --------------------------------------------------------------------------------
 
     def _new_visit(self, at: float) -> Visit:
-        return draw_visit(self.profile, self.station_type.current, self._rng, self._choices, at)
+        return draw_visit(
+            self.profile, self.station_type.current, self._rng, self._choices, at, epoch=self._epoch
+        )
 
     def _require_visit(self) -> Visit:
         if self._visit is None:  # pragma: no cover - the phase table makes this unreachable

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from fleet.behaviour._ev_figures import DcFigure
+from fleet.behaviour._profile_calibration import Calibration, DwellByArrivalHour
 
 _Share = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 _Positive = Annotated[float, msgspec.Meta(gt=0.0)]
@@ -168,6 +169,14 @@ class Profile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=T
     dwell_h: Distribution  # how long the vehicle stays plugged in, hours
     arrival_soc_percent: Distribution
     target_soc_percent: Distribution
+    # the energy a driver used since the last charge, kWh: arrival SoC = max(the arrival_soc_percent
+    # draw, target - trip), so the energy need follows the trip, not the battery size
+    trip_kwh: Distribution | None = None
+    # DC: the driver leaves this long after the EV reaches its target (dwell_h is then the most
+    # they wait); None: the driver leaves at the end of the drawn dwell
+    dc_departure_margin_min: Distribution | None = None
+    dwell_by_arrival_hour: DwellByArrivalHour | None = None  # dwell_h x a factor per arrival hour
+    calibration: Calibration = Calibration()  # published figures the profile is checked against
     arrivals: Arrivals | None = None
     scheduled_returns: list[ScheduledReturn] = []
     authorization: Authorization = Authorization()

@@ -80,6 +80,7 @@ class EvseSetting:
     one_way_s: float  # network + CSMS, each direction
     response_delay_s: float  # the CSMS model's own delay before it answers
     online: Callable[[float], bool]
+    epoch: float  # the wall clock (UTC seconds) at t = 0: a visit's dwell depends on the local hour
 
     @property
     def round_trip_s(self) -> float:
@@ -117,7 +118,8 @@ class SessionEvse:
         setting, rng = self._setting, self._rng
         at: float | None = self._arrivals.next_arrival(0.0)
         while at is not None and at < setting.horizon:
-            visit = draw_visit(setting.profile, setting.station_type.current, rng, self._choices, at)
+            kind = setting.station_type
+            visit = draw_visit(setting.profile, kind.current, rng, self._choices, at, epoch=setting.epoch)
             record = VisitRecord.arrived(self.evse_id, at, visit)
             if self._faulted(at):  # turned away: the connector is not Available
                 record.outcome = "connector_faulted"
@@ -197,6 +199,9 @@ class SessionEvse:
         sink.transaction(tx)
         stop_at = max(visit.depart_at, check_at)
         self._charge(visit, tx, start, min(stop_at, horizon), sink)
+        if visit.depart_at < stop_at and visit.full_at is not None:  # a DC driver back when full
+            stop_at = max(visit.depart_at, check_at)
+            tx.updates = [update for update in tx.updates if update <= stop_at]
         record.tx_start_s, record.soc_out = start, round(visit.battery.soc_percent, 1)
         if stop_at >= horizon:
             record.plug_out_s = stop_at
@@ -257,6 +262,7 @@ class SessionEvse:
             at += seconds
         if battery.target_reached:
             tx.updates.append(at)  # SuspendedEV
+            visit.reached_target(at)
         return stop
 
     def _faulted(self, at: float) -> bool:

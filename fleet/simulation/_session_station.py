@@ -102,6 +102,7 @@ class SessionStation:
             fleet.one_way_s,
             fleet.response_delay_s,
             self._offline.online,
+            fleet.epoch,
         )
         self._evses = [
             SessionEvse(

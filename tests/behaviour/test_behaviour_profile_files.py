@@ -62,12 +62,16 @@ def test_workplace_peaks_in_the_morning_and_is_empty_at_weekends() -> None:
     assert 7.0 <= mean(profile.dwell_h) <= 9.0
 
 
-def test_urban_public_has_an_evening_bump_and_more_misbehaviour() -> None:
+def test_urban_public_has_a_commuter_peak_an_evening_bump_and_more_misbehaviour() -> None:
     profile, workplace = _bundled("urban_public"), _bundled("workplace")
-    assert profile.arrivals is not None
+    assert profile.arrivals is not None and profile.dwell_by_arrival_hour is not None
     weekday = profile.arrivals.weekday
-    assert max(weekday[17:21]) > max(weekday[9:16])
+    assert _peak_hour(weekday) == 8  # EVnetNL: most weekday sessions start around 08:51
+    assert max(weekday[17:21]) > max(weekday[10:16])
     assert 2.0 <= mean(profile.dwell_h) <= 4.0
+    # evening arrivals stay the night, midday arrivals leave after an errand
+    factors = profile.dwell_by_arrival_hour.weekday
+    assert min(factors[18:22]) > 3 * max(factors[10:16])
     assert profile.misbehaviour.unplug_before_stop > workplace.misbehaviour.unplug_before_stop
     assert profile.authorization.rejected_token > workplace.authorization.rejected_token
 
@@ -78,7 +82,10 @@ def test_highway_hub_is_dc_with_short_stops_and_weekend_travel_peaks() -> None:
     assert {t.current for t in profile.station_types} == {"DC"}
     assert {t.max_power_kw for t in profile.station_types} == {150.0, 350.0}
     assert all(4 <= t.evses <= 8 for t in profile.station_types)
-    assert 0.3 <= mean(profile.dwell_h) <= 0.5  # ~25 min
+    # drivers leave when the EV is full plus a margin; dwell_h is the most they wait
+    assert profile.dc_departure_margin_min is not None
+    assert 5.0 <= mean(profile.dc_departure_margin_min) <= 30.0
+    assert 12 <= _peak_hour(profile.arrivals.weekday) <= 13  # GRIDSERVE: busiest at midday
     assert sum(profile.arrivals.friday) > sum(profile.arrivals.weekday)
     assert sum(profile.arrivals.sunday) > sum(profile.arrivals.weekday)
     assert 12 <= _peak_hour(profile.arrivals.friday) <= 18

@@ -47,9 +47,13 @@ def _hourly(forecast: Forecast) -> list[int]:
 def _assert_agree(sessions: Forecast, frames: Forecast, profile: Profile) -> None:
     fast, exact = sessions.summary, frames.summary
     assert set(fast["messages_by_action"]) == set(exact["messages_by_action"])
+    # a DC driver leaves a margin after the EV is full: the frames model holds each power for up
+    # to 5 % of its change (fleet.behaviour.ChargingBattery.seconds_until_change), so its EVs reach
+    # the target seconds earlier than on the session model's exact curve, and the stay is shorter
+    near = 0.005 if profile.dc_departure_margin_min is not None else 0.001
     for action, count in exact["messages_by_action"].items():
-        if action == "TransactionEvent":
-            assert abs(fast["messages_by_action"][action] - count) <= 0.001 * count + 2, action
+        if action == "TransactionEvent" or (action == "Heartbeat" and near > 0.001):
+            assert abs(fast["messages_by_action"][action] - count) <= near * count + 2, action
         else:
             assert fast["messages_by_action"][action] == count, action
     assert fast["transactions_started"] == exact["transactions_started"]
@@ -67,7 +71,7 @@ def _assert_agree(sessions: Forecast, frames: Forecast, profile: Profile) -> Non
         assert rates["peak"] <= exact["messages_per_second"]["peak"]
         assert abs(mine["peak"] - rates["peak"]) <= 2 and abs(mine["p99"] - rates["p99"]) <= 1, action
     for hour, (got, want) in enumerate(zip(_hourly(sessions), _hourly(frames), strict=True)):
-        assert abs(got - want) <= 0.01 * want + 2, f"hour {hour}: {got} vs {want}"
+        assert abs(got - want) <= 10 * near * want + 2, f"hour {hour}: {got} vs {want}"
     # the energy curve, hour by hour: the session model's is the energy delivered by then, the
     # frames model's what the CSMS has been told, up to one meter-value interval behind
     max_kw = max(kind.max_power_kw for kind in profile.station_types)
