@@ -58,7 +58,7 @@ def check_plan_options(ns: argparse.Namespace, model: str) -> None:
         raise PlanOptionError(
             "--load-plan records the frames model's drivers: use --model frames (the default)"
         )
-    if vars(ns).get("seeds", 1) > 1:  # --seeds comes with the planning options
+    if ns.seeds > 1:
         raise PlanOptionError("--load-plan writes one forecast day: use it without --seeds")
 
 

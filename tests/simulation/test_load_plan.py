@@ -203,6 +203,7 @@ def test_a_file_that_is_no_load_plan_is_refused(tmp_path: Path) -> None:
     ("args", "error"),
     [
         (("--model", "sessions"), "--load-plan records the frames model's drivers"),
+        (("--seeds", "3"), "--load-plan writes one forecast day: use it without --seeds"),
     ],
 )
 def test_fleet_simulate_refuses_a_load_plan_it_cannot_record(
