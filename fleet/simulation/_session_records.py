@@ -2,10 +2,9 @@
 transaction drew, and why a driver left without charging.
 
 An EVSE's visits become records as the EVSE runs (``VisitRecord``); drivers who found every EVSE
-of the station taken are found afterwards (``turned_away_while_busy``): the profile's arrival
-rate per EVSE keeps running while an EVSE is occupied, on a random stream of its own (so the
-visits themselves, and the frames model's agreement, do not change), and an arrival at a moment
-when every EVSE of the station is occupied is a driver turned away.
+of the station taken are found afterwards (``turned_away_while_busy``): the station's arrivals
+(its EVSEs' rates summed) are drawn within the periods when every EVSE was taken, on a random
+stream of their own (so the visits themselves, and the frames model's agreement, do not change).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Literal
 
 import msgspec
 
-from fleet.behaviour import ArrivalSource, Profile, Visit, arrival_source
+from fleet.behaviour import Profile, Visit, arrival_source, with_rate_multiplier
 
 # charged: a transaction ran; no_start: the driver plugged in but no transaction started
 # (token refused, app start not delivered, connector faulted meanwhile); token_refused: an app
@@ -70,39 +69,61 @@ class StationRecords:
     visits: list[VisitRecord]
 
 
-def busy_arrival_sources(profile: Profile, epoch: float, seed: int, evses: int) -> list[ArrivalSource | None]:
-    """One arrival stream per EVSE for the drivers who come while it is occupied (independent of
-    the visits' streams: a Poisson process restarted anywhere is still the same process). Only
-    the profile's Poisson arrivals: a depot vehicle's scheduled return while its bay is taken is
-    the same vehicle, not another driver."""
-    if profile.arrivals is None:
-        return [None] * evses
-    poisson = msgspec.structs.replace(profile, scheduled_returns=[])
-    return [
-        arrival_source(poisson, epoch, random.Random(f"turned-away:{seed}:{evse_id}"))
-        for evse_id in range(1, evses + 1)
-    ]
-
-
 def turned_away_while_busy(
-    visits: list[VisitRecord], sources: list[ArrivalSource | None], horizon: float
+    profile: Profile, epoch: float, seed: int, evses: int, visits: list[VisitRecord], horizon: float
 ) -> list[VisitRecord]:
-    """The drivers who arrived at an occupied EVSE while every EVSE of the station was occupied."""
-    occupied = [
-        (visit.evse_id, visit.arrival_s, min(horizon, until))
-        for visit in visits
-        if (until := visit.occupied_until) is not None
-    ]
+    """The drivers who came while every EVSE of the station was taken (``evse_id`` 0: none was
+    free). The station's arrivals are the sum of its EVSEs' (the rate times ``evses``), drawn on
+    a stream of their own only within the periods when every EVSE was taken. Only the profile's
+    Poisson arrivals count: a depot vehicle's scheduled return while its bay is taken is the
+    same vehicle, not another driver."""
+    if profile.arrivals is None:
+        return []
+    periods = every_evse_taken(visits, evses, horizon)
+    source = (
+        arrival_source(_station_arrivals(profile, evses), epoch, random.Random(seed ^ _TURNED_AWAY_STREAM))
+        if periods
+        else None
+    )
+    if source is None:
+        return []
     turned: list[VisitRecord] = []
-    evses = len(sources)
-    for evse_id, start, end in occupied:
-        source = sources[evse_id - 1]
-        if source is None:
-            continue
+    for start, end in periods:
         at = source.next_arrival(start)
         while at is not None and at < end:
-            busy = {other for other, since, until in occupied if since <= at < until}
-            if len(busy) == evses:
-                turned.append(VisitRecord(evse_id, at, "", None, outcome="all_evses_taken"))
+            turned.append(VisitRecord(0, at, "", None, outcome="all_evses_taken"))
             at = source.next_arrival(at)
     return turned
+
+
+def every_evse_taken(visits: list[VisitRecord], evses: int, horizon: float) -> list[tuple[float, float]]:
+    """The periods within the horizon when all ``evses`` EVSEs had a driver (arrival to unplug)."""
+    changes: list[tuple[float, int]] = []
+    for visit in visits:
+        until = visit.occupied_until
+        if until is not None and visit.arrival_s < horizon:
+            changes += [(visit.arrival_s, 1), (min(until, horizon), -1)]
+    changes.sort()  # at equal times the -1 (a driver leaving) comes first
+    periods: list[tuple[float, float]] = []
+    level, since = 0, 0.0
+    for at, step in changes:
+        level += step
+        if step > 0 and level == evses:
+            since = at
+        elif step < 0 and level == evses - 1 and at > since:
+            periods.append((since, at))
+    return periods
+
+
+_TURNED_AWAY_STREAM = 0x7A_11ED_A3A7  # XORed into the station's seed: a stream no other draw uses
+_SCALED: dict[tuple[int, int], tuple[Profile, Profile]] = {}  # (id(profile), evses) -> (profile, scaled)
+
+
+def _station_arrivals(profile: Profile, evses: int) -> Profile:
+    """The profile with a whole station's arrival rate (its EVSEs' summed) and no schedules."""
+    cached = _SCALED.get((id(profile), evses))
+    if cached is not None and cached[0] is profile:
+        return cached[1]
+    scaled = msgspec.structs.replace(with_rate_multiplier(profile, float(evses)), scheduled_returns=[])
+    _SCALED[(id(profile), evses)] = (profile, scaled)
+    return scaled

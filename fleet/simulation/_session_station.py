@@ -17,7 +17,6 @@ from fleet.simulation._session_evse import EvseSetting, Interval, SessionEvse, S
 from fleet.simulation._session_records import (
     StationRecords,
     VisitRecord,
-    busy_arrival_sources,
     turned_away_while_busy,
 )
 from fleet.simulation._session_tally import SessionTally, TallyTransaction
@@ -78,7 +77,7 @@ class SessionStation:
         self.station_id = station_id
         self._fleet = fleet
         self._site = station_type.name
-        self._busy_arrivals = busy_arrival_sources(fleet.profile, fleet.epoch, seed, station_type.evses)
+        self._seed = seed
         profile = fleet.profile
         # the streams of fleet.behaviour.ProfileStation (no station core here: its seed goes unused)
         streams = draw_station_streams(random.Random(seed), station_type.evses)
@@ -121,7 +120,10 @@ class SessionStation:
         collected = _Collector(tally, self._site)
         for evse in self._evses:
             evse.run(collected)
-        turned_away = turned_away_while_busy(collected.visits, self._busy_arrivals, self._fleet.horizon)
+        fleet, evses = self._fleet, len(self._evses)
+        turned_away = turned_away_while_busy(
+            fleet.profile, fleet.epoch, self._seed, evses, collected.visits, fleet.horizon
+        )
         tally.add_station(
             StationRecords(self.station_id, self._site, collected.visits + turned_away), len(self._evses)
         )

@@ -2,10 +2,10 @@
 Parquet converter (a fixed header, ISO 8601 UTC times, empty cells for what did not happen).
 
 Columns (``SESSION_COLUMNS``): station_id, evse_id, site_type (the profile's station type),
-outcome (charged, no_start, token_refused, connector_faulted, all_evses_taken), turned_away
-(true for the last two), arrival, plug_in, tx_start, tx_stop, plug_out (UTC; empty when it did not
-happen or falls after the simulated period), energy_kwh and charging_h (delivered within the
-period), ev_model, soc_in and soc_out (percent). Rows come station by station, each station's
+outcome (charged, no_start, token_refused, connector_faulted, all_evses_taken: evse_id 0 then,
+none was free), turned_away (true for the last two), arrival, plug_in, tx_start, tx_stop,
+plug_out (UTC; empty when it did not happen or falls after the simulated period), energy_kwh and
+charging_h (delivered within the period), ev_model, soc_in and soc_out (percent). Rows come station by station, each station's
 EVSEs in order, so the file is the same bytes for any --workers.
 """
 
