@@ -14,7 +14,6 @@ from fleet.behaviour._planned_driver import (
     PlannedArrivals,
     PlannedDriver,
     PlanReplay,
-    RecordedDriver,
     VisitLog,
     check_plan_fits,
     planned_station,
@@ -54,6 +53,7 @@ from fleet.behaviour._profile_driver import (
 from fleet.behaviour._profile_schema import Distribution, EvModel, Profile, StationType
 from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet, profile_fleet_plan
 from fleet.behaviour._rate_multiplier import with_rate_multiplier
+from fleet.behaviour._shell import StationShell
 from fleet.behaviour._simulated import SimulatedStation
 from fleet.behaviour._station_mix import station_config, station_types_for
 from fleet.behaviour._streams import StationStreams, draw_station_streams
@@ -91,13 +91,13 @@ __all__ = [
     "ProfileDriver",
     "ProfileError",
     "ProfileStation",
-    "RecordedDriver",
     "RemoteStartWanted",
     "ScheduledReturns",
     "SimpleDriver",
     "SimulatedStation",
     "SpeedClock",
     "StationScreen",
+    "StationShell",
     "StationStreams",
     "StationType",
     "Visit",

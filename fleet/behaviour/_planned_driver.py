@@ -4,8 +4,8 @@ are written down for one.
 ``PlannedDriver`` is a ProfileDriver whose arrivals and visits come from a ``PlannedArrivals``
 (the plan's visits of its EVSE): it arrives when the plan says, with the plan's EV, SoC, token
 and start method, and ends the charge when the plan's driver did. Everything after the arrival
-runs as for any ProfileDriver, on the real station and CSMS. ``RecordedDriver`` draws as a
-ProfileDriver does and tells a ``VisitLog`` when each visit begins and ends.
+runs as for any ProfileDriver, on the real station and CSMS. Without a plan it draws as a
+ProfileDriver does; given a ``VisitLog`` it tells it when each visit begins and ends.
 
 Both replace the drivers of a ProfileStation built from the station's seed (``planned_station``,
 ``record_station_visits``): the station's faults, outages and core are the forecast's.
@@ -76,40 +76,17 @@ def _visit_end(visit: PlannedVisit) -> float:
     return visit.unplugged_s if visit.unplugged_s is not None else visit.departs_s
 
 
-class PlannedDriver(ProfileDriver):
-    """A ProfileDriver whose arrivals and visits are the plan's."""
-
-    def __init__(
-        self,
-        evse_id: int,
-        profile: Profile,
-        station_type: StationType,
-        rng: random.Random,
-        start_at: float,
-        epoch: float,
-        plan: PlannedArrivals,
-        *,
-        app_start: bool = False,
-    ) -> None:
-        super().__init__(evse_id, profile, station_type, rng, start_at, epoch, app_start=app_start)
-        self._plan = plan
-        self._app_start = app_start
-        self._arrivals = plan
-        self._next_at = plan.next_arrival(start_at)
-
-    def _new_visit(self, at: float) -> Visit:
-        return self._plan.take(self._app_start)
-
-
 class VisitLog(Protocol):
-    """Told of each visit of one station's drivers (``RecordedDriver``)."""
+    """Told of each visit of one station's drivers (``PlannedDriver`` with a log)."""
 
     def arrived(self, evse_id: int, at: float, visit: Visit) -> None: ...
     def left(self, evse_id: int, at: float, visit: Visit) -> None: ...
 
 
-class RecordedDriver(ProfileDriver):
-    """A ProfileDriver that tells ``log`` of each visit it draws and of the driver leaving."""
+class PlannedDriver(ProfileDriver):
+    """A ProfileDriver whose arrivals and visits are the plan's (with ``plan``; without one it
+    draws them as any ProfileDriver), and that tells ``log`` (if any) of each visit's arrival
+    and of the driver leaving."""
 
     def __init__(
         self,
@@ -119,20 +96,27 @@ class RecordedDriver(ProfileDriver):
         rng: random.Random,
         start_at: float,
         epoch: float,
-        log: VisitLog,
         *,
+        plan: PlannedArrivals | None = None,
+        log: VisitLog | None = None,
         app_start: bool = False,
     ) -> None:
         super().__init__(evse_id, profile, station_type, rng, start_at, epoch, app_start=app_start)
+        self._plan = plan
         self._log = log
+        self._app_start = app_start
+        if plan is not None:
+            self._arrivals = plan
+            self._next_at = plan.next_arrival(start_at)
 
     def _new_visit(self, at: float) -> Visit:
-        visit = super()._new_visit(at)
-        self._log.arrived(self.evse_id, at, visit)
+        visit = self._plan.take(self._app_start) if self._plan is not None else super()._new_visit(at)
+        if self._log is not None:
+            self._log.arrived(self.evse_id, at, visit)
         return visit
 
     def _leave(self, station: AnyStation, at: float) -> float | None:
-        if self._visit is not None:
+        if self._log is not None and self._visit is not None:
             self._log.left(self.evse_id, at, self._visit)
         return super()._leave(station, at)
 
@@ -144,14 +128,14 @@ def record_station_visits(
     same drivers on the same random streams, so it runs as it would have."""
     streams = draw_station_streams(random.Random(seed), len(station.drivers))
     station.drivers = [
-        RecordedDriver(
+        PlannedDriver(
             driver.evse_id,
             station.profile,
             station.station_type,
             rng,
             start_at,
             epoch,
-            log,
+            log=log,
             app_start=app_start,
         )
         for driver, rng in zip(station.drivers, streams.drivers, strict=True)
@@ -203,7 +187,7 @@ def planned_station(
             rng,
             start_at,
             epoch,
-            PlannedArrivals(visits.get(driver.evse_id, []), models, offset, window),
+            plan=PlannedArrivals(visits.get(driver.evse_id, []), models, offset, window),
             app_start=app_start,
         )
         for driver, rng in zip(station.drivers, streams.drivers, strict=True)

@@ -11,7 +11,7 @@ and concurrency is kept as timed changes whose peak is taken after the merge.
 
 from __future__ import annotations
 
-from fleet.csms import Ledger, LedgerEntry
+from fleet.csms import Ledger, LedgerEntry, TransactionRecord
 from fleet.ocpp import v201
 
 _TRANSACTION_ACTIONS_16 = frozenset({"StartTransaction", "MeterValues", "StopTransaction"})
@@ -72,18 +72,7 @@ class TimedLedger(Ledger):
         was_ended = before is not None and before.ended
         energy_before = before.energy_wh if before is not None else None
         super().transaction_event(station_id, event)
-        record = self.transactions[transaction_id]
-        if before is None:
-            self.open_transactions += 1
-            self.open_changes.append((self.now, 1))
-        if record.ended and not was_ended:
-            self.open_transactions -= 1
-            self.open_changes.append((self.now, -1))
-        # the register counts over the station's life: a transaction's energy is how far it
-        # moved since the first reading the CSMS saw (the ledger keeps the latest by timestamp,
-        # so out-of-order replays never make this negative)
-        if energy_before is not None and record.energy_wh is not None:
-            self.delivered_mwh += round(record.energy_wh * 1000.0) - round(energy_before * 1000.0)
+        self._changed(self.transactions[transaction_id], before is not None, was_ended, energy_before)
         if event.offline is True:
             self.offline_per_minute[self.second // 60] += 1
 
@@ -106,16 +95,25 @@ class TimedLedger(Ledger):
         MeterValues, StopTransaction) into the open transactions and the energy, as
         ``transaction_event`` counts a 2.0.1 TransactionEvent. The loop calls it after each burst."""
         for key, seen, was_ended, energy_before in self._unsettled16:
-            record = self.transactions[key]
-            if not seen:
-                self.open_transactions += 1
-                self.open_changes.append((self.now, 1))
-            if record.ended and not was_ended:
-                self.open_transactions -= 1
-                self.open_changes.append((self.now, -1))
-            if energy_before is not None and record.energy_wh is not None:
-                self.delivered_mwh += round(record.energy_wh * 1000.0) - round(energy_before * 1000.0)
+            self._changed(self.transactions[key], seen, was_ended, energy_before)
         self._unsettled16.clear()
+
+    def _changed(
+        self, record: TransactionRecord, seen: bool, was_ended: bool, energy_before: float | None
+    ) -> None:
+        """A message of ``record``'s transaction arrived (``seen`` before it or not, ended before it
+        or not, the register it had): the open transactions and the energy move with it."""
+        if not seen:
+            self.open_transactions += 1
+            self.open_changes.append((self.now, 1))
+        if record.ended and not was_ended:
+            self.open_transactions -= 1
+            self.open_changes.append((self.now, -1))
+        # the register counts over the station's life: a transaction's energy is how far it
+        # moved since the first reading the CSMS saw (the ledger keeps the latest by timestamp,
+        # so out-of-order replays never make this negative)
+        if energy_before is not None and record.energy_wh is not None:
+            self.delivered_mwh += round(record.energy_wh * 1000.0) - round(energy_before * 1000.0)
 
     def merge(self, other: TimedLedger) -> None:
         """Add the ledger of another shard (disjoint stations, same horizon) into this one."""

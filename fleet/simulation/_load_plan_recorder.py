@@ -1,5 +1,5 @@
 """What a load plan records of one station while the frames model runs it: each visit its drivers
-draw (``arrived``/``left``, told by fleet.behaviour's RecordedDriver) and what the station core
+draw (``arrived``/``left``, told by fleet.behaviour's PlannedDriver with a log) and what the station core
 did of it (plug-in, transaction start and stop, unplug: its events, timed by the last input).
 
 ``PlanRecordingStation`` wraps the ProfileStation for the simulation loop: it passes everything
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleet.behaviour import PlannedEvse, PlannedVisit, ProfileStation, Visit
+from fleet.behaviour import PlannedEvse, PlannedVisit, ProfileStation, StationShell, Visit
 from fleet.station import (
-    AnyStation,
     Behaviour,
     ConnectorStatusChanged,
     Event,
@@ -107,29 +106,16 @@ class StationVisitLog:
         ]
 
 
-class PlanRecordingStation:
-    """A ProfileStation for the simulation loop, its events read into ``log`` on the way out."""
+class PlanRecordingStation(StationShell):
+    """A ProfileStation for the simulation loop, its events read into ``log`` on the way out: the
+    connection side goes straight to the station core (as the ProfileStation's does), the timers
+    and the behaviour to the ProfileStation."""
 
     def __init__(self, station: ProfileStation, log: StationVisitLog) -> None:
         self.inner = station
+        self.station = station.station
         self.log = log
-        self._now = 0.0
-
-    @property
-    def station_id(self) -> str:
-        return self.inner.station_id
-
-    @property
-    def subprotocol(self) -> str:
-        return self.inner.subprotocol
-
-    @property
-    def calls_waiting(self) -> int:
-        return self.inner.calls_waiting
-
-    @property
-    def core(self) -> AnyStation:
-        return self.inner.core
+        self._now = 0.0  # the time of the latest input: the events it raised happened then
 
     @property
     def behaviour(self) -> Behaviour | None:
@@ -137,28 +123,25 @@ class PlanRecordingStation:
 
     def connected(self, now: float) -> None:
         self._now = now
-        self.inner.connected(now)
+        super().connected(now)
 
     def disconnected(self, now: float) -> None:
         self._now = now
-        self.inner.disconnected(now)
+        super().disconnected(now)
 
     def receive(self, data: str | bytes, now: float) -> None:
         self._now = now
-        self.inner.receive(data, now)
+        super().receive(data, now)
 
     def handle_timer(self, now: float) -> None:
         self._now = now
         self.inner.handle_timer(now)
 
+    def next_deadline(self) -> float | None:
+        return self.inner.next_deadline()
+
     def events(self) -> list[Event]:
-        events = self.inner.events()
+        events = super().events()
         for event in events:
             self.log.event(event, self._now)
         return events
-
-    def data_to_send(self) -> list[str]:
-        return self.inner.data_to_send()
-
-    def next_deadline(self) -> float | None:
-        return self.inner.next_deadline()
