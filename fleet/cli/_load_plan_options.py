@@ -16,6 +16,7 @@ from fleet.behaviour import (
     read_load_plan,
     resolve_profile,
 )
+from fleet.engine import OcppMix
 
 _CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d)$")
 
@@ -88,6 +89,12 @@ def apply_load_plan(ns: argparse.Namespace) -> PlanReplay | None:
     ns.duration = (to_s - from_s) / ns.speed
     ns.start = plan.epoch + from_s
     sessions = sum(1 for _, visit in plan.sessions if from_s <= (visit.started_s or 0.0) < to_s)
+    if OcppMix.parse(plan.ocpp) != ns.ocpp:
+        print(
+            f"fleet run: note: load plan {ns.load_plan} was forecast with --ocpp {plan.ocpp}; "
+            "this run's stations speak the --ocpp given here",
+            file=sys.stderr,
+        )
     print(
         f"fleet run: load plan {ns.load_plan}: profile {plan.profile}, {plan.stations} stations, "
         f"{_clock(from_s)}-{_clock(to_s)} of {plan.start_date} at speed {ns.speed:g} "

@@ -169,6 +169,12 @@ def test_fleet_run_replays_a_window_of_the_plan(plan_file: Path, tmp_path: Path)
     assert summary["csms"]["transactions_started"] == len(planned) > 0
 
 
+def test_a_replay_in_another_ocpp_version_is_noted(plan_file: Path) -> None:
+    done = _fleet("run", "--load-plan", str(plan_file), "--ocpp", "1.6", "--to", "00:10", "--speed", "600")
+    assert done.returncode == 0, done.stderr
+    assert f"fleet run: note: load plan {plan_file} was forecast with --ocpp 2.0.1;" in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "error"),
     [
