@@ -20,6 +20,9 @@ class SiteTally:
         self._stations: dict[str, int] = {}
         self._outcomes: dict[str, dict[str, int]] = {}
         self._records: list[StationRecords] = []
+        # a charging span not yet added: contiguous power segments of one site type add up to
+        # one span (1 EVSE over [a, b) plus 1 over [b, c) is 1 over [a, c)), a few per visit
+        self._span: tuple[str, float, float] | None = None
 
     def _integral(self, integrals: dict[str, MinuteIntegral], site: str) -> MinuteIntegral:
         integral = integrals.get(site)
@@ -29,11 +32,24 @@ class SiteTally:
 
     def power(self, start: float, end: float, watts: float, site: str) -> None:
         """``watts`` drawn by one EVSE of a ``site`` station over [start, end)."""
-        if watts > 0.0:
-            self._integral(self._energy, site).add(start, end, watts)
+        if watts <= 0.0 or end <= start:
+            return
+        self._integral(self._energy, site).add(start, end, watts)
+        span = self._span
+        if span is not None and span[0] == site and span[2] == start:
+            self._span = (site, span[1], end)
+            return
+        self._add_span()
+        self._span = (site, start, end)
+
+    def _add_span(self) -> None:
+        if self._span is not None:
+            site, start, end = self._span
             self._integral(self._charging, site).add(start, end, 1.0)
+            self._span = None
 
     def add_station(self, station: StationRecords, evses: int) -> None:
+        self._add_span()
         site = station.station_type
         self._stations[site] = self._stations.get(site, 0) + 1
         self._evses[site] = self._evses.get(site, 0) + evses
@@ -54,6 +70,8 @@ class SiteTally:
         return total
 
     def outcome(self) -> SiteOutcome:
+        self._add_span()
+
         def expanded(integrals: dict[str, MinuteIntegral]) -> dict[str, list[int]]:
             return {site: integrals[site].per_minute() for site in sorted(integrals)}
 
