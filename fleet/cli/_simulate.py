@@ -127,7 +127,12 @@ def _hours(text: str) -> float:
     weeks, days, rest = (match.group(1), match.group(2), match.group(3)) if match else (None, None, text)
     seconds = (int(weeks or 0) * 7 + int(days or 0)) * 86_400.0
     if rest or not seconds:
-        seconds += arg.duration(rest)
+        try:
+            seconds += arg.duration(rest)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"expected a duration such as 90m, 24h, 1h30m, 7d or 2w, got {text!r}"
+            ) from None
     return seconds / 3600.0
 
 
@@ -279,6 +284,7 @@ def _fleet_spec(ns: argparse.Namespace) -> FleetSpec:
         ocpp_16_share=ns.ocpp.share_16,
         start_utc=start_utc(ns.start_date),
         site_caps=site_caps(ns),
+        keep_records=bool(ns.sessions),  # a week of a big fleet's records is hundreds of MB
     )
 
 

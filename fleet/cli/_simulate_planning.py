@@ -93,7 +93,9 @@ def run_seeds(
     peaks = [planner_peaks(first)]
     for seed in numbers[1:]:
         other = run_sharded(
-            dataclasses.replace(config, seed=seed), dataclasses.replace(spec, seed=seed), workers
+            dataclasses.replace(config, seed=seed),
+            dataclasses.replace(spec, seed=seed, keep_records=False),
+            workers,
         )
         peaks.append(planner_peaks(other))
     first.summary["seed_spread"] = seed_spread(numbers, peaks)

@@ -66,6 +66,7 @@ def run_session_model(
     sampling: SamplingOverride | None = None,
     start_utc: float = DEFAULT_EPOCH,
     site_caps: SiteCaps | None = None,
+    keep_records: bool = True,
 ) -> SimulationOutcome:
     """Simulate stations ``indices`` (default all) of a ``count``-station fleet of the profile.
     ``on_progress`` gets the share of stations done (0..1). Raises fleet.behaviour.ProfileError
@@ -77,7 +78,7 @@ def run_session_model(
     one_way = one_way_latency_s(config)
     ticks = aligned_ticks(epoch, profile.ocpp.aligned_data_interval_s, horizon)
     seconds = math.ceil(horizon)
-    tally = SessionTally(seconds, [int(tick + one_way) for tick in ticks])
+    tally = SessionTally(seconds, [int(tick + one_way) for tick in ticks], keep_records)
     fleet = FleetSetting(
         profile=profile,
         epoch=epoch,

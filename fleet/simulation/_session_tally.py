@@ -37,7 +37,7 @@ class TallyTransaction:
 
 
 class SessionTally:
-    def __init__(self, seconds: int, aligned_seconds: list[int]) -> None:
+    def __init__(self, seconds: int, aligned_seconds: list[int], keep_records: bool = True) -> None:
         self.seconds = seconds
         self.minutes = -(-seconds // 60)
         self.counts: dict[str, list[int]] = {}  # action -> messages received per second
@@ -49,7 +49,8 @@ class SessionTally:
         self.offline_per_minute = [0] * self.minutes
         self.open_changes: list[tuple[float, int]] = []
         self.connected_changes: list[tuple[float, int]] = []
-        self.sites = SiteTally(self.minutes, float(seconds))  # energy, occupancy, driver records
+        # energy, occupancy, and every driver's record unless ``keep_records`` is False
+        self.sites = SiteTally(self.minutes, float(seconds), keep_records)
         self.transactions: list[TallyTransaction] = []
         self.stations_booted: set[str] = set()
         self.csms_outcomes: dict[str, int] = {}

@@ -5,8 +5,9 @@ Columns (``SESSION_COLUMNS``): station_id, evse_id, site_type (the profile's sta
 outcome (charged, no_start, token_refused, connector_faulted, all_evses_taken: evse_id 0 then,
 none was free), turned_away (true for the last two), arrival, plug_in, tx_start, tx_stop,
 plug_out (UTC; empty when it did not happen or falls after the simulated period), energy_kwh and
-charging_h (delivered within the period), ev_model, soc_in and soc_out (percent). Rows come station by station, each station's
-EVSEs in order, so the file is the same bytes for any --workers.
+charging_h (delivered within the period), ev_model, soc_in and soc_out (percent). Rows come
+station by station, each station's EVSEs in order, so the file is the same bytes for any
+--workers.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ SESSION_COLUMNS = (
 def write_sessions_csv(forecast: Forecast, path: str | os.PathLike[str]) -> int:
     """Write every driver's record of a session-model forecast; returns the number of rows.
     Written to a temporary file first, so a reader never sees half a file. Raises ValueError for
-    a forecast without records (the frames model keeps none)."""
+    a forecast without records (the frames model keeps none, nor a run with ``keep_records`` off)."""
     if forecast.sites is None:
         raise ValueError("per-driver session records come from the session model only (--model sessions)")
+    if forecast.sites.records is None:
+        raise ValueError("this forecast kept no per-driver records (FleetSpec.keep_records was False)")
     stations, epoch, horizon = forecast.sites.records, forecast.epoch, forecast.horizon_s
     target = os.fspath(path)
     partial = f"{target}.partial"

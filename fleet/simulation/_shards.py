@@ -40,6 +40,7 @@ class FleetSpec:
     ocpp_16_share: float = 0.0  # the share of stations speaking OCPP 1.6 (frames model only)
     start_utc: float = DEFAULT_EPOCH  # the UTC day whose local midnight starts the simulation
     site_caps: SiteCaps | None = None  # power caps per station (profiles only)
+    keep_records: bool = True  # every driver's record in the forecast (session model; for --sessions)
 
 
 class WorkerDied(RuntimeError):
@@ -187,4 +188,5 @@ def _run_sessions(
         sampling=spec.sampling,
         start_utc=spec.start_utc,
         site_caps=spec.site_caps,
+        keep_records=spec.keep_records,
     )

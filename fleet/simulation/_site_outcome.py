@@ -13,7 +13,8 @@ from fleet.simulation._session_records import StationRecords
 class SiteOutcome:
     """Per site type and minute: ``energy_mj`` (mJ), ``occupied_ms`` and ``charging_ms``
     (EVSE-milliseconds: a driver plugged in, and power flowing). ``outcomes`` counts drivers by
-    how their visit ended; ``records`` are every driver's, station by station."""
+    how their visit ended; ``records`` are every driver's, station by station (None when the run
+    kept none: ``keep_records`` False)."""
 
     minutes: int
     energy_mj: dict[str, list[int]]
@@ -22,7 +23,7 @@ class SiteOutcome:
     evses: dict[str, int]
     stations: dict[str, int]
     outcomes: dict[str, dict[str, int]]
-    records: list[StationRecords]
+    records: list[StationRecords] | None
 
     @property
     def sites(self) -> list[str]:
@@ -45,4 +46,7 @@ class SiteOutcome:
             into_outcomes = self.outcomes.setdefault(site, {})
             for outcome, count in by_outcome.items():
                 into_outcomes[outcome] = into_outcomes.get(outcome, 0) + count
-        self.records += other.records
+        if self.records is None or other.records is None:
+            self.records = None
+        else:
+            self.records += other.records

@@ -10,7 +10,7 @@ from fleet.simulation._site_outcome import SiteOutcome
 
 
 class SiteTally:
-    def __init__(self, minutes: int, horizon: float) -> None:
+    def __init__(self, minutes: int, horizon: float, keep_records: bool = True) -> None:
         self._minutes = minutes
         self._horizon = horizon
         self._energy: dict[str, MinuteIntegral] = {}
@@ -19,7 +19,7 @@ class SiteTally:
         self._evses: dict[str, int] = {}
         self._stations: dict[str, int] = {}
         self._outcomes: dict[str, dict[str, int]] = {}
-        self._records: list[StationRecords] = []
+        self._records: list[StationRecords] | None = [] if keep_records else None
         # a charging span not yet added: contiguous power segments of one site type add up to
         # one span (1 EVSE over [a, b) plus 1 over [b, c) is 1 over [a, c)), a few per visit
         self._span: tuple[str, float, float] | None = None
@@ -60,7 +60,8 @@ class SiteTally:
             until = visit.occupied_until
             if visit.plug_in_s is not None and until is not None:
                 occupied.add(visit.plug_in_s, min(until, self._horizon), 1.0)
-        self._records.append(station)
+        if self._records is not None:
+            self._records.append(station)
 
     def energy_per_minute_mj(self) -> list[int]:
         total = [0] * self._minutes
@@ -83,5 +84,5 @@ class SiteTally:
             evses=dict(self._evses),
             stations=dict(self._stations),
             outcomes={site: dict(counts) for site, counts in self._outcomes.items()},
-            records=list(self._records),
+            records=None if self._records is None else list(self._records),
         )

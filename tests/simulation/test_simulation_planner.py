@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from fleet.behaviour import bundled_profiles_dir
-from fleet.simulation import SESSION_COLUMNS, SimulationConfig, SiteCaps, percentile, run_session_model
+from fleet.simulation import (
+    SESSION_COLUMNS,
+    SimulationConfig,
+    SiteCaps,
+    forecast_json,
+    percentile,
+    run_session_model,
+    write_sessions_csv,
+)
 from fleet.simulation._forecast import build_forecast
 
 FLEET = [sys.executable, "-m", "fleet"]
@@ -92,6 +100,7 @@ def test_drivers_who_find_the_only_evse_taken_are_turned_away_and_recorded(tmp_p
         "connector_faulted", 0
     )
     assert drivers["by_outcome"]["all_evses_taken"] > drivers["charged"] > 0  # twenty times the demand
+    assert outcome.sites.records is not None
     for station in outcome.sites.records:
         occupied = [(v.arrival_s, v.occupied_until) for v in station.visits if v.occupied_until is not None]
         for visit in station.visits:
@@ -104,11 +113,9 @@ def _arrivals_on(start_utc: float) -> int:
     config = SimulationConfig(hours=24.0, seed=4, profile_name="workplace", model="sessions")
     outcome = run_session_model(config, "workplace", 40, 4, start_utc=start_utc)
     assert outcome.sites is not None
+    counts = outcome.sites.outcomes.values()
     return sum(
-        1
-        for station in outcome.sites.records
-        for visit in station.visits
-        if visit.outcome != "all_evses_taken"
+        count for by_outcome in counts for name, count in by_outcome.items() if name != "all_evses_taken"
     )
 
 
@@ -127,6 +134,7 @@ def test_a_site_cap_lowers_the_peak_and_each_evse_gets_its_equal_share() -> None
     assert capped["all"]["energy_kwh"] < free["all"]["energy_kwh"]
     assert capped["all"]["occupancy"]["charging_evse_hours"] > free["all"]["occupancy"]["charging_evse_hours"]
     assert capped_outcome.sites is not None
+    assert capped_outcome.sites.records is not None
     for station in capped_outcome.sites.records:
         for visit in station.visits:
             if visit.charging_s > 0:
@@ -187,6 +195,7 @@ def test_a_week_from_a_friday_and_the_same_sessions_for_any_workers(tmp_path: Pa
         (["--start-date", "2026-13-01"], "--start-date: expected a date YYYY-MM-DD, got '2026-13-01'"),
         (["--model", "frames", "--sessions", "s.csv"], "--sessions needs the session model"),
         (["--days", "0"], "--days: must be at least 1"),
+        (["--duration", "0d"], "--duration: expected a duration such as 90m, 24h, 1h30m, 7d or 2w, got '0d'"),
     ],
 )
 def test_bad_planning_options_are_refused_in_one_line(args: list[str], message: str, tmp_path: Path) -> None:
@@ -209,3 +218,13 @@ def test_site_cap_needs_a_profile() -> None:
         done.stderr.strip()
         == "fleet simulate: error: --site-cap caps a profile's stations: use it with --profile"
     )
+
+
+def test_without_records_the_forecast_is_the_same_and_the_sessions_file_is_refused(tmp_path: Path) -> None:
+    config = SimulationConfig(hours=24.0, seed=6, profile_name="residential", model="sessions")
+    kept = build_forecast(config, run_session_model(config, "residential", 15, 6), 15)
+    lean = build_forecast(config, run_session_model(config, "residential", 15, 6, keep_records=False), 15)
+    assert forecast_json(kept) == forecast_json(lean)
+    assert write_sessions_csv(kept, tmp_path / "kept.csv") > 0
+    with pytest.raises(ValueError, match="kept no per-driver records"):
+        write_sessions_csv(lean, tmp_path / "lean.csv")
