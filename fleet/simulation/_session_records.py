@@ -110,6 +110,8 @@ def every_evse_taken(visits: list[VisitRecord], evses: int, horizon: float) -> l
         level += step
         if step > 0 and level == evses:
             since = at
+            if periods and periods[-1][1] == at:  # the EVSE freed at ``at`` is taken again at once
+                since = periods.pop()[0]
         elif step < 0 and level == evses - 1 and at > since:
             periods.append((since, at))
     return periods

@@ -25,6 +25,7 @@ from fleet.simulation import (
     write_sessions_csv,
 )
 from fleet.simulation._forecast import build_forecast
+from fleet.simulation._session_records import VisitRecord, every_evse_taken
 
 FLEET = [sys.executable, "-m", "fleet"]
 
@@ -228,3 +229,14 @@ def test_without_records_the_forecast_is_the_same_and_the_sessions_file_is_refus
     assert write_sessions_csv(kept, tmp_path / "kept.csv") > 0
     with pytest.raises(ValueError, match="kept no per-driver records"):
         write_sessions_csv(lean, tmp_path / "lean.csv")
+
+
+def test_every_evse_taken_is_where_the_occupied_spans_of_all_evses_overlap() -> None:
+    def visit(evse_id: int, arrival: float, until: float) -> VisitRecord:
+        return VisitRecord(evse_id, arrival, "EV", 50.0, plug_in_s=arrival, plug_out_s=until)
+
+    visits = [visit(1, 0.0, 100.0), visit(2, 50.0, 150.0), visit(1, 100.0, 120.0), visit(2, 200.0, 900.0)]
+    # EVSE 1 is free again at 100 and taken at once by the next driver: one period, not two
+    assert every_evse_taken(visits, 2, 1_000.0) == [(50.0, 120.0)]
+    assert every_evse_taken(visits, 1, 500.0) == [(0.0, 150.0), (200.0, 500.0)]
+    assert every_evse_taken(visits, 3, 1_000.0) == []
