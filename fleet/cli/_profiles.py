@@ -65,9 +65,17 @@ def summarise(profile: Profile) -> str:
     source = "arrivals" if profile.arrivals is not None else "scheduled returns"
     return (
         f"{profile.name} ({profile.site}): {_station_mix(profile)}; {len(profile.ev_models)} EV models; "
-        f"{arrivals_per_evse_day(profile):.2f} {source}/EVSE/weekday; "
-        f"mean dwell {mean(profile.dwell_h):.1f} h"
+        f"{arrivals_per_evse_day(profile):.2f} {source}/EVSE/weekday; " + _dwell(profile)
     )
+
+
+def _dwell(profile: Profile) -> str:
+    """A DC site's drivers leave a margin after their EV's target, ``dwell_h`` is only the most
+    they wait: say so rather than call it the stay."""
+    if profile.dc_departure_margin_min is not None:
+        margin, longest = mean(profile.dc_departure_margin_min), mean(profile.dwell_h)
+        return f"leave {margin:.0f} min after the target SoC (at most {longest:.1f} h)"
+    return f"mean dwell {mean(profile.dwell_h):.1f} h"
 
 
 def _check(files: Sequence[str], out: TextIO, err: TextIO) -> int:

@@ -57,6 +57,10 @@ def test_check_a_bundled_profile_by_name() -> None:
     assert (status, err) == (0, "")
     assert out.startswith(f"{bundled_profiles_dir() / 'highway_dc.toml'}: ok — highway_dc (highway_dc): ")
     assert "11 EV models" in out
+    # a DC site's dwell_h is the longest a driver waits, not the stay: the line says so
+    assert "min after the target SoC (at most " in out and "mean dwell" not in out
+    status, out, err = _run("profiles", "check", "workplace")
+    assert status == 0 and "mean dwell " in out
 
 
 def test_check_a_bad_file_prints_the_error_on_stderr_and_fails(tmp_path: Path) -> None:
