@@ -104,7 +104,12 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
     }
     if sim.sites is not None:
         summary["sites"] = site_summary(sim.sites)
-    echo = {
+    return Forecast(_config_echo(config, stations), series, summary, sim.sites)
+
+
+def _config_echo(config: SimulationConfig, stations: int) -> dict[str, Any]:
+    """The run's settings, as the forecast's ``config``."""
+    return {
         "model": config.model,
         "profile": config.profile_name,
         "stations": stations,
@@ -115,7 +120,6 @@ def build_forecast(config: SimulationConfig, sim: SimulationOutcome, stations: i
         "latency_one_way": _latency_echo(config.latency),
         "heartbeat_interval_s": config.csms.heartbeat_interval,
     }
-    return Forecast(echo, series, summary, sim.sites)
 
 
 def _rates(per_second: list[int]) -> dict[str, Any]:
