@@ -51,6 +51,12 @@ def add_capacity_command(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def _add_search_options(group: argparse._ArgumentGroup) -> None:
+    _add_rate_options(group)
+    _add_step_options(group)
+
+
+def _add_rate_options(group: argparse._ArgumentGroup) -> None:
+    """--vary rate: the same stations, busier."""
     group.add_argument(
         "--vary",
         choices=("stations", "rate"),
@@ -72,6 +78,9 @@ def _add_search_options(group: argparse._ArgumentGroup) -> None:
         metavar="X",
         help="--vary rate: never step above this multiplier (default 16)",
     )
+
+
+def _add_step_options(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--start-stations",
         type=arg.positive_int,
