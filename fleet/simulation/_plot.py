@@ -42,10 +42,12 @@ def write_forecast_png(forecast: Forecast, path: str | os.PathLike[str]) -> None
         more_handles, more_names = transactions.get_legend_handles_labels()
         axis.legend(handles + more_handles, names + more_names, loc="upper left", fontsize="small")
         config = forecast.config
-        peak = forecast.summary["messages_per_second"]["peak"]
+        rates = forecast.summary["messages_per_second"]
+        # the busiest single second (clock-aligned meter values land together), not the chart's means
         axis.set_title(
             f"{config['profile']}: {config['stations']} stations, seed {config['seed']}, "
-            f"from {config['start_utc']} (peak {peak} msg/s)"
+            f"from {config['start_utc']} (busiest second {rates['peak']} msg/s "
+            f"at {rates['peak_at_s'] / 3600.0:.2f} h)"
         )
         figure.tight_layout()
         # no timestamp or software version in the file: same forecast, same PNG
