@@ -12,6 +12,7 @@ from typing import Any
 
 from fleet.cli import _arguments as arg
 from fleet.simulation import (
+    SHARING_RULES,
     FleetSpec,
     Forecast,
     SimulationConfig,
@@ -48,8 +49,16 @@ def add_sessions_options(simulate: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="[TYPE=]KW",
-        help="cap each station at KW, its EVSEs sharing it equally (each at most KW / EVSEs, a fixed "
-        "share); TYPE= caps only the profile's station type TYPE (repeat for several)",
+        help="cap each station at KW, its EVSEs sharing it as --site-cap-sharing says; TYPE= caps only "
+        "the profile's station type TYPE (repeat for several)",
+    )
+    planning.add_argument(
+        "--site-cap-sharing",
+        choices=SHARING_RULES,
+        default="static",
+        help="how a capped station's EVSEs share its cap: static, a fixed equal share (each at most "
+        "KW / EVSEs, default); dynamic, the EVSEs that charge share it (a lone car gets all of it), "
+        "re-split as sessions start and stop (session model only)",
     )
 
 
@@ -69,12 +78,16 @@ def site_caps(ns: argparse.Namespace) -> SiteCaps | None:
         raise PlanningOptionError("--site-cap caps a profile's stations: use it with --profile")
     every = [kw for name, kw in caps if name is None]
     named = {name: kw for name, kw in caps if name is not None}
-    return SiteCaps(every[-1] if every else None, tuple(sorted(named.items())))
+    return SiteCaps(every[-1] if every else None, tuple(sorted(named.items())), ns.site_cap_sharing)
 
 
 def check_planning_options(ns: argparse.Namespace, model: str) -> None:
     if ns.sessions and model != "sessions":
         raise PlanningOptionError("--sessions needs the session model (--model sessions with --profile)")
+    if ns.site_cap_sharing == "dynamic" and model != "sessions":
+        raise PlanningOptionError(
+            "--site-cap-sharing dynamic needs the session model (--model sessions with --profile)"
+        )
 
 
 def run_seeds(
@@ -111,8 +124,14 @@ def echo_planning(forecast: Forecast, ns: argparse.Namespace, caps: SiteCaps | N
         forecast.config["site_cap_kw"] = {
             "every_station": caps.every_kw,
             "by_station_type": dict(caps.by_type),
-            "sharing": "equal fixed share: each EVSE at most cap / EVSEs of its station",
+            "sharing": _SHARING_ECHO[caps.sharing],
         }
+
+
+_SHARING_ECHO = {
+    "static": "equal fixed share: each EVSE at most cap / EVSEs of its station",
+    "dynamic": "dynamic: the EVSEs charging share the cap (water-filling), each at most the cap",
+}
 
 
 def start_utc(start: date) -> float:

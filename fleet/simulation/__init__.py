@@ -29,13 +29,14 @@ from fleet.simulation._seed_spread import percentile, planner_peaks, seed_spread
 from fleet.simulation._session_model import run_session_model
 from fleet.simulation._sessions_csv import SESSION_COLUMNS, write_sessions_csv
 from fleet.simulation._shards import FleetSpec, WorkerDied, build_fleet, run_sharded, shard_ranges
-from fleet.simulation._site_caps import SiteCapError, SiteCaps
+from fleet.simulation._site_caps import SHARING_RULES, SiteCapError, SiteCaps
 
 __all__ = [
     "DEFAULT_EPOCH",
     "DEFAULT_LATENCY_S",
     "MODELS",
     "SESSION_COLUMNS",
+    "SHARING_RULES",
     "FleetSpec",
     "Forecast",
     "FrameHook",

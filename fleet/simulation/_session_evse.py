@@ -24,8 +24,9 @@ station's business (``_session_station``). Whether the model matches the frames 
 from __future__ import annotations
 
 import bisect
+import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -57,6 +58,27 @@ class SessionTx:
     end: float | None = None  # None: still running at the horizon
     updates: list[float] = field(default_factory=list)
     energy_wh: float = 0.0  # metered up to ``end`` (or the horizon)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeJob:
+    """A session's charging, from ``start`` until the driver leaves: ``stop`` at the latest (the
+    departure planned on arrival, or the horizon); a DC driver back when full leaves earlier
+    (``end``)."""
+
+    visit: Visit
+    tx: SessionTx
+    start: float
+    stop: float
+    check_at: float  # the driver checked the session started; never leaves before
+
+    def end(self) -> float:
+        """When the charging ends, as far as known now (a DC target reached moves it earlier)."""
+        return min(max(self.visit.depart_at, self.check_at), self.stop)
+
+
+# an EVSE's visits, paused at each session's charging (the caller charges it, then resumes)
+Visits = Generator[ChargeJob, None, None]
 
 
 class EvseSink(Protocol):
@@ -109,6 +131,13 @@ class SessionEvse:
         self._cable_limit_w = kind.cable_limit_kw * 1000.0 if kind.cable_limit_kw is not None else None
 
     def run(self, sink: EvseSink) -> None:
+        """All the visits, each session charged on its own (at the EVSE's limit)."""
+        for job in self.visits(sink):
+            self._charge(job.visit, job.tx, job.start, job.stop, sink)
+
+    def visits(self, sink: EvseSink) -> Visits:
+        """The visits, paused at each session's charging: the caller charges ``job`` (alone, or
+        sharing a cap with the station's other EVSEs) before resuming."""
         for start, end in self._faults:
             for change in (start, end):
                 sink.message(change, "StatusNotification")
@@ -144,7 +173,7 @@ class SessionEvse:
                 sink.visit(record)
                 at = self._arrivals.next_arrival(check_at)
                 continue
-            leave_at = self._session(visit, started, check_at, sink, record)
+            leave_at = yield from self._session(visit, started, check_at, sink, record)
             sink.visit(record)
             at = self._arrivals.next_arrival(leave_at)
 
@@ -192,13 +221,14 @@ class SessionEvse:
 
     def _session(
         self, visit: Visit, start: float, check_at: float, sink: EvseSink, record: VisitRecord
-    ) -> float:
-        """Charge from ``start``; returns when the driver has left (``record`` gets the times)."""
+    ) -> Generator[ChargeJob, None, float]:
+        """Charge from ``start`` (the job it yields); returns when the driver has left
+        (``record`` gets the times)."""
         horizon = self._setting.horizon
         tx = SessionTx(self.evse_id, start)
         sink.transaction(tx)
         stop_at = max(visit.depart_at, check_at)
-        self._charge(visit, tx, start, min(stop_at, horizon), sink)
+        yield ChargeJob(visit, tx, start, min(stop_at, horizon), check_at)
         if visit.depart_at < stop_at and visit.full_at is not None:  # a DC driver back when full
             stop_at = max(visit.depart_at, check_at)
             tx.updates = [update for update in tx.updates if update <= stop_at]
@@ -231,19 +261,26 @@ class SessionEvse:
                 break
             if fault_end <= start:
                 continue
-            at = self._charge_between(visit, tx, at, max(at, fault_start), sink)
+            at = self.charge_between(visit, tx, at, max(at, fault_start), sink)
             if fault_start >= start:
                 tx.updates.append(fault_start)  # SuspendedEVSE
             if fault_end < stop:
                 tx.updates.append(fault_end)  # charging (or SuspendedEV) again
             at = max(at, fault_end)
-        self._charge_between(visit, tx, at, stop, sink)
+        self.charge_between(visit, tx, at, stop, sink)
 
-    def _charge_between(
-        self, visit: Visit, tx: SessionTx, start: float, stop: float, sink: EvseSink
+    def charge_between(
+        self,
+        visit: Visit,
+        tx: SessionTx,
+        start: float,
+        stop: float,
+        sink: EvseSink,
+        share_w: float | None = None,
     ) -> float:
         """Charge along the EV's curve from ``start`` to ``stop`` (exactly integrated, a few
-        pieces per session); the EV's suspending at its target goes to ``tx.updates``."""
+        pieces per session), at most ``share_w`` (a shared site cap); the EV's suspending at its
+        target goes to ``tx.updates``."""
         battery = visit.battery
         kind = self._setting.station_type
         if stop <= start or not battery.accepts(kind.current) or battery.target_reached:
@@ -253,6 +290,7 @@ class SessionEvse:
             evse_limit_w=self._evse_limit_w,
             evse_phases=self._setting.phases,
             cable_limit_w=self._cable_limit_w,
+            smart_limit_w=share_w,
         )
         at = start
         for seconds, metered_wh in battery.charge_for(stop - start):
@@ -264,6 +302,37 @@ class SessionEvse:
             tx.updates.append(at)  # SuspendedEV
             visit.reached_target(at)
         return stop
+
+    def demand_w(self, visit: Visit) -> float:
+        """What the EV would draw now at the EVSE's own limits (0 when it draws nothing)."""
+        battery = visit.battery
+        kind = self._setting.station_type
+        if not battery.accepts(kind.current) or battery.target_reached:
+            return 0.0
+        return battery.power_w(
+            current=kind.current,
+            evse_limit_w=self._evse_limit_w,
+            evse_phases=self._setting.phases,
+            cable_limit_w=self._cable_limit_w,
+        )
+
+    def fault_changes(self, start: float, stop: float) -> list[float]:
+        """The SuspendedEVSE and resumed instants of the faults during a charge [start, stop)."""
+        changes: list[float] = []
+        for fault_start, fault_end in self._faults:
+            if fault_start < stop and fault_end > start:
+                changes += [at for at in (fault_start, fault_end) if start <= at < stop]
+        return changes
+
+    def next_fault_change(self, after: float) -> float:
+        """The first fault start or end after ``after`` (inf: none)."""
+        index = bisect.bisect_right(self._fault_starts, after)
+        ends = [end for _, end in self._faults[max(0, index - 1) : index] if end > after]
+        starts = self._fault_starts[index : index + 1]
+        return min(ends + starts, default=math.inf)
+
+    def faulted(self, at: float) -> bool:
+        return self._faulted(at)
 
     def _faulted(self, at: float) -> bool:
         index = bisect.bisect_right(self._fault_starts, at) - 1

@@ -90,11 +90,19 @@ def run_session_model(
     )
     spread = config.ramp_s / count if count else 0.0
     phases = {kind.name: station_config("PHASES", kind, epoch).phases for kind in profile.station_types}
+    caps = site_caps or SiteCaps()
+    shared_caps = {kind.name: caps.shared_w(kind) for kind in profile.station_types}
     chosen = range(count) if indices is None else indices
     for done, index in enumerate(chosen, start=1):
         kind = types[index]
         station = SessionStation(
-            station_id_for(index, id_prefix), kind, seeds[index], index * spread, phases[kind.name], fleet
+            station_id_for(index, id_prefix),
+            kind,
+            seeds[index],
+            index * spread,
+            phases[kind.name],
+            fleet,
+            shared_caps[kind.name],
         )
         station.run(tally)
         if on_progress is not None and done % _PROGRESS_EVERY == 0:

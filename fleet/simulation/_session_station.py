@@ -20,6 +20,7 @@ from fleet.simulation._session_records import (
     turned_away_while_busy,
 )
 from fleet.simulation._session_tally import SessionTally, TallyTransaction
+from fleet.simulation._shared_charging import SharedCharging
 
 
 class _Collector:
@@ -33,6 +34,16 @@ class _Collector:
         self._site = site
         self._charging_s = 0.0  # the current visit's charging time and energy so far
         self._energy_wh = 0.0
+
+    @classmethod
+    def merged(cls, tally: SessionTally, site: str, parts: list[_Collector]) -> _Collector:
+        """One collector with what ``parts`` (one per EVSE) collected, in EVSE order."""
+        whole = cls(tally, site)
+        for part in parts:
+            whole.messages += part.messages
+            whole.transactions += part.transactions
+            whole.visits += part.visits
+        return whole
 
     def message(self, at: float, action: str) -> None:
         self.messages.append((at, action))
@@ -73,8 +84,12 @@ class SessionStation:
         connect_at: float,
         phases: int,
         fleet: FleetSetting,
+        shared_cap_w: float | None = None,
     ) -> None:
+        """``shared_cap_w``: a power cap the EVSEs that charge share (dynamic load management;
+        None: each EVSE charges up to its own limit)."""
         self.station_id = station_id
+        self._shared_cap_w = shared_cap_w
         self._fleet = fleet
         self._site = station_type.name
         self._seed = seed
@@ -117,9 +132,13 @@ class SessionStation:
     # --- running --------------------------------------------------------------------------------
 
     def run(self, tally: SessionTally) -> None:
-        collected = _Collector(tally, self._site)
-        for evse in self._evses:
-            evse.run(collected)
+        per_evse = [_Collector(tally, self._site) for _ in self._evses]
+        if self._shared_cap_w is None:
+            for evse, sink in zip(self._evses, per_evse, strict=True):
+                evse.run(sink)
+        else:
+            SharedCharging(self._shared_cap_w, list(zip(self._evses, per_evse, strict=True))).run()
+        collected = _Collector.merged(tally, self._site, per_evse)
         fleet, evses = self._fleet, len(self._evses)
         turned_away = turned_away_while_busy(
             fleet.profile, fleet.epoch, self._seed, evses, collected.visits, fleet.horizon
