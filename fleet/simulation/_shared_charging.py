@@ -7,7 +7,8 @@ too). So the station's EVSEs run side by side, one event sweep over the station:
 visits pause at each session's charging (``SessionEvse.visits``); the sweep charges every
 session that runs, interval by interval, and resumes an EVSE's visits when its session's
 charging ends. An interval ends when a session starts or ends, a fault begins or clears, and
-every ``RESPLIT_S`` while EVSEs share (a tapering EV's demand falls, an EV reaches its target).
+every ``RESPLIT_S`` while several EVs share a cap that binds (a tapering EV's demand falls, an
+EV reaches its target: what it no longer draws goes to the others).
 
 In each interval the cap is split by water-filling over what each EV would draw at its EVSE's own
 limits: no EV gets more than it draws, the rest of the cap is shared equally, and what the
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from fleet.simulation._session_evse import ChargeJob, EvseSink, SessionEvse, Visits
 
-RESPLIT_S = 300.0  # while EVSEs share the cap, the split is recomputed at least this often
+RESPLIT_S = 300.0  # while several EVs share a cap that binds, the split is recomputed this often
 
 
 def water_fill(cap_w: float, demands_w: list[float]) -> list[float]:
@@ -99,8 +100,8 @@ class SharedCharging:
                 return
             demands = [(slot, slot.demand_w(at)) for slot in self._slots]
             drawing = [(slot, demand) for slot, demand in demands if demand > 0.0]
-            if len(drawing) > 1:
-                changes.append(at + RESPLIT_S)
+            if len(drawing) > 1 and sum(demand for _, demand in drawing) > self._cap_w:
+                changes.append(at + RESPLIT_S)  # they share and the cap binds: re-split as they taper
             until = min(change for change in changes if at < change < math.inf)
             shares = self._split([demand for _, demand in drawing])
             for (slot, _), share in zip(drawing, shares, strict=True):

@@ -8,8 +8,8 @@ Two sharing rules (``--site-cap-sharing``):
   both models, the batteries' curves and the cable limits apply it the same way.
 - ``dynamic``: the EVSEs that are charging share the cap (a lone car gets the whole cap, up to
   its own limits), re-split whenever one starts or stops, a fault pauses one, an EV reaches its
-  target, and every few minutes while they share (a tapering EV's unused share goes to the
-  others); the split is water-filling (no EVSE gets more than it draws, the rest is shared
+  target, and every few minutes while the cap binds (a tapering EV's unused share goes to
+  the others); the split is water-filling (no EVSE gets more than it draws, the rest is shared
   equally). Each EVSE's limit is lowered to the cap here; the sharing itself couples the EVSEs
   of one station in the session model (``_shared_charging``). The frames model has no such
   coupling: it runs ``static`` only.
