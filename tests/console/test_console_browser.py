@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from support.browser import headless_chromium, needs_chromium
+from support.browser import headless_chromium, needs_chromium, wait_for
 from support.console_run import console_of_fleet_run
 
 pytestmark = needs_chromium
@@ -43,9 +43,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _wait(browser: Any, condition: Any, what: str) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(browser, WAIT_S, poll_frequency=0.2).until(condition, message=what)
+    return wait_for(browser, condition, what, WAIT_S)
 
 
 def _log_in(browser: Any, url: str, password: str) -> None:
@@ -60,6 +58,7 @@ def _log_in(browser: Any, url: str, password: str) -> None:
 
 
 def _energy(browser: Any) -> float | None:
+    """The first live transaction's energy (read inside a wait: the card re-renders live)."""
     from selenium.webdriver.common.by import By
 
     cells = browser.find_elements(By.CSS_SELECTOR, "#transactions .tx .energy")
@@ -69,14 +68,30 @@ def _energy(browser: Any) -> float | None:
         return None
 
 
+def _texts(browser: Any, selector: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [element.text for element in browser.find_elements(By.CSS_SELECTOR, selector)]
+
+
+def _stop_first_transaction(browser: Any) -> str:
+    """Press the first live transaction's stop button; its id."""
+    from selenium.webdriver.common.by import By
+
+    card = browser.find_element(By.CSS_SELECTOR, "#transactions .tx")
+    transaction_id = str(card.get_attribute("data-transaction"))
+    card.find_element(By.CLASS_NAME, "stop-transaction").click()
+    return transaction_id
+
+
 def test_wrong_password_refused_then_watch_a_charge_and_stop_it(
     console_url: str, browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
     _log_in(browser, console_url, "not-the-password")
-    error = _wait(browser, lambda b: b.find_elements(By.ID, "login-error"), "the wrong-password message")
-    assert error[0].text == "Wrong password."
+    refused = _wait(browser, lambda b: _texts(b, "#login-error"), "the wrong-password message")
+    assert refused == ["Wrong password."]
     _log_in(browser, console_url, PASSWORD)
     _wait(browser, lambda b: b.find_elements(By.ID, "fleet-chart"), "the fleet overview")
 
@@ -84,26 +99,22 @@ def test_wrong_password_refused_then_watch_a_charge_and_stop_it(
     box = _wait(browser, lambda b: b.find_elements(By.ID, "filter-id"), "the station filter")[0]
     box.send_keys(STATION[-5:])
     browser.find_element(By.ID, "filter").click()
-    rows = _wait(
-        browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#stations-table tbody a"), "a matching row"
-    )
-    assert [row.text for row in rows] == [STATION]
-    rows[0].click()
+    # the filtered page replaces the unfiltered one: wait for its rows, not the old page's
+    rows = "#stations-table tbody a"
+    assert _wait(browser, lambda b: _texts(b, rows) == [STATION] and [STATION], "the one matching row")
+    _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, rows).click() or True, "a click on it")
 
-    _wait(browser, lambda b: _energy(b) is not None, "a meter reading of the running transaction")
-    first = _energy(browser)
+    first = _wait(browser, lambda b: [_energy(b)] if _energy(b) is not None else None, "a meter reading")[0]
     browser.save_screenshot(str(tmp_path / "station-1.png"))
-    _wait(browser, lambda b: (_energy(b) or 0.0) > (first or 0.0), "the energy to rise")
+    risen = _wait(browser, lambda b: [e] if (e := _energy(b) or 0.0) > first else None, "the energy to rise")
     browser.save_screenshot(str(tmp_path / "station-2.png"))
-    assert (_energy(browser) or 0.0) > (first or 0.0)
+    assert risen[0] > first
     if os.environ.get("FLEET_CONSOLE_SCREENSHOT"):
         shutil.copy(tmp_path / "station-2.png", os.environ["FLEET_CONSOLE_SCREENSHOT"])
 
-    card = browser.find_element(By.CSS_SELECTOR, "#transactions .tx")
-    transaction_id = card.get_attribute("data-transaction")
-    card.find_element(By.CLASS_NAME, "stop-transaction").click()
-    flash = _wait(browser, lambda b: b.find_elements(By.ID, "flash"), "the answer to the stop")[0]
-    assert flash.text == "RequestStopTransaction: Accepted"
+    transaction_id = _wait(browser, _stop_first_transaction, "a press of the stop button")
+    answer = _wait(browser, lambda b: _texts(b, "#flash"), "the answer to the stop")
+    assert answer == ["RequestStopTransaction: Accepted"]
     _wait(
         browser,
         lambda b: (
@@ -113,11 +124,11 @@ def test_wrong_password_refused_then_watch_a_charge_and_stop_it(
         "TransactionEvent Ended in the frames, the transaction gone from the station",
     )
     browser.find_element(By.LINK_TEXT, "Transactions").click()
-    row = _wait(
+    state = _wait(
         browser,
-        lambda b: b.find_elements(By.CSS_SELECTOR, f'#ledger tr[data-transaction="{transaction_id}"]'),
+        lambda b: _texts(b, f'#ledger tr[data-transaction="{transaction_id}"] .tx-state'),
         "the ledger row",
     )
-    assert row[0].find_element(By.CLASS_NAME, "tx-state").text == "Ended"
+    assert state == ["Ended"]
     uncaught = [entry for entry in browser.get_log("browser") if "Uncaught" in entry["message"]]
     assert uncaught == []

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from support.browser import headless_chromium, needs_chromium
+from support.browser import headless_chromium, needs_chromium, wait_for
 from support.console_run import console_of_fleet_run
 
 pytestmark = needs_chromium
@@ -32,13 +32,14 @@ def console_url() -> Iterator[str]:
 
 
 def _wait(browser: Any, condition: Any, what: str) -> Any:
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
     # a page being replaced (a form posted, the display refreshed) may hand out stale elements
-    stale = (StaleElementReferenceException,)
-    wait = WebDriverWait(browser, WAIT_S, poll_frequency=0.2, ignored_exceptions=stale)
-    return wait.until(condition, message=what)
+    return wait_for(browser, condition, what, WAIT_S)
+
+
+def _flash(browser: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [element.text for element in browser.find_elements(By.ID, "flash")]
 
 
 def _row(browser: Any, evse: str) -> Any:
@@ -58,11 +59,16 @@ def _free_evse(browser: Any) -> str | None:
 
 
 def _press(browser: Any, button: str, evse: str) -> None:
+    """Choose ``evse`` and press ``button`` (again if the display re-rendered under the hand)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    Select(browser.find_element(By.ID, "display-evse")).select_by_visible_text(evse)
-    browser.find_element(By.ID, f"display-{button}").click()
+    def press(b: Any) -> bool:
+        Select(b.find_element(By.ID, "display-evse")).select_by_visible_text(evse)
+        b.find_element(By.ID, f"display-{button}").click()
+        return True
+
+    _wait(browser, press, f"a press of {button} for EVSE {evse}")
 
 
 def test_badge_a_card_at_a_station_display_and_see_the_transaction_on_the_wire(
@@ -83,8 +89,8 @@ def test_badge_a_card_at_a_station_display_and_see_the_transaction_on_the_wire(
 
         browser.find_element(By.ID, "display-token").send_keys(CARD)
         _press(browser, "present", evse)
-        flash = _wait(browser, lambda b: b.find_elements(By.ID, "flash"), "the display's answer")[0]
-        assert flash.text == f"EVSE {evse}: token {CARD} presented: authorizing"
+        said = f"EVSE {evse}: token {CARD} presented: authorizing"
+        assert _wait(browser, lambda b: _flash(b) == [said] and [said], "the display's answer") == [said]
         _press(browser, "plug-in", evse)
         _wait(
             browser,
@@ -109,6 +115,6 @@ def test_badge_a_card_at_a_station_display_and_see_the_transaction_on_the_wire(
         _wait(browser, lambda b: not _row(b, evse).find_element(By.CLASS_NAME, "tx-id").text, ended)
         _press(browser, "unplug", evse)
         said = f"EVSE {evse}: car unplugged, the connector is free"
-        _wait(browser, lambda b: [f for f in b.find_elements(By.ID, "flash") if f.text == said], said)
+        _wait(browser, lambda b: said in _flash(b), said)
         uncaught = [entry for entry in browser.get_log("browser") if "Uncaught" in entry["message"]]
         assert uncaught == []

@@ -51,3 +51,15 @@ def headless_chromium(profile_dir: Path, *, page_load_timeout_s: float = 30.0) -
         yield driver
     finally:
         driver.quit()
+
+
+def wait_for(driver: Any, condition: Any, what: str, timeout_s: float) -> Any:
+    """``condition(driver)`` once truthy (polled every 0.2 s), for pages that re-render while
+    read (live updates, a form posted): an element replaced between finding and reading it
+    (stale, or "does not belong to the document") is not a failure but a reason to look again.
+    Read elements inside ``condition`` only; a timeout says ``what`` was awaited."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout_s, poll_frequency=0.2, ignored_exceptions=(WebDriverException,))
+    return wait.until(condition, message=what)
