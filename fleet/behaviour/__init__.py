@@ -53,6 +53,7 @@ from fleet.behaviour._profile_driver import (
 from fleet.behaviour._profile_schema import Distribution, EvModel, Profile, StationType
 from fleet.behaviour._profile_station import ProfileStation, build_profile_fleet, profile_fleet_plan
 from fleet.behaviour._rate_multiplier import with_rate_multiplier
+from fleet.behaviour._rate_schedule import RateSchedule
 from fleet.behaviour._shell import StationShell
 from fleet.behaviour._simulated import SimulatedStation
 from fleet.behaviour._station_mix import station_config, station_types_for
@@ -91,6 +92,7 @@ __all__ = [
     "ProfileDriver",
     "ProfileError",
     "ProfileStation",
+    "RateSchedule",
     "RemoteStartWanted",
     "ScheduledReturns",
     "SimpleDriver",

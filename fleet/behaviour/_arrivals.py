@@ -13,6 +13,7 @@ import random
 from typing import Protocol
 
 from fleet.behaviour._profile_schema import Arrivals, ScheduledReturn
+from fleet.behaviour._rate_schedule import RateSchedule
 
 HOUR_S = 3600.0
 DAY_S = 86_400.0
@@ -37,13 +38,23 @@ def weekday_of(local_s: float) -> int:
 
 
 class ArrivalProcess:
-    """A non-homogeneous Poisson process, piecewise constant per local hour of the week.
+    """A non-homogeneous Poisson process, piecewise constant per local hour of the week, times the
+    run's rate schedule (``fleet run --stages ...x2``; None: times 1).
 
     ``next_arrival`` is exact: one Exp(1) draw per arrival, inverted through the integrated rate
-    hour by hour (whole weeks are skipped at once, so the loop is bounded by 169 hours).
+    piece by piece, each piece ending at an hour's end or a change of the schedule. Within one
+    constant stretch of the schedule whole weeks are skipped at once, so the loop is bounded by
+    170 hours per change point after ``after``.
     """
 
-    def __init__(self, arrivals: Arrivals, utc_offset_h: float, epoch: float, rng: random.Random) -> None:
+    def __init__(
+        self,
+        arrivals: Arrivals,
+        utc_offset_h: float,
+        epoch: float,
+        rng: random.Random,
+        schedule: RateSchedule | None = None,
+    ) -> None:
         friday = arrivals.friday if arrivals.friday is not None else arrivals.weekday
         days = [arrivals.weekday] * 4 + [friday, arrivals.saturday, arrivals.sunday]
         # arrivals per second for hour-of-week 0 (Monday 00:00 local) ... 167
@@ -51,6 +62,7 @@ class ArrivalProcess:
         self._week_integral = sum(self._rate_s) * HOUR_S  # expected arrivals per week
         self._offset_s = epoch + utc_offset_h * HOUR_S
         self._rng = rng
+        self._schedule = schedule if schedule else None  # one without changes is x1 throughout
 
     def local_time(self, now: float) -> float:
         return self._offset_s + now
@@ -60,6 +72,7 @@ class ArrivalProcess:
         return weekday_of(local) * 24 + math.floor((local % DAY_S) / HOUR_S)
 
     def rate_per_hour(self, now: float) -> float:
+        """The profile's rate at ``now`` (without the rate schedule)."""
         return self._rate_s[self.hour_of_week(now)] * HOUR_S
 
     @property
@@ -71,20 +84,41 @@ class ArrivalProcess:
         if self._week_integral <= 0.0:
             return None
         budget = self._rng.expovariate(1.0)
+        if self._schedule is None:
+            return self._spend(after, math.inf, 1.0, budget)[0]
+        start = after
+        for end, multiplier in self._schedule.segments(after):
+            arrival, budget = self._spend(start, end, multiplier, budget)
+            if arrival is not None:
+                return arrival
+            start = end
+        raise AssertionError("the last segment is endless")  # pragma: no cover
+
+    def _spend(
+        self, start: float, end: float, multiplier: float, budget: float
+    ) -> tuple[float | None, float]:
+        """Spend ``budget`` (integrated rate) from ``start`` to at most ``end`` at the curve's rate
+        times ``multiplier``: (the arrival, 0) when it runs out by ``end``, else (None, what is left)."""
+        week = self._week_integral * multiplier
         # any one-week window integrates to the same total: skip whole weeks in one step
-        weeks = math.floor(budget / self._week_integral)
-        budget -= weeks * self._week_integral
-        local = self.local_time(after) + weeks * WEEK_S
+        weeks = math.floor(budget / week)
+        if end < math.inf:
+            weeks = min(weeks, math.floor((end - start) / WEEK_S))
+        budget -= weeks * week
+        origin = self.local_time(start)
+        local, local_end = origin + weeks * WEEK_S, origin + (end - start)
         for _ in range(7 * 24 + 2):
-            hour_end = (math.floor(local / HOUR_S) + 1) * HOUR_S
-            rate = self._rate_s[weekday_of(local) * 24 + math.floor((local % DAY_S) / HOUR_S)]
+            hour_end = min((math.floor(local / HOUR_S) + 1) * HOUR_S, local_end)
+            rate = self._rate_s[weekday_of(local) * 24 + math.floor((local % DAY_S) / HOUR_S)] * multiplier
             capacity = rate * (hour_end - local)
             if rate > 0.0 and budget <= capacity:
-                return after + (local + budget / rate - self.local_time(after))
+                return start + (local + budget / rate - origin), 0.0
             budget -= capacity
             local = hour_end
+            if local >= local_end:
+                return None, budget
         # only float rounding at the last hour of the week can get here: arrive at that boundary
-        return after + (local - self.local_time(after))
+        return start + (local - origin), 0.0
 
 
 class ScheduledReturns:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from fleet.behaviour._rate_schedule import RateSchedule
 from fleet.station import AnyStation as Station  # drives either OCPP version's core
 
 Phase = Literal["away", "plugged", "charging", "stopping"]
@@ -52,7 +53,12 @@ def _token_for(kind: str, rng: random.Random) -> str:
 
 class SimpleDriver:
     def __init__(
-        self, evse_id: int, rng: random.Random, settings: DriverSettings, start_at: float = 0.0
+        self,
+        evse_id: int,
+        rng: random.Random,
+        settings: DriverSettings,
+        start_at: float = 0.0,
+        rate_schedule: RateSchedule | None = None,
     ) -> None:
         self.evse_id = evse_id
         self.settings = settings
@@ -60,7 +66,9 @@ class SimpleDriver:
         self.sessions = 0
         self._rng = rng
         self._token = ("", "NoAuthorization")
-        self._next_at: float | None = start_at + rng.expovariate(1.0 / settings.mean_idle_s)
+        # arrivals x the multiplier in force (fleet run --stages ...x2): the idle time runs faster
+        self._rate_schedule = rate_schedule if rate_schedule else None
+        self._next_at: float | None = self._arrival_after(start_at)
 
     def next_deadline(self) -> float | None:
         return self._next_at
@@ -72,7 +80,13 @@ class SimpleDriver:
 
     def release(self, now: float) -> None:
         """The person left the EVSE at ``now``: the next arrival is drawn from then."""
-        self._next_at = now + self._rng.expovariate(1.0 / self.settings.mean_idle_s)
+        self._next_at = self._arrival_after(now)
+
+    def _arrival_after(self, at: float) -> float:
+        """The next arrival after an idle time from ``at``: exponential with the mean idle time at
+        multiplier 1; with a rate schedule, exactly the exponential wait whose rate follows it."""
+        idle = self._rng.expovariate(1.0 / self.settings.mean_idle_s)
+        return at + idle if self._rate_schedule is None else self._rate_schedule.advance(at, idle)
 
     def handle_timer(self, now: float, station: Station) -> None:
         if self._next_at is None or now < self._next_at:
@@ -107,7 +121,7 @@ class SimpleDriver:
         station.unplug(self.evse_id, at)
         station.set_ev_demand(self.evse_id, 0.0, None, at)
         self.phase = "away"
-        return at + self._rng.expovariate(1.0 / self.settings.mean_idle_s)
+        return self._arrival_after(at)
 
 
 # phase -> what the driver does when its timer fires (returns the time of the next action)

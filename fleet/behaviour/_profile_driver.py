@@ -21,6 +21,7 @@ from fleet.behaviour._behaviour_events import RemoteStartWanted
 from fleet.behaviour._distributions import draw
 from fleet.behaviour._ev_catalogue import draw_session_soc, pick_ev_model
 from fleet.behaviour._profile_schema import Profile, StationType
+from fleet.behaviour._rate_schedule import RateSchedule
 from fleet.behaviour._visit_draws import arrival_soc_after_trip, dwell_factor
 from fleet.ocpp import BLOCKED_TOKEN_PREFIX
 from fleet.station import AnyStation as Station  # drives either OCPP version's core
@@ -140,11 +141,14 @@ def draw_visit(
     )
 
 
-def arrival_source(profile: Profile, epoch: float, rng: random.Random) -> ArrivalSource | None:
-    """The profile's arrivals for one EVSE (rate curve, depot schedule, or both), or None."""
+def arrival_source(
+    profile: Profile, epoch: float, rng: random.Random, rate_schedule: RateSchedule | None = None
+) -> ArrivalSource | None:
+    """The profile's arrivals for one EVSE (rate curve, depot schedule, or both), or None. The
+    rate curve is multiplied by ``rate_schedule`` (a depot's scheduled returns are not)."""
     sources: list[ArrivalSource] = []
     if profile.arrivals is not None:
-        sources.append(ArrivalProcess(profile.arrivals, profile.utc_offset_h, epoch, rng))
+        sources.append(ArrivalProcess(profile.arrivals, profile.utc_offset_h, epoch, rng, rate_schedule))
     if profile.scheduled_returns:
         sources.append(ScheduledReturns(profile.scheduled_returns, profile.utc_offset_h, epoch, rng))
     if not sources:
@@ -163,6 +167,7 @@ class ProfileDriver:
         epoch: float,
         *,
         app_start: bool = False,
+        rate_schedule: RateSchedule | None = None,
     ) -> None:
         if station_type.current == "DC" and not any(
             m.max_dc_kw > 0 and m.share > 0 for m in profile.ev_models
@@ -177,7 +182,7 @@ class ProfileDriver:
         self.phase: Phase = "away"
         self.stats = DriverStats()
         self._choices = start_choices(profile, app_start)
-        self._arrivals = arrival_source(profile, epoch, random.Random(rng.getrandbits(64)))
+        self._arrivals = arrival_source(profile, epoch, random.Random(rng.getrandbits(64)), rate_schedule)
         self._rng = rng
         self._epoch = epoch
         self._visit: Visit | None = None

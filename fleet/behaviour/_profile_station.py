@@ -15,6 +15,7 @@ from fleet.behaviour._behaviour_events import RemoteStartWanted
 from fleet.behaviour._faults import FaultProcess
 from fleet.behaviour._profile_driver import ProfileDriver
 from fleet.behaviour._profile_schema import Profile, StationType
+from fleet.behaviour._rate_schedule import RateSchedule
 from fleet.behaviour._shell import StationShell
 from fleet.behaviour._station_data_transfers import StationDataTransfers
 from fleet.behaviour._station_mix import station_config, station_types_for
@@ -39,6 +40,7 @@ class ProfileStation(StationShell):
         epoch: float,
         app_start: bool = False,
         ocpp_version: OcppVersion = "2.0.1",
+        rate_schedule: RateSchedule | None = None,  # the arrival rate's multiplier over time (--stages)
     ) -> None:
         self.profile = profile
         self.station_type = station_type
@@ -47,7 +49,16 @@ class ProfileStation(StationShell):
         self.station = create_station(config, LazyRandom(streams.core_seed), ocpp_version)
         evse_ids = range(1, config.evse_count + 1)
         self.drivers = [
-            ProfileDriver(evse_id, profile, station_type, driver_rng, start_at, epoch, app_start=app_start)
+            ProfileDriver(
+                evse_id,
+                profile,
+                station_type,
+                driver_rng,
+                start_at,
+                epoch,
+                app_start=app_start,
+                rate_schedule=rate_schedule,
+            )
             for evse_id, driver_rng in zip(evse_ids, streams.drivers, strict=True)
         ]
         faults = profile.faults

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from fleet.behaviour._driver import DriverSettings, SimpleDriver
+from fleet.behaviour._rate_schedule import RateSchedule
 from fleet.behaviour._shell import StationShell
 from fleet.station import LazyRandom, OcppVersion, StationConfig, create_station
 
@@ -18,12 +19,13 @@ class SimulatedStation(StationShell):
         *,
         start_at: float = 0.0,
         ocpp_version: OcppVersion = "2.0.1",
+        rate_schedule: RateSchedule | None = None,  # the drivers' arrival rate over time (--stages)
     ) -> None:
         settings = driver_settings if driver_settings is not None else DriverSettings()
         # one independent stream each: adding a driver does not change the station's ids
         self.station = create_station(config, LazyRandom(rng.getrandbits(64)), ocpp_version)
         self.drivers = [
-            SimpleDriver(evse_id, random.Random(rng.getrandbits(64)), settings, start_at)
+            SimpleDriver(evse_id, random.Random(rng.getrandbits(64)), settings, start_at, rate_schedule)
             for evse_id in range(1, config.evse_count + 1)
         ]
 

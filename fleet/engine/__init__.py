@@ -21,7 +21,7 @@ from fleet.engine._segment import Segment
 from fleet.engine._segment_merge import SegmentMergeError, merge_segments, mergeable_part
 from fleet.engine._shards import EXIT_WORKER_DIED, default_workers, run_scaled, run_sharded
 from fleet.engine._source_addresses import automatic_source_addresses, parse_source_addresses
-from fleet.engine._stages import Stage, parse_stages, stages_duration, stages_peak
+from fleet.engine._stages import Stage, parse_stages, stages_duration, stages_have_multipliers, stages_peak
 
 __all__ = [
     "EXIT_NOT_BOOTED",
@@ -57,5 +57,6 @@ __all__ = [
     "run_scaled",
     "run_sharded",
     "stages_duration",
+    "stages_have_multipliers",
     "stages_peak",
 ]

@@ -34,6 +34,7 @@ from fleet.csms import (
     serve_csms,
 )
 from fleet.engine._capture import FrameCapture
+from fleet.engine._clock import trio_speed_clock
 from fleet.engine._config import FleetConfig
 from fleet.engine._displays import StationDisplays
 from fleet.engine._fleet import CsmsUnreachable, ProgressCallback, StationFactory, StopCheck, run_fleet
@@ -43,6 +44,7 @@ from fleet.engine._ocpp_mix import OcppMix
 from fleet.engine._progress_line import TerminalProgress, terminal_columns
 from fleet.engine._recorder_topology import RecorderTopology
 from fleet.engine._remote_starts import remote_starts
+from fleet.engine._stages import stage_rate_schedule
 from fleet.metrics import (
     DEFAULT_METRICS_HOST,
     AbortOnFail,
@@ -95,8 +97,11 @@ class JobResult:
 def _station_factory(
     job: RunJob, epoch: float, app_start: bool, versions: dict[str, str] | None = None
 ) -> StationFactory:
-    """How station number ``index`` is built: from the profile's station mix, or the simple driver."""
+    """How station number ``index`` is built: from the profile's station mix, or the simple driver.
+    Made as the run starts: the drivers' arrival rate follows the stages' multipliers (--stages
+    ...x2) from now on the stations' simulated clock (a replayed plan's visits are fixed)."""
     fleet = job.fleet
+    rate_schedule = stage_rate_schedule(fleet.stages, trio_speed_clock(fleet.speed, trio.current_time()))
     profile = job.profile
     station_types = (
         station_types_for(profile, fleet.stations, random.Random(fleet.seed)) if profile is not None else []
@@ -127,13 +132,16 @@ def _station_factory(
                 epoch=epoch,
                 app_start=app_start,
                 ocpp_version=version,
+                rate_schedule=rate_schedule,
             )
         else:
             config = StationConfig(
                 station_id=station_id, evse_count=job.evses_per_station, wall_clock_epoch=epoch
             )
             config = with_nameplate(config, fleet.identity(index))  # serial, vendor, model from a file
-            shell = SimulatedStation(config, rng, job.driver, start_at=now, ocpp_version=version)
+            shell = SimulatedStation(
+                config, rng, job.driver, start_at=now, ocpp_version=version, rate_schedule=rate_schedule
+            )
         stretch_network_timers(shell.station, fleet.speed)
         return shell
 

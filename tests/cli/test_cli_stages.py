@@ -45,10 +45,13 @@ def _error_line(done: subprocess.CompletedProcess[bytes]) -> str:
 @pytest.mark.parametrize(
     ("spec", "says"),
     [
-        ("30s:abc", "'30s:abc': expected DURATION:STATIONS, e.g. 5m:1000"),
-        ("abc:10", "'abc:10': expected DURATION:STATIONS, e.g. 5m:1000"),
-        ("30s", "'30s': expected DURATION:STATIONS, e.g. 5m:1000"),
+        ("30s:abc", "'30s:abc': expected DURATION:STATIONS or DURATION:STATIONSxF, e.g. 5m:1000"),
+        ("abc:10", "'abc:10': expected DURATION:STATIONS or DURATION:STATIONSxF, e.g. 5m:1000"),
+        ("30s", "'30s': expected DURATION:STATIONS or DURATION:STATIONSxF, e.g. 5m:1000"),
         ("30s:0", "the stages need a station and a duration"),
+        ("10m:1000,10m:1000x0", "'10m:1000x0': the rate multiplier after x must be a number greater than 0"),
+        ("10m:1000x", "'10m:1000x': the rate multiplier after x must be a number greater than 0"),
+        ("10m:1000xinf", "'10m:1000xinf': the rate multiplier after x must be a number greater than 0"),
     ],
 )
 async def test_a_bad_stages_spec_is_one_line_naming_it(spec: str, says: str) -> None:
@@ -71,6 +74,35 @@ async def test_stations_or_duration_that_contradict_the_stages_are_refused(
     done = await _fleet("run", "--stages", "10s:5,10s:2", *args)
     assert done.returncode == ExitCode.BAD_INPUT
     assert _error_line(done) == f"fleet run: error: {says}"
+
+
+async def test_stage_multipliers_with_a_rate_multiplier_are_refused() -> None:
+    done = await _fleet("run", "--stages", "10s:5,10s:5x2", "--rate-multiplier", "3")
+    assert done.returncode == ExitCode.BAD_INPUT
+    assert _error_line(done) == (
+        "fleet run: error: --rate-multiplier 3 conflicts with the xF multipliers of --stages: "
+        "drop --rate-multiplier or put its factor in the stages"
+    )
+
+
+def test_stage_multipliers_are_carried_to_the_next_stages_and_leave_the_idle_time() -> None:
+    job = job_from_arguments(
+        _parse(["run", "--stages", "10s:5,20s:8x2,5s:8,5s:3x0.5", "--rate-multiplier", "1"])
+    )
+    assert job.fleet.stages == (
+        Stage(10.0, 5, 1.0),
+        Stage(20.0, 8, 2.0),
+        Stage(5.0, 8, 2.0),
+        Stage(5.0, 3, 0.5),
+    )
+    assert job.driver.mean_idle_s == 10.0  # the stages' schedule speeds the idle time up, not this
+    assert [stage.to_dict() for stage in job.fleet.stages[:2]] == [
+        {"duration_s": 10.0, "stations": 5, "rate_multiplier": 1.0},
+        {"duration_s": 20.0, "stations": 8, "rate_multiplier": 2.0},
+    ]
+    assert Stage(10.0, 5).to_dict() == {"duration_s": 10.0, "stations": 5}  # no xF anywhere: as before
+    with pytest.raises(ValueError, match="--load-plan replays fixed visits: drop one"):
+        job_from_arguments(_parse(["run", "--stages", "10s:5x2", "--load-plan", "plan.json"]))
 
 
 async def test_a_bad_rate_multiplier_is_refused() -> None:
@@ -107,10 +139,14 @@ def _workplace_weekday_8am() -> float:
 async def test_a_staged_run_records_its_stages(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     done = await _fleet(
-        "run", "--stages", "1s:3,1s:1", "--drain-timeout", "500ms", "--idle-mean", "1m", "--out", str(out),
+        "run", "--stages", "1s:3,1s:1x2.5", "--drain-timeout", "500ms", "--idle-mean", "1m",
+        "--out", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()
     assert "3 stations -> the embedded CSMS, 2 s" in done.stderr.decode()
     summary = json.loads(out.read_text())
-    assert summary["stages"] == [{"duration_s": 1.0, "stations": 3}, {"duration_s": 1.0, "stations": 1}]
+    assert summary["stages"] == [
+        {"duration_s": 1.0, "stations": 3, "rate_multiplier": 1.0},
+        {"duration_s": 1.0, "stations": 1, "rate_multiplier": 2.5},
+    ]
     assert summary["stations"]["connected_peak"] == 3
