@@ -24,6 +24,7 @@ station's business (``_session_station``). Whether the model matches the frames 
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 import random
 from collections.abc import Callable, Generator
@@ -75,6 +76,13 @@ class ChargeJob:
     def end(self) -> float:
         """When the charging ends, as far as known now (a DC target reached moves it earlier)."""
         return min(max(self.visit.depart_at, self.check_at), self.stop)
+
+    def end_if_full_at(self, full_at: float) -> float:
+        """When the charging would end if the EV reached its target at ``full_at``."""
+        depart_at = self.visit.depart_at
+        if self.visit.leave_after_full_s is not None:
+            depart_at = min(depart_at, full_at + self.visit.leave_after_full_s)
+        return min(max(depart_at, self.check_at), self.stop)
 
 
 # an EVSE's visits, paused at each session's charging (the caller charges it, then resumes)
@@ -315,6 +323,23 @@ class SessionEvse:
             evse_phases=self._setting.phases,
             cable_limit_w=self._cable_limit_w,
         )
+
+    def full_at_if_charged(self, visit: Visit, start: float, stop: float, share_w: float) -> float | None:
+        """When the EV would reach its target charging from ``start`` to ``stop`` at most
+        ``share_w`` (None: not by ``stop``); a look ahead on a copy of the battery."""
+        battery = copy.copy(visit.battery)
+        kind = self._setting.station_type
+        battery.power_w(
+            current=kind.current,
+            evse_limit_w=self._evse_limit_w,
+            evse_phases=self._setting.phases,
+            cable_limit_w=self._cable_limit_w,
+            smart_limit_w=share_w,
+        )
+        at = start
+        for seconds, _ in battery.charge_for(stop - start):
+            at += seconds
+        return at if battery.target_reached else None
 
     def fault_changes(self, start: float, stop: float) -> list[float]:
         """The SuspendedEVSE and resumed instants of the faults during a charge [start, stop)."""

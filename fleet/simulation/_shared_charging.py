@@ -104,10 +104,27 @@ class SharedCharging:
                 changes.append(at + RESPLIT_S)  # they share and the cap binds: re-split as they taper
             until = min(change for change in changes if at < change < math.inf)
             shares = self._split([demand for _, demand in drawing])
+            until = self._first_departure(at, until, [slot for slot, _ in drawing], shares)
             for (slot, _), share in zip(drawing, shares, strict=True):
                 assert slot.job is not None
                 slot.evse.charge_between(slot.job.visit, slot.job.tx, at, until, slot.sink, share)
             at = until
+
+    @staticmethod
+    def _first_departure(at: float, until: float, drawing: list[_Slot], shares: list[float]) -> float:
+        """``until``, or earlier when a driver who leaves once the EV is full would leave before
+        it (the EV reaching its target within the interval): the next visit of that EVSE must
+        not start before the sweep gets there."""
+        for slot, share in zip(drawing, shares, strict=True):
+            job = slot.job
+            assert job is not None
+            margin = job.visit.leave_after_full_s
+            if margin is None or at + margin >= until:
+                continue  # even full now, the driver stays past ``until``
+            full_at = slot.evse.full_at_if_charged(job.visit, at, until, share)
+            if full_at is not None and at < job.end_if_full_at(full_at) < until:
+                until = job.end_if_full_at(full_at)
+        return until
 
     def _split(self, demands: list[float]) -> list[float]:
         """Water-filling of the cap, then what the demands leave over shared equally."""

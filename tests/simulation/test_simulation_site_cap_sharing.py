@@ -157,3 +157,24 @@ def test_a_bad_sharing_rule_is_refused_in_one_line(args: list[str], message: str
     done = _fleet(tmp_path, *args)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("profile", ["urban_public", "highway_dc"])
+def test_a_shared_cap_that_never_binds_forecasts_the_uncapped_day(profile: str) -> None:
+    """The stations' EVSEs run side by side under a cap no site reaches: the same visits,
+    messages and energy as each EVSE on its own (only float rounding where pieces split)."""
+    config = SimulationConfig(hours=24.0, seed=4, profile_name=profile, model="sessions")
+    free = run_session_model(config, profile, 40, 4)
+    shared = run_session_model(config, profile, 40, 4, site_caps=SiteCaps(1e6, sharing="dynamic"))
+    free_forecast, shared_forecast = build_forecast(config, free, 40), build_forecast(config, shared, 40)
+    assert shared_forecast.summary["energy_kwh"] == pytest.approx(
+        free_forecast.summary["energy_kwh"], rel=1e-6
+    )
+    assert shared_forecast.summary["messages_by_action"] == free_forecast.summary["messages_by_action"]
+    assert free.sites is not None and shared.sites is not None
+    assert free.sites.records is not None and shared.sites.records is not None
+    for alone, together in zip(free.sites.records, shared.sites.records, strict=True):
+        for one, other in zip(alone.visits, together.visits, strict=True):
+            assert (other.evse_id, other.outcome) == (one.evse_id, one.outcome)
+            assert other.arrival_s == pytest.approx(one.arrival_s, rel=1e-9)
+            assert other.energy_wh == pytest.approx(one.energy_wh, rel=1e-6, abs=1e-6)
