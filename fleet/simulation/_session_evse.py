@@ -37,6 +37,7 @@ from fleet.behaviour import (
     HUMAN_STEP_S,
     IDLE_AFTER_STOP_MEAN_S,
     ArrivalSource,
+    ChargingBattery,
     Profile,
     StationType,
     Visit,
@@ -293,13 +294,7 @@ class SessionEvse:
         kind = self._setting.station_type
         if stop <= start or not battery.accepts(kind.current) or battery.target_reached:
             return stop
-        battery.power_w(
-            current=kind.current,
-            evse_limit_w=self._evse_limit_w,
-            evse_phases=self._setting.phases,
-            cable_limit_w=self._cable_limit_w,
-            smart_limit_w=share_w,
-        )
+        self._operating_point(battery, share_w)
         at = start
         for seconds, metered_wh in battery.charge_for(stop - start):
             if seconds > 0.0:
@@ -317,25 +312,24 @@ class SessionEvse:
         kind = self._setting.station_type
         if not battery.accepts(kind.current) or battery.target_reached:
             return 0.0
+        return self._operating_point(battery, None)
+
+    def _operating_point(self, battery: ChargingBattery, share_w: float | None) -> float:
+        """Set the battery's limits (the EVSE's, the cable's, a share of a site cap) and return
+        what it draws now."""
         return battery.power_w(
-            current=kind.current,
+            current=self._setting.station_type.current,
             evse_limit_w=self._evse_limit_w,
             evse_phases=self._setting.phases,
             cable_limit_w=self._cable_limit_w,
+            smart_limit_w=share_w,
         )
 
     def full_at_if_charged(self, visit: Visit, start: float, stop: float, share_w: float) -> float | None:
         """When the EV would reach its target charging from ``start`` to ``stop`` at most
         ``share_w`` (None: not by ``stop``); a look ahead on a copy of the battery."""
         battery = copy.copy(visit.battery)
-        kind = self._setting.station_type
-        battery.power_w(
-            current=kind.current,
-            evse_limit_w=self._evse_limit_w,
-            evse_phases=self._setting.phases,
-            cable_limit_w=self._cable_limit_w,
-            smart_limit_w=share_w,
-        )
+        self._operating_point(battery, share_w)
         at = start
         for seconds, _ in battery.charge_for(stop - start):
             at += seconds
