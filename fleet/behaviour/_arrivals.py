@@ -85,31 +85,32 @@ class ArrivalProcess:
             return None
         budget = self._rng.expovariate(1.0)
         if self._schedule is None:
-            return self._spend(after, math.inf, 1.0, budget)[0]
+            return self._spend(after, math.inf, budget)[0]
         start = after
         for end, multiplier in self._schedule.segments(after):
-            arrival, budget = self._spend(start, end, multiplier, budget)
+            # at the curve's rate times ``multiplier``, ``budget`` lasts as ``budget / multiplier``
+            # does at the curve's own rate
+            arrival, left = self._spend(start, end, budget / multiplier)
             if arrival is not None:
                 return arrival
-            start = end
+            budget, start = left * multiplier, end
         raise AssertionError("the last segment is endless")  # pragma: no cover
 
-    def _spend(
-        self, start: float, end: float, multiplier: float, budget: float
-    ) -> tuple[float | None, float]:
-        """Spend ``budget`` (integrated rate) from ``start`` to at most ``end`` at the curve's rate
-        times ``multiplier``: (the arrival, 0) when it runs out by ``end``, else (None, what is left)."""
-        week = self._week_integral * multiplier
+    def _spend(self, start: float, end: float, budget: float) -> tuple[float | None, float]:
+        """Spend ``budget`` (the curve's integrated rate) from ``start`` to at most ``end``: (the
+        arrival, 0) when it runs out by ``end``, else (None, what is left)."""
         # any one-week window integrates to the same total: skip whole weeks in one step
-        weeks = math.floor(budget / week)
+        weeks = math.floor(budget / self._week_integral)
         if end < math.inf:
             weeks = min(weeks, math.floor((end - start) / WEEK_S))
-        budget -= weeks * week
+        budget -= weeks * self._week_integral
         origin = self.local_time(start)
         local, local_end = origin + weeks * WEEK_S, origin + (end - start)
         for _ in range(7 * 24 + 2):
-            hour_end = min((math.floor(local / HOUR_S) + 1) * HOUR_S, local_end)
-            rate = self._rate_s[weekday_of(local) * 24 + math.floor((local % DAY_S) / HOUR_S)] * multiplier
+            hour_end = (math.floor(local / HOUR_S) + 1) * HOUR_S
+            if hour_end > local_end:
+                hour_end = local_end
+            rate = self._rate_s[weekday_of(local) * 24 + math.floor((local % DAY_S) / HOUR_S)]
             capacity = rate * (hour_end - local)
             if rate > 0.0 and budget <= capacity:
                 return start + (local + budget / rate - origin), 0.0
