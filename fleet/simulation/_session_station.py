@@ -2,7 +2,8 @@
 on its own while a transaction runs — meter values every ``tx_updated_interval_s`` from its start
 and at every clock-aligned tick — counted into a ``SessionTally``; what an outage does to them
 (queued, replayed on reconnect) and the heartbeats are the connection's business
-(``_session_delivery``).
+(``_session_delivery``). Each EVSE runs on its own, except under a dynamically shared site cap,
+where the station's EVSEs charge side by side (``_shared_charging``).
 """
 
 from __future__ import annotations
