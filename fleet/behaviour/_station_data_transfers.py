@@ -7,16 +7,14 @@ connection, or not yet registered) is skipped: a vendor message about now is no 
 
 from __future__ import annotations
 
-import random
-
 from fleet.behaviour._profile_schema import DataTransfer
-from fleet.station import AnyStation
+from fleet.station import AnyStation, LazyRandom
 
 _HOUR_S = 3600.0
 
 
 class StationDataTransfers:
-    def __init__(self, settings: DataTransfer, rng: random.Random, start_at: float) -> None:
+    def __init__(self, settings: DataTransfer, rng: LazyRandom, start_at: float) -> None:
         self._settings = settings
         self._rate_s = settings.per_station_hour / _HOUR_S
         self._rng = rng

@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from fleet.station import LazyRandom
+
 
 @dataclass(frozen=True, slots=True)
 class StationStreams:
@@ -18,8 +20,9 @@ class StationStreams:
     drivers: list[random.Random]  # one per EVSE, in EVSE order
     outages: random.Random  # the station's connectivity outages
     connector_faults: list[random.Random]  # one per EVSE, in EVSE order
-    lock_failures: list[random.Random]  # one per EVSE, in EVSE order
-    data_transfers: random.Random  # the station's own DataTransfer CALLs
+    # off in most profiles: lazy, so a station that never draws from them holds no 2.5 KB state
+    lock_failures: list[LazyRandom]  # one per EVSE, in EVSE order
+    data_transfers: LazyRandom  # the station's own DataTransfer CALLs
 
 
 def draw_station_streams(rng: random.Random, evse_count: int) -> StationStreams:
@@ -28,6 +31,6 @@ def draw_station_streams(rng: random.Random, evse_count: int) -> StationStreams:
     drivers = [random.Random(rng.getrandbits(64)) for _ in range(evse_count)]
     outages = random.Random(rng.getrandbits(64))
     connector_faults = [random.Random(rng.getrandbits(64)) for _ in range(evse_count)]
-    lock_failures = [random.Random(rng.getrandbits(64)) for _ in range(evse_count)]
-    data_transfers = random.Random(rng.getrandbits(64))
+    lock_failures = [LazyRandom(rng.getrandbits(64)) for _ in range(evse_count)]
+    data_transfers = LazyRandom(rng.getrandbits(64))
     return StationStreams(core_seed, drivers, outages, connector_faults, lock_failures, data_transfers)

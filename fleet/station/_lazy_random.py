@@ -36,3 +36,6 @@ class LazyRandom:
 
     def random(self) -> float:
         return self._stream().random()
+
+    def expovariate(self, lambd: float = 1.0) -> float:
+        return self._stream().expovariate(lambd)
