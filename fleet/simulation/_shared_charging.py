@@ -23,21 +23,18 @@ import math
 from dataclasses import dataclass
 
 from fleet.simulation._session_evse import ChargeJob, EvseSink, SessionEvse, Visits
+from fleet.station import share_station_limit
 
 RESPLIT_S = 300.0  # while several EVs share a cap that binds, the split is recomputed this often
 
 
 def water_fill(cap_w: float, demands_w: list[float]) -> list[float]:
     """Each demand's share of ``cap_w``: the demand itself while the cap allows, else an equal
-    level (the largest demands are cut to it). The shares add up to at most ``cap_w``."""
-    shares = [0.0] * len(demands_w)
-    left, waiting = cap_w, len(demands_w)
-    for index in sorted(range(len(demands_w)), key=demands_w.__getitem__):
-        share = min(demands_w[index], left / waiting)
-        shares[index] = share
-        left -= share
-        waiting -= 1
-    return shares
+    level (the largest demands are cut to it). The shares add up to at most ``cap_w``. The
+    station cores' rule for a station maximum (``fleet.station.share_station_limit``), so a
+    forecast's site cap and a live station's maximum split power the same way."""
+    shares = share_station_limit(cap_w, dict(enumerate(demands_w)))
+    return [shares.get(index, 0.0) for index in range(len(demands_w))]
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from fleet.station._handlers import DataTransferHandler
 from fleet.station._lazy_random import LazyRandom, RandomBits
 from fleet.station._shell_api import Behaviour, RemoteStartWish, ShellStation, StationCore, StationSecurity
 from fleet.station._station import Station
+from fleet.station._station_share import share_station_limit
 from fleet.station._versions import (
     OCPP_VERSIONS,
     AnyStation,
@@ -64,5 +65,6 @@ __all__ = [
     "TransactionStarted",
     "create_station",
     "set_sampling_intervals",
+    "share_station_limit",
     "stretch_network_timers",
 ]
